@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# PostgreSQL 15 test instance living entirely inside a state directory.
+#
+# usage: postgres.sh start|stop|restart|wait|status <statedir> [port]
+#
+#   start    initdb on first use (as the `postgres` OS user when run as root,
+#            trust auth, superuser "postgres"), then start the server on
+#            127.0.0.1:<port> and block until it accepts connections.
+#            The port is chosen on first start (argument or a free one) and
+#            remembered in <statedir>/port, so later starts reuse it.
+#   stop     fast shutdown (pg_ctl stop -m fast); no-op if not running.
+#   restart  stop + start on the same port.
+#   wait     block until the server accepts connections.
+#   status   exit 0 if running.
+#
+# DSN: postgresql://postgres@127.0.0.1:<port>/postgres
+# Env: PG_BIN (default /usr/lib/postgresql/15/bin), HF_SERVICE_TIMEOUT (s, default 60).
+set -euo pipefail
+
+SVC=postgres
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+TIMEOUT=${HF_SERVICE_TIMEOUT:-60}
+
+log() { printf '%s: %s\n' "$SVC" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+usage() { echo "usage: $0 start|stop|restart|wait|status <statedir> [port]" >&2; exit 2; }
+now() { date +%s.%N; }
+since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
+
+# Print the last lines of a log file (to stderr), indented.
+log_tail() {
+  local f=$1
+  if [ -s "$f" ]; then
+    echo "---- last lines of $f ----" >&2
+    tail -n 25 "$f" | sed 's/^/  | /' >&2
+  fi
+}
+
+# A free TCP port on 127.0.0.1, outside the kernel's ephemeral range.
+free_port() {
+  python3 - <<'PY'
+import random, socket
+for _ in range(1000):
+    p = random.randint(20000, 32000)
+    s = socket.socket()
+    try:
+        s.bind(("0.0.0.0", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    break
+else:
+    raise SystemExit("no free port found")
+PY
+}
+
+# Run a command as the postgres OS user if we are root (postgres refuses root).
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+[ $# -ge 2 ] || usage
+CMD=$1
+DIR=$2
+PORT_ARG=${3:-}
+DATA=
+
+load_dir() {
+  [ -d "$DIR" ] || die "state dir $DIR does not exist"
+  DIR=$(cd "$DIR" && pwd -P)
+  DATA=$DIR/data
+}
+
+load_port() {
+  [ -s "$DIR/port" ] || die "no port recorded in $DIR/port (never started?)"
+  PORT=$(cat "$DIR/port")
+}
+
+is_running() {
+  [ -f "$DATA/PG_VERSION" ] && as_pg "$PG_BIN/pg_ctl" status -D "$DATA" >/dev/null 2>&1
+}
+
+do_wait() {
+  load_port
+  local t0 deadline
+  t0=$(now)
+  deadline=$((SECONDS + TIMEOUT))
+  until "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -t 2; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      log_tail "$DIR/postgres.log"
+      die "not ready on 127.0.0.1:$PORT after ${TIMEOUT}s"
+    fi
+    sleep 0.1
+  done
+  START_T0=${START_T0:-$t0}
+}
+
+do_start() {
+  local t0
+  t0=$(now)
+  mkdir -p "$DIR"
+  load_dir
+  if [ -s "$DIR/port" ]; then
+    PORT=$(cat "$DIR/port")
+    if [ -n "$PORT_ARG" ] && [ "$PORT_ARG" != "$PORT" ]; then
+      die "$DIR was set up for port $PORT, not $PORT_ARG"
+    fi
+  else
+    PORT=${PORT_ARG:-$(free_port)}
+    echo "$PORT" >"$DIR/port"
+  fi
+
+  if is_running; then
+    log "already running on 127.0.0.1:$PORT"
+    do_wait
+    return 0
+  fi
+
+  if [ ! -f "$DATA/PG_VERSION" ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+      chown postgres:postgres "$DIR"
+      runuser -u postgres -- test -w "$DIR" ||
+        die "user postgres cannot write $DIR (is a parent directory not searchable? try TMPDIR=/tmp)"
+    fi
+    if ! as_pg "$PG_BIN/initdb" -D "$DATA" -U postgres -A trust -E UTF8 --no-locale --no-sync \
+      >"$DIR/initdb.log" 2>&1; then
+      log_tail "$DIR/initdb.log"
+      die "initdb failed"
+    fi
+  fi
+
+  local opts
+  opts="-p $PORT -c listen_addresses=127.0.0.1 -k '$DIR'"
+  opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  opts+=" -c max_connections=300 -c shared_buffers=256MB"
+  if ! as_pg "$PG_BIN/pg_ctl" start -D "$DATA" -l "$DIR/postgres.log" -w -t "$TIMEOUT" -o "$opts" \
+    >>"$DIR/pg_ctl.log" 2>&1; then
+    log_tail "$DIR/pg_ctl.log"
+    log_tail "$DIR/postgres.log"
+    die "failed to start on 127.0.0.1:$PORT"
+  fi
+  do_wait
+  log "ready on 127.0.0.1:$PORT ($(since "$t0")s)"
+}
+
+do_stop() {
+  load_dir
+  [ -f "$DATA/PG_VERSION" ] || return 0
+  is_running || return 0
+  local t0
+  t0=$(now)
+  if ! as_pg "$PG_BIN/pg_ctl" stop -D "$DATA" -m fast -w -t "$TIMEOUT" >>"$DIR/pg_ctl.log" 2>&1; then
+    log "fast shutdown failed, trying immediate"
+    as_pg "$PG_BIN/pg_ctl" stop -D "$DATA" -m immediate -w -t 10 >>"$DIR/pg_ctl.log" 2>&1 || true
+  fi
+  # Last resort: kill the postmaster recorded in postmaster.pid.
+  if [ -f "$DATA/postmaster.pid" ]; then
+    local pid
+    pid=$(head -n 1 "$DATA/postmaster.pid" 2>/dev/null || true)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      log "killing postmaster $pid"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  log "stopped ($(since "$t0")s)"
+}
+
+case "$CMD" in
+  start) do_start ;;
+  stop) do_stop ;;
+  restart)
+    do_stop
+    do_start
+    ;;
+  wait)
+    load_dir
+    do_wait
+    ;;
+  status)
+    load_dir
+    is_running
+    ;;
+  *) usage ;;
+esac

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# Google Cloud Pub/Sub emulator test instance, state kept in a state directory.
+#
+# usage: pubsub.sh start|stop|restart|wait|status <statedir> [port]
+#
+#   start    launch the emulator (java) in its own process group on
+#            127.0.0.1:<port>, log to <statedir>/pubsub.log, pid in
+#            <statedir>/pid; block until it answers HTTP. The port is chosen
+#            on first start and remembered in <statedir>/port.
+#   stop     kill the emulator's process group and wait for it to exit.
+#   restart  stop + start on the same port (the emulator keeps everything in
+#            memory: topics/subscriptions are gone after a restart).
+#   wait     block until the emulator answers HTTP.
+#   status   exit 0 if running.
+#
+# Env: PUBSUB_EMULATOR_BIN, HF_SERVICE_TIMEOUT (s, default 60),
+#      HF_PUBSUB_JAVA_OPTS (JVM options, default "-Xms64m -Xmx1g -XX:+UseSerialGC").
+set -euo pipefail
+
+SVC=pubsub
+EMULATOR=${PUBSUB_EMULATOR_BIN:-/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator}
+TIMEOUT=${HF_SERVICE_TIMEOUT:-60}
+
+log() { printf '%s: %s\n' "$SVC" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+usage() { echo "usage: $0 start|stop|restart|wait|status <statedir> [port]" >&2; exit 2; }
+now() { date +%s.%N; }
+since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
+
+log_tail() {
+  local f=$1
+  if [ -s "$f" ]; then
+    echo "---- last lines of $f ----" >&2
+    tail -n 25 "$f" | sed 's/^/  | /' >&2
+  fi
+}
+
+free_port() {
+  python3 - <<'PY'
+import random, socket
+for _ in range(1000):
+    p = random.randint(20000, 32000)
+    s = socket.socket()
+    try:
+        s.bind(("0.0.0.0", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    break
+else:
+    raise SystemExit("no free port found")
+PY
+}
+
+# True if the pid exists and is not a zombie.
+alive() {
+  local pid=$1 st
+  [ -n "$pid" ] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  st=$(ps -o stat= -p "$pid" 2>/dev/null || true)
+  [ -n "$st" ] && [ "${st#Z}" = "$st" ]
+}
+
+# True if any non-zombie process is left in process group $1.
+group_alive() {
+  ps -eo pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'
+}
+
+[ $# -ge 2 ] || usage
+CMD=$1
+DIR=$2
+PORT_ARG=${3:-}
+
+load_dir() {
+  [ -d "$DIR" ] || die "state dir $DIR does not exist"
+  DIR=$(cd "$DIR" && pwd -P)
+}
+
+load_port() {
+  [ -s "$DIR/port" ] || die "no port recorded in $DIR/port (never started?)"
+  PORT=$(cat "$DIR/port")
+}
+
+read_pid() { cat "$DIR/pid" 2>/dev/null || true; }
+
+is_running() { alive "$(read_pid)"; }
+
+http_code() {
+  curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
+    "http://127.0.0.1:$PORT/v1/projects/test/topics" 2>/dev/null || true
+}
+
+do_wait() {
+  load_port
+  local deadline code
+  deadline=$((SECONDS + TIMEOUT))
+  while :; do
+    code=$(http_code)
+    if [ -n "$code" ] && [ "$code" != "000" ]; then
+      return 0
+    fi
+    if [ -s "$DIR/pid" ] && ! is_running; then
+      log_tail "$DIR/pubsub.log"
+      die "emulator process exited while starting on 127.0.0.1:$PORT"
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      log_tail "$DIR/pubsub.log"
+      die "not ready on 127.0.0.1:$PORT after ${TIMEOUT}s"
+    fi
+    sleep 0.1
+  done
+}
+
+do_start() {
+  local t0
+  t0=$(now)
+  [ -x "$EMULATOR" ] || die "emulator not found: $EMULATOR (run scripts/install-deps.sh)"
+  mkdir -p "$DIR"
+  load_dir
+  if [ -s "$DIR/port" ]; then
+    PORT=$(cat "$DIR/port")
+    if [ -n "$PORT_ARG" ] && [ "$PORT_ARG" != "$PORT" ]; then
+      die "$DIR was set up for port $PORT, not $PORT_ARG"
+    fi
+  else
+    PORT=${PORT_ARG:-$(free_port)}
+    echo "$PORT" >"$DIR/port"
+  fi
+
+  if is_running; then
+    log "already running on 127.0.0.1:$PORT"
+    do_wait
+    return 0
+  fi
+
+  mkdir -p "$DIR/data" "$DIR/tmp"
+  rm -f "$DIR/pid"
+  # The inner shell becomes a new session/process-group leader (setsid),
+  # records its pid and execs the launcher, which in turn execs java; so the
+  # recorded pid is the java process and its process group id.
+  (
+    cd "$DIR/data"
+    export JAVA_OPTS="${HF_PUBSUB_JAVA_OPTS:--Xms64m -Xmx1g -XX:+UseSerialGC} -Djava.io.tmpdir=$DIR/tmp"
+    exec setsid bash -c 'echo "$$" >"$1"; shift; exec "$@"' _ "$DIR/pid" \
+      "$EMULATOR" --host=127.0.0.1 --port="$PORT" >>"$DIR/pubsub.log" 2>&1 </dev/null
+  ) &
+  local i
+  for i in $(seq 1 50); do
+    [ -s "$DIR/pid" ] && break
+    sleep 0.02
+  done
+  [ -s "$DIR/pid" ] || die "emulator did not start (no pid file)"
+  do_wait
+  log "ready on 127.0.0.1:$PORT ($(since "$t0")s)"
+}
+
+do_stop() {
+  load_dir
+  local pid t0 i
+  pid=$(read_pid)
+  [ -n "$pid" ] || return 0
+  t0=$(now)
+  if group_alive "$pid"; then
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    for i in $(seq 1 100); do
+      group_alive "$pid" || break
+      sleep 0.1
+    done
+    if group_alive "$pid"; then
+      log "emulator did not exit on SIGTERM, killing"
+      kill -KILL -- "-$pid" 2>/dev/null || true
+      for i in $(seq 1 50); do
+        group_alive "$pid" || break
+        sleep 0.1
+      done
+    fi
+    log "stopped ($(since "$t0")s)"
+  fi
+  rm -f "$DIR/pid"
+}
+
+case "$CMD" in
+  start) do_start ;;
+  stop) do_stop ;;
+  restart)
+    do_stop
+    do_start
+    ;;
+  wait)
+    load_dir
+    do_wait
+    ;;
+  status)
+    load_dir
+    is_running
+    ;;
+  *) usage ;;
+esac

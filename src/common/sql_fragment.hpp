@@ -1,0 +1,26 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace hf {
+
+// SQL dialects the store speaks.
+enum class Dialect { kPostgres, kSqlite };
+
+// A bound SQL parameter value. Times are bound as RFC 3339 text (hf::FormatTime).
+using SqlParam = std::variant<std::nullptr_t, int64_t, double, std::string>;
+
+// A piece of SQL with `?` placeholders and their values, in order. Produced by src/search
+// (never from unparsed user text) and spliced into queries by the store, which renumbers the
+// placeholders for its dialect. The SQL may refer to the resources table as `r`.
+struct SqlFragment {
+  std::string sql;
+  std::vector<SqlParam> params;
+
+  [[nodiscard]] bool empty() const { return sql.empty(); }
+};
+
+}  // namespace hf

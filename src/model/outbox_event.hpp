@@ -1,0 +1,28 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "common/time.hpp"
+
+namespace hf::model {
+
+// One row of the transactional outbox: an event committed together with the change it announces.
+struct OutboxEvent {
+  int64_t id = 0;  // monotonic, assigned by the store
+  std::string event_id;  // UUIDv7, also the CloudEvent id
+  std::string aggregate_type;  // "Cluster" | "NodePool"
+  std::string aggregate_id;
+  int64_t aggregate_generation = 0;
+  std::string event_type;  // the CloudEvent type
+  std::string reason;  // created|updated|deleted|requested|status_changed
+  std::string payload;  // the CloudEvent, structured JSON
+  Time created_time{};
+  std::optional<Time> published_time;
+  int attempts = 0;
+  Time next_attempt_time{};
+  std::string last_error;
+};
+
+}  // namespace hf::model
