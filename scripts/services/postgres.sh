@@ -15,7 +15,7 @@
 #
 # DSN: postgresql://postgres@127.0.0.1:<port>/postgres
 # Env: PG_BIN (default /usr/lib/postgresql/15/bin), HF_SERVICE_TIMEOUT (s, default 60).
-set -euo pipefail
+set -Eeuo pipefail
 
 SVC=postgres
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -23,6 +23,7 @@ TIMEOUT=${HF_SERVICE_TIMEOUT:-60}
 
 log() { printf '%s: %s\n' "$SVC" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+trap 'log "ERROR: unexpected failure (line $LINENO, exit $?)"' ERR
 usage() { echo "usage: $0 start|stop|restart|wait|status <statedir> [port]" >&2; exit 2; }
 now() { date +%s.%N; }
 since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
@@ -149,10 +150,31 @@ do_start() {
   log "ready on 127.0.0.1:$PORT ($(since "$t0")s)"
 }
 
+# Postmasters serving our data dir that pg_ctl doesn't know about (a start
+# interrupted before postmaster.pid was written): fast, then immediate
+# shutdown, then SIGKILL. The "-D <statedir>/data" argument is unique to us.
+sweep() {
+  local pids sig
+  for sig in INT QUIT KILL; do
+    pids=$(pgrep -f -- "postgres -D $DATA( |\$)" || true)
+    [ -n "$pids" ] || return 0
+    log "signalling leftover postmaster(s) $pids with SIG$sig"
+    # shellcheck disable=SC2086 # list of pids
+    kill -"$sig" $pids 2>/dev/null || true
+    for _ in $(seq 1 50); do
+      pgrep -f -- "postgres -D $DATA( |\$)" >/dev/null || return 0
+      sleep 0.1
+    done
+  done
+}
+
 do_stop() {
   load_dir
-  [ -f "$DATA/PG_VERSION" ] || return 0
-  is_running || return 0
+  [ -d "$DATA" ] || return 0
+  if ! is_running; then
+    sweep
+    return 0
+  fi
   local t0
   t0=$(now)
   if ! as_pg "$PG_BIN/pg_ctl" stop -D "$DATA" -m fast -w -t "$TIMEOUT" >>"$DIR/pg_ctl.log" 2>&1; then
@@ -168,6 +190,7 @@ do_stop() {
       kill -KILL "$pid" 2>/dev/null || true
     fi
   fi
+  sweep
   log "stopped ($(since "$t0")s)"
 }
 
@@ -184,7 +207,7 @@ case "$CMD" in
     ;;
   status)
     load_dir
-    is_running
+    if is_running; then exit 0; else exit 3; fi
     ;;
   *) usage ;;
 esac

@@ -15,7 +15,7 @@
 #
 # Env: PUBSUB_EMULATOR_BIN, HF_SERVICE_TIMEOUT (s, default 60),
 #      HF_PUBSUB_JAVA_OPTS (JVM options, default "-Xms64m -Xmx1g -XX:+UseSerialGC").
-set -euo pipefail
+set -Eeuo pipefail
 
 SVC=pubsub
 EMULATOR=${PUBSUB_EMULATOR_BIN:-/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator}
@@ -23,6 +23,7 @@ TIMEOUT=${HF_SERVICE_TIMEOUT:-60}
 
 log() { printf '%s: %s\n' "$SVC" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+trap 'log "ERROR: unexpected failure (line $LINENO, exit $?)"' ERR
 usage() { echo "usage: $0 start|stop|restart|wait|status <statedir> [port]" >&2; exit 2; }
 now() { date +%s.%N; }
 since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
@@ -143,11 +144,11 @@ do_start() {
   (
     cd "$DIR/data"
     export JAVA_OPTS="${HF_PUBSUB_JAVA_OPTS:--Xms64m -Xmx1g -XX:+UseSerialGC} -Djava.io.tmpdir=$DIR/tmp"
+    # shellcheck disable=SC2016 # expanded by the inner shell
     exec setsid bash -c 'echo "$$" >"$1"; shift; exec "$@"' _ "$DIR/pid" \
       "$EMULATOR" --host=127.0.0.1 --port="$PORT" >>"$DIR/pubsub.log" 2>&1 </dev/null
   ) &
-  local i
-  for i in $(seq 1 50); do
+  for _ in $(seq 1 50); do
     [ -s "$DIR/pid" ] && break
     sleep 0.02
   done
@@ -158,26 +159,32 @@ do_start() {
 
 do_stop() {
   load_dir
-  local pid t0 i
+  local pid t0
   pid=$(read_pid)
-  [ -n "$pid" ] || return 0
   t0=$(now)
-  if group_alive "$pid"; then
+  if [ -n "$pid" ] && group_alive "$pid"; then
     kill -TERM -- "-$pid" 2>/dev/null || true
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
       group_alive "$pid" || break
       sleep 0.1
     done
     if group_alive "$pid"; then
       log "emulator did not exit on SIGTERM, killing"
       kill -KILL -- "-$pid" 2>/dev/null || true
-      for i in $(seq 1 50); do
+      for _ in $(seq 1 50); do
         group_alive "$pid" || break
         sleep 0.1
       done
     fi
     log "stopped ($(since "$t0")s)"
   fi
+  # An emulator that escaped (start interrupted before the pid file was
+  # written): its JVM has -Djava.io.tmpdir=<statedir>/tmp, unique to it.
+  local lp
+  for lp in $(pgrep -f -- "-Djava.io.tmpdir=$DIR/tmp( |\$)" || true); do
+    log "killing leftover emulator pid $lp"
+    kill -KILL "$lp" 2>/dev/null || true
+  done
   rm -f "$DIR/pid"
 }
 
@@ -194,7 +201,7 @@ case "$CMD" in
     ;;
   status)
     load_dir
-    is_running
+    if is_running; then exit 0; else exit 3; fi
     ;;
   *) usage ;;
 esac

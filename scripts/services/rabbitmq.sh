@@ -18,7 +18,7 @@
 #
 # URL: amqp://guest:guest@127.0.0.1:<port>/
 # Env: HF_SERVICE_TIMEOUT (s, default 90), RABBITMQ_LIB_BIN (default /usr/lib/rabbitmq/bin).
-set -euo pipefail
+set -Eeuo pipefail
 
 SVC=rabbitmq
 RMQ_BIN=${RABBITMQ_LIB_BIN:-/usr/lib/rabbitmq/bin}
@@ -26,6 +26,7 @@ TIMEOUT=${HF_SERVICE_TIMEOUT:-90}
 
 log() { printf '%s: %s\n' "$SVC" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+trap 'log "ERROR: unexpected failure (line $LINENO, exit $?)"' ERR
 usage() { echo "usage: $0 start|stop|restart|wait|status <statedir> [port [dist_port epmd_port]]" >&2; exit 2; }
 now() { date +%s.%N; }
 since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
@@ -96,7 +97,9 @@ load_dir() {
 # Load node name and ports from the state dir; exports the environment the
 # rabbitmq scripts (server and CLI) need to find this node and only this node.
 load_state() {
-  [ -s "$DIR/port" ] && [ -s "$DIR/nodename" ] || die "no state in $DIR (never started?)"
+  if [ ! -s "$DIR/port" ] || [ ! -s "$DIR/nodename" ]; then
+    die "no state in $DIR (never started?)"
+  fi
   PORT=$(cat "$DIR/port")
   DIST_PORT=$(cat "$DIR/dist_port")
   EPMD_PORT=$(cat "$DIR/epmd_port")
@@ -113,7 +116,8 @@ load_state() {
   export RABBITMQ_DIST_PORT="$DIST_PORT"
   export ERL_EPMD_PORT="$EPMD_PORT"
   export ERL_EPMD_ADDRESS=127.0.0.1
-  export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+  # Distribution on loopback only; no scheduler busy-waiting (shared test box).
+  export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1} +sbwt none +sbwtdcpu none +sbwtdio none"
   unset RABBITMQ_NODE_PORT RABBITMQ_NODE_IP_ADDRESS RABBITMQ_USE_LONGNAME
 }
 
@@ -162,7 +166,11 @@ do_start() {
   load_dir
   if [ ! -s "$DIR/nodename" ]; then
     local ports p d e
-    ports=$(free_ports 3)
+    if [ -n "$PORT_ARG" ] && [ -n "$DIST_ARG" ] && [ -n "$EPMD_ARG" ]; then
+      ports="$PORT_ARG $DIST_ARG $EPMD_ARG"
+    else
+      ports=$(free_ports 3)
+    fi
     read -r p d e <<<"$ports"
     echo "${PORT_ARG:-$p}" >"$DIR/port"
     echo "${DIST_ARG:-$d}" >"$DIR/dist_port"
@@ -189,17 +197,17 @@ log.console = false
 log.file.level = info
 CONF
   if [ ! -s "$DIR/.erlang.cookie" ]; then
-    (umask 077 && tr -dc 'A-Z' </dev/urandom | head -c 20 >"$DIR/.erlang.cookie")
+    (umask 077 && od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$DIR/.erlang.cookie")
   fi
   chmod 400 "$DIR/.erlang.cookie"
 
   # Private epmd, in its own process group, pid recorded.
   if ! alive "$(epmd_pid)"; then
     rm -f "$DIR/epmd.pid"
+    # shellcheck disable=SC2016 # expanded by the inner shell
     (exec setsid bash -c 'echo "$$" >"$1"; shift; exec "$@"' _ "$DIR/epmd.pid" \
       epmd -port "$EPMD_PORT" -address 127.0.0.1 >>"$DIR/epmd.log" 2>&1 </dev/null) &
-    local i
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
       tcp_open "$EPMD_PORT" && break
       sleep 0.05
     done
@@ -209,10 +217,11 @@ CONF
   rm -f "$DIR/pid" "$DIR/rabbitmq.pid"
   (
     cd "$DIR"
+    # shellcheck disable=SC2016 # expanded by the inner shell
     exec setsid bash -c 'echo "$$" >"$1"; shift; exec "$@"' _ "$DIR/pid" \
       "$RMQ_BIN/rabbitmq-server" >>"$DIR/rabbitmq-server.out" 2>&1 </dev/null
   ) &
-  for i in $(seq 1 50); do
+  for _ in $(seq 1 50); do
     [ -s "$DIR/pid" ] && break
     sleep 0.02
   done
@@ -225,26 +234,32 @@ do_stop() {
   load_dir
   [ -s "$DIR/nodename" ] || return 0
   load_state
-  local pid epid t0 i stopped=0
+  local pid epid t0 stopped=0
   pid=$(node_pid)
   epid=$(epmd_pid)
   t0=$(now)
   if [ -n "$pid" ] && group_alive "$pid"; then
     stopped=1
-    # Graceful stop; waits for the VM (pid in rabbitmq.pid) to exit.
-    if [ -s "$DIR/rabbitmq.pid" ]; then
-      timeout 30 "$RMQ_BIN/rabbitmqctl" -q -n "$NODE" stop "$DIR/rabbitmq.pid" >>"$DIR/ctl.log" 2>&1 || true
-    else
-      timeout 30 "$RMQ_BIN/rabbitmqctl" -q -n "$NODE" stop >>"$DIR/ctl.log" 2>&1 || true
+    # Graceful stop; waits for the VM (pid in rabbitmq.pid) to exit. Skipped
+    # if the node never opened its AMQP port (still booting / broken): then
+    # the CLI can't help and SIGTERM below is the way.
+    local term_wait=30
+    if tcp_open "$PORT"; then
+      if [ -s "$DIR/rabbitmq.pid" ]; then
+        timeout 30 "$RMQ_BIN/rabbitmqctl" -q -n "$NODE" stop "$DIR/rabbitmq.pid" >>"$DIR/ctl.log" 2>&1 || true
+      else
+        timeout 30 "$RMQ_BIN/rabbitmqctl" -q -n "$NODE" stop >>"$DIR/ctl.log" 2>&1 || true
+      fi
+      for _ in $(seq 1 50); do
+        group_alive "$pid" || break
+        sleep 0.1
+      done
+      term_wait=50
     fi
-    for i in $(seq 1 50); do
-      group_alive "$pid" || break
-      sleep 0.1
-    done
     if group_alive "$pid"; then
-      log "node did not stop, sending SIGTERM"
+      [ "$term_wait" -eq 30 ] || log "node not stopped by rabbitmqctl, sending SIGTERM"
       kill -TERM -- "-$pid" 2>/dev/null || true
-      for i in $(seq 1 100); do
+      for _ in $(seq 1 "$term_wait"); do
         group_alive "$pid" || break
         sleep 0.1
       done
@@ -263,11 +278,11 @@ do_stop() {
   if alive "$epid"; then
     stopped=1
     kill -TERM "$epid" 2>/dev/null || true
-    for i in $(seq 1 50); do
+    for _ in $(seq 1 50); do
       alive "$epid" || break
       sleep 0.05
     done
-    alive "$epid" && kill -KILL "$epid" 2>/dev/null || true
+    if alive "$epid"; then kill -KILL "$epid" 2>/dev/null || true; fi
   fi
   # Anything still listening on our ports (e.g. an epmd -daemon spawned by a
   # CLI call after the node was gone) is ours: kill it.
@@ -280,6 +295,14 @@ do_stop() {
         kill -KILL "$lp" 2>/dev/null || true
       fi
     done
+  done
+  # Processes of this node that escaped all of the above (e.g. a start that
+  # was interrupted before the pid file was written): the VM's command line
+  # contains "-home <statedir>", which is unique to this node.
+  for lp in $(pgrep -f -- "beam.* -home $DIR( |\$)" || true); do
+    stopped=1
+    log "killing leftover VM pid $lp"
+    kill -KILL "$lp" 2>/dev/null || true
   done
   rm -f "$DIR/pid" "$DIR/epmd.pid"
   [ "$stopped" -eq 0 ] || log "stopped ($(since "$t0")s)"
@@ -299,7 +322,7 @@ case "$CMD" in
   status)
     load_dir
     load_state
-    is_running
+    if is_running; then exit 0; else exit 3; fi
     ;;
   *) usage ;;
 esac
