@@ -1,0 +1,301 @@
+#include "api/api_handler.hpp"
+
+#include <chrono>
+#include <set>
+
+#include "api/presenters.hpp"
+#include "api/problem_details.hpp"
+#include "api/request_decoding.hpp"
+#include "common/log.hpp"
+#include "common/uuid.hpp"
+
+namespace hf::api {
+namespace {
+
+const log::Logger kLog{"api"};
+
+std::vector<std::string> Split(std::string_view path) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    if (end > start) out.emplace_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+const std::set<std::string> kEventReasons = {"created", "updated", "deleted", "requested",
+                                             "status_changed"};
+
+}  // namespace
+
+ApiHandler::ApiHandler(store::Store& store, const service::Kinds& kinds)
+    : store_(store),
+      kinds_(kinds),
+      resources_(store, kinds),
+      statuses_(store, kinds),
+      events_(store, kinds),
+      requests_total_(metrics::Registry::Default().AddCounter(
+          "hyperfleet_api_requests_total", "HTTP requests served by the API.",
+          {"method", "path", "code"})),
+      request_duration_(metrics::Registry::Default().AddHistogram(
+          "hyperfleet_api_request_duration_seconds", "HTTP request latency of the API.",
+          {"method", "path"}, metrics::DefaultLatencyBuckets())),
+      db_errors_total_(metrics::Registry::Default().AddCounter(
+          "hyperfleet_db_errors_total", "Database errors seen by the API.", {"error_type"})) {}
+
+http::Response ApiHandler::Handle(const http::Request& req) {
+  auto start = std::chrono::steady_clock::now();
+  Context ctx{req, {}, "unmatched"};
+  ctx.caller.request_id = NewUuidV7();
+  ctx.caller.traceparent = req.Header("traceparent");
+  if (auto identity = req.Header("x-hyperfleet-identity"); !identity.empty() &&
+                                                           identity.size() <= 256) {
+    ctx.caller.actor = identity;
+  }
+  http::Response res = Route(ctx);
+  res.headers.emplace_back("X-Request-ID", ctx.caller.request_id);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  requests_total_.WithLabels({req.method, ctx.route, std::to_string(res.status)}).Inc();
+  request_duration_.WithLabels({req.method, ctx.route}).Observe(seconds);
+  kLog.Info("request", {{"method", req.method},
+                        {"path", req.path},
+                        {"status", res.status},
+                        {"duration_ms", seconds * 1000},
+                        {"request_id", ctx.caller.request_id},
+                        {"remote", req.remote}});
+  return res;
+}
+
+http::Response ApiHandler::Json(int status, const nlohmann::json& body) const {
+  return {status, "application/json",
+          body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}};
+}
+
+http::Response ApiHandler::Error(const Context& ctx, const hf::Error& error) const {
+  if (error.code == ErrorCode::kInternal || error.code == ErrorCode::kUnavailable ||
+      error.code == ErrorCode::kDeadlineExceeded) {
+    db_errors_total_.WithLabels({std::string(ToString(error.code))}).Inc();
+    kLog.Error("request failed", {{"error", error.ToString()},
+                                  {"path", ctx.req.path},
+                                  {"request_id", ctx.caller.request_id}});
+  }
+  return Problem(error, ctx.req.path, ctx.caller.request_id);
+}
+
+http::Response ApiHandler::MethodNotAllowed(const Context& ctx, const char* allow) const {
+  hf::Error e{ErrorCode::kBadRequest,
+              "method " + ctx.req.method + " is not allowed on " + ctx.req.path + " (allowed: " +
+                  allow + ")",
+              {}, {}};
+  auto res = Problem(e, ctx.req.path, ctx.caller.request_id);
+  res.status = 405;
+  res.headers.emplace_back("Allow", allow);
+  return res;
+}
+
+http::Response ApiHandler::Route(Context& ctx) {
+  const auto& req = ctx.req;
+  if (req.path == "/api/hyperfleet") {
+    ctx.route = "/api/hyperfleet";
+    if (req.method != "GET") return MethodNotAllowed(ctx, "GET");
+    return Json(200, {{"id", "hyperfleet"},
+                      {"href", "/api/hyperfleet"},
+                      {"kind", "API"},
+                      {"version", HF_VERSION},
+                      {"build_time", "unknown"}});
+  }
+  std::string_view base = service::kApiBasePath;
+  if (req.path.compare(0, base.size(), base) != 0 ||
+      (req.path.size() > base.size() && req.path[base.size()] != '/')) {
+    return EndpointNotFound(req.path, ctx.caller.request_id);
+  }
+  auto segs = Split(std::string_view(req.path).substr(base.size()));
+  std::string prefix(base);
+  if (segs.size() == 1 && segs[0] == "openapi") {
+    ctx.route = prefix + "/openapi";
+    if (req.method != "GET") return MethodNotAllowed(ctx, "GET");
+    return Json(200, nlohmann::json::parse(OpenApiJson()));
+  }
+  if (segs.size() == 1 && segs[0] == "events") {
+    ctx.route = prefix + "/events";
+    return Events(ctx);
+  }
+  if (segs.empty()) return EndpointNotFound(req.path, ctx.caller.request_id);
+  const service::KindDescriptor* top = kinds_.ByPlural(segs[0]);
+  if (!top) return EndpointNotFound(req.path, ctx.caller.request_id);
+  ctx.route = prefix + "/" + top->plural;
+  service::Scope scope{top, std::nullopt};
+  size_t i = 1;
+  // /{parent}/{pid}/{child}/…: a nested route when the third segment names a child kind.
+  if (segs.size() >= 3) {
+    const service::KindDescriptor* child = kinds_.ByPlural(segs[2]);
+    if (child && child->parent_kind == top->kind) {
+      scope = {child, segs[1]};
+      ctx.route += "/-/" + child->plural;
+      i = 3;
+    }
+  }
+  if (segs.size() == i) return Collection(ctx, scope);
+  const std::string& id = segs[i];
+  ctx.route += "/-";
+  if (segs.size() == i + 1) return Item(ctx, scope, id);
+  if (segs.size() == i + 2) {
+    const std::string& action = segs[i + 1];
+    ctx.route += "/" + action;
+    if (action == "statuses" || action == "status") return Statuses(ctx, scope, id);
+    if (action == "force-delete") return ForceDelete(ctx, scope, id);
+  }
+  ctx.route = "unmatched";
+  return EndpointNotFound(req.path, ctx.caller.request_id);
+}
+
+http::Response ApiHandler::Collection(Context& ctx, const service::Scope& scope) {
+  const auto& req = ctx.req;
+  if (req.method == "GET") {
+    auto paging = DecodePaging(req);
+    if (!paging) return Error(ctx, paging.error());
+    service::ListInput in;
+    in.page = paging->page;
+    in.size = paging->size;
+    in.search = req.Query("search").value_or("");
+    in.order = req.QueryAll("order");
+    auto out = resources_.List(scope, in);
+    if (!out) return Error(ctx, out.error());
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& r : out->items) items.push_back(PresentResource(r));
+    return Json(200, PresentList(std::move(items), out->page, out->total));
+  }
+  if (req.method == "POST") {
+    auto body = DecodeObjectBody(req.body);
+    if (!body) return Error(ctx, body.error());
+    auto in = DecodeCreate(*body, *scope.kind);
+    if (!in) return Error(ctx, in.error());
+    auto r = resources_.Create(scope, std::move(*in), ctx.caller);
+    if (!r) return Error(ctx, r.error());
+    return Json(201, PresentResource(*r));
+  }
+  return MethodNotAllowed(ctx, "GET, POST");
+}
+
+http::Response ApiHandler::Item(Context& ctx, const service::Scope& scope, const std::string& id) {
+  const auto& req = ctx.req;
+  Result<model::Resource> r = Fail(ErrorCode::kInternal, "unreachable");
+  int status = 200;
+  if (req.method == "GET") {
+    r = resources_.Get(scope, id);
+  } else if (req.method == "PATCH") {
+    auto body = DecodeObjectBody(req.body);
+    if (!body) return Error(ctx, body.error());
+    auto in = DecodePatch(*body);
+    if (!in) return Error(ctx, in.error());
+    r = resources_.Patch(scope, id, *in, ctx.caller);
+  } else if (req.method == "DELETE") {
+    r = resources_.Delete(scope, id, ctx.caller);
+    status = 202;
+  } else {
+    return MethodNotAllowed(ctx, "GET, PATCH, DELETE");
+  }
+  if (!r) return Error(ctx, r.error());
+  return Json(status, PresentResource(*r));
+}
+
+http::Response ApiHandler::Statuses(Context& ctx, const service::Scope& scope,
+                                    const std::string& id) {
+  const auto& req = ctx.req;
+  if (req.method == "GET") {
+    auto paging = DecodePaging(req);
+    if (!paging) return Error(ctx, paging.error());
+    auto page = statuses_.List(scope, id, paging->page, paging->size);
+    if (!page) return Error(ctx, page.error());
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& s : page->items) items.push_back(PresentAdapterStatus(s));
+    return Json(200, PresentList(std::move(items), paging->page, page->total));
+  }
+  if (req.method == "PUT" || req.method == "POST") {
+    auto body = DecodeObjectBody(req.body);
+    if (!body) return Error(ctx, body.error());
+    auto report = DecodeStatusReport(*body);
+    if (!report) return Error(ctx, report.error());
+    auto stored = statuses_.Report(scope, id, std::move(*report), ctx.caller);
+    if (!stored) return Error(ctx, stored.error());
+    if (!*stored) return {204, "application/json", "", {}};
+    return Json(201, PresentAdapterStatus(**stored));
+  }
+  return MethodNotAllowed(ctx, "GET, PUT, POST");
+}
+
+http::Response ApiHandler::ForceDelete(Context& ctx, const service::Scope& scope,
+                                       const std::string& id) {
+  if (ctx.req.method != "POST") return MethodNotAllowed(ctx, "POST");
+  auto body = DecodeObjectBody(ctx.req.body);
+  if (!body) return Error(ctx, body.error());
+  auto reason = DecodeForceDeleteReason(*body);
+  if (!reason) return Error(ctx, reason.error());
+  auto done = resources_.ForceDelete(scope, id, *reason, ctx.caller);
+  if (!done) return Error(ctx, done.error());
+  return {204, "application/json", "", {}};
+}
+
+http::Response ApiHandler::Events(Context& ctx) {
+  const auto& req = ctx.req;
+  if (req.method == "GET") {
+    auto paging = DecodePaging(req);
+    if (!paging) return Error(ctx, paging.error());
+    store::OutboxQuery q;
+    q.aggregate_id = req.Query("aggregate_id");
+    if (auto published = req.Query("published")) {
+      if (*published != "true" && *published != "false") {
+        return Error(ctx, {ErrorCode::kInvalidArgument,
+                           "published must be 'true' or 'false', got '" + *published + "'",
+                           {}, {}});
+      }
+      q.published = *published == "true";
+    }
+    q.offset = (paging->page - 1) * paging->size;
+    q.limit = paging->size;
+    auto page = events_.List(q);
+    if (!page) return Error(ctx, page.error());
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& e : page->items) items.push_back(PresentOutboxEvent(e));
+    return Json(200, PresentList(std::move(items), paging->page, page->total));
+  }
+  if (req.method == "POST") {
+    auto body = DecodeObjectBody(req.body);
+    if (!body) return Error(ctx, body.error());
+    auto text = [&](const char* field) -> Result<std::string> {
+      auto it = body->find(field);
+      if (it == body->end() || it->is_null()) return std::string{};
+      if (!it->is_string()) {
+        return Fail(ErrorCode::kInvalidArgument,
+                    std::string("field '") + field + "' must be a string");
+      }
+      return it->get<std::string>();
+    };
+    auto type = text("aggregate_type");
+    auto id = text("aggregate_id");
+    auto reason = text("reason");
+    for (auto* r : {&type, &id, &reason}) {
+      if (!*r) return Error(ctx, r->error());
+    }
+    if (type->empty()) return Error(ctx, {ErrorCode::kInvalidArgument, "aggregate_type is required", {}, {}});
+    if (id->empty()) return Error(ctx, {ErrorCode::kInvalidArgument, "aggregate_id is required", {}, {}});
+    std::string why = reason->empty() ? "requested" : *reason;
+    if (!kEventReasons.contains(why)) {
+      return Error(ctx, {ErrorCode::kInvalidArgument,
+                         "reason must be one of created, updated, deleted, requested, "
+                         "status_changed; got '" + why + "'",
+                         {}, {}});
+    }
+    auto result = events_.Request(*type, *id, why, ctx.caller);
+    if (!result) return Error(ctx, result.error());
+    return Json(202, {{"event_id", result->event_id},
+                      {"status", result->pending ? "pending" : "accepted"}});
+  }
+  return MethodNotAllowed(ctx, "GET, POST");
+}
+
+}  // namespace hf::api

@@ -1,0 +1,78 @@
+#include "api/presenters.hpp"
+
+namespace hf::api {
+
+nlohmann::json PresentResource(const model::Resource& r) {
+  nlohmann::json conditions = nlohmann::json::array();
+  for (const auto& c : r.conditions) {
+    nlohmann::json j = {{"type", c.type},
+                        {"status", c.status},
+                        {"observed_generation", c.observed_generation},
+                        {"created_time", FormatTime(c.created_time)},
+                        {"last_updated_time", FormatTime(c.last_updated_time)},
+                        {"last_transition_time", FormatTime(c.last_transition_time)}};
+    if (!c.reason.empty()) j["reason"] = c.reason;
+    if (!c.message.empty()) j["message"] = c.message;
+    conditions.push_back(std::move(j));
+  }
+  nlohmann::json j = {{"id", r.id},
+                      {"kind", r.kind},
+                      {"name", r.name},
+                      {"href", r.href},
+                      {"spec", r.spec},
+                      {"generation", r.generation},
+                      {"status", {{"conditions", std::move(conditions)}}},
+                      {"created_time", FormatTime(r.created_time)},
+                      {"updated_time", FormatTime(r.updated_time)},
+                      {"created_by", r.created_by},
+                      {"updated_by", r.updated_by}};
+  if (!r.labels.empty()) j["labels"] = r.labels;
+  if (r.owner) {
+    j["owner_references"] = {{"id", r.owner->id}, {"kind", r.owner->kind}, {"href", r.owner->href}};
+  }
+  if (r.deleted_time) j["deleted_time"] = FormatTime(*r.deleted_time);
+  if (r.deleted_by) j["deleted_by"] = *r.deleted_by;
+  return j;
+}
+
+nlohmann::json PresentAdapterStatus(const model::AdapterStatus& s) {
+  nlohmann::json conditions = nlohmann::json::array();
+  for (const auto& c : s.conditions) {
+    if (c.status != "True" && c.status != "False" && c.status != "Unknown") continue;
+    nlohmann::json j = {{"type", c.type},
+                        {"status", c.status},
+                        {"last_transition_time", FormatTime(c.last_transition_time)}};
+    if (!c.reason.empty()) j["reason"] = c.reason;
+    if (!c.message.empty()) j["message"] = c.message;
+    conditions.push_back(std::move(j));
+  }
+  nlohmann::json j = {{"adapter", s.adapter},
+                      {"observed_generation", s.observed_generation},
+                      {"conditions", std::move(conditions)},
+                      {"data", s.data.is_null() ? nlohmann::json::object() : s.data},
+                      {"created_time", FormatTime(s.created_time)},
+                      {"last_report_time", FormatTime(s.last_report_time)}};
+  if (s.metadata) j["metadata"] = *s.metadata;
+  return j;
+}
+
+nlohmann::json PresentOutboxEvent(const model::OutboxEvent& e) {
+  return {{"event_id", e.event_id},
+          {"aggregate_type", e.aggregate_type},
+          {"aggregate_id", e.aggregate_id},
+          {"aggregate_generation", e.aggregate_generation},
+          {"event_type", e.event_type},
+          {"reason", e.reason},
+          {"created_time", FormatTime(e.created_time)},
+          {"published_time",
+           e.published_time ? nlohmann::json(FormatTime(*e.published_time)) : nlohmann::json()},
+          {"attempts", e.attempts},
+          {"last_error", e.last_error}};
+}
+
+nlohmann::json PresentList(nlohmann::json items, int64_t page, int64_t total) {
+  int64_t size = static_cast<int64_t>(items.size());
+  return {{"items", std::move(items)}, {"page", page}, {"size", size}, {"total", total}};
+}
+
+}  // namespace hf::api

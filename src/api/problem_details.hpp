@@ -1,0 +1,21 @@
+#pragma once
+
+#include <string>
+
+#include "common/error.hpp"
+#include "common/http_message.hpp"
+
+namespace hf::api {
+
+// The one place that maps an Error to an HTTP status and an RFC 9457 problem+json body with a
+// HYPERFLEET-* code. `instance` is the request path, `trace_id` the request id.
+http::Response Problem(const Error& error, const std::string& instance,
+                       const std::string& trace_id);
+
+// 404 for a path no route matches (HYPERFLEET-NTF-000).
+http::Response EndpointNotFound(const std::string& path, const std::string& trace_id);
+
+// 413 for a body over the limit.
+http::Response PayloadTooLarge(const std::string& path, size_t limit);
+
+}  // namespace hf::api

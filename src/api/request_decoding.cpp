@@ -1,0 +1,175 @@
+#include "api/request_decoding.hpp"
+
+#include <charconv>
+
+#include "service/validation.hpp"
+
+namespace hf::api {
+namespace {
+
+std::unexpected<Error> Invalid(std::string msg) {
+  return Fail(ErrorCode::kInvalidArgument, std::move(msg));
+}
+
+const char* TypeName(const nlohmann::json& j) {
+  if (j.is_object()) return "an object";
+  if (j.is_array()) return "an array";
+  if (j.is_string()) return "a string";
+  if (j.is_boolean()) return "a boolean";
+  if (j.is_number()) return "a number";
+  return "null";
+}
+
+Result<std::map<std::string, std::string>> DecodeLabels(const nlohmann::json& j) {
+  if (!j.is_object()) return Invalid("field 'labels' must be an object");
+  std::map<std::string, std::string> labels;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (!it.value().is_string()) {
+      return Invalid("field 'labels." + it.key() + "' must be a string, not " +
+                     TypeName(it.value()));
+    }
+    labels[it.key()] = it.value().get<std::string>();
+  }
+  return labels;
+}
+
+Result<std::string> OptionalString(const nlohmann::json& obj, const char* field) {
+  auto it = obj.find(field);
+  if (it == obj.end() || it->is_null()) return std::string{};
+  if (!it->is_string()) {
+    return Invalid(std::string("field '") + field + "' must be a string, not " + TypeName(*it));
+  }
+  return it->get<std::string>();
+}
+
+Result<int64_t> ParseBoundedInt(const std::string& name, const std::string& text, int64_t min,
+                                int64_t max) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  Error e{ErrorCode::kInvalidArgument, "Invalid query parameters", {}, {}};
+  if (ec != std::errc{} || p != text.data() + text.size()) {
+    e.violations.push_back({name, text, "format", "must be a valid integer"});
+  } else if (v < min) {
+    e.violations.push_back(
+        {name, text, "min", name + " must be at least " + std::to_string(min)});
+  } else if (v > max) {
+    e.violations.push_back({name, text, "max", name + " must be at most " + std::to_string(max)});
+  }
+  if (!e.violations.empty()) return Fail(std::move(e));
+  return v;
+}
+
+}  // namespace
+
+Result<nlohmann::json> DecodeObjectBody(const std::string& body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Fail(ErrorCode::kMalformed, "Request body is required but was empty");
+  }
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded()) return Fail(ErrorCode::kMalformed, "Invalid JSON in request body");
+  if (!j.is_object()) {
+    return Fail(ErrorCode::kMalformed,
+                std::string("Invalid request format: body must be a JSON object, not ") +
+                    TypeName(j));
+  }
+  return j;
+}
+
+Result<service::CreateInput> DecodeCreate(const nlohmann::json& body,
+                                          const service::KindDescriptor& kind) {
+  if (auto it = body.find("spec"); it != body.end() && !it->is_object()) {
+    return Invalid("spec field must be an object");
+  }
+  auto kind_name = HF_TRY(OptionalString(body, "kind"));
+  if (kind_name.empty()) return Invalid("kind is required");
+  if (kind_name != kind.kind) return Invalid("kind must be '" + kind.kind + "'");
+  service::CreateInput in;
+  in.name = HF_TRY(OptionalString(body, "name"));
+  HF_CHECK(service::ValidateName(kind, in.name));
+  auto spec = body.find("spec");
+  if (spec == body.end()) return Invalid("spec is required");
+  in.spec = *spec;
+  if (auto it = body.find("labels"); it != body.end() && !it->is_null()) {
+    in.labels = HF_TRY(DecodeLabels(*it));
+  }
+  return in;
+}
+
+Result<service::PatchInput> DecodePatch(const nlohmann::json& body) {
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    if (it.key() != "spec" && it.key() != "labels") {
+      return Fail(ErrorCode::kMalformed,
+                  "Invalid request format: unknown field \"" + it.key() +
+                      "\" (only spec and labels can be patched)");
+    }
+  }
+  if (body.empty()) {
+    return Fail(ErrorCode::kBadRequest, "at least one field must be provided for update");
+  }
+  service::PatchInput in;
+  if (auto it = body.find("spec"); it != body.end()) {
+    if (!it->is_object()) return Invalid("spec field must be an object");
+    in.spec = *it;
+  }
+  if (auto it = body.find("labels"); it != body.end()) in.labels = HF_TRY(DecodeLabels(*it));
+  return in;
+}
+
+Result<service::StatusReport> DecodeStatusReport(const nlohmann::json& body) {
+  service::StatusReport r;
+  r.adapter = HF_TRY(OptionalString(body, "adapter"));
+  if (r.adapter.empty()) return Invalid("adapter is required");
+  auto gen = body.find("observed_generation");
+  if (gen == body.end() || gen->is_null()) return Invalid("observed_generation is required");
+  if (!gen->is_number_integer()) return Invalid("field 'observed_generation' must be an integer");
+  r.observed_generation = gen->get<int64_t>();
+  if (r.observed_generation > INT32_MAX) return Invalid("observed_generation is out of range");
+  auto observed = HF_TRY(OptionalString(body, "observed_time"));
+  if (!observed.empty()) {
+    auto t = ParseTime(observed);
+    if (!t) return Invalid("observed_time must be an RFC 3339 timestamp, got '" + observed + "'");
+    r.observed_time = *t;
+  }
+  auto conditions = body.find("conditions");
+  if (conditions == body.end() || conditions->is_null()) return Invalid("conditions is required");
+  if (!conditions->is_array()) return Invalid("field 'conditions' must be an array");
+  for (size_t i = 0; i < conditions->size(); ++i) {
+    const auto& c = (*conditions)[i];
+    if (!c.is_object()) {
+      return Invalid("condition at index " + std::to_string(i) + " must be an object");
+    }
+    model::AdapterCondition ac;
+    ac.type = HF_TRY(OptionalString(c, "type"));
+    ac.status = HF_TRY(OptionalString(c, "status"));
+    ac.reason = HF_TRY(OptionalString(c, "reason"));
+    ac.message = HF_TRY(OptionalString(c, "message"));
+    r.conditions.push_back(std::move(ac));
+  }
+  if (auto it = body.find("metadata"); it != body.end() && !it->is_null()) {
+    if (!it->is_object()) return Invalid("field 'metadata' must be an object");
+    r.metadata = *it;
+  }
+  if (auto it = body.find("data"); it != body.end() && !it->is_null()) {
+    if (!it->is_object()) return Invalid("field 'data' must be an object");
+    r.data = *it;
+  }
+  return r;
+}
+
+Result<std::string> DecodeForceDeleteReason(const nlohmann::json& body) {
+  auto reason = HF_TRY(OptionalString(body, "reason"));
+  if (reason.empty()) return Invalid("reason is required");
+  size_t runes = 0;
+  for (unsigned char c : reason) runes += (c & 0xC0) != 0x80;
+  if (runes > 1024) return Invalid("reason must be at most 1024 characters");
+  return reason;
+}
+
+Result<Paging> DecodePaging(const http::Request& req) {
+  Paging p;
+  if (auto v = req.Query("page")) p.page = HF_TRY(ParseBoundedInt("page", *v, 1, 100000));
+  if (auto v = req.Query("size")) p.size = HF_TRY(ParseBoundedInt("size", *v, 1, 100));
+  return p;
+}
+
+}  // namespace hf::api

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "app/settings.hpp"
+
+namespace hf::app {
+
+// Each returns the process exit code: 0 ok, 1 runtime failure, 2 bad usage or config.
+int RunApi(Settings& s, CLI::App& cmd);
+int RunOutbox(Settings& s, CLI::App& cmd);
+int RunTicker(Settings& s, CLI::App& cmd);
+int RunAdapter(Settings& s, CLI::App& cmd);
+int RunMigrate(Settings& s, CLI::App& cmd);
+int RunDev(Settings& s, CLI::App& cmd);
+
+// The client subcommands (clusters, nodepools) and their dispatch.
+void AddClientCommands(CLI::App& app);
+int RunClient(CLI::App& app);
+
+}  // namespace hf::app

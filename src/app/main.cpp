@@ -1,0 +1,75 @@
+// hyperfleet: one binary, one subcommand per component (DESIGN.md §2).
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "app/commands.hpp"
+#include "common/log.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"HyperFleet: a control plane for the lifecycle of a fleet of clusters", "hyperfleet"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", HF_VERSION);
+  hf::app::Settings settings;
+  std::vector<std::unique_ptr<hf::app::SettingsLoader>> loaders;
+  const std::vector<std::string> server = {"db", "broker", "pubsub-project", "rabbitmq-url",
+                                           "topic", "health-port", "metrics-port", "log-level"};
+  auto flags = [&](std::vector<std::string> extra) {
+    extra.insert(extra.end(), server.begin(), server.end());
+    return extra;
+  };
+  struct Sub {
+    CLI::App* cmd;
+    hf::app::SettingsLoader* loader;
+    int (*run)(hf::app::Settings&, CLI::App&);
+  };
+  std::vector<Sub> subs;
+  auto add = [&](const char* name, const char* help, std::vector<std::string> f,
+                 int (*run)(hf::app::Settings&, CLI::App&)) {
+    CLI::App* cmd = app.add_subcommand(name, help);
+    loaders.push_back(std::make_unique<hf::app::SettingsLoader>(cmd, settings, f));
+    subs.push_back({cmd, loaders.back().get(), run});
+    return cmd;
+  };
+  add("api", "Serve the REST API (:8000), health (:8080) and metrics (:9090)",
+      flags({"host", "port", "with-outbox", "skip-migrations"}), hf::app::RunApi);
+  add("outbox", "Publish committed outbox events to the broker",
+      flags({"skip-migrations"}), hf::app::RunOutbox);
+  add("ticker", "Request events for resources that need reconciling",
+      flags({"api-url", "resource-type", "poll-interval", "backoff-base", "backoff-max",
+             "debounce", "max-age-ready"}),
+      hf::app::RunTicker);
+  auto* adapter = add("adapter", "Run one adapter from its config file",
+                      flags({"api-url"}), hf::app::RunAdapter);
+  (void)adapter;
+  add("migrate", "Apply pending database migrations", {"db", "log-level"}, hf::app::RunMigrate);
+  add("dev", "Run everything in one process on embedded defaults",
+      flags({"host", "port", "data-dir", "adapters-dir", "api-url"}), hf::app::RunDev);
+  hf::app::AddClientCommands(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "hyperfleet: " << e.what() << " (see hyperfleet --help)\n";
+    return 2;
+  }
+  for (auto& sub : subs) {
+    if (!sub.cmd->parsed()) continue;
+    if (auto loaded = sub.loader->Load(); !loaded) {
+      std::cerr << "hyperfleet " << sub.cmd->get_name() << ": " << loaded.error().message << "\n";
+      return 2;
+    }
+    if (!hf::log::SetLevel(settings.log_level)) {
+      std::cerr << "hyperfleet: unknown log level '" << settings.log_level
+                << "' (use debug, info, warn or error)\n";
+      return 2;
+    }
+    return sub.run(settings, *sub.cmd);
+  }
+  return hf::app::RunClient(app);
+}

@@ -1,0 +1,83 @@
+#include "app/settings.hpp"
+
+#include <algorithm>
+
+namespace hf::app {
+
+SettingsLoader::SettingsLoader(CLI::App* cmd, Settings& s, const std::vector<std::string>& flags)
+    : settings_(s) {
+  struct Key {
+    std::string key;
+    std::function<void()> bind;
+    std::string help;
+    bool is_switch = false;
+  };
+  auto& b = binder_;
+  std::vector<Key> keys = {
+      {"db", [&] { b.Bind("db", &s.db, ""); }, "database URL: postgres://… or sqlite:PATH"},
+      {"broker", [&] { b.Bind("broker", &s.broker, ""); }, "memory|googlepubsub|rabbitmq"},
+      {"pubsub-project", [&] { b.Bind("pubsub_project", &s.pubsub_project, ""); },
+       "Google Cloud project (honours PUBSUB_EMULATOR_HOST)"},
+      {"rabbitmq-url", [&] { b.Bind("rabbitmq_url", &s.rabbitmq_url, ""); }, "amqp://… URL"},
+      {"topic", [&] { b.Bind("topic", &s.topic, ""); }, "broker topic"},
+      {"host", [&] { b.Bind("host", &s.host, ""); }, "listen address"},
+      {"port", [&] { b.Bind("port", &s.port, ""); }, "API port"},
+      {"health-port", [&] { b.Bind("health_port", &s.health_port, ""); },
+       "health port (/healthz, /readyz)"},
+      {"metrics-port", [&] { b.Bind("metrics_port", &s.metrics_port, ""); },
+       "metrics port (/metrics)"},
+      {"data-dir", [&] { b.Bind("data_dir", &s.data_dir, ""); }, "state directory"},
+      {"api-url", [&] { b.Bind("api_url", &s.api_url, ""); }, "HyperFleet API base URL"},
+      {"log-level", [&] { b.Bind("log_level", &s.log_level, ""); }, "debug|info|warn|error"},
+      {"with-outbox", [&] { b.Bind("with_outbox", &s.with_outbox, ""); },
+       "also run the outbox reconciler in this process", true},
+      {"skip-migrations", [&] { b.Bind("skip_migrations", &s.skip_migrations, ""); },
+       "do not apply pending migrations at start", true},
+      {"resource-type", [&] { b.Bind("resource_type", &s.resource_type, ""); },
+       "clusters|nodepools"},
+      {"poll-interval", [&] { b.Bind("poll_interval", &s.poll_interval, ""); },
+       "how often to poll (e.g. 5s)"},
+      {"backoff-base", [&] { b.Bind("backoff_base", &s.backoff_base, ""); },
+       "first retry interval (e.g. 10s)"},
+      {"backoff-max", [&] { b.Bind("backoff_max", &s.backoff_max, ""); },
+       "retry interval cap (e.g. 5m)"},
+      {"debounce", [&] { b.Bind("debounce", &s.debounce, ""); },
+       "quiet time after an adapter report (e.g. 10s)"},
+      {"max-age-ready", [&] { b.Bind("max_age_ready", &s.max_age_ready, ""); },
+       "re-check reconciled resources this often (e.g. 30m)"},
+      {"adapters-dir", [&] { b.Bind("adapters_dir", &s.adapters_dir, ""); },
+       "directory of adapter configs"},
+  };
+  for (auto& k : keys) {
+    k.bind();
+    if (std::find(flags.begin(), flags.end(), k.key) == flags.end()) continue;
+    std::string key = k.key;
+    std::replace(key.begin(), key.end(), '-', '_');
+    if (k.is_switch) {
+      cmd->add_flag_callback("--" + k.key, [this, key] { overrides_[key] = "true"; }, k.help);
+    } else {
+      cmd->add_option_function<std::string>(
+             "--" + k.key, [this, key](const std::string& v) { overrides_[key] = v; }, k.help)
+          ->type_name("VALUE");
+    }
+  }
+  b.Bind("db_max_connections", &s.db_max_connections, "");
+  b.Bind("db_query_timeout", &s.db_query_timeout, "");
+  b.Bind("server_threads", &s.server_threads, "");
+  b.Bind("cluster_adapters", &s.cluster_adapters, "");
+  b.Bind("nodepool_adapters", &s.nodepool_adapters, "");
+  b.Bind("resource_selector", &s.resource_selector, "");
+  cmd->add_option("--config", s.config_file, "YAML config file (keys as in the README)")
+      ->type_name("FILE");
+}
+
+Result<void> SettingsLoader::Load() {
+  auto env = config::Binder::ProcessEnv();
+  std::string file = settings_.config_file;
+  if (file.empty()) {
+    if (auto it = env.find("HYPERFLEET_CONFIG"); it != env.end()) file = it->second;
+  }
+  return binder_.Load(file, env, overrides_);
+}
+
+}  // namespace hf::app

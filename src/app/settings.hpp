@@ -1,0 +1,62 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/config.hpp"
+#include "common/time.hpp"
+
+namespace hf::app {
+
+// Every setting of the server subcommands. Each is a config key (YAML), a HYPERFLEET_<KEY>
+// environment variable and, for the common ones, a flag; defaults are the field initialisers.
+struct Settings {
+  std::string config_file;
+  std::string db = "sqlite:hyperfleet.db";
+  std::string broker = "memory";
+  std::string pubsub_project = "hyperfleet";
+  std::string rabbitmq_url = "amqp://guest:guest@localhost:5672/";
+  std::string topic;  // default per resource type
+  std::string host = "0.0.0.0";
+  int port = 8000;
+  int health_port = 8080;
+  int metrics_port = 9090;
+  std::string data_dir = ".hyperfleet";
+  std::string api_url = "http://localhost:8000";
+  std::string log_level = "info";
+  bool with_outbox = false;
+  bool skip_migrations = false;
+  int db_max_connections = 16;
+  Duration db_query_timeout{30'000};
+  int server_threads = 0;
+  std::vector<std::string> cluster_adapters{"validation", "dns", "placement"};
+  std::vector<std::string> nodepool_adapters{"validation"};
+  // ticker
+  std::string resource_type = "clusters";
+  std::map<std::string, std::string> resource_selector;
+  Duration poll_interval{5'000};
+  Duration backoff_base{10'000};
+  Duration backoff_max{300'000};
+  Duration debounce{10'000};
+  Duration max_age_ready{1'800'000};
+  // dev
+  std::string adapters_dir;
+};
+
+// Binds settings to config keys and adds the matching flags to `cmd`. `flags` names which
+// flags this subcommand takes (e.g. {"db", "port"}); every key stays settable from YAML/env.
+class SettingsLoader {
+ public:
+  SettingsLoader(CLI::App* cmd, Settings& settings, const std::vector<std::string>& flags);
+  // Applies YAML (--config), env and the flags given; one clear message on error.
+  Result<void> Load();
+
+ private:
+  Settings& settings_;
+  config::Binder binder_;
+  std::map<std::string, std::string> overrides_;
+};
+
+}  // namespace hf::app

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/http_message.hpp"
+#include "common/result.hpp"
+
+namespace hf::http {
+
+using Handler = std::function<Response(const Request&)>;
+
+struct ServerOptions {
+  std::string host = "0.0.0.0";
+  int port = 0;  // 0: pick a free port (see Server::port())
+  int threads = 0;  // 0: derived from the core count
+  size_t body_limit = 1 << 20;  // larger bodies get 413
+  std::chrono::milliseconds read_timeout{10'000};  // headers + body of one request
+  std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connection without a request
+  // Builds the 413 response (e.g. problem+json); the default is a plain-text body.
+  std::function<Response(const Request&)> too_large;
+};
+
+// An HTTP/1.1 server (Boost.Beast) with keep-alive. Handlers run on the server's thread pool and
+// may block (e.g. on the database), so the pool is larger than the core count. Stop() drains:
+// it stops accepting, lets in-flight requests finish (bounded), then closes every connection.
+class Server {
+ public:
+  Server(ServerOptions options, Handler handler);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and starts serving. Unavailable if the address is taken.
+  Result<void> Start();
+  // The bound port (useful with port 0).
+  int port() const;
+  // Stops accepting and waits up to `drain` for in-flight requests; idempotent.
+  void Stop(std::chrono::milliseconds drain = std::chrono::milliseconds(10'000));
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hf::http

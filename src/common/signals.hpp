@@ -1,0 +1,11 @@
+#pragma once
+
+namespace hf {
+
+// Blocks SIGINT and SIGTERM in the calling thread (and the threads it starts afterwards), so
+// that WaitForTerminationSignal() can receive them synchronously. Call first thing in main.
+void BlockTerminationSignals();
+// Waits for SIGINT or SIGTERM; returns the signal number.
+int WaitForTerminationSignal();
+
+}  // namespace hf

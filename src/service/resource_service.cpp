@@ -1,0 +1,213 @@
+#include "service/resource_service.hpp"
+
+#include "common/log.hpp"
+#include "common/uuid.hpp"
+#include "search/search.hpp"
+#include "service/aggregation.hpp"
+#include "service/outbox_events.hpp"
+#include "service/validation.hpp"
+
+namespace hf::service {
+namespace {
+
+const log::Logger kLog{"api"};
+
+std::string Href(const KindDescriptor& kind, const std::string& id,
+                 const std::optional<model::ObjectRef>& owner) {
+  if (owner) return owner->href + "/" + kind.plural + "/" + id;
+  return std::string(kApiBasePath) + "/" + kind.plural + "/" + id;
+}
+
+Error DeletingError(std::string_view kind, std::string_view id) {
+  return Error{ErrorCode::kConflict,
+               std::string(kind) + " '" + std::string(id) + "' is marked for deletion", {}, {}};
+}
+
+}  // namespace
+
+Error NotFoundError(std::string_view kind, std::string_view id) {
+  return Error{ErrorCode::kNotFound,
+               std::string(kind) + " with id='" + std::string(id) + "' not found", {}, {}};
+}
+
+Result<std::vector<model::Condition>> Recompute(store::Tx& tx, const Kinds& kinds,
+                                                const model::Resource& r) {
+  const KindDescriptor* kind = kinds.ByKind(r.kind);
+  if (!kind || kind->required_adapters.empty()) return std::vector<model::Condition>{};
+  auto statuses = HF_TRY(tx.GetAdapterStatuses(r.id));
+  bool children = false;
+  if (r.Deleting()) children = !HF_TRY(tx.ListChildren(r.id)).empty();
+  return Aggregate({r, kind->required_adapters, statuses, children});
+}
+
+Result<model::Resource> ResourceService::Load(store::Tx& tx, const Scope& scope,
+                                              const std::string& id, store::Lock lock) {
+  if (scope.parent_id) {
+    auto parent = HF_TRY(tx.GetResource(*scope.parent_id));
+    if (!parent || parent->kind != *scope.kind->parent_kind) {
+      return Fail(NotFoundError(*scope.kind->parent_kind, *scope.parent_id));
+    }
+  }
+  if (!IsUuid(id)) return Fail(NotFoundError(scope.kind->kind, id));
+  auto r = HF_TRY(tx.GetResource(id, lock));
+  if (!r || r->kind != scope.kind->kind ||
+      (scope.parent_id && (!r->owner || r->owner->id != *scope.parent_id))) {
+    return Fail(NotFoundError(scope.kind->kind, id));
+  }
+  return std::move(*r);
+}
+
+Result<model::Resource> ResourceService::Create(const Scope& scope, CreateInput in,
+                                                const Caller& caller) {
+  const KindDescriptor& kind = *scope.kind;
+  HF_CHECK(ValidateName(kind, in.name));
+  HF_CHECK(ValidateLabels(in.labels));
+  if (kind.parent_kind && !scope.parent_id) {
+    return Fail(ErrorCode::kUnprocessable, "kind \"" + kind.kind +
+                                               "\" is a child kind; create it via /" +
+                                               kinds_.ByKind(*kind.parent_kind)->plural + "/{id}/" +
+                                               kind.plural);
+  }
+  auto tx = HF_TRY(store_.Begin(store::TxMode::kWrite));
+  model::Resource r;
+  r.id = NewUuidV7();
+  r.kind = kind.kind;
+  r.name = std::move(in.name);
+  r.spec = std::move(in.spec);
+  r.labels = std::move(in.labels);
+  if (scope.parent_id) {
+    auto parent = IsUuid(*scope.parent_id)
+                      ? HF_TRY(tx->GetResource(*scope.parent_id, store::Lock::kForUpdate))
+                      : std::nullopt;
+    if (!parent || parent->kind != *kind.parent_kind) {
+      return Fail(NotFoundError(*kind.parent_kind, *scope.parent_id));
+    }
+    if (parent->Deleting()) return Fail(DeletingError(parent->kind, parent->id));
+    r.owner = model::ObjectRef{parent->id, parent->kind, parent->href};
+  }
+  r.href = Href(kind, r.id, r.owner);
+  r.created_time = r.updated_time = Now();
+  r.created_by = r.updated_by = caller.actor;
+  r.conditions = Aggregate({r, kind.required_adapters, {}, false});
+  if (auto inserted = tx->InsertResource(r); !inserted) {
+    if (inserted.error().code == ErrorCode::kAlreadyExists) {
+      return Fail(ErrorCode::kAlreadyExists, "This " + kind.kind + " already exists",
+                  inserted.error().detail);
+    }
+    return Fail(inserted.error());
+  }
+  HF_TRY(AppendEvent(*tx, r, "created", caller.traceparent));
+  HF_CHECK(tx->Commit());
+  return r;
+}
+
+Result<model::Resource> ResourceService::Get(const Scope& scope, const std::string& id) {
+  auto tx = HF_TRY(store_.Begin(store::TxMode::kRead));
+  return Load(*tx, scope, id, store::Lock::kNone);
+}
+
+Result<ListOutput> ResourceService::List(const Scope& scope, const ListInput& in) {
+  auto tx = HF_TRY(store_.Begin(store::TxMode::kRead));
+  store::ResourceQuery q;
+  q.kind = scope.kind->kind;
+  if (scope.parent_id) {
+    auto parent = IsUuid(*scope.parent_id) ? HF_TRY(tx->GetResource(*scope.parent_id))
+                                           : std::nullopt;
+    if (!parent || parent->kind != *scope.kind->parent_kind) {
+      return Fail(NotFoundError(*scope.kind->parent_kind, *scope.parent_id));
+    }
+    q.owner_id = scope.parent_id;
+  }
+  q.filter = HF_TRY(search::CompileSearch(in.search, store_.dialect()));
+  for (auto& term : HF_TRY(search::ParseOrder(in.order))) {
+    q.order.push_back({term.column, term.descending});
+  }
+  q.offset = (in.page - 1) * in.size;
+  q.limit = in.size;
+  auto page = HF_TRY(tx->ListResources(q));
+  return ListOutput{std::move(page.items), in.page, page.total};
+}
+
+Result<model::Resource> ResourceService::Patch(const Scope& scope, const std::string& id,
+                                               const PatchInput& in, const Caller& caller) {
+  if (in.labels) HF_CHECK(ValidateLabels(*in.labels));
+  auto tx = HF_TRY(store_.Begin(store::TxMode::kWrite));
+  auto r = HF_TRY(Load(*tx, scope, id, store::Lock::kForUpdate));
+  if (r.Deleting()) return Fail(DeletingError(r.kind, r.id));
+  if (r.owner) {
+    auto parent = HF_TRY(tx->GetResource(r.owner->id));
+    if (parent && parent->Deleting()) return Fail(DeletingError(parent->kind, parent->id));
+  }
+  bool changed = false;
+  if (in.spec && *in.spec != r.spec) {
+    r.spec = *in.spec;
+    changed = true;
+  }
+  if (in.labels && *in.labels != r.labels) {
+    r.labels = *in.labels;
+    changed = true;
+  }
+  if (!changed) return r;
+  r.generation += 1;
+  r.updated_by = caller.actor;
+  r.updated_time = Now();
+  r.conditions = HF_TRY(Recompute(*tx, kinds_, r));
+  HF_CHECK(tx->UpdateResource(r));
+  HF_TRY(AppendEvent(*tx, r, "updated", caller.traceparent));
+  HF_CHECK(tx->Commit());
+  return r;
+}
+
+Result<void> ResourceService::MarkDeleted(store::Tx& tx, model::Resource& r, const Caller& caller,
+                                          Time now) {
+  for (auto& child : HF_TRY(tx.ListChildren(r.id, store::Lock::kForUpdate))) {
+    if (!child.Deleting()) HF_CHECK(MarkDeleted(tx, child, caller, now));
+  }
+  r.deleted_time = now;
+  r.deleted_by = caller.actor;
+  r.generation += 1;
+  const KindDescriptor* kind = kinds_.ByKind(r.kind);
+  if (kind && kind->required_adapters.empty() && HF_TRY(tx.ListChildren(r.id)).empty()) {
+    return HardDelete(tx, r);
+  }
+  r.conditions = HF_TRY(Recompute(tx, kinds_, r));
+  HF_CHECK(tx.UpdateResource(r));
+  HF_TRY(AppendEvent(tx, r, "deleted", caller.traceparent));
+  return {};
+}
+
+Result<void> ResourceService::HardDelete(store::Tx& tx, const model::Resource& r) {
+  for (const auto& child : HF_TRY(tx.ListChildren(r.id, store::Lock::kForUpdate))) {
+    HF_CHECK(HardDelete(tx, child));
+  }
+  return tx.DeleteResource(r.id);
+}
+
+Result<model::Resource> ResourceService::Delete(const Scope& scope, const std::string& id,
+                                                const Caller& caller) {
+  auto tx = HF_TRY(store_.Begin(store::TxMode::kWrite));
+  auto r = HF_TRY(Load(*tx, scope, id, store::Lock::kForUpdate));
+  if (r.Deleting()) return r;
+  HF_CHECK(MarkDeleted(*tx, r, caller, Now()));
+  HF_CHECK(tx->Commit());
+  return r;
+}
+
+Result<void> ResourceService::ForceDelete(const Scope& scope, const std::string& id,
+                                          const std::string& reason, const Caller& caller) {
+  auto tx = HF_TRY(store_.Begin(store::TxMode::kWrite));
+  auto r = HF_TRY(Load(*tx, scope, id, store::Lock::kForUpdate));
+  if (!r.Deleting()) {
+    return Fail(ErrorCode::kConflict, r.kind + " '" + r.id + "' is not in Finalizing state");
+  }
+  HF_CHECK(HardDelete(*tx, r));
+  HF_CHECK(tx->Commit());
+  kLog.Warn("force-deleted resource", {{"kind", r.kind},
+                                       {"resource_id", r.id},
+                                       {"actor", caller.actor},
+                                       {"reason", reason},
+                                       {"request_id", caller.request_id}});
+  return {};
+}
+
+}  // namespace hf::service

@@ -1,0 +1,174 @@
+#include "service/status_service.hpp"
+
+#include <set>
+
+#include "common/uuid.hpp"
+#include "service/aggregation.hpp"
+#include "service/outbox_events.hpp"
+
+namespace hf::service {
+namespace {
+
+constexpr auto kMaxFuture = std::chrono::minutes(5);
+constexpr auto kMaxPast = std::chrono::minutes(30);
+
+std::string AvailableStatus(const model::AdapterStatus* s) {
+  if (!s) return "False";
+  const auto* c = s->Find("Available");
+  return c ? c->status : "False";
+}
+
+bool FinalizedTrue(const model::AdapterStatus& s) {
+  const auto* c = s.Find("Finalized");
+  return c && c->status == "True";
+}
+
+Result<model::Resource> LoadForStatus(store::Tx& tx, const Scope& scope, const std::string& id,
+                                      store::Lock lock) {
+  if (scope.parent_id) {
+    auto parent = IsUuid(*scope.parent_id) ? HF_TRY(tx.GetResource(*scope.parent_id))
+                                           : std::nullopt;
+    if (!parent || parent->kind != *scope.kind->parent_kind) {
+      return Fail(NotFoundError(*scope.kind->parent_kind, *scope.parent_id));
+    }
+  }
+  auto r = IsUuid(id) ? HF_TRY(tx.GetResource(id, lock)) : std::nullopt;
+  if (!r || r->kind != scope.kind->kind ||
+      (scope.parent_id && (!r->owner || r->owner->id != *scope.parent_id))) {
+    return Fail(NotFoundError(scope.kind->kind, id));
+  }
+  return std::move(*r);
+}
+
+}  // namespace
+
+Result<void> ValidateReport(const StatusReport& report, Time now) {
+  auto invalid = [](std::string msg) { return Fail(ErrorCode::kInvalidArgument, std::move(msg)); };
+  if (report.adapter.empty()) return invalid("adapter is required");
+  if (report.observed_generation < 1) return invalid("observed_generation must be >= 1");
+  std::set<std::string> seen;
+  for (size_t i = 0; i < report.conditions.size(); ++i) {
+    const auto& c = report.conditions[i];
+    std::string index = std::to_string(i);
+    if (c.type.empty()) return invalid("condition type cannot be empty at index " + index);
+    if (!seen.insert(c.type).second) {
+      return invalid("duplicate condition type '" + c.type + "' at index " + index);
+    }
+    if (c.status != "True" && c.status != "False" && c.status != "Unknown") {
+      return invalid("invalid status value '" + c.status + "' for condition at index " + index +
+                     " (type: " + c.type + "): must be 'True', 'False', or 'Unknown'");
+    }
+  }
+  if (report.observed_time) {
+    if (*report.observed_time > now + kMaxFuture) {
+      return invalid("observed_time must not be more than 5m0s in the future");
+    }
+    if (*report.observed_time < now - kMaxPast) {
+      return invalid("observed_time must not be more than 30m0s in the past");
+    }
+  }
+  return {};
+}
+
+Result<std::optional<model::AdapterStatus>> StatusService::Report(const Scope& scope,
+                                                                  const std::string& id,
+                                                                  StatusReport report,
+                                                                  const Caller& caller) {
+  Time now = Now();
+  HF_CHECK(ValidateReport(report, now));
+  Time observed = report.observed_time.value_or(now);
+
+  auto tx = HF_TRY(store_.Begin(store::TxMode::kWrite));
+  auto r = HF_TRY(LoadForStatus(*tx, scope, id, store::Lock::kForUpdate));
+  auto statuses = HF_TRY(tx->GetAdapterStatuses(r.id));
+  model::AdapterStatus* existing = nullptr;
+  for (auto& s : statuses) {
+    if (s.adapter == report.adapter) existing = &s;
+  }
+
+  // Stale or out-of-order reports are discarded without a write.
+  if (report.observed_generation > r.generation) return std::nullopt;
+  if (existing && report.observed_generation < existing->observed_generation) return std::nullopt;
+  if (existing && report.observed_generation == existing->observed_generation &&
+      observed < existing->last_report_time) {
+    return std::nullopt;
+  }
+  model::AdapterStatus incoming;
+  incoming.conditions = report.conditions;
+  for (const char* mandatory : {"Available", "Applied", "Health"}) {
+    if (!incoming.Find(mandatory)) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  std::string("missing mandatory condition '") + mandatory +
+                      "': all adapters must report Available, Applied, and Health");
+    }
+  }
+  const std::string available = incoming.Find("Available")->status;
+  if (available == "Unknown" && existing) return std::nullopt;
+
+  const std::string previous_available = AvailableStatus(existing);
+  model::AdapterStatus stored;
+  stored.resource_type = r.kind;
+  stored.resource_id = r.id;
+  stored.adapter = report.adapter;
+  stored.observed_generation = report.observed_generation;
+  stored.conditions = std::move(report.conditions);
+  for (auto& c : stored.conditions) {
+    const model::AdapterCondition* prev = existing ? existing->Find(c.type) : nullptr;
+    c.last_transition_time = prev && prev->status == c.status ? prev->last_transition_time : observed;
+  }
+  stored.data = report.data.value_or(nlohmann::json::object());
+  stored.metadata = report.metadata ? report.metadata : (existing ? existing->metadata : std::nullopt);
+  stored.created_time = existing ? existing->created_time : observed;
+  stored.last_report_time = observed;
+  HF_CHECK(tx->UpsertAdapterStatus(stored));
+  if (existing) {
+    *existing = stored;
+  } else {
+    statuses.push_back(stored);
+  }
+
+  const KindDescriptor* kind = kinds_.ByKind(r.kind);
+  const auto& required = kind ? kind->required_adapters : std::vector<std::string>{};
+  if (r.Deleting() && FinalizedTrue(stored)) {
+    bool all_finalized = !required.empty();
+    for (const auto& name : required) {
+      auto it = std::find_if(statuses.begin(), statuses.end(),
+                             [&](const auto& s) { return s.adapter == name; });
+      if (it == statuses.end() || it->observed_generation != r.generation || !FinalizedTrue(*it)) {
+        all_finalized = false;
+      }
+    }
+    if (all_finalized && HF_TRY(tx->ListChildren(r.id)).empty()) {
+      HF_CHECK(tx->DeleteResource(r.id));
+      if (r.owner) {
+        // The parent may have been waiting for this child: let its adapters look again.
+        auto parent = HF_TRY(tx->GetResource(r.owner->id, store::Lock::kForUpdate));
+        if (parent && parent->Deleting()) {
+          HF_TRY(AppendEvent(*tx, *parent, "status_changed", caller.traceparent));
+        }
+      }
+      HF_CHECK(tx->Commit());
+      return stored;
+    }
+  }
+  if (available != "Unknown") {
+    bool children = r.Deleting() && !HF_TRY(tx->ListChildren(r.id)).empty();
+    auto conditions = Aggregate({r, required, statuses, children});
+    if (conditions != r.conditions) HF_CHECK(tx->ReplaceConditions(r.id, conditions));
+    if (available != previous_available) {
+      HF_TRY(AppendEvent(*tx, r, "status_changed", caller.traceparent));
+    }
+  }
+  HF_CHECK(tx->Commit());
+  return stored;
+}
+
+Result<store::Page<model::AdapterStatus>> StatusService::List(const Scope& scope,
+                                                             const std::string& id, int64_t page,
+                                                             int64_t size) {
+  auto tx = HF_TRY(store_.Begin(store::TxMode::kRead));
+  auto r = HF_TRY(LoadForStatus(*tx, scope, id, store::Lock::kNone));
+  return tx->ListAdapterStatuses(r.id, (page - 1) * size, size);
+}
+
+}  // namespace hf::service

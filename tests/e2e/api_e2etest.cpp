@@ -1,0 +1,497 @@
+// The REST API over real HTTP against the real binary, on SQLite and on PostgreSQL.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <set>
+#include <thread>
+
+#include "common/http_message.hpp"
+#include "common/time.hpp"
+#include "testing/api_server.hpp"
+#include "testing/env.hpp"
+
+namespace hf::testing {
+namespace {
+
+using nlohmann::json;
+
+class ApiE2E : public ::testing::TestWithParam<std::string> {
+ protected:
+  static std::map<std::string, std::unique_ptr<ApiServer>>& Servers() {
+    static std::map<std::string, std::unique_ptr<ApiServer>> servers;
+    return servers;
+  }
+  static void TearDownTestSuite() { Servers().clear(); }
+
+  void SetUp() override {
+    if (GetParam() == "postgres") {
+      HF_REQUIRE_ENV(dsn, "HF_TEST_PG_DSN");
+    }
+    auto& slot = Servers()[GetParam()];
+    if (!slot || !slot->process().Running()) slot = std::make_unique<ApiServer>(GetParam());
+    api_ = slot.get();
+    ASSERT_TRUE(api_->error().empty()) << api_->error();
+  }
+
+  // A unique valid cluster name.
+  std::string Name(const std::string& prefix = "c") {
+    static int n = 0;
+    return prefix + "-" + std::to_string(::getpid() % 10000) + "-" + std::to_string(++n);
+  }
+
+  json CreateCluster(const std::string& name, json labels = json::object(),
+                     json spec = json::object()) {
+    json body = {{"kind", "Cluster"}, {"name", name}, {"spec", spec}};
+    if (!labels.empty()) body["labels"] = labels;
+    auto r = api_->Post("/clusters", body);
+    EXPECT_EQ(r.status, 201) << r.raw;
+    return r.body;
+  }
+
+  static json Report(const std::string& adapter, int64_t generation, const std::string& available,
+                     json extra = json::array()) {
+    json conditions = {{{"type", "Available"}, {"status", available}, {"reason", "R" + available},
+                        {"message", adapter + " says " + available}},
+                       {{"type", "Applied"}, {"status", "True"}, {"reason", "JobLaunched"}},
+                       {{"type", "Health"}, {"status", "True"}, {"reason", "Healthy"}}};
+    for (auto& c : extra) conditions.push_back(c);
+    return {{"adapter", adapter},
+            {"observed_generation", generation},
+            {"observed_time", FormatTime(Now())},
+            {"conditions", conditions}};
+  }
+
+  static json Condition(const json& resource, const std::string& type) {
+    for (const auto& c : resource["status"]["conditions"]) {
+      if (c["type"] == type) return c;
+    }
+    return nullptr;
+  }
+
+  void ExpectProblem(const ApiResponse& r, long status, const std::string& code,
+                     const std::string& detail_part) {
+    EXPECT_EQ(r.status, status) << r.raw;
+    EXPECT_EQ(r.content_type, "application/problem+json") << r.raw;
+    EXPECT_EQ(r.body.value("code", ""), code) << r.raw;
+    EXPECT_NE(r.body.value("detail", "").find(detail_part), std::string::npos)
+        << "detail '" << r.body.value("detail", "") << "' lacks '" << detail_part << "'";
+    EXPECT_EQ(r.body.value("trace_id", ""), r.request_id);
+  }
+
+  ApiServer* api_ = nullptr;
+};
+
+TEST_P(ApiE2E, RootAndOpenApiAreServed) {
+  auto root = api_->Call("GET", api_->base() + "/api/hyperfleet");
+  EXPECT_EQ(root.status, 200);
+  EXPECT_EQ(root.body["kind"], "API");
+  auto spec = api_->Get("/openapi");
+  EXPECT_EQ(spec.status, 200);
+  EXPECT_TRUE(spec.body.contains("openapi")) << spec.raw.substr(0, 200);
+  EXPECT_TRUE(spec.body["paths"].contains("/clusters")) << "openapi lacks /clusters";
+}
+
+TEST_P(ApiE2E, ClusterLifecycleFromCreateToHardDelete) {
+  std::string name = Name();
+  json created = CreateCluster(name, {{"env", "prod"}}, {{"region", "eu"}});
+  std::string id = created["id"];
+  EXPECT_EQ(created["kind"], "Cluster");
+  EXPECT_EQ(created["generation"], 1);
+  EXPECT_EQ(created["href"], "/api/hyperfleet/v1/clusters/" + id);
+  EXPECT_EQ(created["labels"]["env"], "prod");
+  EXPECT_EQ(created["created_by"], "system@hyperfleet.local");
+  json reconciled = Condition(created, "Reconciled");
+  ASSERT_FALSE(reconciled.is_null()) << created.dump();
+  EXPECT_EQ(reconciled["status"], "False");
+  EXPECT_EQ(reconciled["reason"], "ReconciledMissingAdapters");
+  EXPECT_EQ(reconciled["message"],
+            "Required adapters not reporting Available=True: [dns, placement, validation]. "
+            "Currently reporting: []");
+  EXPECT_EQ(Condition(created, "LastKnownReconciled")["reason"], "AdaptersMissingReports");
+
+  // The create and its event committed together.
+  auto events = api_->Get("/events?aggregate_id=" + id);
+  ASSERT_EQ(events.status, 200) << events.raw;
+  ASSERT_EQ(events.body["total"], 1) << events.raw;
+  EXPECT_EQ(events.body["items"][0]["reason"], "created");
+  EXPECT_EQ(events.body["items"][0]["aggregate_generation"], 1);
+
+  auto got = api_->Get("/clusters/" + id);
+  EXPECT_EQ(got.status, 200);
+  EXPECT_EQ(got.body["name"], name);
+  EXPECT_EQ(got.body["spec"]["region"], "eu");
+
+  // Patch: a real change bumps the generation once; replaying it does not.
+  auto patched = api_->Patch("/clusters/" + id, {{"spec", {{"region", "us"}, {"size", 3}}}});
+  ASSERT_EQ(patched.status, 200) << patched.raw;
+  EXPECT_EQ(patched.body["generation"], 2);
+  EXPECT_EQ(patched.body["spec"].size(), 2u);
+  auto same = api_->Patch("/clusters/" + id, {{"spec", {{"region", "us"}, {"size", 3}}}});
+  EXPECT_EQ(same.body["generation"], 2);
+  auto labels = api_->Patch("/clusters/" + id, {{"labels", json::object()}});
+  EXPECT_EQ(labels.body["generation"], 3);
+  EXPECT_FALSE(labels.body.contains("labels"));
+
+  // All three adapters report Available=True at generation 3 → Reconciled.
+  for (const char* adapter : {"validation", "dns", "placement"}) {
+    auto r = api_->Put("/clusters/" + id + "/statuses", Report(adapter, 3, "True"));
+    ASSERT_EQ(r.status, 201) << r.raw;
+    EXPECT_EQ(r.body["adapter"], adapter);
+  }
+  auto after = api_->Get("/clusters/" + id);
+  EXPECT_EQ(Condition(after.body, "Reconciled")["status"], "True") << after.raw;
+  EXPECT_EQ(Condition(after.body, "Reconciled")["reason"], "ReconciledAll");
+  EXPECT_EQ(Condition(after.body, "LastKnownReconciled")["status"], "True");
+  EXPECT_EQ(Condition(after.body, "ValidationSuccessful")["status"], "True");
+  EXPECT_EQ(Condition(after.body, "DnsSuccessful")["observed_generation"], 3);
+  auto statuses = api_->Get("/clusters/" + id + "/statuses");
+  EXPECT_EQ(statuses.body["total"], 3);
+  auto reconciled_list =
+      api_->Get("/clusters?search=" + http::UrlEncode("status.conditions.Reconciled='True' and name='" + name + "'"));
+  EXPECT_EQ(reconciled_list.body["total"], 1) << reconciled_list.raw;
+
+  // Delete: soft, generation +1, still readable, then hard delete once all report Finalized.
+  auto deleted = api_->Delete("/clusters/" + id);
+  ASSERT_EQ(deleted.status, 202) << deleted.raw;
+  EXPECT_EQ(deleted.body["generation"], 4);
+  EXPECT_TRUE(deleted.body.contains("deleted_time"));
+  EXPECT_EQ(api_->Delete("/clusters/" + id).body["generation"], 4);  // idempotent
+  ExpectProblem(api_->Patch("/clusters/" + id, {{"spec", json::object()}}), 409,
+                "HYPERFLEET-CNF-003", "marked for deletion");
+  json finalized = {{{"type", "Finalized"}, {"status", "True"}, {"reason", "CleanedUp"}}};
+  for (const char* adapter : {"validation", "dns"}) {
+    auto r = api_->Put("/clusters/" + id + "/statuses", Report(adapter, 4, "False", finalized));
+    ASSERT_EQ(r.status, 201) << r.raw;
+  }
+  EXPECT_EQ(api_->Get("/clusters/" + id).status, 200);
+  auto last = api_->Put("/clusters/" + id + "/statuses", Report("placement", 4, "False", finalized));
+  EXPECT_EQ(last.status, 201) << last.raw;
+  ExpectProblem(api_->Get("/clusters/" + id), 404, "HYPERFLEET-NTF-001",
+                "Cluster with id='" + id + "' not found");
+}
+
+TEST_P(ApiE2E, StatusReportsFollowTheDiscardRules) {
+  json c = CreateCluster(Name());
+  std::string path = "/clusters/" + c["id"].get<std::string>() + "/statuses";
+  auto unknown = Report("validation", 1, "Unknown");
+  EXPECT_EQ(api_->Put(path, unknown).status, 201);
+  unknown["observed_time"] = FormatTime(Now());
+  EXPECT_EQ(api_->Put(path, unknown).status, 204);           // second Unknown discarded
+  EXPECT_EQ(api_->Put(path, Report("validation", 2, "True")).status, 204);  // future generation
+  auto old_report = Report("validation", 1, "True");
+  EXPECT_EQ(api_->Put(path, Report("validation", 1, "True")).status, 201);
+  EXPECT_EQ(api_->Put(path, old_report).status, 204);  // older observed_time at same generation
+  // POST and the /status alias behave the same.
+  EXPECT_EQ(api_->Post(path, Report("dns", 1, "False")).status, 201);
+  EXPECT_EQ(api_->Post("/clusters/" + c["id"].get<std::string>() + "/status",
+                       Report("dns", 1, "True"))
+                .status,
+            201);
+  auto list = api_->Get(path);
+  EXPECT_EQ(list.body["total"], 2) << list.raw;  // one row per adapter
+  // Available changed twice for validation (→True) and twice for dns: events were written.
+  auto events = api_->Get("/events?aggregate_id=" + c["id"].get<std::string>());
+  int status_changed = 0;
+  for (const auto& e : events.body["items"]) status_changed += e["reason"] == "status_changed";
+  EXPECT_EQ(status_changed, 2) << events.raw;  // validation →True, dns False→True
+}
+
+TEST_P(ApiE2E, StatusValidationErrors) {
+  json c = CreateCluster(Name());
+  std::string path = "/clusters/" + c["id"].get<std::string>() + "/statuses";
+  auto missing = Report("validation", 1, "True");
+  missing["conditions"].erase(1);  // drop Applied
+  ExpectProblem(api_->Put(path, missing), 400, "HYPERFLEET-VAL-000",
+                "missing mandatory condition 'Applied'");
+  auto future = Report("validation", 1, "True");
+  future["observed_time"] = FormatTime(Now() + std::chrono::minutes(10));
+  ExpectProblem(api_->Put(path, future), 400, "HYPERFLEET-VAL-000",
+                "must not be more than 5m0s in the future");
+  auto past = Report("validation", 1, "True");
+  past["observed_time"] = FormatTime(Now() - std::chrono::hours(1));
+  ExpectProblem(api_->Put(path, past), 400, "HYPERFLEET-VAL-000",
+                "must not be more than 30m0s in the past");
+  auto dup = Report("validation", 1, "True");
+  dup["conditions"].push_back({{"type", "Health"}, {"status", "True"}});
+  ExpectProblem(api_->Put(path, dup), 400, "HYPERFLEET-VAL-000", "duplicate condition type 'Health'");
+  auto bad = Report("validation", 1, "Maybe");
+  ExpectProblem(api_->Put(path, bad), 400, "HYPERFLEET-VAL-000", "invalid status value 'Maybe'");
+  auto gen0 = Report("validation", 0, "True");
+  ExpectProblem(api_->Put(path, gen0), 400, "HYPERFLEET-VAL-000", "observed_generation must be >= 1");
+  EXPECT_EQ(api_->Get(path).body["total"], 0);  // nothing written by any of these
+  ExpectProblem(api_->Get("/clusters/0198c9e2-0000-7000-8000-000000000000/statuses"), 404,
+                "HYPERFLEET-NTF-001", "not found");
+}
+
+TEST_P(ApiE2E, BadCreateBodiesGetClearProblems) {
+  auto raw = [&](const std::string& body) {
+    return api_->Call("POST", api_->api() + "/clusters", body);
+  };
+  ExpectProblem(raw(""), 400, "HYPERFLEET-VAL-006", "Request body is required but was empty");
+  ExpectProblem(raw("{not json"), 400, "HYPERFLEET-VAL-006", "Invalid JSON in request body");
+  ExpectProblem(raw("[1,2]"), 400, "HYPERFLEET-VAL-006", "must be a JSON object");
+  ExpectProblem(api_->Post("/clusters", {{"name", "abc"}, {"spec", json::object()}}), 400,
+                "HYPERFLEET-VAL-000", "kind is required");
+  ExpectProblem(api_->Post("/clusters", {{"kind", "NodePool"}, {"name", "abc"}, {"spec", json::object()}}),
+                400, "HYPERFLEET-VAL-000", "kind must be 'Cluster'");
+  ExpectProblem(api_->Post("/clusters", {{"kind", "Cluster"}, {"spec", json::object()}}), 400,
+                "HYPERFLEET-VAL-000", "name is required");
+  ExpectProblem(api_->Post("/clusters", {{"kind", "Cluster"}, {"name", "ab"}, {"spec", json::object()}}),
+                400, "HYPERFLEET-VAL-000", "name must be at least 3 characters");
+  ExpectProblem(api_->Post("/clusters", {{"kind", "Cluster"}, {"name", std::string(54, 'a')},
+                                          {"spec", json::object()}}),
+                400, "HYPERFLEET-VAL-000", "name must be at most 53 characters");
+  EXPECT_EQ(api_->Post("/clusters", {{"kind", "Cluster"}, {"name", Name("x") + std::string(40, 'a')},
+                                      {"spec", json::object()}})
+                .status,
+            201);
+  ExpectProblem(api_->Post("/clusters", {{"kind", "Cluster"}, {"name", "Bad_Name"}, {"spec", json::object()}}),
+                400, "HYPERFLEET-VAL-000", "lowercase letters, numbers, and hyphens");
+  ExpectProblem(api_->Post("/clusters", {{"kind", "Cluster"}, {"name", "héllo"}, {"spec", json::object()}}),
+                400, "HYPERFLEET-VAL-000", "lowercase");
+  ExpectProblem(api_->Post("/clusters", {{"kind", "Cluster"}, {"name", "abc"}}), 400,
+                "HYPERFLEET-VAL-000", "spec is required");
+  ExpectProblem(api_->Post("/clusters", {{"kind", "Cluster"}, {"name", "abc"}, {"spec", nullptr}}),
+                400, "HYPERFLEET-VAL-000", "spec field must be an object");
+  ExpectProblem(api_->Post("/clusters", {{"kind", "Cluster"}, {"name", 42}, {"spec", json::object()}}),
+                400, "HYPERFLEET-VAL-000", "field 'name' must be a string");
+  ExpectProblem(api_->Post("/clusters", {{"kind", "Cluster"}, {"name", "abc"}, {"spec", json::object()},
+                                          {"labels", "x"}}),
+                400, "HYPERFLEET-VAL-000", "field 'labels' must be an object");
+  auto bad_label = api_->Post("/clusters", {{"kind", "Cluster"}, {"name", Name()},
+                                             {"spec", json::object()},
+                                             {"labels", {{"-bad key", "ok"}, {"good", "bad value!"}}}});
+  ExpectProblem(bad_label, 400, "HYPERFLEET-VAL-000", "label validation failed");
+  EXPECT_EQ(bad_label.body["errors"].size(), 2u) << bad_label.raw;
+  // 413 for bodies over 1 MiB.
+  std::string huge = R"({"kind":"Cluster","name":"huge","spec":{"x":")" +
+                     std::string(1100 * 1024, 'a') + "\"}}";
+  EXPECT_EQ(raw(huge).status, 413);
+  // A 10 KB spec is fine.
+  EXPECT_EQ(api_->Post("/clusters", {{"kind", "Cluster"}, {"name", Name()},
+                                      {"spec", {{"blob", std::string(10 * 1024, 'b')}}}})
+                .status,
+            201);
+  // Duplicate names conflict.
+  std::string name = Name();
+  CreateCluster(name);
+  ExpectProblem(api_->Post("/clusters", {{"kind", "Cluster"}, {"name", name}, {"spec", json::object()}}),
+                409, "HYPERFLEET-CNF-001", "This Cluster already exists");
+}
+
+TEST_P(ApiE2E, BadPatchesIdsAndPathsGetClearProblems) {
+  json c = CreateCluster(Name());
+  std::string path = "/clusters/" + c["id"].get<std::string>();
+  ExpectProblem(api_->Patch(path, {{"name", "other"}}), 400, "HYPERFLEET-VAL-006",
+                "unknown field \"name\"");
+  ExpectProblem(api_->Patch(path, json::object()), 400, "HYPERFLEET-VAL-005",
+                "at least one field must be provided for update");
+  ExpectProblem(api_->Patch(path, {{"spec", "x"}}), 400, "HYPERFLEET-VAL-000",
+                "spec field must be an object");
+  ExpectProblem(api_->Get("/clusters/not-a-uuid"), 404, "HYPERFLEET-NTF-001", "not found");
+  ExpectProblem(api_->Get("/clusters/0198c9e2-0000-7000-8000-000000000000"), 404,
+                "HYPERFLEET-NTF-001", "not found");
+  ExpectProblem(api_->Delete("/clusters/0198c9e2-0000-7000-8000-000000000000"), 404,
+                "HYPERFLEET-NTF-001", "not found");
+  ExpectProblem(api_->Get("/nope"), 404, "HYPERFLEET-NTF-000", "does not exist");
+  auto wrong_method = api_->Call("PUT", api_->api() + "/clusters", "{}");
+  EXPECT_EQ(wrong_method.status, 405);
+  ExpectProblem(api_->Post("/nodepools", {{"kind", "NodePool"}, {"name", "np1"}, {"spec", json::object()}}),
+                422, "HYPERFLEET-VAL-000", "is a child kind");
+}
+
+TEST_P(ApiE2E, ListParametersAreValidated) {
+  ExpectProblem(api_->Get("/clusters?page=x"), 400, "HYPERFLEET-VAL-000", "Invalid query parameters");
+  auto page0 = api_->Get("/clusters?page=0");
+  ExpectProblem(page0, 400, "HYPERFLEET-VAL-000", "Invalid query parameters");
+  EXPECT_EQ(page0.body["errors"][0]["message"], "page must be at least 1");
+  EXPECT_EQ(api_->Get("/clusters?size=101").body["errors"][0]["message"], "size must be at most 100");
+  ExpectProblem(api_->Get("/clusters?order=" + http::UrlEncode("name; DROP TABLE resources")), 400,
+                "HYPERFLEET-VAL-005", "invalid order format");
+  ExpectProblem(api_->Get("/clusters?order=" + http::UrlEncode("name ascending")), 400,
+                "HYPERFLEET-VAL-005", "invalid order format");
+  ExpectProblem(api_->Get("/clusters?order=nosuchcolumn"), 400, "HYPERFLEET-VAL-005",
+                "invalid field in search or order query");
+  for (const char* search : {"name = 'x'; DROP TABLE resources; --", "name = ", "((name='a')",
+                             "pg_sleep(10) = 1", "status.conditions.reconciled='True'",
+                             "not status.conditions.Reconciled='True'", "label.x='y'"}) {
+    auto r = api_->Get("/clusters?search=" + http::UrlEncode(search));
+    EXPECT_EQ(r.status, 400) << search << ": " << r.raw;
+    EXPECT_EQ(r.content_type, "application/problem+json");
+  }
+  ExpectProblem(api_->Get("/clusters?search=" + std::string(4100, 'a')), 400, "HYPERFLEET-VAL-005",
+                "exceeds maximum length of 4096");
+  // An injection attempt inside a quoted value is just a value.
+  auto harmless = api_->Get("/clusters?search=" + http::UrlEncode("name = 'x'' or ''1''=''1'"));
+  EXPECT_EQ(harmless.status, 200) << harmless.raw;
+  EXPECT_EQ(harmless.body["total"], 0);
+}
+
+TEST_P(ApiE2E, SearchAndPagination) {
+  std::string tag = Name("t");
+  for (int i = 0; i < 7; ++i) {
+    CreateCluster(Name("p"), {{"batch", tag}, {"parity", i % 2 ? "odd" : "even"}},
+                  {{"nodes", i}, {"cloud", {{"region", i < 3 ? "eu" : "us"}}}});
+  }
+  std::string q = "/clusters?search=" + http::UrlEncode("labels.batch='" + tag + "'");
+  auto all = api_->Get(q + "&size=100");
+  EXPECT_EQ(all.body["total"], 7) << all.raw;
+  // Walk pages of 3: no gaps or duplicates, size = items returned.
+  std::set<std::string> seen;
+  for (int page = 1; page <= 3; ++page) {
+    auto r = api_->Get(q + "&size=3&page=" + std::to_string(page) + "&order=name");
+    ASSERT_EQ(r.status, 200) << r.raw;
+    EXPECT_EQ(r.body["page"], page);
+    EXPECT_EQ(r.body["size"], page < 3 ? 3 : 1);
+    EXPECT_EQ(r.body["total"], 7);
+    for (const auto& item : r.body["items"]) seen.insert(item["id"].get<std::string>());
+  }
+  EXPECT_EQ(seen.size(), 7u);
+  auto past = api_->Get(q + "&size=3&page=9");
+  EXPECT_EQ(past.body["size"], 0);
+  EXPECT_EQ(past.body["total"], 7);
+  auto count = [&](const std::string& search) {
+    auto r = api_->Get("/clusters?size=100&search=" +
+                       http::UrlEncode("labels.batch='" + tag + "' and (" + search + ")"));
+    EXPECT_EQ(r.status, 200) << search << ": " << r.raw;
+    return r.body.value("total", -1);
+  };
+  EXPECT_EQ(count("spec.nodes > 3"), 3);
+  EXPECT_EQ(count("spec.nodes >= 3 and labels.parity = 'odd'"), 2);
+  EXPECT_EQ(count("spec.cloud.region = 'eu' or spec.nodes = 6"), 4);
+  EXPECT_EQ(count("labels.parity in ['odd']"), 3);
+  EXPECT_EQ(count("generation = 1"), 7);
+  EXPECT_EQ(count("status.conditions.Reconciled = 'False'"), 7);
+  EXPECT_EQ(count("name like 'p-%'"), 7);
+  EXPECT_EQ(count("labels.missing is null"), 7);
+  EXPECT_EQ(count("deleted_time is null and created_time > '2020-01-01T00:00:00Z'"), 7);
+}
+
+TEST_P(ApiE2E, NodePoolsCascadeAndForceDelete) {
+  json cluster = CreateCluster(Name());
+  std::string cid = cluster["id"];
+  std::vector<std::string> pools;
+  for (int i = 0; i < 2; ++i) {
+    auto r = api_->Post("/clusters/" + cid + "/nodepools",
+                        {{"kind", "NodePool"}, {"name", "np" + std::to_string(i)}, {"spec", json::object()}});
+    ASSERT_EQ(r.status, 201) << r.raw;
+    EXPECT_EQ(r.body["owner_references"]["id"], cid);
+    EXPECT_EQ(r.body["href"], "/api/hyperfleet/v1/clusters/" + cid + "/nodepools/" +
+                                  r.body["id"].get<std::string>());
+    pools.push_back(r.body["id"]);
+  }
+  ExpectProblem(api_->Post("/clusters/" + cid + "/nodepools",
+                           {{"kind", "NodePool"}, {"name", "np0"}, {"spec", json::object()}}),
+                409, "HYPERFLEET-CNF-001", "already exists");
+  ExpectProblem(api_->Post("/clusters/" + cid + "/nodepools",
+                           {{"kind", "NodePool"}, {"name", "this-name-is-too-long"}, {"spec", json::object()}}),
+                400, "HYPERFLEET-VAL-000", "at most 15 characters");
+  EXPECT_EQ(api_->Get("/clusters/" + cid + "/nodepools").body["total"], 2);
+  EXPECT_EQ(api_->Get("/nodepools/" + pools[0]).status, 200);
+  // A nodepool addressed under the wrong cluster is not found.
+  json other = CreateCluster(Name());
+  EXPECT_EQ(api_->Get("/clusters/" + other["id"].get<std::string>() + "/nodepools/" + pools[0]).status, 404);
+  EXPECT_EQ(api_->Get("/clusters/0198c9e2-0000-7000-8000-000000000000/nodepools").status, 404);
+
+  auto deleted = api_->Delete("/clusters/" + cid);
+  ASSERT_EQ(deleted.status, 202);
+  for (const auto& p : pools) {
+    auto np = api_->Get("/clusters/" + cid + "/nodepools/" + p);
+    EXPECT_TRUE(np.body.contains("deleted_time")) << np.raw;
+    EXPECT_EQ(np.body["generation"], 2);
+  }
+  ExpectProblem(api_->Post("/clusters/" + cid + "/nodepools",
+                           {{"kind", "NodePool"}, {"name", "np9"}, {"spec", json::object()}}),
+                409, "HYPERFLEET-CNF-003", "marked for deletion");
+  // Force delete: 409 on an active resource, 204 on a deleting one, 404 after.
+  ExpectProblem(api_->Post("/clusters/" + other["id"].get<std::string>() + "/force-delete",
+                           {{"reason", "test"}}),
+                409, "HYPERFLEET-CNF-003", "is not in Finalizing state");
+  ExpectProblem(api_->Post("/clusters/" + cid + "/force-delete", json::object()), 400,
+                "HYPERFLEET-VAL-000", "reason is required");
+  EXPECT_EQ(api_->Post("/clusters/" + cid + "/force-delete", {{"reason", "adapter gone"}}).status, 204);
+  EXPECT_EQ(api_->Get("/clusters/" + cid).status, 404);
+  EXPECT_EQ(api_->Get("/nodepools/" + pools[0]).status, 404);
+  EXPECT_EQ(api_->Post("/clusters/" + cid + "/force-delete", {{"reason", "again"}}).status, 404);
+}
+
+TEST_P(ApiE2E, EventsAreRequestedOncePerPendingGeneration) {
+  json c = CreateCluster(Name());
+  std::string id = c["id"];
+  // The `created` event is still unpublished (no outbox runs here): the request is pending.
+  auto first = api_->Post("/events", {{"aggregate_type", "Cluster"}, {"aggregate_id", id}});
+  EXPECT_EQ(first.status, 202) << first.raw;
+  EXPECT_EQ(first.body["status"], "pending");
+  auto created_id = api_->Get("/events?aggregate_id=" + id).body["items"][0]["event_id"];
+  EXPECT_EQ(first.body["event_id"], created_id);
+  ExpectProblem(api_->Post("/events", {{"aggregate_type", "Cluster"},
+                                      {"aggregate_id", "0198c9e2-0000-7000-8000-000000000000"}}),
+                404, "HYPERFLEET-NTF-001", "not found");
+  ExpectProblem(api_->Post("/events", {{"aggregate_type", "Widget"}, {"aggregate_id", id}}), 400,
+                "HYPERFLEET-VAL-000", "aggregate_type");
+  ExpectProblem(api_->Post("/events", {{"aggregate_type", "Cluster"}, {"aggregate_id", id},
+                                      {"reason", "because"}}),
+                400, "HYPERFLEET-VAL-000", "reason must be one of");
+  auto pending = api_->Get("/events?published=false&aggregate_id=" + id);
+  EXPECT_EQ(pending.body["total"], 1);
+  EXPECT_EQ(api_->Get("/events?published=maybe").status, 400);
+}
+
+TEST_P(ApiE2E, OperationsEndpoints) {
+  auto health = api_->Call("GET", "http://127.0.0.1:" + std::to_string(api_->health_port()) + "/healthz");
+  EXPECT_EQ(health.status, 200);
+  auto ready = api_->Call("GET", "http://127.0.0.1:" + std::to_string(api_->health_port()) + "/readyz");
+  EXPECT_EQ(ready.status, 200) << ready.raw;
+  api_->Get("/clusters");
+  auto metrics = api_->Call("GET", "http://127.0.0.1:" + std::to_string(api_->metrics_port()) + "/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.raw.find("hyperfleet_api_requests_total{method=\"GET\",path=\"/api/hyperfleet/v1/clusters\",code=\"200\"}"),
+            std::string::npos);
+  EXPECT_NE(metrics.raw.find("hyperfleet_api_request_duration_seconds_bucket"), std::string::npos);
+  EXPECT_NE(metrics.raw.find("hyperfleet_db_connections_open"), std::string::npos);
+  EXPECT_NE(metrics.raw.find("hyperfleet_api_build_info"), std::string::npos);
+  EXPECT_FALSE(api_->Get("/clusters").request_id.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ApiE2E, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+// The database going away: 503 SVC-001 and /readyz 503, then recovery without a restart.
+TEST(ApiE2EDatabaseOutage, ServesUnavailableAndRecovers) {
+  HF_REQUIRE_ENV(dsn, "HF_TEST_PG_DSN");
+  HF_REQUIRE_ENV(stop, "HF_TEST_PG_STOP");
+  HF_REQUIRE_ENV(start, "HF_TEST_PG_START");
+  ApiServer api("postgres");
+  ASSERT_TRUE(api.error().empty()) << api.error();
+  ASSERT_EQ(api.Get("/clusters").status, 200);
+  ASSERT_EQ(std::system(stop.c_str()), 0);
+  auto down = api.Get("/clusters");
+  EXPECT_EQ(down.status, 503) << down.raw;
+  EXPECT_EQ(down.body.value("code", ""), "HYPERFLEET-SVC-001");
+  auto created = api.Post("/clusters", {{"kind", "Cluster"}, {"name", "during-outage"}, {"spec", json::object()}});
+  EXPECT_EQ(created.status, 503) << created.raw;
+  auto ready = api.Call("GET", "http://127.0.0.1:" + std::to_string(api.health_port()) + "/readyz");
+  EXPECT_EQ(ready.status, 503);
+  ASSERT_EQ(std::system(start.c_str()), 0);
+  long status = 0;
+  for (int i = 0; i < 50 && status != 200; ++i) {
+    status = api.Get("/clusters").status;
+    if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(api.Call("GET", "http://127.0.0.1:" + std::to_string(api.health_port()) + "/readyz").status, 200);
+  // Nothing half-written: the create during the outage does not exist.
+  EXPECT_EQ(api.Get("/clusters?search=" + http::UrlEncode("name='during-outage'")).body["total"], 0);
+}
+
+// SIGTERM drains and exits 0.
+TEST(ApiE2EShutdown, SigtermExitsCleanly) {
+  ApiServer api("sqlite");
+  ASSERT_TRUE(api.error().empty()) << api.error();
+  EXPECT_EQ(api.Get("/clusters").status, 200);
+  EXPECT_EQ(api.process().Stop(SIGTERM), 0) << api.process().Log();
+}
+
+}  // namespace
+}  // namespace hf::testing

@@ -1,0 +1,84 @@
+#include "testing/api_server.hpp"
+
+#include "testing/env.hpp"
+
+namespace hf::testing {
+
+ApiServer::ApiServer(const std::string& backend, std::vector<std::string> extra_args)
+    : backend_(backend), extra_args_(std::move(extra_args)) {
+  dir_ = MakeTempDir("hf-api");
+  if (backend == "postgres") {
+    std::string admin = EnvOrEmpty("HF_TEST_PG_DSN");
+    if (admin.empty()) {
+      error_ = "HF_TEST_PG_DSN is not set";
+      return;
+    }
+    pg_ = std::make_unique<PgDatabase>(admin);
+    if (!pg_->error().empty()) {
+      error_ = "cannot create database: " + pg_->error();
+      return;
+    }
+    db_url_ = pg_->url();
+  } else {
+    db_url_ = "sqlite:" + dir_ + "/hyperfleet.db";
+  }
+  port_ = FreePort();
+  health_port_ = FreePort();
+  metrics_port_ = FreePort();
+  Start();
+}
+
+ApiServer::~ApiServer() { process_.reset(); }
+
+bool ApiServer::Start() {
+  std::vector<std::string> argv = {HyperfleetBinary(), "api",
+                                   "--db", db_url_,
+                                   "--host", "127.0.0.1",
+                                   "--port", std::to_string(port_),
+                                   "--health-port", std::to_string(health_port_),
+                                   "--metrics-port", std::to_string(metrics_port_)};
+  argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+  process_ = std::make_unique<Process>(argv, std::map<std::string, std::string>{},
+                                       dir_ + "/api.log");
+  if (!WaitForPort(port_, std::chrono::seconds(30)) || !process_->Running()) {
+    std::string log = process_->Log();
+    error_ = "hyperfleet api did not start; log tail:\n" +
+             log.substr(log.size() > 3000 ? log.size() - 3000 : 0);
+    return false;
+  }
+  error_.clear();
+  return true;
+}
+
+bool ApiServer::Restart() {
+  process_.reset();
+  return Start();
+}
+
+ApiResponse ApiServer::Call(const std::string& method, const std::string& url,
+                            const std::string& body) const {
+  HttpRequest req;
+  req.method = method;
+  req.url = url;
+  req.body = body;
+  if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
+  req.timeout = std::chrono::seconds(30);
+  ApiResponse out;
+  auto res = http_.Send(req);
+  if (!res) {
+    out.status = -1;
+    out.raw = res.error().ToString();
+    return out;
+  }
+  out.status = res->status;
+  out.raw = res->body;
+  out.request_id = res->Header("x-request-id");
+  out.content_type = res->Header("content-type");
+  if (!res->body.empty()) {
+    out.body = nlohmann::json::parse(res->body, nullptr, false);
+    if (out.body.is_discarded()) out.body = nullptr;
+  }
+  return out;
+}
+
+}  // namespace hf::testing
