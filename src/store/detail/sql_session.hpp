@@ -1,0 +1,40 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "common/sql_fragment.hpp"
+
+namespace hf::store::detail {
+
+// Query results as both backends deliver them: rows of nullable text cells.
+using Cell = std::optional<std::string>;
+using Row = std::vector<Cell>;
+using Rows = std::vector<Row>;
+
+// A fixed statement, prepared once per connection and then reused. PostgreSQL runs one SQL text;
+// SQLite may need several (run in order with the same parameters, their rows concatenated).
+struct Statement {
+  std::string name;
+  std::vector<std::string> sql;
+};
+
+// One open transaction (or read-only session) on one leased connection: the part of a backend
+// that SqlTx needs. Destroying it without Commit() rolls back and returns the connection.
+class SqlSession {
+ public:
+  virtual ~SqlSession() = default;
+
+  // Runs a fixed statement (prepared on first use on this connection).
+  virtual Result<Rows> Exec(const Statement& statement, const std::vector<SqlParam>& params) = 0;
+  // Runs a one-off statement with the dialect's placeholders ($n / ?n).
+  virtual Result<Rows> ExecDynamic(const std::string& sql, const std::vector<SqlParam>& params) = 0;
+  // Runs a script of several statements without parameters (migrations).
+  virtual Result<void> ExecScript(const std::string& sql) = 0;
+  // `outbox_appended`: outbox rows were inserted, so outbox waiters are woken after the commit.
+  virtual Result<void> Commit(bool outbox_appended) = 0;
+};
+
+}  // namespace hf::store::detail

@@ -1,0 +1,366 @@
+#include "store/detail/sql_tx.hpp"
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "store/detail/dynamic_sql.hpp"
+
+namespace hf::store::detail {
+namespace {
+
+using nlohmann::json;
+
+// --- decoding cells ---
+
+std::unexpected<Error> BadCell(std::string_view column, const Cell& cell) {
+  return Fail(
+      ErrorCode::kInternal, "database error",
+      "unexpected value in column " + std::string(column) + ": '" + cell.value_or("NULL") + "'");
+}
+
+const std::string& Text(const Row& row, size_t i) {
+  static const std::string kEmpty;
+  return row[i] ? *row[i] : kEmpty;
+}
+
+Result<int64_t> Int(const Row& row, size_t i) {
+  const std::string& s = Text(row, i);
+  int64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return BadCell("int", row[i]);
+  return v;
+}
+
+Result<Time> TimeAt(const Row& row, size_t i) {
+  auto t = ParseTime(Text(row, i));
+  if (!t) return BadCell("time", row[i]);
+  return *t;
+}
+
+Result<std::optional<Time>> OptTimeAt(const Row& row, size_t i) {
+  if (!row[i]) return std::nullopt;
+  return TimeAt(row, i);
+}
+
+Result<json> JsonAt(const Row& row, size_t i) {
+  json j = json::parse(Text(row, i), nullptr, false);
+  if (j.is_discarded()) return BadCell("json", row[i]);
+  return j;
+}
+
+Result<model::Resource> DecodeResource(const Row& row) {
+  model::Resource r;
+  r.id = Text(row, 0);
+  r.kind = Text(row, 1);
+  r.name = Text(row, 2);
+  r.href = Text(row, 3);
+  r.spec = HF_TRY(JsonAt(row, 4));
+  r.generation = HF_TRY(Int(row, 5));
+  if (row[6]) r.owner = model::ObjectRef{*row[6], Text(row, 7), Text(row, 8)};
+  r.created_time = HF_TRY(TimeAt(row, 9));
+  r.updated_time = HF_TRY(TimeAt(row, 10));
+  r.deleted_time = HF_TRY(OptTimeAt(row, 11));
+  r.created_by = Text(row, 12);
+  r.updated_by = Text(row, 13);
+  r.deleted_by = row[14];
+  return r;
+}
+
+// Columns 1.. of conditions_of (column 0 is the resource id).
+Result<model::Condition> DecodeCondition(const Row& row) {
+  model::Condition c;
+  c.type = Text(row, 1);
+  c.status = Text(row, 2);
+  c.reason = Text(row, 3);
+  c.message = Text(row, 4);
+  c.observed_generation = HF_TRY(Int(row, 5));
+  c.created_time = HF_TRY(TimeAt(row, 6));
+  c.last_updated_time = HF_TRY(TimeAt(row, 7));
+  c.last_transition_time = HF_TRY(TimeAt(row, 8));
+  return c;
+}
+
+Result<model::AdapterStatus> DecodeAdapterStatus(const Row& row) {
+  model::AdapterStatus s;
+  s.resource_id = Text(row, 0);
+  s.resource_type = Text(row, 1);
+  s.adapter = Text(row, 2);
+  s.observed_generation = HF_TRY(Int(row, 3));
+  const json conditions = HF_TRY(JsonAt(row, 4));
+  if (!conditions.is_array()) return BadCell("conditions", row[4]);
+  for (const json& c : conditions) {
+    if (!c.is_object()) return BadCell("conditions", row[4]);
+    auto t = ParseTime(c.value("last_transition_time", ""));
+    if (!t) return BadCell("conditions", row[4]);
+    s.conditions.push_back({c.value("type", ""), c.value("status", ""), c.value("reason", ""),
+                            c.value("message", ""), *t});
+  }
+  s.data = HF_TRY(JsonAt(row, 5));
+  if (row[6]) s.metadata = HF_TRY(JsonAt(row, 6));
+  s.created_time = HF_TRY(TimeAt(row, 7));
+  s.last_report_time = HF_TRY(TimeAt(row, 8));
+  return s;
+}
+
+Result<model::OutboxEvent> DecodeOutbox(const Row& row) {
+  model::OutboxEvent e;
+  e.id = HF_TRY(Int(row, 0));
+  e.event_id = Text(row, 1);
+  e.aggregate_type = Text(row, 2);
+  e.aggregate_id = Text(row, 3);
+  e.aggregate_generation = HF_TRY(Int(row, 4));
+  e.event_type = Text(row, 5);
+  e.reason = Text(row, 6);
+  e.payload = Text(row, 7);
+  e.created_time = HF_TRY(TimeAt(row, 8));
+  e.published_time = HF_TRY(OptTimeAt(row, 9));
+  e.attempts = static_cast<int>(HF_TRY(Int(row, 10)));
+  e.next_attempt_time = HF_TRY(TimeAt(row, 11));
+  e.last_error = Text(row, 12);
+  return e;
+}
+
+template <typename T, typename Decode>
+Result<std::vector<T>> DecodeAll(const Rows& rows, Decode decode) {
+  std::vector<T> out;
+  out.reserve(rows.size());
+  for (const Row& row : rows) out.push_back(HF_TRY(decode(row)));
+  return out;
+}
+
+// --- encoding parameters ---
+
+SqlParam TimeParam(Time t) { return FormatTime(t); }
+SqlParam OptTimeParam(const std::optional<Time>& t) {
+  return t ? SqlParam(FormatTime(*t)) : SqlParam(nullptr);
+}
+SqlParam OptParam(const std::optional<std::string>& s) {
+  return s ? SqlParam(*s) : SqlParam(nullptr);
+}
+
+std::string ConditionsJson(const std::vector<model::Condition>& conditions) {
+  json out = json::array();
+  for (const auto& c : conditions) {
+    out.push_back({{"type", c.type},
+                   {"status", c.status},
+                   {"reason", c.reason},
+                   {"message", c.message},
+                   {"observed_generation", c.observed_generation},
+                   {"created_time", FormatTime(c.created_time)},
+                   {"last_updated_time", FormatTime(c.last_updated_time)},
+                   {"last_transition_time", FormatTime(c.last_transition_time)}});
+  }
+  return out.dump();
+}
+
+std::string AdapterConditionsJson(const std::vector<model::AdapterCondition>& conditions) {
+  json out = json::array();
+  for (const auto& c : conditions) {
+    out.push_back({{"type", c.type},
+                   {"status", c.status},
+                   {"reason", c.reason},
+                   {"message", c.message},
+                   {"last_transition_time", FormatTime(c.last_transition_time)}});
+  }
+  return out.dump();
+}
+
+std::unexpected<Error> NotFound(const std::string& id) {
+  return Fail(ErrorCode::kNotFound, "resource '" + id + "' not found");
+}
+
+Result<void> CheckPaging(int64_t offset, int64_t limit) {
+  if (offset < 0 || limit < 0) {
+    return Fail(ErrorCode::kInvalidArgument, "offset and limit must not be negative");
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<void> SqlTx::Commit() { return session_->Commit(outbox_appended_); }
+
+// --- resources ---
+
+Result<std::vector<model::Resource>> SqlTx::LoadResources(const Rows& rows) {
+  auto items = HF_TRY(DecodeAll<model::Resource>(rows, DecodeResource));
+  if (items.empty()) return items;
+  std::unordered_map<std::string_view, model::Resource*> by_id;
+  json ids = json::array();
+  for (auto& r : items) {
+    by_id.emplace(r.id, &r);
+    ids.push_back(r.id);
+  }
+  const std::vector<SqlParam> params{ids.dump()};
+  for (const Row& row : HF_TRY(session_->Exec(st_.labels_of, params))) {
+    by_id.at(Text(row, 0))->labels.emplace(Text(row, 1), Text(row, 2));
+  }
+  for (const Row& row : HF_TRY(session_->Exec(st_.conditions_of, params))) {
+    by_id.at(Text(row, 0))->conditions.push_back(HF_TRY(DecodeCondition(row)));
+  }
+  return items;
+}
+
+Result<std::optional<model::Resource>> SqlTx::GetResource(const std::string& id, Lock lock) {
+  const auto& statement = lock == Lock::kForUpdate ? st_.get_resource_for_update : st_.get_resource;
+  auto items = HF_TRY(LoadResources(HF_TRY(session_->Exec(statement, {id}))));
+  if (items.empty()) return std::nullopt;
+  return std::move(items.front());
+}
+
+Result<void> SqlTx::InsertResource(const model::Resource& r) {
+  HF_CHECK(session_->Exec(
+      st_.insert_resource,
+      {r.id, r.kind, r.name, r.href, r.spec.dump(), r.generation,
+       OptParam(r.owner ? std::optional(r.owner->id) : std::nullopt),
+       OptParam(r.owner ? std::optional(r.owner->kind) : std::nullopt),
+       OptParam(r.owner ? std::optional(r.owner->href) : std::nullopt), TimeParam(r.created_time),
+       TimeParam(r.updated_time), OptTimeParam(r.deleted_time), r.created_by, r.updated_by,
+       OptParam(r.deleted_by), json(r.labels).dump(), ConditionsJson(r.conditions)}));
+  return Ok();
+}
+
+Result<void> SqlTx::UpdateResource(const model::Resource& r) {
+  const Rows rows = HF_TRY(session_->Exec(
+      st_.update_resource, {r.id, r.spec.dump(), r.generation, TimeParam(r.updated_time),
+                            r.updated_by, OptTimeParam(r.deleted_time), OptParam(r.deleted_by),
+                            json(r.labels).dump(), ConditionsJson(r.conditions)}));
+  if (rows.empty()) return NotFound(r.id);
+  return Ok();
+}
+
+Result<void> SqlTx::ReplaceConditions(const std::string& id,
+                                      const std::vector<model::Condition>& conditions) {
+  HF_CHECK(session_->Exec(st_.replace_conditions, {id, ConditionsJson(conditions)}));
+  return Ok();
+}
+
+Result<void> SqlTx::DeleteResource(const std::string& id) {
+  if (HF_TRY(session_->Exec(st_.delete_resource, {id})).empty()) return NotFound(id);
+  return Ok();
+}
+
+Result<Page<model::Resource>> SqlTx::ListResources(const ResourceQuery& q) {
+  HF_CHECK(CheckPaging(q.offset, q.limit));
+  std::vector<SqlParam> params{q.kind};
+  std::string where = "r.kind = " + st_.Placeholder(1);
+  if (q.owner_id) {
+    params.emplace_back(*q.owner_id);
+    where += " AND r.owner_id = " + st_.Placeholder(params.size());
+  }
+  if (!q.filter.empty()) {
+    where += " AND (" + HF_TRY(RenumberPlaceholders(q.filter, params.size() + 1, st_)) + ")";
+    params.insert(params.end(), q.filter.params.begin(), q.filter.params.end());
+  }
+  const Rows count =
+      HF_TRY(session_->ExecDynamic("SELECT COUNT(*) FROM resources r WHERE " + where, params));
+  Page<model::Resource> page;
+  page.total = HF_TRY(Int(count.at(0), 0));
+  const std::string sql = std::string("SELECT ") + kResourceColumns + " FROM resources r WHERE " +
+                          where + " ORDER BY " + HF_TRY(ResourceOrderClause(q.order)) + " LIMIT " +
+                          st_.Placeholder(params.size() + 1) + " OFFSET " +
+                          st_.Placeholder(params.size() + 2);
+  params.emplace_back(q.limit);
+  params.emplace_back(q.offset);
+  page.items = HF_TRY(LoadResources(HF_TRY(session_->ExecDynamic(sql, params))));
+  return page;
+}
+
+Result<std::vector<model::Resource>> SqlTx::ListChildren(const std::string& owner_id, Lock lock) {
+  const auto& statement = lock == Lock::kForUpdate ? st_.children_for_update : st_.children;
+  return LoadResources(HF_TRY(session_->Exec(statement, {owner_id})));
+}
+
+// --- adapter statuses ---
+
+Result<std::vector<model::AdapterStatus>> SqlTx::GetAdapterStatuses(
+    const std::string& resource_id) {
+  return DecodeAll<model::AdapterStatus>(
+      HF_TRY(session_->Exec(st_.adapter_statuses, {resource_id})), DecodeAdapterStatus);
+}
+
+Result<Page<model::AdapterStatus>> SqlTx::ListAdapterStatuses(const std::string& resource_id,
+                                                              int64_t offset, int64_t limit) {
+  HF_CHECK(CheckPaging(offset, limit));
+  Page<model::AdapterStatus> page;
+  page.items = HF_TRY(DecodeAll<model::AdapterStatus>(
+      HF_TRY(session_->Exec(st_.adapter_statuses_page, {resource_id, limit, offset})),
+      DecodeAdapterStatus));
+  page.total =
+      HF_TRY(Int(HF_TRY(session_->Exec(st_.count_adapter_statuses, {resource_id})).at(0), 0));
+  return page;
+}
+
+Result<void> SqlTx::UpsertAdapterStatus(const model::AdapterStatus& s) {
+  HF_CHECK(session_->Exec(st_.upsert_adapter_status,
+                          {s.resource_id, s.resource_type, s.adapter, s.observed_generation,
+                           AdapterConditionsJson(s.conditions), s.data.dump(),
+                           s.metadata ? SqlParam(s.metadata->dump()) : SqlParam(nullptr),
+                           TimeParam(s.created_time), TimeParam(s.last_report_time)}));
+  return Ok();
+}
+
+// --- outbox ---
+
+Result<int64_t> SqlTx::AppendOutbox(const model::OutboxEvent& e) {
+  const Rows rows = HF_TRY(session_->Exec(
+      st_.append_outbox, {e.event_id, e.aggregate_type, e.aggregate_id, e.aggregate_generation,
+                          e.event_type, e.reason, e.payload, TimeParam(e.created_time),
+                          int64_t{e.attempts}, TimeParam(e.next_attempt_time), e.last_error}));
+  outbox_appended_ = true;
+  return Int(rows.at(0), 0);
+}
+
+Result<std::optional<model::OutboxEvent>> SqlTx::FindPendingOutbox(const std::string& aggregate_id,
+                                                                   int64_t generation) {
+  const Rows rows = HF_TRY(session_->Exec(st_.find_pending_outbox, {aggregate_id, generation}));
+  if (rows.empty()) return std::nullopt;
+  return DecodeOutbox(rows.front());
+}
+
+Result<std::vector<model::OutboxEvent>> SqlTx::ClaimOutbox(int limit, Time now) {
+  return DecodeAll<model::OutboxEvent>(
+      HF_TRY(session_->Exec(st_.claim_outbox, {TimeParam(now), int64_t{limit}})), DecodeOutbox);
+}
+
+Result<void> SqlTx::MarkPublished(const std::vector<int64_t>& ids, Time when) {
+  if (ids.empty()) return Ok();
+  HF_CHECK(session_->Exec(st_.mark_published, {json(ids).dump(), TimeParam(when)}));
+  return Ok();
+}
+
+Result<void> SqlTx::MarkFailed(int64_t id, const std::string& error, Time next_attempt) {
+  HF_CHECK(session_->Exec(st_.mark_failed, {id, error, TimeParam(next_attempt)}));
+  return Ok();
+}
+
+Result<int64_t> SqlTx::DeletePublishedBefore(Time cutoff, int limit) {
+  const Rows rows =
+      HF_TRY(session_->Exec(st_.delete_published_before, {TimeParam(cutoff), int64_t{limit}}));
+  return static_cast<int64_t>(rows.size());
+}
+
+Result<Page<model::OutboxEvent>> SqlTx::ListOutbox(const OutboxQuery& q) {
+  HF_CHECK(CheckPaging(q.offset, q.limit));
+  const SqlParam published =
+      q.published ? SqlParam(int64_t{*q.published ? 1 : 0}) : SqlParam(nullptr);
+  Page<model::OutboxEvent> page;
+  page.items = HF_TRY(DecodeAll<model::OutboxEvent>(
+      HF_TRY(session_->Exec(st_.list_outbox,
+                            {OptParam(q.aggregate_id), published, q.limit, q.offset})),
+      DecodeOutbox));
+  page.total = HF_TRY(Int(
+      HF_TRY(session_->Exec(st_.count_outbox, {OptParam(q.aggregate_id), published})).at(0), 0));
+  return page;
+}
+
+Result<OutboxStats> SqlTx::GetOutboxStats() {
+  const Rows rows = HF_TRY(session_->Exec(st_.outbox_stats, {}));
+  OutboxStats stats;
+  stats.pending = HF_TRY(Int(rows.at(0), 0));
+  stats.oldest_pending_created = HF_TRY(OptTimeAt(rows.at(0), 1));
+  return stats;
+}
+
+}  // namespace hf::store::detail

@@ -1,0 +1,70 @@
+#pragma once
+
+#include <string>
+
+#include "common/sql_fragment.hpp"
+#include "store/detail/sql_session.hpp"
+
+namespace hf::store::detail {
+
+// Column lists shared by the statements of both dialects; decoders in sql_tx.cpp rely on the order.
+inline constexpr const char* kResourceColumns =
+    "r.id, r.kind, r.name, r.href, r.spec, r.generation, r.owner_id, r.owner_kind, r.owner_href, "
+    "r.created_time, r.updated_time, r.deleted_time, r.created_by, r.updated_by, r.deleted_by";
+inline constexpr const char* kConditionColumns =
+    "resource_id, type, status, reason, message, observed_generation, created_time, "
+    "last_updated_time, last_transition_time";
+inline constexpr const char* kAdapterStatusColumns =
+    "resource_id, resource_type, adapter, observed_generation, conditions, data, metadata, "
+    "created_time, last_report_time";
+inline constexpr const char* kOutboxColumns =
+    "id, event_id, aggregate_type, aggregate_id, aggregate_generation, event_type, reason, "
+    "payload, created_time, published_time, attempts, next_attempt_time, last_error";
+
+// Every fixed statement of the store, in one dialect. Parameter lists are documented with the
+// PostgreSQL texts (src/store/postgres/pg_statements.cpp); SQLite uses the same numbering (?n).
+// Lists of ids, labels and conditions are passed as one JSON text parameter.
+struct Statements {
+  Dialect dialect = Dialect::kPostgres;
+
+  std::string create_migrations_table;  // script
+  std::string migrations_lock;          // script run first in Migrate()'s transaction; may be empty
+  Statement applied_migrations;
+  Statement record_migration;
+
+  Statement get_resource;
+  Statement get_resource_for_update;
+  Statement labels_of;      // (ids json) → resource_id, key, value
+  Statement conditions_of;  // (ids json) → kConditionColumns, in stored order
+  Statement insert_resource;
+  Statement update_resource;  // returns the id when the row exists
+  Statement replace_conditions;
+  Statement delete_resource;
+  Statement children;
+  Statement children_for_update;
+
+  Statement adapter_statuses;
+  Statement adapter_statuses_page;
+  Statement count_adapter_statuses;
+  Statement upsert_adapter_status;
+
+  Statement append_outbox;  // returns the id
+  Statement find_pending_outbox;
+  Statement claim_outbox;
+  Statement mark_published;
+  Statement mark_failed;
+  Statement delete_published_before;  // returns one row per deleted row
+  Statement list_outbox;
+  Statement count_outbox;
+  Statement outbox_stats;
+
+  // The n-th (1-based) placeholder in dynamic SQL: "$n" or "?n".
+  [[nodiscard]] std::string Placeholder(size_t n) const {
+    return (dialect == Dialect::kPostgres ? "$" : "?") + std::to_string(n);
+  }
+};
+
+const Statements& PostgresStatements();
+const Statements& SqliteStatements();
+
+}  // namespace hf::store::detail

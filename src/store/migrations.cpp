@@ -1,0 +1,32 @@
+#include "store/migrations.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace hf::store {
+
+Result<std::vector<Migration>> LoadMigrations(Dialect dialect, const std::string& dir) {
+  if (dir.empty()) return EmbeddedMigrations(dialect);
+  namespace fs = std::filesystem;
+  const fs::path folder = fs::path(dir) / (dialect == Dialect::kPostgres ? "postgres" : "sqlite");
+  std::vector<Migration> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() != ".sql") continue;
+    std::ifstream in(it->path());
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in) return Fail(ErrorCode::kInvalidArgument, "cannot read " + it->path().string());
+    out.push_back({it->path().stem().string(), text.str()});
+  }
+  if (ec) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "cannot read migrations folder " + folder.string() + ": " + ec.message());
+  }
+  std::ranges::sort(out, {}, &Migration::name);
+  return out;
+}
+
+}  // namespace hf::store

@@ -1,0 +1,159 @@
+#include <string>
+
+#include "store/detail/statements.hpp"
+
+namespace hf::store::detail {
+namespace {
+
+using std::string;
+
+// The conditions JSON array ($n) as rows, with their 1-based position.
+string ConditionRows(const string& param) {
+  return "SELECT c->>'type' AS type, c->>'status' AS status, c->>'reason' AS reason, "
+         "c->>'message' AS message, (c->>'observed_generation')::bigint AS observed_generation, "
+         "(c->>'created_time')::timestamptz AS created_time, "
+         "(c->>'last_updated_time')::timestamptz AS last_updated_time, "
+         "(c->>'last_transition_time')::timestamptz AS last_transition_time, t.position "
+         "FROM jsonb_array_elements(" +
+         param + "::jsonb) WITH ORDINALITY AS t(c, position)";
+}
+const string kConditionInsert =
+    "INSERT INTO resource_conditions (resource_id, type, status, reason, message, "
+    "observed_generation, created_time, last_updated_time, last_transition_time, position) ";
+// Replaces the conditions of the resource ids produced by `ids` with the JSON array `param`,
+// as two CTEs over disjoint rows (upsert the new types, delete the others).
+string ReplaceConditionsCtes(const string& ids, const string& param) {
+  return "dc AS (DELETE FROM resource_conditions WHERE resource_id IN (" + ids +
+         ") AND type NOT IN (SELECT c->>'type' FROM jsonb_array_elements(" + param +
+         "::jsonb) c)), ic AS (" + kConditionInsert + "SELECT i.id, n.* FROM (" + ids + ") i, (" +
+         ConditionRows(param) +
+         ") n ON CONFLICT (resource_id, type) DO UPDATE SET status = excluded.status, "
+         "reason = excluded.reason, message = excluded.message, "
+         "observed_generation = excluded.observed_generation, created_time = "
+         "excluded.created_time, last_updated_time = excluded.last_updated_time, "
+         "last_transition_time = excluded.last_transition_time, position = excluded.position)";
+}
+// Ids as a bigint/text array from a JSON array parameter.
+string IdArray(const string& param, const string& type) {
+  return "ARRAY(SELECT jsonb_array_elements_text(" + param + "::jsonb)::" + type + ")";
+}
+
+Statements Build() {
+  const string resource_select = string("SELECT ") + kResourceColumns + " FROM resources r ";
+  const string outbox_select = string("SELECT ") + kOutboxColumns + " FROM outbox ";
+  const string outbox_filter =
+      "WHERE ($1::text IS NULL OR aggregate_id = $1) AND ($2::int IS NULL OR "
+      "(published_time IS NOT NULL) = ($2::int = 1)) ";
+  Statements s;
+  s.dialect = Dialect::kPostgres;
+  s.create_migrations_table =
+      "CREATE TABLE IF NOT EXISTS schema_migrations (name varchar(255) PRIMARY KEY, "
+      "applied_time timestamptz NOT NULL)";
+  // Serialises concurrent migrators (constant key: "hyperfleet migrations").
+  s.migrations_lock =
+      "SET LOCAL statement_timeout = '5min'; SELECT pg_advisory_xact_lock(7236984102376051)";
+  s.applied_migrations = {"applied_migrations", {"SELECT name FROM schema_migrations"}};
+  s.record_migration = {"record_migration",
+                        {"INSERT INTO schema_migrations (name, applied_time) VALUES ($1, $2)"}};
+
+  s.get_resource = {"get_resource", {resource_select + "WHERE r.id = $1"}};
+  s.get_resource_for_update = {"get_resource_for_update",
+                               {resource_select + "WHERE r.id = $1 FOR UPDATE"}};
+  s.labels_of = {"labels_of",
+                 {"SELECT resource_id, key, value FROM resource_labels WHERE resource_id = ANY(" +
+                  IdArray("$1", "text") + ") ORDER BY resource_id, key"}};
+  s.conditions_of = {"conditions_of",
+                     {string("SELECT ") + kConditionColumns +
+                      " FROM resource_conditions WHERE resource_id = ANY(" + IdArray("$1", "text") +
+                      ") ORDER BY resource_id, position"}};
+  // One round trip: the row, its labels ($16, object) and conditions ($17, array).
+  s.insert_resource = {
+      "insert_resource",
+      {"WITH r AS (INSERT INTO resources (id, kind, name, href, spec, generation, owner_id, "
+       "owner_kind, owner_href, created_time, updated_time, deleted_time, created_by, updated_by, "
+       "deleted_by) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+       "$15) RETURNING id), "
+       "l AS (INSERT INTO resource_labels (resource_id, key, value) SELECT r.id, l.key, l.value "
+       "FROM r, jsonb_each_text($16::jsonb) l), "
+       "c AS (" +
+       kConditionInsert + "SELECT r.id, n.* FROM r, (" + ConditionRows("$17") + ") n) SELECT 1"}};
+  // ($1 id, $2 spec, $3 generation, $4 updated_time, $5 updated_by, $6 deleted_time,
+  //  $7 deleted_by, $8 labels, $9 conditions) → id if the row exists. One round trip.
+  s.update_resource = {
+      "update_resource",
+      {"WITH u AS (UPDATE resources SET spec = $2::jsonb, generation = $3, updated_time = $4, "
+       "updated_by = $5, deleted_time = $6, deleted_by = $7 WHERE id = $1 RETURNING id), "
+       "dl AS (DELETE FROM resource_labels WHERE resource_id IN (SELECT id FROM u) AND NOT "
+       "jsonb_exists($8::jsonb, key)), "
+       "il AS (INSERT INTO resource_labels (resource_id, key, value) SELECT u.id, l.key, l.value "
+       "FROM u, jsonb_each_text($8::jsonb) l ON CONFLICT (resource_id, key) DO UPDATE SET "
+       "value = excluded.value), " +
+       ReplaceConditionsCtes("SELECT id FROM u", "$9") + " SELECT id FROM u"}};
+  s.replace_conditions = {
+      "replace_conditions",
+      {"WITH " + ReplaceConditionsCtes("SELECT $1::varchar AS id", "$2") + " SELECT 1"}};
+  s.delete_resource = {"delete_resource", {"DELETE FROM resources WHERE id = $1 RETURNING id"}};
+  s.children = {"children",
+                {resource_select + "WHERE r.owner_id = $1 ORDER BY r.created_time, r.id"}};
+  s.children_for_update = {
+      "children_for_update",
+      {resource_select + "WHERE r.owner_id = $1 ORDER BY r.created_time, r.id FOR UPDATE"}};
+
+  const string status_select =
+      string("SELECT ") + kAdapterStatusColumns + " FROM adapter_statuses WHERE resource_id = $1 ";
+  s.adapter_statuses = {"adapter_statuses", {status_select + "ORDER BY created_time, adapter"}};
+  s.adapter_statuses_page = {"adapter_statuses_page",
+                             {status_select + "ORDER BY created_time, adapter LIMIT $2 OFFSET $3"}};
+  s.count_adapter_statuses = {"count_adapter_statuses",
+                              {"SELECT COUNT(*) FROM adapter_statuses WHERE resource_id = $1"}};
+  s.upsert_adapter_status = {
+      "upsert_adapter_status",
+      {string("INSERT INTO adapter_statuses (") + kAdapterStatusColumns +
+       ") VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8, $9) "
+       "ON CONFLICT (resource_id, adapter) DO UPDATE SET resource_type = excluded.resource_type, "
+       "observed_generation = excluded.observed_generation, conditions = excluded.conditions, "
+       "data = excluded.data, metadata = excluded.metadata, "
+       "last_report_time = excluded.last_report_time"}};
+
+  // The NOTIFY is delivered when the transaction commits (and folded with others of the same Tx).
+  s.append_outbox = {
+      "append_outbox",
+      {"WITH o AS (INSERT INTO outbox (event_id, aggregate_type, aggregate_id, "
+       "aggregate_generation, event_type, reason, payload, created_time, attempts, "
+       "next_attempt_time, last_error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+       "RETURNING id) SELECT id, pg_notify('hyperfleet_outbox', '') FROM o"}};
+  s.find_pending_outbox = {
+      "find_pending_outbox",
+      {outbox_select + "WHERE aggregate_id = $1 AND aggregate_generation = $2 AND "
+                       "published_time IS NULL ORDER BY id DESC LIMIT 1"}};
+  s.claim_outbox = {
+      "claim_outbox",
+      {outbox_select + "WHERE published_time IS NULL AND next_attempt_time <= $1 ORDER BY id "
+                       "LIMIT $2 FOR UPDATE SKIP LOCKED"}};
+  s.mark_published = {
+      "mark_published",
+      {"UPDATE outbox SET published_time = $2 WHERE id = ANY(" + IdArray("$1", "bigint") + ")"}};
+  s.mark_failed = {"mark_failed",
+                   {"UPDATE outbox SET attempts = attempts + 1, last_error = $2, "
+                    "next_attempt_time = $3 WHERE id = $1"}};
+  s.delete_published_before = {
+      "delete_published_before",
+      {"DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE published_time < $1 "
+       "ORDER BY published_time LIMIT $2) RETURNING 1"}};
+  s.list_outbox = {"list_outbox",
+                   {outbox_select + outbox_filter + "ORDER BY id LIMIT $3 OFFSET $4"}};
+  s.count_outbox = {"count_outbox", {"SELECT COUNT(*) FROM outbox " + outbox_filter}};
+  s.outbox_stats = {
+      "outbox_stats",
+      {"SELECT COUNT(*), MIN(created_time) FROM outbox WHERE published_time IS NULL"}};
+  return s;
+}
+
+}  // namespace
+
+const Statements& PostgresStatements() {
+  static const Statements statements = Build();
+  return statements;
+}
+
+}  // namespace hf::store::detail

@@ -1,0 +1,67 @@
+#include "store/postgres/pg_store.hpp"
+
+#include <algorithm>
+
+#include "store/detail/migrator.hpp"
+#include "store/detail/sql_tx.hpp"
+#include "store/detail/statements.hpp"
+#include "store/postgres/pg_session.hpp"
+
+namespace hf::store {
+namespace {
+
+// `url` plus our session settings as URI query parameters (later keys override earlier ones).
+std::string ConnInfo(const std::string& url, const StoreOptions& options) {
+  const auto connect_timeout = std::max<int64_t>(
+      2, std::chrono::ceil<std::chrono::seconds>(options.acquire_timeout).count());
+  return url + (url.find('?') == std::string::npos ? "?" : "&") +
+         "application_name=hyperfleet&connect_timeout=" + std::to_string(connect_timeout) +
+         "&options=-c%20statement_timeout%3D" + std::to_string(options.query_timeout.count()) +
+         "%20-c%20TimeZone%3DUTC%20-c%20DateStyle%3DISO";
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PgStore>> PgStore::Open(const std::string& url,
+                                               const StoreOptions& options) {
+  auto migrations = HF_TRY(LoadMigrations(Dialect::kPostgres, options.migrations_dir));
+  std::unique_ptr<PgStore> store(
+      new PgStore(ConnInfo(url, options), options, std::move(migrations)));
+  HF_CHECK(store->Ping(options.acquire_timeout));
+  return store;
+}
+
+PgStore::PgStore(const std::string& conninfo, const StoreOptions& options,
+                 std::vector<Migration> migrations)
+    : options_(options),
+      migrations_(std::move(migrations)),
+      pool_(
+          options.max_connections, [conninfo] { return detail::PgConnection::Open(conninfo); },
+          [](detail::PgConnection& conn) { return conn.Healthy(); }),
+      listener_(conninfo) {}
+
+Result<std::unique_ptr<detail::SqlSession>> PgStore::BeginSession(
+    TxMode mode, std::chrono::milliseconds timeout) {
+  auto lease = HF_TRY(pool_.Acquire(timeout));
+  return detail::PgSession::Begin(std::move(lease), mode);
+}
+
+Result<std::unique_ptr<Tx>> PgStore::Begin(TxMode mode) {
+  auto session = HF_TRY(BeginSession(mode, options_.acquire_timeout));
+  return std::make_unique<detail::SqlTx>(detail::PostgresStatements(), std::move(session));
+}
+
+Result<void> PgStore::Ping(std::chrono::milliseconds timeout) {
+  auto session = HF_TRY(BeginSession(TxMode::kRead, timeout));
+  HF_CHECK(session->ExecDynamic("SELECT 1", {}));
+  return Ok();
+}
+
+Result<MigrationReport> PgStore::Migrate() {
+  auto session = HF_TRY(BeginSession(TxMode::kWrite, options_.acquire_timeout));
+  return detail::ApplyMigrations(*session, detail::PostgresStatements(), migrations_);
+}
+
+bool PgStore::WaitForOutbox(std::chrono::milliseconds timeout) { return listener_.Wait(timeout); }
+
+}  // namespace hf::store

@@ -1,0 +1,127 @@
+#include <string>
+
+#include "store/detail/statements.hpp"
+
+namespace hf::store::detail {
+namespace {
+
+using std::string;
+
+// Inserts the conditions JSON array `param` for resource ?1, keeping the array order.
+string InsertConditions(const string& param) {
+  return "INSERT INTO resource_conditions (resource_id, type, status, reason, message, "
+         "observed_generation, created_time, last_updated_time, last_transition_time, position) "
+         "SELECT ?1, json_extract(value, '$.type'), json_extract(value, '$.status'), "
+         "json_extract(value, '$.reason'), json_extract(value, '$.message'), "
+         "json_extract(value, '$.observed_generation'), json_extract(value, '$.created_time'), "
+         "json_extract(value, '$.last_updated_time'), "
+         "json_extract(value, '$.last_transition_time'), key FROM json_each(" +
+         param + ") WHERE EXISTS (SELECT 1 FROM resources WHERE id = ?1)";
+}
+string InsertLabels(const string& param) {
+  return "INSERT INTO resource_labels (resource_id, key, value) SELECT ?1, key, value FROM "
+         "json_each(" +
+         param + ") WHERE EXISTS (SELECT 1 FROM resources WHERE id = ?1)";
+}
+const string kDeleteLabels = "DELETE FROM resource_labels WHERE resource_id = ?1";
+const string kDeleteConditions = "DELETE FROM resource_conditions WHERE resource_id = ?1";
+
+// Same statements and parameter numbering as pg_statements.cpp. Writers hold the database's
+// write lock for the whole transaction, so no row locks are needed (FOR UPDATE is dropped).
+Statements Build() {
+  const string resource_select = string("SELECT ") + kResourceColumns + " FROM resources r ";
+  const string outbox_select = string("SELECT ") + kOutboxColumns + " FROM outbox ";
+  const string outbox_filter =
+      "WHERE (?1 IS NULL OR aggregate_id = ?1) AND (?2 IS NULL OR "
+      "(published_time IS NOT NULL) = ?2) ";
+  Statements s;
+  s.dialect = Dialect::kSqlite;
+  s.create_migrations_table =
+      "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, "
+      "applied_time TEXT NOT NULL)";
+  s.applied_migrations = {"applied_migrations", {"SELECT name FROM schema_migrations"}};
+  s.record_migration = {"record_migration",
+                        {"INSERT INTO schema_migrations (name, applied_time) VALUES (?1, ?2)"}};
+
+  s.get_resource = {"get_resource", {resource_select + "WHERE r.id = ?1"}};
+  s.get_resource_for_update = s.get_resource;
+  s.labels_of = {"labels_of",
+                 {"SELECT resource_id, key, value FROM resource_labels WHERE resource_id IN "
+                  "(SELECT value FROM json_each(?1)) ORDER BY resource_id, key"}};
+  s.conditions_of = {"conditions_of",
+                     {string("SELECT ") + kConditionColumns +
+                      " FROM resource_conditions WHERE resource_id IN "
+                      "(SELECT value FROM json_each(?1)) ORDER BY resource_id, position"}};
+  s.insert_resource = {
+      "insert_resource",
+      {"INSERT INTO resources (id, kind, name, href, spec, generation, owner_id, owner_kind, "
+       "owner_href, created_time, updated_time, deleted_time, created_by, updated_by, deleted_by) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+       InsertLabels("?16"), InsertConditions("?17")}};
+  s.update_resource = {
+      "update_resource",
+      {kDeleteLabels, InsertLabels("?8"), kDeleteConditions, InsertConditions("?9"),
+       "UPDATE resources SET spec = ?2, generation = ?3, updated_time = ?4, updated_by = ?5, "
+       "deleted_time = ?6, deleted_by = ?7 WHERE id = ?1 RETURNING id"}};
+  s.replace_conditions = {"replace_conditions", {kDeleteConditions, InsertConditions("?2")}};
+  s.delete_resource = {"delete_resource", {"DELETE FROM resources WHERE id = ?1 RETURNING id"}};
+  s.children = {"children",
+                {resource_select + "WHERE r.owner_id = ?1 ORDER BY r.created_time, r.id"}};
+  s.children_for_update = s.children;
+
+  const string status_select =
+      string("SELECT ") + kAdapterStatusColumns + " FROM adapter_statuses WHERE resource_id = ?1 ";
+  s.adapter_statuses = {"adapter_statuses", {status_select + "ORDER BY created_time, adapter"}};
+  s.adapter_statuses_page = {"adapter_statuses_page",
+                             {status_select + "ORDER BY created_time, adapter LIMIT ?2 OFFSET ?3"}};
+  s.count_adapter_statuses = {"count_adapter_statuses",
+                              {"SELECT COUNT(*) FROM adapter_statuses WHERE resource_id = ?1"}};
+  s.upsert_adapter_status = {
+      "upsert_adapter_status",
+      {string("INSERT INTO adapter_statuses (") + kAdapterStatusColumns +
+       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+       "ON CONFLICT (resource_id, adapter) DO UPDATE SET resource_type = excluded.resource_type, "
+       "observed_generation = excluded.observed_generation, conditions = excluded.conditions, "
+       "data = excluded.data, metadata = excluded.metadata, "
+       "last_report_time = excluded.last_report_time"}};
+
+  s.append_outbox = {
+      "append_outbox",
+      {"INSERT INTO outbox (event_id, aggregate_type, aggregate_id, aggregate_generation, "
+       "event_type, reason, payload, created_time, attempts, next_attempt_time, last_error) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id"}};
+  s.find_pending_outbox = {
+      "find_pending_outbox",
+      {outbox_select + "WHERE aggregate_id = ?1 AND aggregate_generation = ?2 AND "
+                       "published_time IS NULL ORDER BY id DESC LIMIT 1"}};
+  s.claim_outbox = {
+      "claim_outbox",
+      {outbox_select + "WHERE published_time IS NULL AND next_attempt_time <= ?1 ORDER BY id "
+                       "LIMIT ?2"}};
+  s.mark_published = {"mark_published",
+                      {"UPDATE outbox SET published_time = ?2 WHERE id IN "
+                       "(SELECT value FROM json_each(?1))"}};
+  s.mark_failed = {"mark_failed",
+                   {"UPDATE outbox SET attempts = attempts + 1, last_error = ?2, "
+                    "next_attempt_time = ?3 WHERE id = ?1"}};
+  s.delete_published_before = {
+      "delete_published_before",
+      {"DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE published_time < ?1 "
+       "ORDER BY published_time LIMIT ?2) RETURNING 1"}};
+  s.list_outbox = {"list_outbox",
+                   {outbox_select + outbox_filter + "ORDER BY id LIMIT ?3 OFFSET ?4"}};
+  s.count_outbox = {"count_outbox", {"SELECT COUNT(*) FROM outbox " + outbox_filter}};
+  s.outbox_stats = {
+      "outbox_stats",
+      {"SELECT COUNT(*), MIN(created_time) FROM outbox WHERE published_time IS NULL"}};
+  return s;
+}
+
+}  // namespace
+
+const Statements& SqliteStatements() {
+  static const Statements statements = Build();
+  return statements;
+}
+
+}  // namespace hf::store::detail

@@ -1,0 +1,575 @@
+#pragma once
+
+// The contract every Store backend must pass. A backend's test file defines how to make a fresh,
+// empty database (StoreBackend) and instantiates the suite:
+//   INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContract, ::testing::Values(...), BackendName);
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "common/uuid.hpp"
+#include "store/store.hpp"
+#include "testing/env.hpp"
+
+// GCC 12 warns about members left out of designated initializers; they have defaults here.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+namespace hf::store::contract {
+
+// A fresh database for one test, removed when destroyed.
+class TestDatabase {
+ public:
+  virtual ~TestDatabase() = default;
+  virtual std::string url() const = 0;
+};
+
+struct StoreBackend {
+  std::string name;
+  const char* required_env = nullptr;  // e.g. "HF_TEST_PG_DSN"; the test is skipped without it
+  std::function<std::unique_ptr<TestDatabase>()> make;
+};
+
+inline std::string BackendName(const ::testing::TestParamInfo<StoreBackend>& info) {
+  return info.param.name;
+}
+
+// Fixed microsecond times, far from "now" so that claims by time are deterministic.
+inline Time T(int64_t seconds, int64_t micros = 0) {
+  return Time(std::chrono::seconds(1'800'000'000 + seconds)) + std::chrono::microseconds(micros);
+}
+
+inline model::Resource MakeResource(const std::string& kind, const std::string& name,
+                                    Time created = T(0, 123456)) {
+  model::Resource r;
+  r.id = NewUuidV7();
+  r.kind = kind;
+  r.name = name;
+  r.href = "/api/hyperfleet/v1/" + kind + "s/" + r.id;
+  r.spec = {{"region", "eu"}, {"nodes", 3}, {"nested", {{"a", {1, 2, 3}}, {"b", nullptr}}}};
+  r.labels = {{"env", "prod"}, {"team", "core"}};
+  r.created_time = created;
+  r.updated_time = created + std::chrono::microseconds(1);
+  r.created_by = "alice@example.com";
+  r.updated_by = "bob@example.com";
+  return r;
+}
+
+inline model::Condition MakeCondition(const std::string& type, const std::string& status) {
+  return {type, status, "Reason" + type, "message of " + type, 2, T(1, 1), T(2, 2), T(3, 3)};
+}
+
+inline model::OutboxEvent MakeEvent(const std::string& aggregate_id, int64_t generation,
+                                    Time created = T(0)) {
+  model::OutboxEvent e;
+  e.event_id = NewUuidV7();
+  e.aggregate_type = "Cluster";
+  e.aggregate_id = aggregate_id;
+  e.aggregate_generation = generation;
+  e.event_type = "com.redhat.hyperfleet.cluster.changed.v1";
+  e.reason = "created";
+  e.payload = R"({"specversion":"1.0"})";
+  e.created_time = created;
+  e.next_attempt_time = created;
+  return e;
+}
+
+#define HF_ASSERT_OK(expr)                                        \
+  ({                                                              \
+    auto hf_ok_ = (expr);                                         \
+    ASSERT_TRUE(hf_ok_.has_value()) << hf_ok_.error().ToString(); \
+    std::move(hf_ok_).value();                                    \
+  })
+
+class StoreContract : public ::testing::TestWithParam<StoreBackend> {
+ protected:
+  void SetUp() override {
+    if (GetParam().required_env) {
+      HF_REQUIRE_ENV(value, GetParam().required_env);
+    }
+    db_ = GetParam().make();
+    ASSERT_TRUE(db_);
+    auto store = OpenStore(db_->url());
+    ASSERT_TRUE(store) << store.error().ToString();
+    store_ = std::move(*store);
+    auto report = store_->Migrate();
+    ASSERT_TRUE(report) << report.error().ToString();
+    first_migration_ = *report;
+  }
+  void TearDown() override {
+    store_.reset();
+    db_.reset();
+  }
+
+  std::unique_ptr<Tx> Write() {
+    auto tx = store_->Begin(TxMode::kWrite);
+    EXPECT_TRUE(tx) << tx.error().ToString();
+    return tx ? std::move(*tx) : nullptr;
+  }
+  std::unique_ptr<Tx> Read() {
+    auto tx = store_->Begin(TxMode::kRead);
+    EXPECT_TRUE(tx) << tx.error().ToString();
+    return tx ? std::move(*tx) : nullptr;
+  }
+  // Inserts and commits.
+  void Insert(const model::Resource& r) {
+    auto tx = Write();
+    ASSERT_TRUE(tx);
+    auto inserted = tx->InsertResource(r);
+    ASSERT_TRUE(inserted) << inserted.error().ToString();
+    auto committed = tx->Commit();
+    ASSERT_TRUE(committed) << committed.error().ToString();
+  }
+  std::optional<model::Resource> Get(const std::string& id) {
+    auto tx = Read();
+    if (!tx) return std::nullopt;
+    auto r = tx->GetResource(id);
+    EXPECT_TRUE(r) << r.error().ToString();
+    return r ? *r : std::nullopt;
+  }
+
+  std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<Store> store_;
+  MigrationReport first_migration_;
+};
+
+inline void ExpectSameResource(const model::Resource& got, const model::Resource& want) {
+  EXPECT_EQ(got.id, want.id);
+  EXPECT_EQ(got.kind, want.kind);
+  EXPECT_EQ(got.name, want.name);
+  EXPECT_EQ(got.href, want.href);
+  EXPECT_EQ(got.spec, want.spec);
+  EXPECT_EQ(got.labels, want.labels);
+  EXPECT_EQ(got.generation, want.generation);
+  EXPECT_EQ(got.owner.has_value(), want.owner.has_value());
+  if (got.owner && want.owner) {
+    EXPECT_EQ(got.owner->id, want.owner->id);
+    EXPECT_EQ(got.owner->kind, want.owner->kind);
+    EXPECT_EQ(got.owner->href, want.owner->href);
+  }
+  EXPECT_EQ(got.conditions, want.conditions);
+  EXPECT_EQ(FormatTime(got.created_time), FormatTime(want.created_time));
+  EXPECT_EQ(FormatTime(got.updated_time), FormatTime(want.updated_time));
+  EXPECT_EQ(got.deleted_time, want.deleted_time);
+  EXPECT_EQ(got.created_by, want.created_by);
+  EXPECT_EQ(got.updated_by, want.updated_by);
+  EXPECT_EQ(got.deleted_by, want.deleted_by);
+}
+
+TEST_P(StoreContract, MigrateCreatesSchemaOnceAndSecondRunIsANoOp) {
+  EXPECT_FALSE(first_migration_.applied.empty());
+  EXPECT_EQ(first_migration_.total, static_cast<int64_t>(first_migration_.applied.size()));
+  EXPECT_EQ(first_migration_.applied.front(), "0001_init");
+  auto again = HF_ASSERT_OK(store_->Migrate());
+  EXPECT_TRUE(again.applied.empty());
+  EXPECT_EQ(again.total, first_migration_.total);
+  HF_ASSERT_OK(store_->Ping(std::chrono::seconds(2)));
+}
+
+TEST_P(StoreContract, ResourceRoundTripsWithLabelsSpecConditionsAndMicroseconds) {
+  auto r = MakeResource("Cluster", "c1");
+  r.conditions = {MakeCondition("Reconciled", "True"), MakeCondition("Available", "False"),
+                  MakeCondition("DnsSuccessful", "True")};  // not in alphabetical order
+  Insert(r);
+  auto got = Get(r.id);
+  ASSERT_TRUE(got);
+  ExpectSameResource(*got, r);
+  EXPECT_FALSE(Get(NewUuidV7()));
+}
+
+TEST_P(StoreContract, ChildKeepsItsOwner) {
+  auto parent = MakeResource("Cluster", "p");
+  Insert(parent);
+  auto child = MakeResource("NodePool", "np");
+  child.owner = model::ObjectRef{parent.id, "Cluster", parent.href};
+  child.labels.clear();
+  Insert(child);
+  auto got = Get(child.id);
+  ASSERT_TRUE(got);
+  ExpectSameResource(*got, child);
+}
+
+TEST_P(StoreContract, UpdateReplacesSpecLabelsConditionsAndDeletion) {
+  auto r = MakeResource("Cluster", "c1");
+  r.conditions = {MakeCondition("A", "True"), MakeCondition("B", "False")};
+  Insert(r);
+  r.spec = {{"region", "us"}};
+  r.labels = {{"env", "dev"}, {"new", "1"}};  // changed, added, "team" removed
+  r.generation = 2;
+  r.updated_time = T(100, 7);
+  r.updated_by = "carol";
+  r.deleted_time = T(101, 9);
+  r.deleted_by = "dave";
+  r.conditions = {MakeCondition("C", "True"), MakeCondition("A", "False")};
+  {
+    auto tx = Write();
+    HF_ASSERT_OK(tx->UpdateResource(r));
+    HF_ASSERT_OK(tx->Commit());
+  }
+  auto got = Get(r.id);
+  ASSERT_TRUE(got);
+  ExpectSameResource(*got, r);
+
+  auto tx = Write();
+  auto missing = MakeResource("Cluster", "nope");
+  auto updated = tx->UpdateResource(missing);
+  ASSERT_FALSE(updated);
+  EXPECT_EQ(updated.error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreContract, ReplaceConditionsKeepsGivenOrder) {
+  auto r = MakeResource("Cluster", "c1");
+  r.conditions = {MakeCondition("A", "True")};
+  Insert(r);
+  const std::vector<model::Condition> next = {
+      MakeCondition("Z", "False"), MakeCondition("A", "True"), MakeCondition("M", "True")};
+  {
+    auto tx = Write();
+    HF_ASSERT_OK(tx->ReplaceConditions(r.id, next));
+    HF_ASSERT_OK(tx->Commit());
+  }
+  EXPECT_EQ(Get(r.id)->conditions, next);
+  {
+    auto tx = Write();
+    HF_ASSERT_OK(tx->ReplaceConditions(r.id, {}));
+    HF_ASSERT_OK(tx->Commit());
+  }
+  EXPECT_TRUE(Get(r.id)->conditions.empty());
+}
+
+TEST_P(StoreContract, DeleteRemovesRowLabelsConditionsAndStatuses) {
+  auto r = MakeResource("Cluster", "c1");
+  r.conditions = {MakeCondition("A", "True")};
+  Insert(r);
+  {
+    auto tx = Write();
+    model::AdapterStatus s{"Cluster", r.id, "dns", 1, {}, {}, std::nullopt, T(1), T(1)};
+    HF_ASSERT_OK(tx->UpsertAdapterStatus(s));
+    HF_ASSERT_OK(tx->DeleteResource(r.id));
+    HF_ASSERT_OK(tx->Commit());
+  }
+  EXPECT_FALSE(Get(r.id));
+  auto tx = Write();
+  EXPECT_TRUE(HF_ASSERT_OK(tx->GetAdapterStatuses(r.id)).empty());
+  auto again = tx->DeleteResource(r.id);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kNotFound);
+  // Re-inserting the same id works: nothing was left behind.
+  HF_ASSERT_OK(tx->InsertResource(r));
+}
+
+TEST_P(StoreContract, NamesAreUniqueAmongActiveResourcesOfAKind) {
+  auto a = MakeResource("Cluster", "same");
+  Insert(a);
+  {
+    auto tx = Write();
+    auto dup = tx->InsertResource(MakeResource("Cluster", "same"));
+    ASSERT_FALSE(dup);
+    EXPECT_EQ(dup.error().code, ErrorCode::kAlreadyExists) << dup.error().ToString();
+  }
+  {
+    auto tx = Write();
+    auto same_id = tx->InsertResource(a);
+    ASSERT_FALSE(same_id);
+    EXPECT_EQ(same_id.error().code, ErrorCode::kAlreadyExists);
+  }
+  Insert(MakeResource("NodePool", "same"));  // another kind
+  a.deleted_time = T(5);
+  a.deleted_by = "x";
+  {
+    auto tx = Write();
+    HF_ASSERT_OK(tx->UpdateResource(a));
+    HF_ASSERT_OK(tx->Commit());
+  }
+  Insert(MakeResource("Cluster", "same"));  // reusable after soft delete
+}
+
+TEST_P(StoreContract, ChildNamesAreUniquePerOwner) {
+  auto p1 = MakeResource("Cluster", "p1");
+  auto p2 = MakeResource("Cluster", "p2");
+  Insert(p1);
+  Insert(p2);
+  auto child = [](const model::Resource& owner) {
+    auto c = MakeResource("NodePool", "np");
+    c.owner = model::ObjectRef{owner.id, owner.kind, owner.href};
+    return c;
+  };
+  Insert(child(p1));
+  Insert(child(p2));
+  Insert(MakeResource("NodePool", "np"));  // a root with the same name
+  auto tx = Write();
+  auto dup = tx->InsertResource(child(p1));
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, ErrorCode::kAlreadyExists);
+}
+
+TEST_P(StoreContract, TxWithoutCommitLeavesNothing) {
+  auto r = MakeResource("Cluster", "ghost");
+  {
+    auto tx = Write();
+    HF_ASSERT_OK(tx->InsertResource(r));
+    HF_ASSERT_OK(tx->AppendOutbox(MakeEvent(r.id, 1)));
+  }
+  EXPECT_FALSE(Get(r.id));
+  auto tx = Read();
+  EXPECT_EQ(HF_ASSERT_OK(tx->ListOutbox({})).total, 0);
+  EXPECT_EQ(HF_ASSERT_OK(tx->GetOutboxStats()).pending, 0);
+}
+
+TEST_P(StoreContract, ListResourcesPagesWithoutGapsOrDuplicates) {
+  std::set<std::string> all;
+  for (int i = 0; i < 23; ++i) {
+    // Pairs share a created_time, so the id tie-breaker matters.
+    auto r = MakeResource("Cluster", "c" + std::to_string(100 + i), T(i / 2));
+    all.insert(r.id);
+    Insert(r);
+  }
+  Insert(MakeResource("NodePool", "other-kind"));
+  std::vector<std::string> seen;
+  for (int64_t offset = 0; offset < 30; offset += 7) {
+    auto tx = Read();
+    ResourceQuery q{.kind = "Cluster", .offset = offset, .limit = 7};
+    auto page = HF_ASSERT_OK(tx->ListResources(q));
+    EXPECT_EQ(page.total, 23);
+    for (const auto& r : page.items) {
+      seen.push_back(r.id);
+      EXPECT_EQ(r.labels.at("env"), "prod");  // labels come with the page
+    }
+  }
+  EXPECT_EQ(seen.size(), 23u);
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()), all);
+
+  auto tx = Read();
+  // Default order: newest first.
+  auto newest = HF_ASSERT_OK(tx->ListResources({.kind = "Cluster", .limit = 1}));
+  EXPECT_EQ(newest.items.at(0).created_time, T(11));
+  auto by_name = HF_ASSERT_OK(
+      tx->ListResources({.kind = "Cluster", .order = {{"name", true}}, .offset = 0, .limit = 3}));
+  ASSERT_EQ(by_name.items.size(), 3u);
+  EXPECT_EQ(by_name.items[0].name, "c122");
+  EXPECT_EQ(by_name.items[2].name, "c120");
+  auto bad = tx->ListResources({.kind = "Cluster", .order = {{"spec; drop table x", false}}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_P(StoreContract, ListResourcesAppliesFilterFragmentsAndOwnerScope) {
+  auto parent = MakeResource("Cluster", "alpha");
+  Insert(parent);
+  auto beta = MakeResource("Cluster", "be'ta?");
+  beta.labels = {{"env", "dev"}};
+  Insert(beta);
+  auto np = MakeResource("NodePool", "np1");
+  np.owner = model::ObjectRef{parent.id, "Cluster", parent.href};
+  Insert(np);
+  Insert(MakeResource("NodePool", "np-root"));
+
+  auto tx = Read();
+  auto by_name = HF_ASSERT_OK(
+      tx->ListResources({.kind = "Cluster", .filter = {"r.name = ?", {std::string("alpha")}}}));
+  ASSERT_EQ(by_name.total, 1);
+  EXPECT_EQ(by_name.items.at(0).id, parent.id);
+
+  auto by_label = HF_ASSERT_OK(tx->ListResources(
+      {.kind = "Cluster",
+       .filter = {"r.id IN (SELECT l.resource_id FROM resource_labels l WHERE l.key = ? AND "
+                  "l.value = ?) AND r.name <> 'x?y' AND r.generation >= ?",
+                  {std::string("env"), std::string("dev"), int64_t{1}}}}));
+  ASSERT_EQ(by_label.total, 1);
+  EXPECT_EQ(by_label.items.at(0).name, "be'ta?");
+
+  auto owned = HF_ASSERT_OK(tx->ListResources({.kind = "NodePool", .owner_id = parent.id}));
+  ASSERT_EQ(owned.total, 1);
+  EXPECT_EQ(owned.items.at(0).id, np.id);
+  EXPECT_EQ(HF_ASSERT_OK(tx->ListResources({.kind = "NodePool"})).total, 2);
+
+  auto mismatch = tx->ListResources({.kind = "Cluster", .filter = {"r.name = ?", {}}});
+  ASSERT_FALSE(mismatch);
+  EXPECT_EQ(mismatch.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_P(StoreContract, ListChildrenReturnsActiveAndDeletedOldestFirst) {
+  auto parent = MakeResource("Cluster", "p");
+  Insert(parent);
+  std::vector<std::string> ids;
+  for (int i = 3; i >= 1; --i) {
+    auto c = MakeResource("NodePool", "np" + std::to_string(i), T(i));
+    c.owner = model::ObjectRef{parent.id, "Cluster", parent.href};
+    if (i == 2) c.deleted_time = T(50);
+    Insert(c);
+    ids.insert(ids.begin(), c.id);
+  }
+  auto tx = Write();
+  auto children = HF_ASSERT_OK(tx->ListChildren(parent.id, Lock::kForUpdate));
+  ASSERT_EQ(children.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(children[i].id, ids[i]);
+  EXPECT_TRUE(children[1].Deleting());
+  EXPECT_EQ(children[0].labels.at("team"), "core");
+  EXPECT_TRUE(HF_ASSERT_OK(tx->ListChildren(NewUuidV7(), Lock::kNone)).empty());
+  auto locked = HF_ASSERT_OK(tx->GetResource(parent.id, Lock::kForUpdate));
+  EXPECT_TRUE(locked);
+}
+
+TEST_P(StoreContract, AdapterStatusUpsertKeepsCreatedTimeAndReplacesTheRest) {
+  auto r = MakeResource("Cluster", "c1");
+  Insert(r);
+  model::AdapterStatus first{"Cluster",
+                             r.id,
+                             "dns",
+                             1,
+                             {{"Available", "False", "Starting", "wait", T(1, 5)}},
+                             {{"k", "v"}},
+                             nlohmann::json{{"m", 1}},
+                             T(1, 5),
+                             T(1, 5)};
+  model::AdapterStatus second{
+      "Cluster",
+      r.id,
+      "dns",
+      2,
+      {{"Available", "True", "Done", "ok", T(2, 6)}, {"Applied", "True", "", "", T(2, 6)}},
+      nlohmann::json::object(),
+      std::nullopt,
+      T(2, 6),
+      T(2, 6)};
+  model::AdapterStatus other{"Cluster",  r.id,         "validation", 1,   {},
+                             {{"x", 1}}, std::nullopt, T(3),         T(3)};
+  {
+    auto tx = Write();
+    HF_ASSERT_OK(tx->UpsertAdapterStatus(first));
+    HF_ASSERT_OK(tx->Commit());
+  }
+  {
+    auto tx = Write();
+    HF_ASSERT_OK(tx->UpsertAdapterStatus(second));
+    HF_ASSERT_OK(tx->UpsertAdapterStatus(other));
+    HF_ASSERT_OK(tx->Commit());
+  }
+  auto tx = Read();
+  auto all = HF_ASSERT_OK(tx->GetAdapterStatuses(r.id));
+  ASSERT_EQ(all.size(), 2u);
+  const auto& dns = all[0].adapter == "dns" ? all[0] : all[1];
+  EXPECT_EQ(dns.created_time, T(1, 5));
+  EXPECT_EQ(dns.last_report_time, T(2, 6));
+  EXPECT_EQ(dns.observed_generation, 2);
+  EXPECT_EQ(dns.conditions, second.conditions);
+  EXPECT_EQ(dns.data, nlohmann::json::object());
+  EXPECT_FALSE(dns.metadata);
+  EXPECT_EQ(dns.resource_type, "Cluster");
+
+  auto page = HF_ASSERT_OK(tx->ListAdapterStatuses(r.id, 1, 1));
+  EXPECT_EQ(page.total, 2);
+  ASSERT_EQ(page.items.size(), 1u);
+  auto first_page = HF_ASSERT_OK(tx->ListAdapterStatuses(r.id, 0, 1));
+  ASSERT_EQ(first_page.items.size(), 1u);
+  EXPECT_NE(first_page.items[0].adapter, page.items[0].adapter);
+  EXPECT_EQ(HF_ASSERT_OK(tx->ListAdapterStatuses(NewUuidV7(), 0, 10)).total, 0);
+}
+
+TEST_P(StoreContract, OutboxLifecycle) {
+  const std::string agg = NewUuidV7();
+  int64_t id1 = 0, id2 = 0, id3 = 0;
+  {
+    auto tx = Write();
+    id1 = HF_ASSERT_OK(tx->AppendOutbox(MakeEvent(agg, 1, T(1))));
+    id2 = HF_ASSERT_OK(tx->AppendOutbox(MakeEvent(agg, 2, T(2))));
+    id3 = HF_ASSERT_OK(tx->AppendOutbox(MakeEvent("other", 1, T(3))));
+    HF_ASSERT_OK(tx->Commit());
+  }
+  EXPECT_LT(id1, id2);
+  EXPECT_LT(id2, id3);
+  auto tx = Write();
+  auto pending = HF_ASSERT_OK(tx->FindPendingOutbox(agg, 2));
+  ASSERT_TRUE(pending);
+  EXPECT_EQ(pending->id, id2);
+  EXPECT_EQ(pending->payload, R"({"specversion":"1.0"})");
+  EXPECT_EQ(pending->created_time, T(2));
+  EXPECT_FALSE(HF_ASSERT_OK(tx->FindPendingOutbox(agg, 3)));
+
+  auto claimed = HF_ASSERT_OK(tx->ClaimOutbox(2, T(10)));
+  ASSERT_EQ(claimed.size(), 2u);
+  EXPECT_EQ(claimed[0].id, id1);
+  EXPECT_EQ(claimed[1].id, id2);
+  EXPECT_TRUE(HF_ASSERT_OK(tx->ClaimOutbox(10, T(0))).empty());  // nothing due yet
+
+  HF_ASSERT_OK(tx->MarkFailed(id1, "broker down", T(100)));
+  HF_ASSERT_OK(tx->MarkPublished({id2}, T(20, 1)));
+  auto due = HF_ASSERT_OK(tx->ClaimOutbox(10, T(50)));
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].id, id3);
+  due = HF_ASSERT_OK(tx->ClaimOutbox(10, T(100)));
+  ASSERT_EQ(due.size(), 2u);
+  EXPECT_EQ(due[0].id, id1);
+  EXPECT_EQ(due[0].attempts, 1);
+  EXPECT_EQ(due[0].last_error, "broker down");
+  EXPECT_EQ(due[0].next_attempt_time, T(100));
+  EXPECT_FALSE(HF_ASSERT_OK(tx->FindPendingOutbox(agg, 2)));  // published
+  HF_ASSERT_OK(tx->Commit());
+  tx.reset();  // a Tx holds its connection until destroyed (the only one, for SQLite writes)
+
+  auto rtx = Read();
+  auto published = HF_ASSERT_OK(rtx->ListOutbox({.published = true}));
+  ASSERT_EQ(published.total, 1);
+  EXPECT_EQ(published.items.at(0).id, id2);
+  EXPECT_EQ(published.items.at(0).published_time, T(20, 1));
+  auto unpublished = HF_ASSERT_OK(rtx->ListOutbox({.published = false}));
+  EXPECT_EQ(unpublished.total, 2);
+  auto of_agg = HF_ASSERT_OK(rtx->ListOutbox({.aggregate_id = agg, .offset = 1, .limit = 5}));
+  EXPECT_EQ(of_agg.total, 2);
+  ASSERT_EQ(of_agg.items.size(), 1u);
+  EXPECT_EQ(of_agg.items[0].id, id2);
+  auto stats = HF_ASSERT_OK(rtx->GetOutboxStats());
+  EXPECT_EQ(stats.pending, 2);
+  EXPECT_EQ(stats.oldest_pending_created, T(1));
+  rtx.reset();
+
+  auto wtx = Write();
+  EXPECT_EQ(HF_ASSERT_OK(wtx->DeletePublishedBefore(T(20, 1), 100)), 0);  // strictly before
+  EXPECT_EQ(HF_ASSERT_OK(wtx->DeletePublishedBefore(T(21), 100)), 1);
+  HF_ASSERT_OK(wtx->MarkPublished({}, T(30)));
+  HF_ASSERT_OK(wtx->Commit());
+  wtx.reset();
+  EXPECT_EQ(HF_ASSERT_OK(Read()->ListOutbox({})).total, 2);
+}
+
+TEST_P(StoreContract, WaitForOutboxWakesOnCommitAndTimesOutOtherwise) {
+  using namespace std::chrono;
+  auto start = steady_clock::now();
+  EXPECT_FALSE(store_->WaitForOutbox(milliseconds(200)));
+  EXPECT_GE(steady_clock::now() - start, milliseconds(150));
+
+  std::thread writer([&] {
+    std::this_thread::sleep_for(milliseconds(300));
+    auto tx = store_->Begin(TxMode::kWrite);
+    ASSERT_TRUE(tx);
+    ASSERT_TRUE((*tx)->AppendOutbox(MakeEvent(NewUuidV7(), 1)));
+    ASSERT_TRUE((*tx)->Commit());
+  });
+  start = steady_clock::now();
+  bool woken = false;
+  while (!woken && steady_clock::now() - start < seconds(5)) {
+    woken = store_->WaitForOutbox(seconds(5));  // spurious wake-ups are allowed: check again
+    if (woken && HF_ASSERT_OK(Read()->GetOutboxStats()).pending == 0) woken = false;
+  }
+  writer.join();
+  EXPECT_TRUE(woken);
+  EXPECT_LT(steady_clock::now() - start, seconds(3));
+}
+
+TEST_P(StoreContract, ErrorsAreValuesNotExceptions) {
+  auto tx = Write();
+  auto bad =
+      tx->ListResources({.kind = "Cluster", .filter = {"r.no_such_column = ?", {int64_t{1}}}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kInternal);
+  EXPECT_EQ(bad.error().message, "database error");
+  EXPECT_FALSE(bad.error().detail.empty());
+}
+
+}  // namespace hf::store::contract
