@@ -27,6 +27,11 @@ Error FromSqlState(const std::string& state, std::string detail) {
 
 }  // namespace
 
+bool SocketHasInput(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) != 0;
+}
+
 Error CurrentPgError() {
   try {
     throw;
@@ -62,14 +67,9 @@ void PgConnection::Prepare(const Statement& statement) {
 
 bool PgConnection::Healthy() {
   if (!conn_.is_open()) return false;
-  pollfd fd{conn_.sock(), POLLIN, 0};
-  if (::poll(&fd, 1, 0) == 0) return true;
-  try {
-    conn_.get_notifs();  // consumes what arrived; throws if the server hung up
-  } catch (...) {
-    return false;
-  }
-  return conn_.is_open();
+  // An idle connection has nothing to read unless the server said goodbye (ErrorResponse + EOF on
+  // shutdown) or, rarely, sent a notice; either way a fresh connection is the safe choice.
+  return !SocketHasInput(conn_.sock());
 }
 
 }  // namespace hf::store::detail

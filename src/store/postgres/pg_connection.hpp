@@ -15,6 +15,9 @@ namespace hf::store::detail {
 // message in `detail`.
 Error CurrentPgError();
 
+// True when `fd` has input (or EOF, or an error) pending right now; does not block.
+bool SocketHasInput(int fd);
+
 // One PostgreSQL connection and the statements prepared on it. Used by one thread at a time.
 class PgConnection {
  public:
@@ -25,8 +28,8 @@ class PgConnection {
   // Declares `statement` on this connection on its first use; pqxx prepares it on the server
   // with the first execution. Throws like pqxx.
   void Prepare(const Statement& statement);
-  // False when an idle connection can no longer be used, e.g. the server closed it on shutdown
-  // (checked without a round trip: the socket is readable only if the server said something).
+  // False when an idle connection should not be reused: it is closed, or the server sent
+  // something (as it does when it shuts down). No round trip: one poll() of the socket.
   bool Healthy();
 
  private:

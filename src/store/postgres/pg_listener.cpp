@@ -4,6 +4,8 @@
 #include <thread>
 #include <utility>
 
+#include "store/postgres/pg_connection.hpp"
+
 namespace hf::store::detail {
 
 class PgListener::Receiver final : public pqxx::notification_receiver {
@@ -53,7 +55,8 @@ bool PgListener::Wait(std::chrono::milliseconds timeout) {
       if (conn_->await_notification(left.count() / 1'000'000, left.count() % 1'000'000) > 0) {
         return true;
       }
-      if (conn_->is_open()) continue;
+      // Input left unconsumed after a wait means EOF: pqxx 6.4 does not report that as an error.
+      if (conn_->is_open() && !SocketHasInput(conn_->sock())) continue;
     } catch (...) {
     }
     Disconnect();

@@ -1,0 +1,253 @@
+// The Store contract on PostgreSQL, plus what only PostgreSQL has: concurrent claimers, concurrent
+// migrators, and recovery from server restarts. Each test creates its own database from the
+// admin DSN in HF_TEST_PG_DSN and drops it afterwards, so test executables can run in parallel.
+#include <cstdlib>
+#include <mutex>
+#include <pqxx/pqxx>
+#include <random>
+
+#include "store_contract.hpp"
+
+namespace hf::store::contract {
+namespace {
+
+constexpr const char* kDsnEnv = "HF_TEST_PG_DSN";
+
+// `dsn` with its database name replaced by `name`.
+std::string WithDatabase(const std::string& dsn, const std::string& name) {
+  const size_t host = dsn.find("://") + 3;
+  const size_t slash = dsn.find('/', host);
+  const size_t query = dsn.find('?', host);
+  const std::string tail = query == std::string::npos ? "" : dsn.substr(query);
+  return dsn.substr(0, std::min(slash, query)) + "/" + name + tail;
+}
+
+class PgDatabase final : public TestDatabase {
+ public:
+  PgDatabase() : admin_(testing::EnvOrEmpty(kDsnEnv)) {
+    name_ = "hf_test_" + std::to_string(std::random_device{}()) +
+            std::to_string(std::random_device{}());
+    Admin("CREATE DATABASE " + name_);
+  }
+  ~PgDatabase() override {
+    try {
+      Admin("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "dropping " << name_ << ": " << e.what();
+    }
+  }
+  std::string url() const override { return WithDatabase(admin_, name_); }
+
+ private:
+  void Admin(const std::string& sql) {
+    pqxx::connection conn(admin_);
+    pqxx::nontransaction(conn).exec(sql);
+  }
+
+  std::string admin_;
+  std::string name_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Postgres, StoreContract,
+                         ::testing::Values(StoreBackend{
+                             "Server", kDsnEnv, [] { return std::make_unique<PgDatabase>(); }}),
+                         BackendName);
+
+class PgStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    HF_REQUIRE_ENV(dsn, kDsnEnv);
+    db_ = std::make_unique<PgDatabase>();
+  }
+  std::unique_ptr<Store> Open(StoreOptions options = {}) {
+    auto store = OpenStore(db_->url(), options);
+    EXPECT_TRUE(store) << store.error().ToString();
+    return store ? std::move(*store) : nullptr;
+  }
+  // Runs a test-service command such as $HF_TEST_PG_RESTART; false if the variable is unset.
+  static bool RunEnvCommand(const char* name) {
+    const std::string cmd = testing::EnvOrEmpty(name);
+    if (cmd.empty()) return false;
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    return true;
+  }
+
+  std::unique_ptr<PgDatabase> db_;
+};
+
+TEST_F(PgStoreTest, ConcurrentClaimersNeverGetTheSameRow) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  HF_ASSERT_OK(store->Migrate());
+  constexpr int kRows = 300;
+  {
+    auto tx = HF_ASSERT_OK(store->Begin(TxMode::kWrite));
+    for (int i = 0; i < kRows; ++i) HF_ASSERT_OK(tx->AppendOutbox(MakeEvent(NewUuidV7(), 1)));
+    HF_ASSERT_OK(tx->Commit());
+  }
+  std::mutex mu;
+  std::vector<int64_t> claimed;  // guarded by mu
+  auto claimer = [&] {
+    for (;;) {
+      auto tx = store->Begin(TxMode::kWrite);
+      ASSERT_TRUE(tx) << tx.error().ToString();
+      auto rows = (*tx)->ClaimOutbox(7, T(1'000'000));
+      ASSERT_TRUE(rows) << rows.error().ToString();
+      if (rows->empty()) return;
+      std::vector<int64_t> ids;
+      for (const auto& e : *rows) ids.push_back(e.id);
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // hold the locks a little
+      ASSERT_TRUE((*tx)->MarkPublished(ids, T(1)));
+      ASSERT_TRUE((*tx)->Commit());
+      std::lock_guard lock(mu);
+      claimed.insert(claimed.end(), ids.begin(), ids.end());
+    }
+  };
+  std::thread a(claimer), b(claimer);
+  a.join();
+  b.join();
+  EXPECT_EQ(claimed.size(), static_cast<size_t>(kRows));
+  EXPECT_EQ(std::set<int64_t>(claimed.begin(), claimed.end()).size(), claimed.size());
+}
+
+TEST_F(PgStoreTest, ConcurrentMigratorsApplyEachMigrationOnce) {
+  std::vector<std::unique_ptr<Store>> stores;
+  for (int i = 0; i < 4; ++i) stores.push_back(Open());
+  std::vector<MigrationReport> reports(stores.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < stores.size(); ++i) {
+    threads.emplace_back([&, i] {
+      auto report = stores[i]->Migrate();
+      ASSERT_TRUE(report) << report.error().ToString();
+      reports[i] = *report;
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::vector<std::string> applied;
+  for (const auto& r : reports) applied.insert(applied.end(), r.applied.begin(), r.applied.end());
+  EXPECT_EQ(static_cast<int64_t>(applied.size()), reports[0].total);
+  EXPECT_EQ(std::set<std::string>(applied.begin(), applied.end()).size(), applied.size());
+}
+
+TEST_F(PgStoreTest, DuplicateInsertIsAlreadyExistsAndTxStaysUsableAfterRollback) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  HF_ASSERT_OK(store->Migrate());
+  auto r = MakeResource("Cluster", "dup");
+  {
+    auto tx = HF_ASSERT_OK(store->Begin(TxMode::kWrite));
+    HF_ASSERT_OK(tx->InsertResource(r));
+    HF_ASSERT_OK(tx->Commit());
+  }
+  for (int i = 0; i < 3; ++i) {  // the failed transaction's connection goes back to the pool clean
+    auto tx = HF_ASSERT_OK(store->Begin(TxMode::kWrite));
+    auto dup = tx->InsertResource(MakeResource("Cluster", "dup"));
+    ASSERT_FALSE(dup);
+    EXPECT_EQ(dup.error().code, ErrorCode::kAlreadyExists);
+  }
+  auto tx = HF_ASSERT_OK(store->Begin(TxMode::kRead));
+  EXPECT_TRUE(HF_ASSERT_OK(tx->GetResource(r.id)));
+}
+
+TEST_F(PgStoreTest, StatementTimeoutIsDeadlineExceededAndPoolIsBounded) {
+  StoreOptions options;
+  options.max_connections = 2;
+  options.query_timeout = std::chrono::milliseconds(200);
+  options.acquire_timeout = std::chrono::milliseconds(300);
+  auto store = Open(options);
+  ASSERT_TRUE(store);
+  HF_ASSERT_OK(store->Migrate());
+  {
+    auto tx = HF_ASSERT_OK(store->Begin(TxMode::kWrite));
+    HF_ASSERT_OK(tx->InsertResource(MakeResource("Cluster", "c1")));  // a row to sleep on
+    HF_ASSERT_OK(tx->Commit());
+  }
+  {
+    auto tx = HF_ASSERT_OK(store->Begin(TxMode::kRead));
+    auto slow = tx->ListResources({.kind = "Cluster", .filter = {"pg_sleep(?) IS NULL", {1.0}}});
+    ASSERT_FALSE(slow);
+    EXPECT_EQ(slow.error().code, ErrorCode::kDeadlineExceeded) << slow.error().ToString();
+  }
+  auto a = HF_ASSERT_OK(store->Begin(TxMode::kRead));
+  auto b = HF_ASSERT_OK(store->Begin(TxMode::kWrite));
+  EXPECT_EQ(store->Stats().in_use, 2);
+  auto c = store->Begin(TxMode::kRead);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code, ErrorCode::kDeadlineExceeded);
+  b.reset();
+  HF_ASSERT_OK(store->Begin(TxMode::kRead));
+}
+
+// After a restart every pooled connection is stale. Stale idle connections are noticed when
+// leased (the server's goodbye makes the socket readable) and replaced, so operations after the
+// restart succeed at the first attempt: no retry is needed. (Only an operation in flight while
+// the server goes down fails, with Unavailable, and its connection is discarded.) The outbox
+// listener reconnects too: its first wait after the restart reports a wake-up, since
+// notifications may have been missed, and later commits wake it again.
+TEST_F(PgStoreTest, RecoversAfterServerRestart) {
+  if (testing::EnvOrEmpty("HF_TEST_PG_RESTART").empty()) GTEST_SKIP() << "HF_TEST_PG_RESTART unset";
+  auto store = Open();
+  ASSERT_TRUE(store);
+  HF_ASSERT_OK(store->Migrate());
+  {  // fill the pool with a few connections
+    auto t1 = HF_ASSERT_OK(store->Begin(TxMode::kRead));
+    auto t2 = HF_ASSERT_OK(store->Begin(TxMode::kRead));
+    auto t3 = HF_ASSERT_OK(store->Begin(TxMode::kWrite));
+  }
+  EXPECT_FALSE(store->WaitForOutbox(std::chrono::milliseconds(50)));  // opens the listener
+  ASSERT_TRUE(RunEnvCommand("HF_TEST_PG_RESTART"));
+  auto r = MakeResource("Cluster", "after-restart");
+  int failures = 0;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto tx = store->Begin(TxMode::kWrite);
+    if (tx && (*tx)->InsertResource(r) && (*tx)->AppendOutbox(MakeEvent(r.id, 1)) &&
+        (*tx)->Commit()) {
+      break;
+    }
+    ++failures;
+  }
+  EXPECT_EQ(failures, 0);
+  for (int i = 0; i < 5; ++i) {  // every pooled connection works again
+    auto tx = HF_ASSERT_OK(store->Begin(TxMode::kRead));
+    EXPECT_TRUE(HF_ASSERT_OK(tx->GetResource(r.id)));
+  }
+  HF_ASSERT_OK(store->Ping(std::chrono::seconds(2)));
+
+  EXPECT_TRUE(store->WaitForOutbox(std::chrono::seconds(5)));  // reconnected
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    auto tx = HF_ASSERT_OK(store->Begin(TxMode::kWrite));
+    HF_ASSERT_OK(tx->AppendOutbox(MakeEvent(r.id, 2)));
+    HF_ASSERT_OK(tx->Commit());
+  });
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(store->WaitForOutbox(std::chrono::seconds(5)));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  writer.join();
+}
+
+TEST_F(PgStoreTest, PingFailsFastWhileServerIsStoppedAndRecovers) {
+  if (testing::EnvOrEmpty("HF_TEST_PG_STOP").empty() ||
+      testing::EnvOrEmpty("HF_TEST_PG_START").empty()) {
+    GTEST_SKIP() << "HF_TEST_PG_STOP / HF_TEST_PG_START unset";
+  }
+  auto store = Open();
+  ASSERT_TRUE(store);
+  HF_ASSERT_OK(store->Ping(std::chrono::seconds(2)));
+  const std::string url = db_->url();
+  ASSERT_TRUE(RunEnvCommand("HF_TEST_PG_STOP"));
+  const auto start = std::chrono::steady_clock::now();
+  auto down = store->Ping(std::chrono::seconds(2));
+  const auto took = std::chrono::steady_clock::now() - start;
+  auto reopened = OpenStore(url);
+  ASSERT_TRUE(RunEnvCommand("HF_TEST_PG_START"));
+  ASSERT_FALSE(down);
+  EXPECT_EQ(down.error().code, ErrorCode::kUnavailable) << down.error().ToString();
+  EXPECT_LT(took, std::chrono::seconds(3));
+  ASSERT_FALSE(reopened);
+  EXPECT_EQ(reopened.error().code, ErrorCode::kUnavailable);
+  HF_ASSERT_OK(store->Ping(std::chrono::seconds(2)));
+}
+
+}  // namespace
+}  // namespace hf::store::contract
