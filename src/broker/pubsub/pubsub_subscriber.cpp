@@ -1,0 +1,204 @@
+#include "broker/pubsub/pubsub_subscriber.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <random>
+
+#include "broker/detail/subscription_support.hpp"
+#include "broker/detail/worker_pool.hpp"
+#include "common/log.hpp"
+
+namespace hf::broker::detail {
+
+using Clock = std::chrono::steady_clock;
+
+// A Nacked message waiting for its backoff before its ack deadline is set to 0.
+struct PendingNack {
+  std::string ack_id;
+  Clock::time_point due;
+};
+
+struct PubSubConsumption {
+  std::shared_ptr<PubSubClient> client;
+  std::shared_ptr<Counters> counters;
+  std::string topic;
+  std::string subscription;
+  bool terminal = false;  // a dead-letter subscription: no further dead-lettering
+  Handler handler;
+  SubscribeOptions options;
+  log::Logger logger{"broker.pubsub"};
+
+  std::atomic<bool> stop{false};
+  Duration drain{};
+  std::mutex mu;  // guards nacks, settle_now, result, done
+  std::condition_variable cv;
+  std::vector<PendingNack> nacks;
+  bool settle_now = false;  // set at the end of Stop: nack everything, then exit
+  Result<void> result;
+  bool done = false;
+};
+
+namespace {
+
+void Settle(PubSubConsumption& c, const PulledMessage& m, HandlerResult result) {
+  if (result == HandlerResult::kNack && !c.terminal &&
+      m.delivery_attempt >= c.options.max_delivery_attempts) {
+    const std::string dlq = DeadLetterName(c.subscription);
+    if (auto r = c.client->Publish(dlq, {m.message}); !r) {
+      c.logger.Error("cannot dead-letter; nacking instead",
+                     {{"subscription", c.subscription}, {"error", r.error().ToString()}});
+    } else {
+      c.counters->dead_lettered++;
+      c.logger.Warn("message dead-lettered", {{"subscription", c.subscription},
+                                              {"message_id", m.message.id},
+                                              {"attempts", m.delivery_attempt}});
+      result = HandlerResult::kAck;
+    }
+  }
+  if (result == HandlerResult::kAck) {
+    if (auto r = c.client->Acknowledge(c.subscription, {m.ack_id}); !r) {
+      c.logger.Warn("ack failed; the message will be redelivered",
+                    {{"subscription", c.subscription}, {"error", r.error().ToString()}});
+    }
+    return;
+  }
+  {
+    std::lock_guard lock(c.mu);
+    c.nacks.push_back({m.ack_id, Clock::now() + RedeliveryDelay(c.options, m.delivery_attempt)});
+  }
+  c.cv.notify_all();
+}
+
+// Sets the ack deadline of due Nacks to 0, so Pub/Sub redelivers them now.
+void RunSettler(std::shared_ptr<PubSubConsumption> c) {
+  std::unique_lock lock(c->mu);
+  while (true) {
+    const auto now = Clock::now();
+    std::vector<std::string> due;
+    std::erase_if(c->nacks, [&](const PendingNack& n) {
+      if (n.due > now && !c->settle_now) return false;
+      due.push_back(n.ack_id);
+      return true;
+    });
+    if (!due.empty()) {
+      lock.unlock();
+      if (auto r = c->client->ModifyAckDeadline(c->subscription, due, 0); !r) {
+        c->logger.Warn("nack failed; redelivery waits for the ack deadline",
+                       {{"subscription", c->subscription}, {"error", r.error().ToString()}});
+      }
+      lock.lock();
+      continue;
+    }
+    if (c->settle_now) return;
+    if (c->nacks.empty()) {
+      c->cv.wait(lock);
+    } else {
+      c->cv.wait_until(lock, std::ranges::min(c->nacks, {}, &PendingNack::due).due);
+    }
+  }
+}
+
+// Pulls while there are free handler slots; then drains and settles everything.
+void RunPuller(std::shared_ptr<PubSubConsumption> c) {
+  std::thread settler(RunSettler, c);
+  WorkerPool pool(c->options.parallelism);
+  Duration backoff = std::chrono::milliseconds(100);
+  std::mt19937 rng{std::random_device{}()};
+  while (!c->stop.load()) {
+    const int free = pool.WaitForIdle(std::chrono::milliseconds(200));
+    if (free == 0) continue;
+    auto pulled = c->client->Pull(c->subscription, free, std::chrono::seconds(10), &c->stop);
+    if (!pulled) {
+      if (c->stop.load()) break;
+      c->logger.Warn("pull failed; retrying",
+                     {{"subscription", c->subscription}, {"error", pulled.error().ToString()}});
+      std::uniform_int_distribution<int64_t> jitter(backoff.count() / 2, backoff.count());
+      std::unique_lock lock(c->mu);
+      c->cv.wait_for(lock, Duration(jitter(rng)), [&] { return c->stop.load(); });
+      backoff = std::min<Duration>(backoff * 2, std::chrono::seconds(5));
+      continue;
+    }
+    backoff = std::chrono::milliseconds(100);
+    for (auto& m : *pulled) {
+      pool.Submit([c, m = std::move(m)] {
+        const Delivery d{m.message, c->topic, c->subscription, m.delivery_attempt};
+        Settle(*c, m, InvokeHandler(c->handler, d, *c->counters, c->logger));
+      });
+    }
+  }
+  const bool drained = pool.Shutdown(c->drain);
+  {
+    std::lock_guard lock(c->mu);
+    c->settle_now = true;
+  }
+  c->cv.notify_all();
+  settler.join();
+  std::lock_guard lock(c->mu);
+  c->result = drained ? Ok()
+                      : Fail(ErrorCode::kDeadlineExceeded,
+                             "handlers still running after " + FormatDuration(c->drain));
+  c->done = true;
+  c->cv.notify_all();
+}
+
+}  // namespace
+
+PubSubSubscriber::~PubSubSubscriber() { (void)Stop(kDefaultDrain); }
+
+Result<void> PubSubSubscriber::Subscribe(const std::string& topic, const std::string& subscription,
+                                         Handler handler, const SubscribeOptions& options) {
+  HF_CHECK(ValidateSubscribe(topic, subscription, options));
+  if (!handler) return Fail(ErrorCode::kInvalidArgument, "handler must be set");
+  const bool terminal = topic == subscription;
+  if (client_->settings().create_if_missing) {
+    const int64_t ack_seconds = std::clamp<int64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(options.ack_deadline).count(), 10, 600);
+    nlohmann::json settings = {{"ackDeadlineSeconds", ack_seconds}};
+    HF_CHECK(client_->EnsureTopic(topic));
+    if (!terminal) {
+      const std::string dlq = DeadLetterName(subscription);
+      HF_CHECK(client_->EnsureTopic(dlq));
+      HF_CHECK(client_->EnsureSubscription(dlq, dlq, {{"ackDeadlineSeconds", 60}}));
+      settings["deadLetterPolicy"] = {
+          {"deadLetterTopic", client_->TopicPath(dlq)},
+          {"maxDeliveryAttempts", std::clamp(options.max_delivery_attempts, 5, 100)}};
+    }
+    HF_CHECK(client_->EnsureSubscription(subscription, topic, settings));
+  }
+  auto c = std::make_shared<PubSubConsumption>();
+  c->client = client_;
+  c->counters = counters_;
+  c->topic = topic;
+  c->subscription = subscription;
+  c->terminal = terminal;
+  c->handler = std::move(handler);
+  c->options = options;
+  std::lock_guard lock(mu_);
+  if (stopped_) return Fail(ErrorCode::kInvalidArgument, "subscriber is stopped");
+  threads_.emplace_back(RunPuller, c);
+  consumptions_.push_back(std::move(c));
+  return Ok();
+}
+
+Result<void> PubSubSubscriber::Stop(Duration drain) {
+  std::lock_guard lock(mu_);
+  if (stopped_) return Ok();
+  stopped_ = true;
+  for (auto& c : consumptions_) {
+    std::lock_guard clock(c->mu);
+    c->drain = drain;
+    c->stop = true;
+    c->cv.notify_all();
+  }
+  Result<void> result = Ok();
+  for (auto& c : consumptions_) {
+    std::unique_lock clock(c->mu);
+    c->cv.wait(clock, [&] { return c->done; });  // bounded: drain + one REST round trip
+    if (!c->result && result) result = c->result;
+  }
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  return result;
+}
+
+}  // namespace hf::broker::detail

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/result.hpp"
+#include "common/time.hpp"
+
+namespace hf {
+
+// One outbound HTTP request. Every request has a deadline (`timeout`, whole exchange).
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;  // sent as given
+  std::string body;                                          // sent when non-empty or not GET
+  Duration timeout = std::chrono::seconds(10);
+  Duration connect_timeout = std::chrono::seconds(3);
+  // When set and it becomes true, the transfer is aborted (checked about every 100 ms) and
+  // Send returns kUnavailable "cancelled". Lets long polls be stopped promptly.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased, in order
+  std::string body;
+
+  // The first header named `name` (case-insensitive), or empty.
+  [[nodiscard]] std::string Header(std::string_view name) const;
+  [[nodiscard]] bool Ok() const { return status >= 200 && status < 300; }
+};
+
+// A small libcurl client. Any HTTP status is a successful Response (callers interpret it);
+// transport failures are errors naming the URL: kDeadlineExceeded on timeout, kUnavailable on
+// connection refused, DNS failure, reset or cancellation, kInvalidArgument on a malformed URL.
+// Never retries. Thread-safe: each thread reuses its own CURL handle (keep-alive), so instances
+// are cheap and may be shared freely.
+class HttpClient {
+ public:
+  HttpClient();
+  [[nodiscard]] Result<HttpResponse> Send(const HttpRequest& request) const;
+};
+
+}  // namespace hf
