@@ -3,69 +3,52 @@
 #include "api/api_handler.hpp"
 #include "api/problem_details.hpp"
 #include "app/commands.hpp"
+#include "app/components.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
-#include "common/ops_handlers.hpp"
 #include "common/signals.hpp"
-#include "store/store.hpp"
 
 namespace hf::app {
 namespace {
 
 const log::Logger kLog{"api"};
 
-Result<std::unique_ptr<store::Store>> OpenAndMigrate(const Settings& s, bool migrate) {
-  store::StoreOptions options;
-  options.max_connections = s.db_max_connections;
-  options.query_timeout = s.db_query_timeout;
-  auto store = HF_TRY(store::OpenStore(s.db, options));
-  if (migrate) {
-    auto report = HF_TRY(store->Migrate());
-    kLog.Info("migrations checked", {{"applied", report.applied}, {"known", report.total}});
-  }
-  return store;
-}
-
-http::ServerOptions OpsOptions(const std::string& host, int port) {
-  http::ServerOptions o;
-  o.host = host;
-  o.port = port;
-  o.threads = 2;
-  return o;
-}
-
 }  // namespace
 
 int RunMigrate(Settings& s, CLI::App&) {
-  store::StoreOptions options;
-  auto store = store::OpenStore(s.db, options);
-  if (!store) {
-    std::cerr << "hyperfleet migrate: " << store.error().message << "\n";
-    return store.error().code == ErrorCode::kInvalidArgument ? 2 : 1;
-  }
+  auto store = store::OpenStore(s.db, {});
+  if (!store) return StartupFailure("migrate", store.error());
   auto report = (*store)->Migrate();
-  if (!report) {
-    std::cerr << "hyperfleet migrate: " << report.error().ToString() << "\n";
-    return 1;
-  }
-  if (report->applied.empty()) {
-    std::cout << "schema is up to date (" << report->total << " migrations)\n";
-  } else {
-    for (const auto& name : report->applied) std::cout << "applied " << name << "\n";
-    std::cout << "schema is up to date (" << report->total << " migrations)\n";
-  }
+  if (!report) return StartupFailure("migrate", report.error());
+  for (const auto& name : report->applied) std::cout << "applied " << name << "\n";
+  std::cout << "schema is up to date (" << report->total << " migrations)\n";
   return 0;
 }
 
 int RunApi(Settings& s, CLI::App&) {
   BlockTerminationSignals();
-  auto store = OpenAndMigrate(s, !s.skip_migrations);
-  if (!store) {
-    std::cerr << "hyperfleet api: " << store.error().ToString() << "\n";
-    return store.error().code == ErrorCode::kInvalidArgument ? 2 : 1;
+  auto opened = OpenStore(s);
+  if (!opened) return StartupFailure("api", opened.error());
+  store::Store& store = **opened;
+
+  // --with-outbox: the reconciler shares this process and its store (in-process wake-ups).
+  std::shared_ptr<broker::Broker> broker;
+  std::unique_ptr<broker::Publisher> publisher;
+  std::unique_ptr<outbox::Reconciler> reconciler;
+  if (s.with_outbox) {
+    auto b = OpenBroker(s);
+    if (!b) return StartupFailure("api", b.error());
+    broker = *b;
+    auto p = broker->NewPublisher();
+    if (!p) return StartupFailure("api", p.error());
+    publisher = std::move(*p);
+    reconciler = std::make_unique<outbox::Reconciler>(store, *publisher, OutboxOptions(s));
+    outbox::RegisterOutboxGauges(store);
+    RegisterBrokerMetrics(*broker);
   }
+
   service::Kinds kinds(s.cluster_adapters, s.nodepool_adapters);
-  api::ApiHandler handler(**store, kinds);
+  api::ApiHandler handler(store, kinds);
   auto& registry = metrics::Registry::Default();
   registry.AddGauge("hyperfleet_api_build_info", "Build information.", {"component", "version"})
       .WithLabels({"api", HF_VERSION})
@@ -74,49 +57,66 @@ int RunApi(Settings& s, CLI::App&) {
                    .Get();
   auto& in_use =
       registry.AddGauge("hyperfleet_db_connections_in_use", "Database connections in use.").Get();
-  store::Store* st = store->get();
-  registry.AddCollector([st, &open, &in_use] {
-    auto stats = st->Stats();
+  registry.AddCollector([&store, &open, &in_use] {
+    auto stats = store.Stats();
     open.Set(stats.open);
     in_use.Set(stats.in_use);
   });
 
-  std::atomic<bool> draining{false};
-  http::ServerOptions api_options;
-  api_options.host = s.host;
-  api_options.port = s.port;
-  api_options.threads = s.server_threads;
-  api_options.too_large = [limit = api_options.body_limit](const http::Request& req) {
+  http::ServerOptions options;
+  options.host = s.host;
+  options.port = s.port;
+  options.threads = s.server_threads;
+  options.too_large = [limit = options.body_limit](const http::Request& req) {
     return api::PayloadTooLarge(req.path, limit);
   };
-  http::Server api_server(api_options, [&handler](const http::Request& r) {
-    return handler.Handle(r);
+  http::Server server(options, [&handler](const http::Request& r) { return handler.Handle(r); });
+  OpsServers ops(s, [&store] {
+    auto ping = store.Ping(std::chrono::milliseconds(2000));
+    return ping ? std::string() : std::string("database unavailable");
   });
-  http::Server health_server(OpsOptions(s.host, s.health_port),
-                             http::HealthHandler(
-                                 [st] {
-                                   auto ping = st->Ping(std::chrono::milliseconds(2000));
-                                   return ping ? std::string() : "database unavailable";
-                                 },
-                                 &draining));
-  http::Server metrics_server(OpsOptions(s.host, s.metrics_port), http::MetricsHandler());
-  for (auto* server : {&api_server, &health_server, &metrics_server}) {
-    if (auto started = server->Start(); !started) {
-      std::cerr << "hyperfleet api: " << started.error().message << "\n";
-      return 1;
-    }
-  }
-  kLog.Info("serving", {{"api", "http://" + s.host + ":" + std::to_string(api_server.port())},
-                        {"health_port", health_server.port()},
-                        {"metrics_port", metrics_server.port()},
-                        {"db", s.db.substr(0, s.db.find(':'))}});
+  if (auto started = server.Start(); !started) return StartupFailure("api", started.error());
+  if (auto started = ops.Start(); !started) return StartupFailure("api", started.error());
+  if (reconciler) reconciler->Start();
+  kLog.Info("serving", {{"url", "http://" + s.host + ":" + std::to_string(server.port())},
+                        {"health_port", s.health_port},
+                        {"metrics_port", s.metrics_port},
+                        {"db", s.db.substr(0, s.db.find(':'))},
+                        {"with_outbox", s.with_outbox}});
   int sig = WaitForTerminationSignal();
   kLog.Info("draining", {{"signal", sig}});
-  draining = true;
-  api_server.Stop(std::chrono::milliseconds(10'000));
-  health_server.Stop(std::chrono::milliseconds(100));
-  metrics_server.Stop(std::chrono::milliseconds(100));
+  ops.draining() = true;
+  server.Stop(std::chrono::milliseconds(10'000));
+  if (reconciler) reconciler->Stop();
+  ops.Stop();
   kLog.Info("stopped");
+  return 0;
+}
+
+int RunOutbox(Settings& s, CLI::App&) {
+  BlockTerminationSignals();
+  auto opened = OpenStore(s);
+  if (!opened) return StartupFailure("outbox", opened.error());
+  store::Store& store = **opened;
+  auto broker = OpenBroker(s);
+  if (!broker) return StartupFailure("outbox", broker.error());
+  auto publisher = (*broker)->NewPublisher();
+  if (!publisher) return StartupFailure("outbox", publisher.error());
+  outbox::Reconciler reconciler(store, **publisher, OutboxOptions(s));
+  outbox::RegisterOutboxGauges(store);
+  RegisterBrokerMetrics(**broker);
+  OpsServers ops(s, [&store] {
+    auto ping = store.Ping(std::chrono::milliseconds(2000));
+    return ping ? std::string() : std::string("database unavailable");
+  });
+  if (auto started = ops.Start(); !started) return StartupFailure("outbox", started.error());
+  reconciler.Start();
+  log::Logger("outbox").Info("publishing", {{"broker", (*broker)->Type()},
+                                            {"db", s.db.substr(0, s.db.find(':'))}});
+  WaitForTerminationSignal();
+  ops.draining() = true;
+  reconciler.Stop();
+  ops.Stop();
   return 0;
 }
 

@@ -1,0 +1,88 @@
+#include "app/components.hpp"
+
+#include <iostream>
+
+#include "broker/open_broker.hpp"
+#include "common/log.hpp"
+#include "common/metrics.hpp"
+
+namespace hf::app {
+namespace {
+
+http::ServerOptions OpsOptions(const std::string& host, int port) {
+  http::ServerOptions o;
+  o.host = host;
+  o.port = port;
+  o.threads = 2;
+  return o;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<store::Store>> OpenStore(const Settings& s) {
+  store::StoreOptions options;
+  options.max_connections = s.db_max_connections;
+  options.query_timeout = s.db_query_timeout;
+  auto store = HF_TRY(store::OpenStore(s.db, options));
+  if (!s.skip_migrations) {
+    auto report = HF_TRY(store->Migrate());
+    log::Logger("store").Info("migrations checked",
+                              {{"applied", report.applied}, {"known", report.total}});
+  }
+  return store;
+}
+
+Result<std::shared_ptr<broker::Broker>> OpenBroker(const Settings& s) {
+  broker::BrokerConfig c;
+  c.type = s.broker;
+  c.pubsub_project = s.pubsub_project;
+  c.rabbitmq_url = s.rabbitmq_url;
+  return broker::OpenBroker(c);
+}
+
+outbox::ReconcilerOptions OutboxOptions(const Settings& s) {
+  outbox::ReconcilerOptions o;
+  if (!s.topic.empty()) o.topics["Cluster"] = s.topic;
+  return o;
+}
+
+void RegisterBrokerMetrics(broker::Broker& broker) {
+  auto& r = metrics::Registry::Default();
+  auto& family = r.AddGauge("hyperfleet_broker_messages", "Broker message counters by outcome.",
+                            {"broker", "outcome"});
+  r.AddCollector([&broker, &family] {
+    auto st = broker.Stats();
+    std::string type = broker.Type();
+    family.WithLabels({type, "published"}).Set(static_cast<double>(st.published));
+    family.WithLabels({type, "publish_error"}).Set(static_cast<double>(st.publish_errors));
+    family.WithLabels({type, "delivered"}).Set(static_cast<double>(st.delivered));
+    family.WithLabels({type, "acked"}).Set(static_cast<double>(st.acked));
+    family.WithLabels({type, "nacked"}).Set(static_cast<double>(st.nacked));
+    family.WithLabels({type, "dead_lettered"}).Set(static_cast<double>(st.dead_lettered));
+  });
+}
+
+OpsServers::OpsServers(const Settings& s, http::ReadinessCheck ready, http::ReadinessCheck alive)
+    : health_(OpsOptions(s.host, s.health_port),
+              http::HealthHandler(std::move(ready), &draining_, std::move(alive))),
+      metrics_(OpsOptions(s.host, s.metrics_port), http::MetricsHandler()) {}
+
+Result<void> OpsServers::Start() {
+  HF_CHECK(health_.Start());
+  return metrics_.Start();
+}
+
+void OpsServers::Stop() {
+  draining_ = true;
+  health_.Stop(std::chrono::milliseconds(100));
+  metrics_.Stop(std::chrono::milliseconds(100));
+}
+
+int StartupFailure(const char* command, const Error& error) {
+  std::cerr << "hyperfleet " << command << ": " << error.message;
+  if (!error.detail.empty()) std::cerr << " (" << error.detail << ")";
+  std::cerr << "\n";
+  return error.code == ErrorCode::kInvalidArgument ? 2 : 1;
+}
+
+}  // namespace hf::app

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <memory>
+
+#include "app/settings.hpp"
+#include "broker/broker.hpp"
+#include "common/http_server.hpp"
+#include "common/ops_handlers.hpp"
+#include "outbox/reconciler.hpp"
+#include "store/store.hpp"
+
+namespace hf::app {
+
+// Opens the store named by settings.db and, unless skip_migrations, applies pending migrations.
+Result<std::unique_ptr<store::Store>> OpenStore(const Settings& s);
+// Opens the broker named by settings.broker (memory, googlepubsub, rabbitmq).
+Result<std::shared_ptr<broker::Broker>> OpenBroker(const Settings& s);
+// Outbox reconciler options from settings (topics per aggregate type).
+outbox::ReconcilerOptions OutboxOptions(const Settings& s);
+// Registers hyperfleet_broker_* gauges read from the broker's counters at each scrape.
+void RegisterBrokerMetrics(broker::Broker& broker);
+
+// The health (/healthz, /readyz) and metrics (/metrics) servers every component runs.
+class OpsServers {
+ public:
+  OpsServers(const Settings& s, http::ReadinessCheck ready, http::ReadinessCheck alive = nullptr);
+  Result<void> Start();
+  void Stop();
+  std::atomic<bool>& draining() { return draining_; }
+
+ private:
+  std::atomic<bool> draining_{false};
+  http::Server health_;
+  http::Server metrics_;
+};
+
+// Prints "hyperfleet <cmd>: <message>" and returns the exit code for a startup error
+// (2 for bad input, 1 otherwise).
+int StartupFailure(const char* command, const Error& error);
+
+}  // namespace hf::app

@@ -1,0 +1,182 @@
+#include "outbox/reconciler.hpp"
+
+#include <random>
+
+#include "common/log.hpp"
+
+namespace hf::outbox {
+namespace {
+
+const log::Logger kLog{"outbox"};
+
+}  // namespace
+
+Reconciler::Reconciler(store::Store& store, broker::Publisher& publisher,
+                       ReconcilerOptions options)
+    : store_(store),
+      publisher_(publisher),
+      options_(std::move(options)),
+      published_total_(metrics::Registry::Default()
+                           .AddCounter("hyperfleet_outbox_published_total",
+                                       "Outbox events published to the broker.")
+                           .Get()),
+      errors_total_(metrics::Registry::Default()
+                        .AddCounter("hyperfleet_outbox_publish_errors_total",
+                                    "Outbox events the broker did not accept.")
+                        .Get()),
+      publish_duration_(metrics::Registry::Default()
+                            .AddHistogram("hyperfleet_outbox_publish_duration_seconds",
+                                          "Time to publish one claimed batch.", {},
+                                          {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                           0.5, 1, 2.5, 5})
+                            .Get()) {}
+
+Reconciler::~Reconciler() { Stop(); }
+
+std::string Reconciler::TopicFor(const std::string& aggregate_type) const {
+  if (auto it = options_.topics.find(aggregate_type); it != options_.topics.end()) {
+    return it->second;
+  }
+  std::string lower;
+  for (char c : aggregate_type) lower.push_back(static_cast<char>(std::tolower(c)));
+  return "hyperfleet." + lower + "s.changed.v1";
+}
+
+Duration Reconciler::Backoff(int attempts) const {
+  double ms = static_cast<double>(options_.backoff_base.count());
+  for (int i = 1; i < attempts && ms < options_.backoff_max.count(); ++i) ms *= 2;
+  ms = std::min(ms, static_cast<double>(options_.backoff_max.count()));
+  thread_local std::mt19937 rng{std::random_device{}()};
+  std::uniform_real_distribution<double> jitter(0.8, 1.2);
+  return Duration{static_cast<int64_t>(ms * jitter(rng))};
+}
+
+Result<int> Reconciler::RunOnce() {
+  auto tx = HF_TRY(store_.Begin(store::TxMode::kWrite));
+  Time now = Now();
+  auto rows = HF_TRY(tx->ClaimOutbox(options_.batch_size, now));
+  if (rows.empty()) return 0;
+
+  // One Publish call per topic, keeping each row's index to match the per-message results.
+  std::map<std::string, std::vector<size_t>> by_topic;
+  for (size_t i = 0; i < rows.size(); ++i) by_topic[TopicFor(rows[i].aggregate_type)].push_back(i);
+  std::vector<int64_t> published;
+  auto start = std::chrono::steady_clock::now();
+  for (const auto& [topic, indexes] : by_topic) {
+    std::vector<broker::Message> batch;
+    for (size_t i : indexes) {
+      const auto& row = rows[i];
+      batch.push_back({row.event_id,
+                       row.payload,
+                       {{"ce_type", row.event_type},
+                        {"aggregate_type", row.aggregate_type},
+                        {"aggregate_id", row.aggregate_id},
+                        {"reason", row.reason}}});
+    }
+    auto results = publisher_.Publish(topic, batch);
+    int failed = 0;
+    std::string first_error;
+    for (size_t k = 0; k < indexes.size(); ++k) {
+      const auto& row = rows[indexes[k]];
+      if (k < results.size() && results[k]) {
+        published.push_back(row.id);
+        continue;
+      }
+      std::string error = k < results.size() ? results[k].error().message : "no result";
+      HF_CHECK(tx->MarkFailed(row.id, error, now + Backoff(row.attempts + 1)));
+      if (failed++ == 0) first_error = error;
+    }
+    if (failed > 0) {
+      errors_total_.Inc(failed);
+      kLog.Warn("publish failed; rows will be retried with backoff",
+                {{"topic", topic}, {"failed", failed}, {"error", first_error}});
+    }
+  }
+  publish_duration_.Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  if (!published.empty()) HF_CHECK(tx->MarkPublished(published, Now()));
+  HF_CHECK(tx->Commit());
+  published_total_.Inc(static_cast<double>(published.size()));
+  if (kLog.Enabled(log::Level::kDebug)) {
+    kLog.Debug("published batch", {{"published", published.size()}, {"claimed", rows.size()}});
+  }
+  return static_cast<int>(published.size());
+}
+
+Result<int64_t> Reconciler::DeleteExpired() {
+  int64_t total = 0;
+  for (;;) {
+    auto tx = HF_TRY(store_.Begin(store::TxMode::kWrite));
+    int64_t n = HF_TRY(tx->DeletePublishedBefore(Now() - options_.retention, 1000));
+    HF_CHECK(tx->Commit());
+    total += n;
+    if (n < 1000) return total;
+  }
+}
+
+void Reconciler::Start() {
+  stop_ = false;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Reconciler::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void Reconciler::Loop() {
+  auto next_retention = std::chrono::steady_clock::now();
+  Duration failure_backoff = options_.backoff_base;
+  while (!stop_) {
+    auto n = RunOnce();
+    if (!n) {
+      kLog.Warn("outbox pass failed; retrying",
+                {{"error", n.error().ToString()}, {"retry_in_ms", failure_backoff.count()}});
+      std::this_thread::sleep_for(std::min<Duration>(failure_backoff, std::chrono::seconds(1)));
+      failure_backoff = std::min(failure_backoff * 2, options_.backoff_max);
+      continue;
+    }
+    failure_backoff = options_.backoff_base;
+    if (std::chrono::steady_clock::now() >= next_retention) {
+      next_retention = std::chrono::steady_clock::now() + options_.retention_interval;
+      if (auto deleted = DeleteExpired(); deleted && *deleted > 0) {
+        kLog.Info("deleted published events past retention", {{"deleted", *deleted}});
+      }
+    }
+    if (*n >= options_.batch_size) continue;  // more may be waiting
+    WaitForWork();
+  }
+}
+
+void Reconciler::WaitForWork() {
+  // Wakes on a new row, or after poll_interval (rows that failed become due later). The wait is
+  // cut into slices of at most a second so that Stop() is prompt.
+  auto deadline = std::chrono::steady_clock::now() + options_.poll_interval;
+  while (!stop_) {
+    auto left = std::chrono::duration_cast<Duration>(deadline - std::chrono::steady_clock::now());
+    if (left <= Duration::zero()) return;
+    if (store_.WaitForOutbox(std::min<Duration>(left, std::chrono::seconds(1)))) return;
+  }
+}
+
+void RegisterOutboxGauges(store::Store& store) {
+  auto& registry = metrics::Registry::Default();
+  auto& pending =
+      registry.AddGauge("hyperfleet_outbox_pending", "Outbox events not yet published.").Get();
+  auto& oldest = registry
+                     .AddGauge("hyperfleet_outbox_oldest_pending_age_seconds",
+                               "Age of the oldest unpublished outbox event.")
+                     .Get();
+  registry.AddCollector([&store, &pending, &oldest] {
+    auto tx = store.Begin(store::TxMode::kRead);
+    if (!tx) return;
+    auto stats = (*tx)->GetOutboxStats();
+    if (!stats) return;
+    pending.Set(static_cast<double>(stats->pending));
+    oldest.Set(stats->oldest_pending_created
+                   ? std::chrono::duration<double>(Now() - *stats->oldest_pending_created).count()
+                   : 0);
+  });
+}
+
+}  // namespace hf::outbox

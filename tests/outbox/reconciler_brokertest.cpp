@@ -1,0 +1,85 @@
+// The outbox reconciler publishing to the real Pub/Sub emulator and a real RabbitMQ server.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "outbox/outbox_fixture.hpp"
+#include "outbox/reconciler.hpp"
+#include "testing/env.hpp"
+
+namespace hf::outbox {
+namespace {
+
+using testing::AppendRows;
+using testing::Collector;
+using testing::Pending;
+
+std::unique_ptr<store::Store> SqliteStore() {
+  auto s = store::OpenStore("sqlite:" + hf::testing::MakeTempDir("hf-outbox-broker") + "/hf.db");
+  EXPECT_TRUE(s);
+  EXPECT_TRUE((*s)->Migrate());
+  return std::move(*s);
+}
+
+void PublishesAllAndSurvivesAnOutage(const broker::BrokerConfig& config, const std::string& stop,
+                                     const std::string& start) {
+  auto store = SqliteStore();
+  auto broker = broker::OpenBroker(config);
+  ASSERT_TRUE(broker) << broker.error().ToString();
+  std::string topic = "hf-outbox-" + NewUuidV7().substr(24);
+  ReconcilerOptions options;
+  options.topics["Cluster"] = topic;
+  options.poll_interval = std::chrono::milliseconds(100);
+  options.backoff_base = std::chrono::milliseconds(100);
+  options.backoff_max = std::chrono::seconds(1);
+  auto subscriber = std::move(*(*broker)->NewSubscriber());
+  Collector collector;
+  ASSERT_TRUE(subscriber->Subscribe(topic, "adapter", collector.Handler(), {.parallelism = 8}));
+  auto publisher = std::move(*(*broker)->NewPublisher());
+  Reconciler r(*store, *publisher, options);
+  r.Start();
+  AppendRows(*store, 200);
+  EXPECT_EQ(collector.WaitDistinct(200, std::chrono::seconds(30)), 200u);
+  EXPECT_EQ(Pending(*store), 0);
+
+  if (stop.empty()) return;
+  r.Stop();
+  subscriber->Stop();
+  ASSERT_EQ(std::system(stop.c_str()), 0);
+  AppendRows(*store, 10);
+  Reconciler down(*store, *publisher, options);
+  (void)down.RunOnce();
+  EXPECT_EQ(Pending(*store), 10);  // nothing lost, nothing marked published
+  ASSERT_EQ(std::system(start.c_str()), 0);
+  auto subscriber2 = std::move(*(*broker)->NewSubscriber());
+  Collector after;
+  ASSERT_TRUE(subscriber2->Subscribe(topic, "adapter", after.Handler(), {.parallelism = 8}));
+  down.Start();
+  for (int i = 0; i < 300 && Pending(*store) > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(Pending(*store), 0);
+  down.Stop();
+}
+
+TEST(ReconcilerBroker, RabbitMq) {
+  HF_REQUIRE_ENV(url, "HF_TEST_RABBITMQ_URL");
+  broker::BrokerConfig config;
+  config.type = "rabbitmq";
+  config.rabbitmq_url = url;
+  PublishesAllAndSurvivesAnOutage(config, hf::testing::EnvOrEmpty("HF_TEST_RABBITMQ_STOP"),
+                                  hf::testing::EnvOrEmpty("HF_TEST_RABBITMQ_START"));
+}
+
+TEST(ReconcilerBroker, PubSubEmulator) {
+  HF_REQUIRE_ENV(host, "HF_TEST_PUBSUB_EMULATOR_HOST");
+  broker::BrokerConfig config;
+  config.type = "googlepubsub";
+  config.pubsub_project = "hf-test";
+  config.pubsub_emulator_host = host;
+  // The emulator keeps no state across restarts, so only the publish path is checked here.
+  PublishesAllAndSurvivesAnOutage(config, "", "");
+}
+
+}  // namespace
+}  // namespace hf::outbox
