@@ -1,0 +1,81 @@
+#pragma once
+
+// The jobs component's front door: a job is one run of an adapter's work for one cluster at one
+// generation, found by its unique name. Backends: local (child processes, local_job_runner.hpp);
+// kubernetes later.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "common/time.hpp"
+
+namespace hf::jobs {
+
+enum class JobPhase {
+  kPending,    // claimed by name, not started yet (or its launch is in progress)
+  kRunning,
+  kSucceeded,
+  kFailed,
+};
+std::string_view ToString(JobPhase phase);
+inline bool Finished(JobPhase p) { return p == JobPhase::kSucceeded || p == JobPhase::kFailed; }
+
+// What to run. `name` must be a file-name-safe string ([A-Za-z0-9._-], not starting with '.').
+struct JobSpec {
+  std::string name;
+  std::string cluster_id;
+  int64_t generation = 0;
+  std::string cluster_json;                 // handed to the job as a file ($CLUSTER_JSON)
+  std::vector<std::string> argv;            // argv[0]: a path, or a name looked up on $PATH
+  std::map<std::string, std::string> env;   // added to the runner's own environment
+  std::string workdir;                      // empty: the runner's current directory
+  Duration timeout = std::chrono::minutes(10);
+};
+
+// A job as last observed.
+struct JobState {
+  std::string name;
+  std::string cluster_id;
+  int64_t generation = 0;
+  JobPhase phase = JobPhase::kPending;
+  std::string reason;    // finished jobs: from the result file, or derived from the exit code
+  std::string message;
+  nlohmann::json data;   // the result file's `data`, null when absent
+  std::optional<int> exit_code;
+  Time created_time{};
+  std::optional<Time> finished_time;
+};
+
+// Runs jobs and keeps their state. Thread-safe.
+class JobRunner {
+ public:
+  virtual ~JobRunner() = default;
+
+  struct Created {
+    JobState state;
+    bool created = false;  // false: a job with this name already existed and was left alone
+  };
+  // Starts the job unless one with spec.name exists. Atomic across threads, processes and
+  // replicas sharing the runner's storage: one name never runs twice. Errors: kInvalidArgument
+  // (bad name or spec), kUnavailable (the runner's storage is not usable; retry later). A command
+  // that cannot be started is not an error: the job is recorded as failed.
+  virtual Result<Created> CreateIfAbsent(const JobSpec& spec) = 0;
+  // The job's state, or nullopt if there is none by that name.
+  virtual Result<std::optional<JobState>> Get(const std::string& name) = 0;
+  // Kills the job if it runs and forgets it. Absent jobs are fine.
+  virtual Result<void> Delete(const std::string& name) = 0;
+  // Every job of one cluster, any generation.
+  virtual Result<std::vector<JobState>> ListByCluster(const std::string& cluster_id) = 0;
+  // Called (from a runner thread, once per job) when a job this runner watches finishes. Set it
+  // before creating jobs; it must not block for long.
+  virtual void OnFinished(std::function<void(const JobState&)> callback) = 0;
+};
+
+}  // namespace hf::jobs

@@ -1,0 +1,85 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "jobs/job_runner.hpp"
+
+namespace hf::jobs {
+
+struct LocalJobRunnerOptions {
+  // One directory per job, named after it: state.json, log (stdout+stderr), result.json
+  // ($RESULT_FILE) and cluster.json ($CLUSTER_JSON). Created if missing.
+  std::string state_dir;
+  Duration poll_interval = std::chrono::milliseconds(50);  // how often running jobs are checked
+  // A job directory without state.json (its creator died mid-launch) older than this reads as
+  // failed "LaunchInterrupted".
+  Duration launch_grace = std::chrono::seconds(30);
+};
+
+// Runs each job as a child process in its own process group, with the spec's env plus
+// CLUSTER_ID, GENERATION, CLUSTER_JSON, RESULT_FILE and JOB_NAME. The job ends when its process
+// exits; then any processes left in its group are killed. Past its timeout the whole group is
+// killed (SIGKILL) and the job fails "TimedOut". The outcome is the result file
+// {status: success|failure, reason, message, data} when the job wrote one, else the exit code.
+//
+// Creation is atomic by name: the job's directory is claimed with mkdir(2), so one name never
+// runs twice, also across threads, processes and replicas sharing state_dir on one host.
+//
+// Restarts: stopping the runner (or its process) leaves running jobs running. A runner that
+// finds a running job whose owning process is gone adopts it: it watches the pid (and kills the
+// group at the recorded deadline); when the pid is gone the job finishes from its result file,
+// or fails "AdapterRestarted" if it wrote none (its exit code cannot be known). Jobs are never
+// re-run by the runner.
+class LocalJobRunner final : public JobRunner {
+ public:
+  // Creates state_dir, adopts orphaned running jobs and starts the watcher thread. Errors:
+  // kUnavailable if state_dir cannot be created.
+  static Result<std::unique_ptr<LocalJobRunner>> Open(LocalJobRunnerOptions options);
+  // Stops watching; running jobs keep running (see above).
+  ~LocalJobRunner() override;
+
+  Result<Created> CreateIfAbsent(const JobSpec& spec) override;
+  Result<std::optional<JobState>> Get(const std::string& name) override;
+  Result<void> Delete(const std::string& name) override;
+  Result<std::vector<JobState>> ListByCluster(const std::string& cluster_id) override;
+  void OnFinished(std::function<void(const JobState&)> callback) override;
+
+ private:
+  struct Watched {
+    pid_t pid = 0;
+    uint64_t pid_start = 0;  // /proc start time, guards against pid reuse
+    bool deleted = false;    // reap only: no state write, no callback
+    bool timed_out = false;
+    Time deadline{};
+  };
+
+  explicit LocalJobRunner(LocalJobRunnerOptions options);
+  std::string Dir(const std::string& name) const;
+  Result<std::optional<JobState>> Read(const std::string& name, bool adopt);
+  void Adopt(const std::string& name, const nlohmann::json& state);
+  void WatchLoop();
+  // Records the outcome of a job whose process has ended; `wait_status` is absent for jobs
+  // adopted from another process (not our child). Returns the final state.
+  JobState Finish(const std::string& name, const Watched& w, std::optional<int> wait_status);
+
+  const LocalJobRunnerOptions options_;
+  const pid_t self_pid_;
+  const uint64_t self_start_;
+  const uint64_t token_;  // this instance, among the runners of this process
+
+  std::mutex mu_;  // guards everything below
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::map<std::string, Watched> watched_;
+  std::function<void(const JobState&)> on_finished_;
+
+  std::thread watcher_;  // last: starts after the members above exist
+};
+
+}  // namespace hf::jobs
