@@ -1,0 +1,291 @@
+#include "adapter/adapter_config.hpp"
+
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace hf::adapter {
+namespace {
+
+namespace fs = std::filesystem;
+using Keys = std::initializer_list<std::string_view>;
+
+std::unexpected<Error> Bad(const std::string& path, const std::string& why) {
+  return Fail(ErrorCode::kInvalidArgument, path + ": " + why);
+}
+
+std::string Join(const std::string& path, std::string_view key) {
+  return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+// `node` must be a mapping whose keys are all in `keys`.
+Result<void> Closed(const YAML::Node& node, const std::string& path, Keys keys) {
+  if (!node.IsMap()) return Bad(path.empty() ? "(top level)" : path, "must be a mapping");
+  for (const auto& item : node) {
+    const std::string key = item.first.as<std::string>();
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      std::string known;
+      for (auto k : keys) known += (known.empty() ? "" : ", ") + std::string(k);
+      return Bad(Join(path, key), "unknown key (known here: " + known + ")");
+    }
+  }
+  return {};
+}
+
+// The scalar at map[key] as text; nullopt when absent or null.
+Result<std::optional<std::string>> Text(const YAML::Node& map, std::string_view key,
+                                        const std::string& path) {
+  const YAML::Node n = map[std::string(key)];
+  if (!n || n.IsNull()) return std::optional<std::string>();
+  if (!n.IsScalar()) return Bad(Join(path, key), "must be a single value");
+  return std::optional<std::string>(n.Scalar());
+}
+
+Result<void> ReadString(const YAML::Node& map, std::string_view key, const std::string& path,
+                        std::string* out) {
+  if (auto v = HF_TRY(Text(map, key, path))) *out = *v;
+  return {};
+}
+
+Result<void> ReadInt(const YAML::Node& map, std::string_view key, const std::string& path,
+                     int* out, int min, int max) {
+  auto v = HF_TRY(Text(map, key, path));
+  if (!v) return {};
+  int n = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc{} || p != v->data() + v->size() || n < min || n > max) {
+    return Bad(Join(path, key), "'" + *v + "' is not an integer from " + std::to_string(min) +
+                                    " to " + std::to_string(max));
+  }
+  *out = n;
+  return {};
+}
+
+Result<void> ReadDuration(const YAML::Node& map, std::string_view key, const std::string& path,
+                          Duration* out) {
+  auto v = HF_TRY(Text(map, key, path));
+  if (!v) return {};
+  auto d = ParseDuration(*v);
+  if (!d || d->count() <= 0) {
+    return Bad(Join(path, key), "'" + *v + "' is not a positive duration (e.g. 500ms, 10s, 5m)");
+  }
+  *out = *d;
+  return {};
+}
+
+Result<void> ReadStringList(const YAML::Node& map, std::string_view key, const std::string& path,
+                            std::vector<std::string>* out) {
+  const YAML::Node n = map[std::string(key)];
+  if (!n || n.IsNull()) return {};
+  if (!n.IsSequence()) return Bad(Join(path, key), "must be a list");
+  for (size_t i = 0; i < n.size(); ++i) {
+    if (!n[i].IsScalar()) {
+      return Bad(Join(path, key) + "[" + std::to_string(i) + "]", "must be a single value");
+    }
+    out->push_back(n[i].Scalar());
+  }
+  return {};
+}
+
+std::string Resolve(const std::string& base_dir, const std::string& path) {
+  if (path.empty() || fs::path(path).is_absolute()) return path;
+  return (fs::path(base_dir) / path).lexically_normal().string();
+}
+
+bool ValidAdapterName(const std::string& name) {
+  if (name.empty() || name.size() > 63 || name.front() == '-' || name.back() == '-') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+Result<void> ReadApi(const YAML::Node& n, ApiConfig& api) {
+  if (!n) return {};
+  HF_CHECK(Closed(n, "api", {"base_url", "timeout", "retry"}));
+  HF_CHECK(ReadString(n, "base_url", "api", &api.base_url));
+  while (!api.base_url.empty() && api.base_url.back() == '/') api.base_url.pop_back();
+  if (!api.base_url.empty() && api.base_url.rfind("http://", 0) != 0 &&
+      api.base_url.rfind("https://", 0) != 0) {
+    return Bad("api.base_url", "'" + api.base_url + "' must start with http:// or https://");
+  }
+  HF_CHECK(ReadDuration(n, "timeout", "api", &api.timeout));
+  const YAML::Node r = n["retry"];
+  if (!r) return {};
+  HF_CHECK(Closed(r, "api.retry", {"attempts", "backoff_base", "backoff_max", "jitter"}));
+  HF_CHECK(ReadInt(r, "attempts", "api.retry", &api.retry.attempts, 1, 100));
+  HF_CHECK(ReadDuration(r, "backoff_base", "api.retry", &api.retry.backoff_base));
+  HF_CHECK(ReadDuration(r, "backoff_max", "api.retry", &api.retry.backoff_max));
+  if (api.retry.backoff_max < api.retry.backoff_base) {
+    return Bad("api.retry.backoff_max", "must not be less than backoff_base");
+  }
+  if (auto j = HF_TRY(Text(r, "jitter", "api.retry"))) {
+    double d = -1;
+    auto [p, ec] = std::from_chars(j->data(), j->data() + j->size(), d);
+    if (ec != std::errc{} || p != j->data() + j->size() || d < 0 || d > 1) {
+      return Bad("api.retry.jitter", "'" + *j + "' is not a fraction from 0 to 1");
+    }
+    api.retry.jitter = d;
+  }
+  return {};
+}
+
+Result<void> ReadBroker(const YAML::Node& n, BrokerSection& b) {
+  if (!n) return {};
+  HF_CHECK(Closed(n, "broker", {"type", "topic", "subscription", "parallelism", "pubsub_project",
+                                "rabbitmq_url"}));
+  HF_CHECK(ReadString(n, "type", "broker", &b.type));
+  if (!b.type.empty() && b.type != "memory" && b.type != "googlepubsub" && b.type != "rabbitmq") {
+    return Bad("broker.type", "'" + b.type + "' is not one of memory, googlepubsub, rabbitmq");
+  }
+  HF_CHECK(ReadString(n, "topic", "broker", &b.topic));
+  if (b.topic.empty()) return Bad("broker.topic", "must not be empty");
+  HF_CHECK(ReadString(n, "subscription", "broker", &b.subscription));
+  HF_CHECK(ReadInt(n, "parallelism", "broker", &b.parallelism, 1, 256));
+  HF_CHECK(ReadString(n, "pubsub_project", "broker", &b.pubsub_project));
+  return ReadString(n, "rabbitmq_url", "broker", &b.rabbitmq_url);
+}
+
+Result<void> ReadPreconditions(const YAML::Node& n, std::vector<Precondition>& out) {
+  if (!n || n.IsNull()) return {};
+  if (!n.IsSequence()) return Bad("preconditions", "must be a list of {field, operator, value}");
+  for (size_t i = 0; i < n.size(); ++i) {
+    const std::string path = "preconditions[" + std::to_string(i) + "]";
+    HF_CHECK(Closed(n[i], path, {"field", "operator", "value"}));
+    auto field = HF_TRY(Text(n[i], "field", path));
+    auto op = HF_TRY(Text(n[i], "operator", path));
+    if (!field) return Bad(path + ".field", "is required");
+    if (!op) return Bad(path + ".operator", "is required");
+    nlohmann::json value;
+    const YAML::Node v = n[i]["value"];
+    if (v && v.IsScalar()) {
+      value = v.Scalar();
+    } else if (v && v.IsSequence()) {
+      value = nlohmann::json::array();
+      for (const auto& item : v) {
+        if (!item.IsScalar()) return Bad(path + ".value", "list items must be single values");
+        value.push_back(item.Scalar());
+      }
+    } else if (v && v.IsMap()) {
+      return Bad(path + ".value", "must be a single value or a list");
+    }
+    auto made = MakePrecondition(*field, *op, std::move(value));
+    if (!made) return Bad(path, made.error().message);
+    out.push_back(std::move(*made));
+  }
+  return {};
+}
+
+Result<void> ReadJob(const YAML::Node& n, const std::string& base_dir, JobConfig& job) {
+  if (!n) return Bad("job", "is required");
+  HF_CHECK(Closed(n, "job", {"runner", "name_template", "command", "args", "env", "timeout",
+                             "workdir", "state_dir"}));
+  HF_CHECK(ReadString(n, "runner", "job", &job.runner));
+  if (job.runner == "kubernetes") {
+    return Bad("job.runner", "'kubernetes' is not supported yet (use local)");
+  }
+  if (job.runner != "local") return Bad("job.runner", "'" + job.runner + "' is not one of local");
+  std::string name_template = "{{adapter}}-{{cluster_id}}-{{generation}}";
+  HF_CHECK(ReadString(n, "name_template", "job", &name_template));
+  auto tmpl = NameTemplate::Parse(name_template, {"adapter", "cluster_id", "generation"},
+                                  {"cluster_id", "generation"});
+  if (!tmpl) return Bad("job.name_template", tmpl.error().message);
+  job.name_template = std::move(*tmpl);
+
+  auto command = HF_TRY(Text(n, "command", "job"));
+  if (!command || command->empty()) return Bad("job.command", "is required");
+  std::string cmd = *command;
+  if (cmd.find('/') != std::string::npos) {
+    cmd = Resolve(base_dir, cmd);
+    if (!fs::exists(cmd)) return Bad("job.command", "'" + *command + "' not found at " + cmd);
+    if (::access(cmd.c_str(), X_OK) != 0) {
+      return Bad("job.command", "'" + cmd + "' is not executable");
+    }
+  }
+  job.argv = {cmd};
+  HF_CHECK(ReadStringList(n, "args", "job", &job.argv));
+
+  if (const YAML::Node env = n["env"]; env && !env.IsNull()) {
+    if (!env.IsMap()) return Bad("job.env", "must be a mapping of NAME: value");
+    for (const auto& item : env) {
+      const std::string key = item.first.as<std::string>();
+      if (!item.second.IsScalar()) return Bad("job.env." + key, "must be a single value");
+      job.env[key] = item.second.Scalar();
+    }
+  }
+  HF_CHECK(ReadDuration(n, "timeout", "job", &job.timeout));
+  job.workdir = base_dir;
+  HF_CHECK(ReadString(n, "workdir", "job", &job.workdir));
+  job.workdir = Resolve(base_dir, job.workdir);
+  if (!fs::is_directory(job.workdir)) {
+    return Bad("job.workdir", "'" + job.workdir + "' is not a directory");
+  }
+  HF_CHECK(ReadString(n, "state_dir", "job", &job.state_dir));
+  job.state_dir = Resolve(base_dir, job.state_dir);
+  return {};
+}
+
+Result<void> ReadStatus(const YAML::Node& n, StatusReasons& r) {
+  if (!n) return {};
+  HF_CHECK(Closed(n, "status", {"reasons"}));
+  const YAML::Node reasons = n["reasons"];
+  if (!reasons) return {};
+  const std::string path = "status.reasons";
+  HF_CHECK(Closed(reasons, path, {"launched", "running", "succeeded", "failed",
+                                  "preconditions_not_met", "finalized"}));
+  for (auto [key, target] : {std::pair{"launched", &r.launched}, {"running", &r.running},
+                             {"succeeded", &r.succeeded}, {"failed", &r.failed},
+                             {"preconditions_not_met", &r.preconditions_not_met},
+                             {"finalized", &r.finalized}}) {
+    HF_CHECK(ReadString(reasons, key, path, target));
+    if (target->empty()) return Bad(Join(path, key), "must not be empty");
+  }
+  return {};
+}
+
+Result<AdapterConfig> Parse(const YAML::Node& root, const std::string& base_dir) {
+  HF_CHECK(Closed(root, "", {"name", "api", "broker", "preconditions", "job", "status"}));
+  AdapterConfig c;
+  HF_CHECK(ReadString(root, "name", "", &c.name));
+  if (c.name.empty()) return Bad("name", "is required");
+  if (!ValidAdapterName(c.name)) {
+    return Bad("name", "'" + c.name + "' must be lower-case letters, digits and '-'");
+  }
+  HF_CHECK(ReadApi(root["api"], c.api));
+  HF_CHECK(ReadBroker(root["broker"], c.broker));
+  if (c.broker.subscription.empty()) c.broker.subscription = c.name;
+  HF_CHECK(ReadPreconditions(root["preconditions"], c.preconditions));
+  HF_CHECK(ReadJob(root["job"], base_dir, c.job));
+  HF_CHECK(ReadStatus(root["status"], c.reasons));
+  return c;
+}
+
+}  // namespace
+
+Result<AdapterConfig> ParseAdapterConfig(std::string_view yaml, const std::string& base_dir,
+                                         const std::string& source) {
+  Result<AdapterConfig> parsed = Fail(ErrorCode::kInternal, "unparsed");
+  try {
+    parsed = Parse(YAML::Load(std::string(yaml)), base_dir);
+  } catch (const YAML::Exception& e) {
+    return Fail(ErrorCode::kInvalidArgument,
+                source + ": invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  if (!parsed) return Fail(ErrorCode::kInvalidArgument, source + ": " + parsed.error().message);
+  return parsed;
+}
+
+Result<AdapterConfig> LoadAdapterConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Fail(ErrorCode::kInvalidArgument, "cannot read adapter config '" + path + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string dir = fs::absolute(path).parent_path().lexically_normal().string();
+  return ParseAdapterConfig(text.str(), dir, path);
+}
+
+}  // namespace hf::adapter

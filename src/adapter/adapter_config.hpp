@@ -1,0 +1,79 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "adapter/name_template.hpp"
+#include "adapter/precondition.hpp"
+#include "common/result.hpp"
+#include "common/time.hpp"
+
+namespace hf::adapter {
+
+inline constexpr std::string_view kDefaultClusterTopic = "hyperfleet.clusters.changed.v1";
+
+// How API calls are retried: on transport errors, timeouts, 408, 429 and 5xx.
+struct RetryConfig {
+  int attempts = 3;                                         // total tries, >= 1
+  Duration backoff_base = std::chrono::milliseconds(200);   // before the 2nd try; doubles
+  Duration backoff_max = std::chrono::seconds(5);           // cap
+  double jitter = 0.2;                                      // ± fraction of each wait, 0..1
+};
+
+struct ApiConfig {
+  std::string base_url;  // empty: the command's --api-url
+  Duration timeout = std::chrono::seconds(10);  // per request
+  RetryConfig retry;
+};
+
+struct BrokerSection {
+  std::string type;  // memory|googlepubsub|rabbitmq; empty: the command's --broker
+  std::string topic = std::string(kDefaultClusterTopic);
+  std::string subscription;  // empty: the adapter name
+  int parallelism = 4;       // events handled at once
+  std::string pubsub_project;  // empty: the command's --pubsub-project
+  std::string rabbitmq_url;    // empty: the command's --rabbitmq-url
+};
+
+struct JobConfig {
+  std::string runner = "local";
+  NameTemplate name_template;  // variables: cluster_id, generation (both required), adapter
+  std::vector<std::string> argv;  // command then args; a relative command path is resolved
+                                  // against the config file's directory
+  std::map<std::string, std::string> env;
+  Duration timeout = std::chrono::minutes(10);
+  std::string workdir;    // default: the config file's directory
+  std::string state_dir;  // default (empty): <data dir>/jobs/<name>
+};
+
+// The condition reasons the adapter reports.
+struct StatusReasons {
+  std::string launched = "JobLaunched";        // Applied=True once the job exists
+  std::string running = "JobRunning";          // Available=False while it runs
+  std::string succeeded = "JobSucceeded";      // Available=True
+  std::string failed = "JobFailed";            // Available=False
+  std::string preconditions_not_met = "PreconditionsNotMet";  // Applied=False
+  std::string finalized = "JobsDeleted";       // Finalized=True
+};
+
+// One adapter's configuration file (see the README for the annotated format).
+struct AdapterConfig {
+  std::string name;  // [a-z0-9-]+, as the API knows the adapter
+  ApiConfig api;
+  BrokerSection broker;
+  std::vector<Precondition> preconditions;
+  JobConfig job;
+  StatusReasons reasons;
+};
+
+// Parses and validates an adapter config. The format is closed: an unknown key is an error
+// naming its path (e.g. "job.comand"). Relative paths resolve against `base_dir`. Errors are
+// kInvalidArgument "<source>: <key path>: <problem>".
+Result<AdapterConfig> ParseAdapterConfig(std::string_view yaml, const std::string& base_dir,
+                                         const std::string& source);
+// Reads `path` and parses it with its directory as base_dir.
+Result<AdapterConfig> LoadAdapterConfig(const std::string& path);
+
+}  // namespace hf::adapter

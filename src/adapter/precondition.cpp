@@ -1,0 +1,153 @@
+#include "adapter/precondition.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <optional>
+#include <utility>
+
+namespace hf::adapter {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::array<std::pair<std::string_view, Operator>, 9> kOperators = {{
+    {"equals", Operator::kEquals},
+    {"notEquals", Operator::kNotEquals},
+    {"in", Operator::kIn},
+    {"notIn", Operator::kNotIn},
+    {"exists", Operator::kExists},
+    {"notExists", Operator::kNotExists},
+    {"contains", Operator::kContains},
+    {"greaterThan", Operator::kGreaterThan},
+    {"lessThan", Operator::kLessThan},
+}};
+
+std::string_view Name(Operator op) {
+  for (const auto& [name, o] : kOperators) {
+    if (o == op) return name;
+  }
+  return "?";
+}
+
+std::optional<double> Number(const json& v) {
+  if (v.is_number()) return v.get<double>();
+  if (!v.is_string()) return std::nullopt;
+  const std::string s = v.get<std::string>();
+  double d = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+  if (ec != std::errc{} || p != s.data() + s.size() || s.empty()) return std::nullopt;
+  return d;
+}
+
+bool Equal(const json& actual, const json& expected) {
+  if (actual.is_number()) {
+    auto a = Number(actual), e = Number(expected);
+    if (a && e) return *a == *e;
+  }
+  return !actual.is_structured() && ScalarText(actual) == ScalarText(expected);
+}
+
+bool InList(const json& actual, const json& list) {
+  for (const auto& v : list) {
+    if (Equal(actual, v)) return true;
+  }
+  return false;
+}
+
+bool Check(const Precondition& p, const json* actual) {
+  switch (p.op) {
+    case Operator::kExists: return actual != nullptr;
+    case Operator::kNotExists: return actual == nullptr;
+    case Operator::kEquals: return actual && Equal(*actual, p.value);
+    case Operator::kNotEquals: return !actual || !Equal(*actual, p.value);
+    case Operator::kIn: return actual && InList(*actual, p.value);
+    case Operator::kNotIn: return !actual || !InList(*actual, p.value);
+    case Operator::kContains:
+      if (!actual) return false;
+      if (actual->is_string()) {
+        return actual->get<std::string>().find(ScalarText(p.value)) != std::string::npos;
+      }
+      if (actual->is_array()) {
+        return std::any_of(actual->begin(), actual->end(),
+                           [&](const json& e) { return Equal(e, p.value); });
+      }
+      if (actual->is_object()) return actual->contains(ScalarText(p.value));
+      return false;
+    case Operator::kGreaterThan:
+    case Operator::kLessThan: {
+      if (!actual) return false;
+      const double a = Number(*actual).value_or(std::nan(""));
+      const double e = Number(p.value).value_or(std::nan(""));
+      return p.op == Operator::kGreaterThan ? a > e : a < e;  // false when either is NaN
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<Precondition> MakePrecondition(std::string_view field, std::string_view op,
+                                      nlohmann::json value) {
+  Precondition p;
+  p.field = HF_TRY(FieldPath::Parse(field));
+  bool known = false;
+  for (const auto& [name, o] : kOperators) {
+    if (name == op) {
+      p.op = o;
+      known = true;
+    }
+  }
+  if (!known) {
+    std::string list;
+    for (const auto& [name, o] : kOperators) list += (list.empty() ? "" : ", ") + std::string(name);
+    return Fail(ErrorCode::kInvalidArgument,
+                "unknown operator '" + std::string(op) + "' (use one of " + list + ")");
+  }
+  const std::string opname(op);
+  switch (p.op) {
+    case Operator::kExists:
+    case Operator::kNotExists:
+      if (!value.is_null()) {
+        return Fail(ErrorCode::kInvalidArgument, "operator " + opname + " takes no value");
+      }
+      break;
+    case Operator::kIn:
+    case Operator::kNotIn:
+      if (!value.is_array() || value.empty()) {
+        return Fail(ErrorCode::kInvalidArgument,
+                    "operator " + opname + " needs a non-empty list value");
+      }
+      break;
+    case Operator::kGreaterThan:
+    case Operator::kLessThan:
+      if (!Number(value)) {
+        return Fail(ErrorCode::kInvalidArgument, "operator " + opname + " needs a number value");
+      }
+      break;
+    default:
+      if (value.is_null() || value.is_structured()) {
+        return Fail(ErrorCode::kInvalidArgument, "operator " + opname + " needs a single value");
+      }
+  }
+  p.value = std::move(value);
+  return p;
+}
+
+PreconditionOutcome Evaluate(const std::vector<Precondition>& checks, const nlohmann::json& doc) {
+  PreconditionOutcome out;
+  for (const auto& p : checks) {
+    const json* actual = p.field.Find(doc);
+    if (Check(p, actual)) continue;
+    out.met = false;
+    std::string line = p.field.text() + " is " + (actual ? actual->dump() : "missing") +
+                       " (want " + std::string(Name(p.op));
+    if (!p.value.is_null()) line += " " + p.value.dump();
+    line += ")";
+    out.message += (out.message.empty() ? "" : "; ") + line;
+  }
+  return out;
+}
+
+}  // namespace hf::adapter

@@ -1,0 +1,148 @@
+// Adapter config parsing: defaults, closed keys, clear errors naming the key path.
+#include "adapter/adapter_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "testing/env.hpp"
+
+namespace hf::adapter {
+namespace {
+
+class AdapterConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = hf::testing::MakeTempDir("hf-adapter-config");
+    std::filesystem::create_directories(dir_ + "/jobs");
+    std::ofstream(dir_ + "/jobs/run.sh") << "#!/bin/sh\nexit 0\n";
+    std::filesystem::permissions(dir_ + "/jobs/run.sh", std::filesystem::perms::owner_all);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  Result<AdapterConfig> Parse(const std::string& yaml) {
+    return ParseAdapterConfig(yaml, dir_, "test.yaml");
+  }
+  // The error message of a config that must fail.
+  std::string Error(const std::string& yaml) {
+    auto c = Parse(yaml);
+    EXPECT_FALSE(c) << "accepted:\n" << yaml;
+    return c ? "" : c.error().message;
+  }
+
+  std::string dir_;
+};
+
+constexpr const char* kMinimal = "name: dns\njob:\n  command: jobs/run.sh\n";
+
+TEST_F(AdapterConfigTest, MinimalConfigGetsDefaults) {
+  auto c = Parse(kMinimal);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->name, "dns");
+  EXPECT_EQ(c->broker.subscription, "dns");
+  EXPECT_EQ(c->broker.topic, "hyperfleet.clusters.changed.v1");
+  EXPECT_EQ(c->broker.parallelism, 4);
+  EXPECT_EQ(c->api.retry.attempts, 3);
+  EXPECT_EQ(c->job.argv, std::vector<std::string>{dir_ + "/jobs/run.sh"});
+  EXPECT_EQ(c->job.workdir, dir_);
+  EXPECT_EQ(c->job.name_template.text(), "{{adapter}}-{{cluster_id}}-{{generation}}");
+  EXPECT_EQ(c->reasons.preconditions_not_met, "PreconditionsNotMet");
+  EXPECT_TRUE(c->preconditions.empty());
+}
+
+TEST_F(AdapterConfigTest, FullConfig) {
+  auto c = Parse(R"(
+name: placement
+api:
+  base_url: http://api:8000/
+  timeout: 3s
+  retry: {attempts: 5, backoff_base: 100ms, backoff_max: 2s, jitter: 0.5}
+broker: {type: googlepubsub, topic: t1, subscription: s1, parallelism: 2, pubsub_project: p}
+preconditions:
+  - field: status.conditions[type=DnsSuccessful].status
+    operator: equals
+    value: "True"
+  - {field: spec.region, operator: in, value: [eu, us]}
+  - {field: labels.skip, operator: notExists}
+job:
+  name_template: "place-{{cluster_id}}-{{generation}}"
+  command: sh
+  args: [-c, "exit 0"]
+  env: {JOB_DURATION: 0.1, FAIL: "0"}
+  timeout: 30s
+  workdir: jobs
+  state_dir: state
+status:
+  reasons: {succeeded: Placed}
+)");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->api.base_url, "http://api:8000");
+  EXPECT_EQ(c->api.retry.attempts, 5);
+  EXPECT_DOUBLE_EQ(c->api.retry.jitter, 0.5);
+  EXPECT_EQ(c->broker.type, "googlepubsub");
+  EXPECT_EQ(c->broker.subscription, "s1");
+  EXPECT_EQ(c->preconditions.size(), 3u);
+  EXPECT_EQ(c->job.argv, (std::vector<std::string>{"sh", "-c", "exit 0"}));
+  EXPECT_EQ(c->job.env.at("JOB_DURATION"), "0.1");
+  EXPECT_EQ(c->job.timeout, std::chrono::seconds(30));
+  EXPECT_EQ(c->job.workdir, dir_ + "/jobs");
+  EXPECT_EQ(c->job.state_dir, dir_ + "/state");
+  EXPECT_EQ(c->reasons.succeeded, "Placed");
+  EXPECT_EQ(c->reasons.failed, "JobFailed");
+}
+
+TEST_F(AdapterConfigTest, ErrorsNameTheKeyPath) {
+  EXPECT_EQ(Error("name: dns\njob: {comand: x}\n"),
+            "test.yaml: job.comand: unknown key (known here: runner, name_template, command, "
+            "args, env, timeout, workdir, state_dir)");
+  EXPECT_NE(Error(std::string(kMinimal) + "extra: 1\n").find("test.yaml: extra: unknown key"),
+            std::string::npos);
+  EXPECT_NE(Error("job: {command: sh}\n").find("name: is required"), std::string::npos);
+  EXPECT_NE(Error("name: Bad_Name\njob: {command: sh}\n").find("name: 'Bad_Name'"),
+            std::string::npos);
+  EXPECT_NE(Error("name: dns\n").find("job: is required"), std::string::npos);
+  EXPECT_NE(Error("name: dns\njob: {runner: kubernetes, command: sh}\n")
+                .find("job.runner: 'kubernetes' is not supported yet"),
+            std::string::npos);
+  EXPECT_NE(Error("name: dns\njob: {command: jobs/nope.sh}\n").find("job.command: 'jobs/nope.sh' not found"),
+            std::string::npos);
+  EXPECT_NE(Error("name: dns\njob: {command: sh, name_template: 'x-{{cluster_id}}'}\n")
+                .find("job.name_template: template 'x-{{cluster_id}}': must include {{generation}}"),
+            std::string::npos);
+  EXPECT_NE(Error("name: dns\njob: {command: sh, timeout: soon}\n").find("job.timeout: 'soon'"),
+            std::string::npos);
+  EXPECT_NE(Error("name: dns\napi: {retry: {attempts: 0}}\njob: {command: sh}\n")
+                .find("api.retry.attempts"),
+            std::string::npos);
+  EXPECT_NE(Error("name: dns\napi: {base_url: ftp://x}\njob: {command: sh}\n").find("api.base_url"),
+            std::string::npos);
+  EXPECT_NE(Error("name: dns\nbroker: {type: kafka}\njob: {command: sh}\n").find("broker.type"),
+            std::string::npos);
+  EXPECT_NE(Error("name: dns\npreconditions:\n  - {field: a, operator: sameAs, value: x}\n"
+                  "job: {command: sh}\n")
+                .find("preconditions[0]: unknown operator 'sameAs'"),
+            std::string::npos);
+  EXPECT_NE(Error("name: dns\npreconditions:\n  - {field: a, operator: in, value: x}\n"
+                  "job: {command: sh}\n")
+                .find("preconditions[0]: operator in needs a non-empty list value"),
+            std::string::npos);
+  EXPECT_NE(Error("name: dns\npreconditions:\n  - {operator: exists}\njob: {command: sh}\n")
+                .find("preconditions[0].field: is required"),
+            std::string::npos);
+  EXPECT_NE(Error("name: dns\nstatus: {reasons: {done: X}}\njob: {command: sh}\n")
+                .find("status.reasons.done: unknown key"),
+            std::string::npos);
+  EXPECT_NE(Error("name: [dns\n").find("test.yaml: invalid YAML at line"), std::string::npos);
+}
+
+TEST_F(AdapterConfigTest, LoadsShippedExamples) {
+  for (const char* name : {"validation", "dns", "placement"}) {
+    auto c = LoadAdapterConfig(std::string(HF_SOURCE_DIR) + "/deploy/adapters/" + name + ".yaml");
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->name, name);
+  }
+}
+
+}  // namespace
+}  // namespace hf::adapter
