@@ -13,7 +13,6 @@ int NotYet(const char* name) {
 
 }  // namespace
 
-int RunTicker(Settings&, CLI::App&) { return NotYet("ticker"); }
 int RunAdapter(Settings&, CLI::App&) { return NotYet("adapter"); }
 int RunDev(Settings&, CLI::App&) { return NotYet("dev"); }
 
