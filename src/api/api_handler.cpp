@@ -87,14 +87,7 @@ http::Response ApiHandler::Error(const Context& ctx, const hf::Error& error) con
 }
 
 http::Response ApiHandler::MethodNotAllowed(const Context& ctx, const char* allow) const {
-  hf::Error e{ErrorCode::kBadRequest,
-              "method " + ctx.req.method + " is not allowed on " + ctx.req.path + " (allowed: " +
-                  allow + ")",
-              {}, {}};
-  auto res = Problem(e, ctx.req.path, ctx.caller.request_id);
-  res.status = 405;
-  res.headers.emplace_back("Allow", allow);
-  return res;
+  return api::MethodNotAllowed(ctx.req.method, ctx.req.path, allow, ctx.caller.request_id);
 }
 
 http::Response ApiHandler::Route(Context& ctx) {

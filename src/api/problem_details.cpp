@@ -80,6 +80,15 @@ http::Response EndpointNotFound(const std::string& path, const std::string& trac
                 "The requested endpoint '" + path + "' does not exist", path, trace_id);
 }
 
+http::Response MethodNotAllowed(const std::string& method, const std::string& path,
+                                const std::string& allow, const std::string& trace_id) {
+  auto res = Render(405, "HYPERFLEET-VAL-005", "method-not-allowed", "Method Not Allowed",
+                    "method " + method + " is not allowed on " + path + " (allowed: " + allow + ")",
+                    path, trace_id);
+  res.headers.emplace_back("Allow", allow);
+  return res;
+}
+
 http::Response PayloadTooLarge(const std::string& path, size_t limit) {
   return Render(413, "HYPERFLEET-VAL-000", "payload-too-large", "Payload Too Large",
                 "request body exceeds the limit of " + std::to_string(limit) + " bytes", path, "");

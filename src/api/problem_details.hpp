@@ -15,6 +15,10 @@ http::Response Problem(const Error& error, const std::string& instance,
 // 404 for a path no route matches (HYPERFLEET-NTF-000).
 http::Response EndpointNotFound(const std::string& path, const std::string& trace_id);
 
+// 405 for a known path with a method it does not serve; sets the Allow header.
+http::Response MethodNotAllowed(const std::string& method, const std::string& path,
+                                const std::string& allow, const std::string& trace_id);
+
 // 413 for a body over the limit.
 http::Response PayloadTooLarge(const std::string& path, size_t limit);
 

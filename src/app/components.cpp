@@ -36,6 +36,7 @@ Result<std::shared_ptr<broker::Broker>> OpenBroker(const Settings& s) {
   broker::BrokerConfig c;
   c.type = s.broker;
   c.pubsub_project = s.pubsub_project;
+  c.pubsub_credentials_file = s.pubsub_credentials_file;
   c.rabbitmq_url = s.rabbitmq_url;
   return broker::OpenBroker(c);
 }

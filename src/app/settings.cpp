@@ -61,6 +61,7 @@ SettingsLoader::SettingsLoader(CLI::App* cmd, Settings& s, const std::vector<std
           ->type_name("VALUE");
     }
   }
+  b.Bind("pubsub_credentials_file", &s.pubsub_credentials_file, "");
   b.Bind("db_max_connections", &s.db_max_connections, "");
   b.Bind("db_query_timeout", &s.db_query_timeout, "");
   b.Bind("server_threads", &s.server_threads, "");

@@ -17,6 +17,7 @@ struct Settings {
   std::string db = "sqlite:hyperfleet.db";
   std::string broker = "memory";
   std::string pubsub_project = "hyperfleet";
+  std::string pubsub_credentials_file;  // service-account key; empty: metadata server
   std::string rabbitmq_url = "amqp://guest:guest@localhost:5672/";
   std::string topic;  // default per resource type
   std::string host = "0.0.0.0";

@@ -297,6 +297,7 @@ TEST_P(ApiE2E, BadPatchesIdsAndPathsGetClearProblems) {
   ExpectProblem(api_->Get("/nope"), 404, "HYPERFLEET-NTF-000", "does not exist");
   auto wrong_method = api_->Call("PUT", api_->api() + "/clusters", "{}");
   EXPECT_EQ(wrong_method.status, 405);
+  EXPECT_EQ(wrong_method.body.value("status", 0), 405) << wrong_method.raw;
   ExpectProblem(api_->Post("/nodepools", {{"kind", "NodePool"}, {"name", "np1"}, {"spec", json::object()}}),
                 422, "HYPERFLEET-VAL-000", "is a child kind");
 }
