@@ -1,0 +1,168 @@
+// `hyperfleet dev`: API + outbox + ticker + the example adapters in one process (DESIGN.md §1).
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+
+#include "adapter/adapter_config.hpp"
+#include "adapter/adapter_runtime.hpp"
+#include "api/api_handler.hpp"
+#include "api/problem_details.hpp"
+#include "app/commands.hpp"
+#include "app/components.hpp"
+#include "common/log.hpp"
+#include "common/signals.hpp"
+#include "ticker/ticker.hpp"
+
+namespace hf::app {
+namespace {
+
+namespace fs = std::filesystem;
+const log::Logger kLog{"dev"};
+
+// The shipped example adapters: next to the binary's source tree (build/bin/../../deploy), or
+// the source directory the binary was built from.
+std::string DefaultAdaptersDir() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    fs::path candidate = exe.parent_path() / ".." / ".." / "deploy" / "adapters";
+    if (fs::is_directory(candidate, ec)) return fs::canonical(candidate, ec).string();
+  }
+  return std::string(HF_SOURCE_DIR) + "/deploy/adapters";
+}
+
+Result<std::vector<adapter::AdapterConfig>> LoadAdapters(const std::string& dir,
+                                                         const std::string& api_url,
+                                                         const std::string& data_dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    return Fail(ErrorCode::kInvalidArgument, "adapters directory '" + dir + "' does not exist");
+  }
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    auto ext = entry.path().extension();
+    if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<adapter::AdapterConfig> configs;
+  for (const auto& file : files) {
+    auto config = HF_TRY(adapter::LoadAdapterConfig(file.string()));
+    if (config.job.runner != "local") continue;  // dev runs local jobs only
+    config.api.base_url = api_url;
+    if (config.job.state_dir.empty()) {
+      config.job.state_dir = (fs::absolute(data_dir) / "jobs" / config.name).string();
+    }
+    configs.push_back(std::move(config));
+  }
+  return configs;
+}
+
+}  // namespace
+
+int RunDev(Settings& s, CLI::App&) {
+  BlockTerminationSignals();
+  std::error_code ec;
+  fs::create_directories(s.data_dir, ec);
+  if (ec) {
+    return StartupFailure("dev", {ErrorCode::kInvalidArgument,
+                                  "cannot create data directory '" + s.data_dir + "': " +
+                                      ec.message(), {}, {}});
+  }
+  if (s.db == Settings{}.db) s.db = "sqlite:" + (fs::path(s.data_dir) / "hyperfleet.db").string();
+  if (s.host == Settings{}.host) s.host = "127.0.0.1";
+  auto opened = OpenStore(s);
+  if (!opened) return StartupFailure("dev", opened.error());
+  store::Store& store = **opened;
+  auto broker = OpenBroker(s);
+  if (!broker) return StartupFailure("dev", broker.error());
+  auto publisher = (*broker)->NewPublisher();
+  if (!publisher) return StartupFailure("dev", publisher.error());
+  const std::string api_url = "http://127.0.0.1:" + std::to_string(s.port);
+  auto adapter_configs = LoadAdapters(
+      s.adapters_dir.empty() ? DefaultAdaptersDir() : s.adapters_dir, api_url, s.data_dir);
+  if (!adapter_configs) return StartupFailure("dev", adapter_configs.error());
+
+  // API with the outbox reconciler in-process (commits wake it directly).
+  service::Kinds kinds(s.cluster_adapters, s.nodepool_adapters);
+  api::ApiHandler handler(store, kinds);
+  outbox::Reconciler reconciler(store, **publisher, OutboxOptions(s));
+  outbox::RegisterOutboxGauges(store);
+  RegisterBrokerMetrics(**broker);
+  http::ServerOptions options;
+  options.host = s.host;
+  options.port = s.port;
+  options.threads = s.server_threads;
+  options.too_large = [limit = options.body_limit](const http::Request& req) {
+    return api::PayloadTooLarge(req.path, limit);
+  };
+  http::Server server(options, [&handler](const http::Request& r) { return handler.Handle(r); });
+  if (auto started = server.Start(); !started) return StartupFailure("dev", started.error());
+  reconciler.Start();
+
+  // Adapters, each with its own subscription on the shared broker.
+  std::atomic<bool> stopping{false};
+  std::vector<std::unique_ptr<adapter::AdapterRuntime>> adapters;
+  for (auto& config : *adapter_configs) {
+    auto runtime = adapter::AdapterRuntime::Create(config, **broker, stopping);
+    if (!runtime) return StartupFailure("dev", runtime.error());
+    if (auto started = (*runtime)->Start(); !started) return StartupFailure("dev", started.error());
+    adapters.push_back(std::move(*runtime));
+  }
+
+  // The ticker, talking to the API over HTTP like its standalone form.
+  ticker::TickerOptions ticker_options;
+  ticker_options.resource_type = "clusters";
+  ticker_options.poll_interval = s.poll_interval;
+  ticker_options.decision.backoff_base = s.backoff_base;
+  ticker_options.decision.backoff_max = s.backoff_max;
+  ticker_options.decision.debounce = s.debounce;
+  ticker_options.decision.max_age_ready = s.max_age_ready;
+  ticker::HttpFleetApiOptions fleet_options;
+  fleet_options.base_url = api_url;
+  fleet_options.cancel = &stopping;
+  ticker::HttpFleetApi fleet(fleet_options);
+  ticker::Ticker ticker(fleet, ticker_options);
+  ticker.Start();
+
+  OpsServers ops(s, [&] {
+    if (!store.Ping(std::chrono::milliseconds(2000))) return std::string("database unavailable");
+    for (const auto& a : adapters) {
+      if (auto why = a->NotReadyReason(); !why.empty()) return why;
+    }
+    return std::string();
+  });
+  if (auto started = ops.Start(); !started) return StartupFailure("dev", started.error());
+
+  std::vector<std::string> names;
+  for (const auto& a : adapters) names.push_back(a->config().name);
+  kLog.Info("running", {{"api", api_url},
+                        {"db", s.db},
+                        {"broker", (*broker)->Type()},
+                        {"adapters", names},
+                        {"health_port", s.health_port},
+                        {"metrics_port", s.metrics_port}});
+  std::cout << "\nHyperFleet dev is running: " << api_url << "/api/hyperfleet/v1\n"
+            << "  data: " << s.data_dir << "   adapters: ";
+  for (size_t i = 0; i < names.size(); ++i) std::cout << (i ? ", " : "") << names[i];
+  std::cout << "\n  try:  hyperfleet clusters create --name demo     (then: hyperfleet clusters watch ID)\n"
+            << "   or:  curl -s -X POST " << api_url
+            << "/api/hyperfleet/v1/clusters -d '{\"kind\":\"Cluster\",\"name\":\"demo\",\"spec\":{}}'\n"
+            << "  Ctrl-C stops everything; clusters are kept in " << s.data_dir << "\n"
+            << std::endl;
+
+  const int sig = WaitForTerminationSignal();
+  kLog.Info("stopping", {{"signal", sig}});
+  ops.draining() = true;
+  stopping = true;
+  ticker.Stop();
+  for (auto& a : adapters) a->Stop();
+  server.Stop(std::chrono::milliseconds(5000));
+  reconciler.Stop();
+  ops.Stop();
+  kLog.Info("stopped");
+  return 0;
+}
+
+}  // namespace hf::app
