@@ -60,7 +60,12 @@ int main(int argc, char** argv) {
   }
   for (auto& sub : subs) {
     if (!sub.cmd->parsed()) continue;
-    if (auto loaded = sub.loader->Load(); !loaded) {
+    // The adapter's --config is its adapter YAML (read by RunAdapter), not a settings file.
+    std::string adapter_yaml;
+    if (sub.cmd->get_name() == "adapter") std::swap(adapter_yaml, settings.config_file);
+    auto loaded = sub.loader->Load();
+    if (sub.cmd->get_name() == "adapter") std::swap(adapter_yaml, settings.config_file);
+    if (!loaded) {
       std::cerr << "hyperfleet " << sub.cmd->get_name() << ": " << loaded.error().message << "\n";
       return 2;
     }

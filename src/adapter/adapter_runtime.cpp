@@ -1,0 +1,300 @@
+#include "adapter/adapter_runtime.hpp"
+
+#include <functional>
+
+#include "adapter/status_report.hpp"
+#include "common/log.hpp"
+#include "jobs/local_job_runner.hpp"
+#include "model/cloud_event.hpp"
+
+namespace hf::adapter {
+namespace {
+
+using nlohmann::json;
+
+constexpr int kMaxRetries = 8;
+constexpr Duration kRetryBase = std::chrono::seconds(1);
+constexpr Duration kRetryMax = std::chrono::seconds(30);
+
+}  // namespace
+
+Result<std::unique_ptr<AdapterRuntime>> AdapterRuntime::Create(AdapterConfig config,
+                                                               broker::Broker& broker,
+                                                               const std::atomic<bool>& stop) {
+  if (config.api.base_url.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "adapter " + config.name + ": api.base_url is not set");
+  }
+  if (config.job.state_dir.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "adapter " + config.name + ": job.state_dir is not set");
+  }
+  auto runner = HF_TRY(jobs::LocalJobRunner::Open({.state_dir = config.job.state_dir}));
+  return std::unique_ptr<AdapterRuntime>(
+      new AdapterRuntime(std::move(config), broker, stop, std::move(runner)));
+}
+
+AdapterRuntime::AdapterRuntime(AdapterConfig config, broker::Broker& broker,
+                               const std::atomic<bool>& stop,
+                               std::unique_ptr<jobs::JobRunner> runner)
+    : config_(std::move(config)),
+      broker_(broker),
+      stop_(stop),
+      api_(config_.api, stop),
+      metrics_{
+          metrics::Registry::Default().AddCounter("hyperfleet_adapter_events_processed_total",
+                                                  "Events handled, by outcome.",
+                                                  {"adapter", "status"}),
+          metrics::Registry::Default().AddHistogram(
+              "hyperfleet_adapter_event_processing_duration_seconds",
+              "Time to handle one event.", {"adapter"}, metrics::DefaultLatencyBuckets()),
+          metrics::Registry::Default().AddCounter("hyperfleet_adapter_jobs_created_total",
+                                                  "Jobs started.", {"adapter"}),
+          metrics::Registry::Default().AddCounter("hyperfleet_adapter_status_reports_total",
+                                                  "Status reports accepted by the API.",
+                                                  {"adapter"}),
+          metrics::Registry::Default().AddCounter("hyperfleet_adapter_errors_total",
+                                                  "Failures, by phase.", {"adapter", "phase"}),
+          metrics::Registry::Default().AddCounter("hyperfleet_adapter_nacks_total",
+                                                  "Events nacked for redelivery.", {"adapter"}),
+      },
+      runner_(std::move(runner)) {
+  runner_->OnFinished([this](const jobs::JobState& job) { Enqueue(job.cluster_id, 0); });
+}
+
+AdapterRuntime::~AdapterRuntime() { Stop(); }
+
+Result<void> AdapterRuntime::Start() {
+  {
+    std::lock_guard lock(retry_mu_);
+    stopping_ = false;
+  }
+  if (!retry_thread_.joinable()) retry_thread_ = std::thread([this] { RetryLoop(); });
+  subscriber_ = HF_TRY(broker_.NewSubscriber());
+  broker::SubscribeOptions options;
+  options.parallelism = config_.broker.parallelism;
+  HF_CHECK(subscriber_->Subscribe(config_.broker.topic, config_.broker.subscription,
+                                  [this](const broker::Delivery& d) { return Handle(d); },
+                                  options));
+  subscribed_ = true;
+  log::Logger("adapter").Info("subscribed", {{"adapter", config_.name},
+                                             {"topic", config_.broker.topic},
+                                             {"subscription", config_.broker.subscription},
+                                             {"broker", broker_.Type()}});
+  return {};
+}
+
+void AdapterRuntime::Stop() {
+  subscribed_ = false;
+  if (subscriber_) {
+    (void)subscriber_->Stop();
+    subscriber_.reset();
+  }
+  {
+    std::lock_guard lock(retry_mu_);
+    stopping_ = true;
+  }
+  retry_cv_.notify_all();
+  if (retry_thread_.joinable()) retry_thread_.join();
+}
+
+std::string AdapterRuntime::NotReadyReason() const {
+  if (!subscribed_) return "not subscribed";
+  return api_.Probe();
+}
+
+broker::HandlerResult AdapterRuntime::Handle(const broker::Delivery& delivery) {
+  const auto started = std::chrono::steady_clock::now();
+  const log::Logger log("adapter");
+  std::string status;
+  auto event = model::CloudEvent::Decode(delivery.message.body);
+  std::string cluster_id;
+  if (event && event->data.is_object() && event->data.contains("id") &&
+      event->data["id"].is_string()) {
+    cluster_id = event->data["id"].get<std::string>();
+  }
+  Outcome outcome = Outcome::kTerminal;
+  if (cluster_id.empty()) {
+    log.Warn("malformed event acked", {{"adapter", config_.name},
+                                       {"message_id", delivery.message.id},
+                                       {"error", event ? "data.id missing"
+                                                       : event.error().message}});
+    status = "malformed";
+  } else if (event->data.value("kind", "Cluster") != "Cluster") {
+    status = "ignored";  // only clusters for now
+  } else {
+    outcome = Reconcile(cluster_id);
+    status = outcome == Outcome::kReported    ? "success"
+             : outcome == Outcome::kGone      ? "not_found"
+             : outcome == Outcome::kTransient ? "nacked"
+                                              : "failed";
+  }
+  metrics_.events.WithLabels({config_.name, status}).Inc();
+  metrics_.duration.WithLabels({config_.name})
+      .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  if (outcome == Outcome::kTransient) {
+    metrics_.nacks.WithLabels({config_.name}).Inc();
+    return broker::HandlerResult::kNack;
+  }
+  return broker::HandlerResult::kAck;
+}
+
+Outcome AdapterRuntime::Reconcile(const std::string& cluster_id) {
+  std::lock_guard lock(cluster_locks_[std::hash<std::string>{}(cluster_id) %
+                                      cluster_locks_.size()]);
+  return ReconcileLocked(cluster_id);
+}
+
+Outcome AdapterRuntime::ReconcileLocked(const std::string& cluster_id) {
+  const log::Logger log("adapter");
+  auto fetched = api_.GetCluster(cluster_id);
+  if (!fetched) {
+    CountError("fetch");
+    log.Warn("cannot fetch cluster", {{"adapter", config_.name},
+                                      {"cluster_id", cluster_id},
+                                      {"error", fetched.error().ToString()}});
+    return fetched.error().Transient() ? Outcome::kTransient : Outcome::kTerminal;
+  }
+  if (!*fetched) {
+    log.Info("cluster not found; nothing to do", {{"adapter", config_.name},
+                                                  {"cluster_id", cluster_id}});
+    return Outcome::kGone;
+  }
+  const json& cluster = **fetched;
+  const int64_t generation = cluster.value("generation", int64_t{0});
+  if (generation < 1) {
+    CountError("fetch");
+    log.Error("cluster has no generation", {{"adapter", config_.name}, {"cluster_id", cluster_id}});
+    return Outcome::kTerminal;
+  }
+  if (cluster.contains("deleted_time") && !cluster["deleted_time"].is_null()) {
+    return Finalize(cluster_id, generation);
+  }
+  if (auto pre = Evaluate(config_.preconditions, cluster); !pre.met) {
+    return Report(cluster_id, generation,
+                  PreconditionsNotMetConditions(pre.message, config_.reasons));
+  }
+
+  jobs::JobSpec spec;
+  spec.name = config_.job.name_template.Render({{"adapter", config_.name},
+                                                {"cluster_id", cluster_id},
+                                                {"generation", std::to_string(generation)}});
+  spec.cluster_id = cluster_id;
+  spec.generation = generation;
+  spec.cluster_json = cluster.dump();
+  spec.argv = config_.job.argv;
+  spec.env = config_.job.env;
+  spec.workdir = config_.job.workdir;
+  spec.timeout = config_.job.timeout;
+  auto job = runner_->CreateIfAbsent(spec);
+  if (!job) {
+    if (job.error().Transient()) {
+      CountError("job");
+      return Outcome::kTransient;
+    }
+    return ReportFailure(cluster_id, generation, "job", job.error());
+  }
+  if (job->created) metrics_.jobs_created.WithLabels({config_.name}).Inc();
+  const jobs::JobState& state = job->state;
+  json metadata = {{"job_name", state.name},
+                   {"job_phase", jobs::ToString(state.phase)},
+                   {"runner", config_.job.runner}};
+  json data;
+  if (jobs::Finished(state.phase)) {
+    data = {{"job", {{"phase", jobs::ToString(state.phase)},
+                     {"reason", state.reason},
+                     {"message", state.message}}}};
+    if (state.exit_code) data["job"]["exit_code"] = *state.exit_code;
+    if (!state.data.is_null()) data["job"]["data"] = state.data;
+  }
+  return Report(cluster_id, generation, JobConditions(state, config_.reasons), metadata, data);
+}
+
+Outcome AdapterRuntime::Finalize(const std::string& cluster_id, int64_t generation) {
+  auto jobs = runner_->ListByCluster(cluster_id);
+  if (!jobs) {
+    CountError("cleanup");
+    return Outcome::kTransient;
+  }
+  for (const auto& job : *jobs) {
+    if (!runner_->Delete(job.name)) {
+      CountError("cleanup");
+      return Outcome::kTransient;
+    }
+  }
+  return Report(cluster_id, generation, FinalizedConditions(jobs->size(), config_.reasons));
+}
+
+Outcome AdapterRuntime::Report(const std::string& cluster_id, int64_t generation,
+                               const std::vector<ReportCondition>& conditions,
+                               const nlohmann::json& metadata, const nlohmann::json& data) {
+  auto body = BuildReport(config_.name, generation, Now(), conditions, metadata, data);
+  auto put = api_.PutStatus(cluster_id, body);
+  if (put) {
+    metrics_.reports.WithLabels({config_.name}).Inc();
+    log::Logger("adapter").Info("status reported",
+                                {{"adapter", config_.name},
+                                 {"cluster_id", cluster_id},
+                                 {"generation", generation},
+                                 {"available", conditions[1].status},
+                                 {"reason", conditions[1].reason},
+                                 {"stored", *put == 201}});
+    return Outcome::kReported;
+  }
+  if (put.error().code == ErrorCode::kNotFound) return Outcome::kGone;
+  CountError("report");
+  log::Logger("adapter").Warn("status report failed", {{"adapter", config_.name},
+                                                       {"cluster_id", cluster_id},
+                                                       {"error", put.error().ToString()}});
+  return put.error().Transient() ? Outcome::kTransient : Outcome::kTerminal;
+}
+
+Outcome AdapterRuntime::ReportFailure(const std::string& cluster_id, int64_t generation,
+                                      const std::string& phase, const Error& error) {
+  CountError(phase);
+  log::Logger("adapter").Error("execution failed", {{"adapter", config_.name},
+                                                    {"cluster_id", cluster_id},
+                                                    {"phase", phase},
+                                                    {"error", error.ToString()}});
+  Outcome reported = Report(cluster_id, generation, ExecutionFailedConditions(phase, error.message));
+  return reported == Outcome::kTransient ? Outcome::kTransient : Outcome::kTerminal;
+}
+
+void AdapterRuntime::CountError(const std::string& phase) {
+  metrics_.errors.WithLabels({config_.name, phase}).Inc();
+}
+
+void AdapterRuntime::Enqueue(const std::string& cluster_id, int attempt) {
+  {
+    std::lock_guard lock(retry_mu_);
+    if (stopping_ || !queued_.insert(cluster_id).second) return;
+    Duration delay{0};
+    if (attempt > 0) delay = std::min<Duration>(kRetryBase * (1 << (attempt - 1)), kRetryMax);
+    retries_.push_back({cluster_id, attempt, std::chrono::steady_clock::now() + delay});
+  }
+  retry_cv_.notify_all();
+}
+
+void AdapterRuntime::RetryLoop() {
+  std::unique_lock lock(retry_mu_);
+  while (!stopping_) {
+    auto now = std::chrono::steady_clock::now();
+    auto due = std::find_if(retries_.begin(), retries_.end(),
+                            [&](const Retry& r) { return r.due <= now; });
+    if (due == retries_.end()) {
+      auto next = now + std::chrono::seconds(1);
+      for (const auto& r : retries_) next = std::min(next, r.due);
+      retry_cv_.wait_until(lock, next);
+      continue;
+    }
+    Retry item = *due;
+    retries_.erase(due);
+    queued_.erase(item.cluster_id);
+    lock.unlock();
+    Outcome outcome = Reconcile(item.cluster_id);
+    if (outcome == Outcome::kTransient && item.attempt < kMaxRetries && !stop_) {
+      Enqueue(item.cluster_id, item.attempt + 1);
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace hf::adapter

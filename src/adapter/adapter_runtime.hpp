@@ -1,0 +1,116 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "adapter/adapter_config.hpp"
+#include "adapter/api_client.hpp"
+#include "adapter/status_report.hpp"
+#include "broker/broker.hpp"
+#include "common/metrics.hpp"
+#include "jobs/job_runner.hpp"
+
+namespace hf::adapter {
+
+// What handling one cluster came to.
+enum class Outcome {
+  kReported,   // a status report was sent (stored or discarded as stale)
+  kGone,       // the cluster does not exist (any more)
+  kTransient,  // the API or the runner is unavailable: try again later (nack)
+  kTerminal,   // a failure retrying cannot fix, reported as Health=False where possible (ack)
+};
+
+// One adapter: consumes its subscription and, per event, does what DESIGN.md §8 says (fetch
+// the cluster, finalize if deleting, check preconditions, find or create this generation's job,
+// report Applied/Available/Health). Runs inside any process: `hyperfleet adapter` wraps one,
+// `hyperfleet dev` runs several on one in-process broker.
+//
+// Clusters are handled one at a time each (striped in-process locks) and jobs are created
+// atomically by name, so duplicate deliveries and several replicas never start two jobs for one
+// (cluster, generation). When a job finishes, its cluster is handled again at once; a transient
+// failure of that re-evaluation is retried with backoff (the ticker remains the safety net).
+class AdapterRuntime {
+ public:
+  // `config` must be complete: api.base_url and job.state_dir set. `stop` (owned by the
+  // caller, set before Stop()) aborts API calls and retry waits in flight. Errors:
+  // kInvalidArgument (incomplete config), kUnavailable (job state directory unusable).
+  static Result<std::unique_ptr<AdapterRuntime>> Create(AdapterConfig config,
+                                                        broker::Broker& broker,
+                                                        const std::atomic<bool>& stop);
+  ~AdapterRuntime();  // Stop()
+
+  // Subscribes (config.broker topic/subscription/parallelism) and starts re-evaluations.
+  Result<void> Start();
+  // Stops consuming (in-flight events finish within the broker's drain bound) and
+  // re-evaluating. Running jobs keep running; a restarted adapter finds them. Idempotent.
+  void Stop();
+  // "" when subscribed and the API answers; otherwise why not (for /readyz).
+  std::string NotReadyReason() const;
+
+  // Handles one cluster now, as for an event about it.
+  Outcome Reconcile(const std::string& cluster_id);
+  // The broker handler: decodes the CloudEvent (malformed → logged and acked), reconciles its
+  // cluster, nacks on kTransient.
+  broker::HandlerResult Handle(const broker::Delivery& delivery);
+
+  const AdapterConfig& config() const { return config_; }
+
+ private:
+  struct Metrics {
+    metrics::Family<metrics::Counter>& events;
+    metrics::Family<metrics::Histogram>& duration;
+    metrics::Family<metrics::Counter>& jobs_created;
+    metrics::Family<metrics::Counter>& reports;
+    metrics::Family<metrics::Counter>& errors;
+    metrics::Family<metrics::Counter>& nacks;
+  };
+  struct Retry {
+    std::string cluster_id;
+    int attempt = 0;
+    std::chrono::steady_clock::time_point due;
+  };
+
+  AdapterRuntime(AdapterConfig config, broker::Broker& broker, const std::atomic<bool>& stop,
+                 std::unique_ptr<jobs::JobRunner> runner);
+  Outcome ReconcileLocked(const std::string& cluster_id);
+  Outcome Finalize(const std::string& cluster_id, int64_t generation);
+  Outcome Report(const std::string& cluster_id, int64_t generation,
+                 const std::vector<ReportCondition>& conditions,
+                 const nlohmann::json& metadata = nullptr, const nlohmann::json& data = nullptr);
+  // Counts the error, reports Health=False ExecutionFailed:<phase>; kTerminal unless the
+  // report itself hit a transient failure.
+  Outcome ReportFailure(const std::string& cluster_id, int64_t generation,
+                        const std::string& phase, const Error& error);
+  void Enqueue(const std::string& cluster_id, int attempt);
+  void RetryLoop();
+  void CountError(const std::string& phase);
+
+  const AdapterConfig config_;
+  broker::Broker& broker_;
+  const std::atomic<bool>& stop_;
+  ApiClient api_;
+  Metrics metrics_;
+  std::unique_ptr<jobs::JobRunner> runner_;
+  std::unique_ptr<broker::Subscriber> subscriber_;
+  std::atomic<bool> subscribed_{false};
+
+  // Serialises the handling of one cluster (held across its API calls and job operations:
+  // that is its purpose). Cluster ids hash onto a fixed set of stripes.
+  std::array<std::mutex, 64> cluster_locks_;
+
+  std::mutex retry_mu_;  // guards retries_, queued_, stopping_
+  std::condition_variable retry_cv_;
+  std::deque<Retry> retries_;
+  std::set<std::string> queued_;
+  bool stopping_ = false;
+  std::thread retry_thread_;
+};
+
+}  // namespace hf::adapter

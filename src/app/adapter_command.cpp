@@ -1,0 +1,77 @@
+// hyperfleet adapter --config FILE: one adapter process (DESIGN.md §8). The file is the
+// adapter's own YAML (src/adapter/adapter_config.hpp), not a settings file; the command's flags
+// and HYPERFLEET_* variables (--api-url, --broker, --pubsub-project, --rabbitmq-url, --topic)
+// override it, and fill what it leaves out.
+#include <cstdlib>
+
+#include "adapter/adapter_config.hpp"
+#include "adapter/adapter_runtime.hpp"
+#include "app/commands.hpp"
+#include "app/components.hpp"
+#include "broker/open_broker.hpp"
+#include "common/log.hpp"
+#include "common/signals.hpp"
+
+namespace hf::app {
+
+int RunAdapter(Settings& s, CLI::App& cmd) {
+  BlockTerminationSignals();
+  if (s.config_file.empty()) {
+    return StartupFailure("adapter", Error{ErrorCode::kInvalidArgument,
+                                           "--config FILE (the adapter's YAML) is required",
+                                           {}, {}});
+  }
+  auto config = adapter::LoadAdapterConfig(s.config_file);
+  if (!config) return StartupFailure("adapter", config.error());
+
+  // flags > env > the adapter YAML > defaults.
+  auto given = [&cmd](const char* flag, const char* env) {
+    return cmd.count(flag) > 0 || std::getenv(env) != nullptr;
+  };
+  auto apply = [&](std::string& target, const std::string& value, const char* flag,
+                   const char* env) {
+    if (target.empty() || given(flag, env)) target = value;
+  };
+  apply(config->api.base_url, s.api_url, "--api-url", "HYPERFLEET_API_URL");
+  apply(config->broker.type, s.broker, "--broker", "HYPERFLEET_BROKER");
+  apply(config->broker.pubsub_project, s.pubsub_project, "--pubsub-project",
+        "HYPERFLEET_PUBSUB_PROJECT");
+  apply(config->broker.rabbitmq_url, s.rabbitmq_url, "--rabbitmq-url", "HYPERFLEET_RABBITMQ_URL");
+  if (!s.topic.empty() && given("--topic", "HYPERFLEET_TOPIC")) config->broker.topic = s.topic;
+  if (config->job.state_dir.empty()) config->job.state_dir = s.data_dir + "/jobs/" + config->name;
+
+  broker::BrokerConfig bc;
+  bc.type = config->broker.type;
+  bc.pubsub_project = config->broker.pubsub_project;
+  bc.rabbitmq_url = config->broker.rabbitmq_url;
+  auto broker = broker::OpenBroker(bc);
+  if (!broker) return StartupFailure("adapter", broker.error());
+
+  std::atomic<bool> stop{false};
+  auto runtime = adapter::AdapterRuntime::Create(*config, **broker, stop);
+  if (!runtime) return StartupFailure("adapter", runtime.error());
+  RegisterBrokerMetrics(**broker);
+  OpsServers ops(s, [&runtime] { return (*runtime)->NotReadyReason(); });
+  if (auto started = ops.Start(); !started) return StartupFailure("adapter", started.error());
+  if (auto started = (*runtime)->Start(); !started) {
+    ops.Stop();
+    return StartupFailure("adapter", started.error());
+  }
+  const log::Logger log("adapter");
+  log.Info("running", {{"adapter", config->name},
+                       {"api", config->api.base_url},
+                       {"broker", bc.type},
+                       {"state_dir", config->job.state_dir},
+                       {"health_port", s.health_port},
+                       {"metrics_port", s.metrics_port}});
+  int sig = WaitForTerminationSignal();
+  log.Info("draining", {{"adapter", config->name}, {"signal", sig}});
+  ops.draining() = true;
+  stop = true;  // in-flight API calls end now; their events are redelivered
+  (*runtime)->Stop();
+  ops.Stop();
+  log.Info("stopped", {{"adapter", config->name}});
+  return 0;
+}
+
+}  // namespace hf::app
