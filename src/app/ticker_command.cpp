@@ -19,7 +19,8 @@ int RunTicker(Settings& s, CLI::App&) {
   options.decision.debounce = s.debounce;
   options.decision.max_age_ready = s.max_age_ready;
   options.decision.resource_selector = s.resource_selector;
-  if (auto valid = ticker::Validate(options); !valid) return StartupFailure("ticker", valid.error());
+  if (auto valid = ticker::Validate(options); !valid)
+    return StartupFailure("ticker", valid.error());
 
   std::atomic<bool> stopping{false};
   ticker::HttpFleetApiOptions api_options;

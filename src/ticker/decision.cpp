@@ -58,7 +58,8 @@ bool MatchesSelector(const json& resource, const std::map<std::string, std::stri
 Duration Jittered(Duration d, const DecisionOptions& o, double unit_random) {
   const double u = std::clamp(unit_random, 0.0, 1.0);
   const double factor = 1.0 + o.jitter * (2.0 * u - 1.0);
-  return Duration(static_cast<Duration::rep>(std::llround(static_cast<double>(d.count()) * factor)));
+  return Duration(
+      static_cast<Duration::rep>(std::llround(static_cast<double>(d.count()) * factor)));
 }
 
 Decision None(Reason reason, BackoffState next) { return {Action::kNone, reason, std::move(next)}; }
@@ -67,14 +68,22 @@ Decision None(Reason reason, BackoffState next) { return {Action::kNone, reason,
 
 std::string_view ToString(Reason reason) {
   switch (reason) {
-    case Reason::kGenerationChanged: return "generation_changed";
-    case Reason::kNotReconciled: return "not_reconciled";
-    case Reason::kMaxAge: return "max_age";
-    case Reason::kBackoff: return "backoff";
-    case Reason::kDebounce: return "debounce";
-    case Reason::kReconciled: return "reconciled";
-    case Reason::kSelector: return "selector";
-    case Reason::kInvalid: return "invalid";
+    case Reason::kGenerationChanged:
+      return "generation_changed";
+    case Reason::kNotReconciled:
+      return "not_reconciled";
+    case Reason::kMaxAge:
+      return "max_age";
+    case Reason::kBackoff:
+      return "backoff";
+    case Reason::kDebounce:
+      return "debounce";
+    case Reason::kReconciled:
+      return "reconciled";
+    case Reason::kSelector:
+      return "selector";
+    case Reason::kInvalid:
+      return "invalid";
   }
   return "invalid";
 }
@@ -85,8 +94,8 @@ Duration BackoffDelay(int attempts, const DecisionOptions& o) {
   return std::min(d, o.backoff_max);
 }
 
-Decision Decide(const json& resource, Time now, const BackoffState& state,
-                const DecisionOptions& o, double unit_random) {
+Decision Decide(const json& resource, Time now, const BackoffState& state, const DecisionOptions& o,
+                double unit_random) {
   // 1. Malformed or not ours.
   if (!resource.is_object()) return None(Reason::kInvalid, state);
   auto id = resource.find("id");

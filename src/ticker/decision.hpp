@@ -13,10 +13,10 @@ namespace hf::ticker {
 
 // The knobs of the per-resource decision; defaults are the product's (DESIGN.md §8).
 struct DecisionOptions {
-  Duration backoff_base = std::chrono::seconds(10);  // first wait of a not-reconciled resource
-  Duration backoff_max = std::chrono::minutes(5);    // cap of the doubling wait
-  double jitter = 0.1;                               // each wait is scaled by 1 ± jitter
-  Duration debounce = std::chrono::seconds(10);      // quiet time after the last adapter report
+  Duration backoff_base = std::chrono::seconds(10);   // first wait of a not-reconciled resource
+  Duration backoff_max = std::chrono::minutes(5);     // cap of the doubling wait
+  double jitter = 0.1;                                // each wait is scaled by 1 ± jitter
+  Duration debounce = std::chrono::seconds(10);       // quiet time after the last adapter report
   Duration max_age_ready = std::chrono::minutes(30);  // re-check of reconciled resources
   // Labels a resource must carry (all of them) for this ticker to act on it.
   std::map<std::string, std::string> resource_selector;
@@ -25,9 +25,9 @@ struct DecisionOptions {
 // What the ticker remembers about one resource between polls (in memory only). A
 // default-constructed state is "never seen"; Decide returns the state to keep next.
 struct BackoffState {
-  int64_t generation = 0;          // the generation `attempts` and `next_due` belong to
-  int attempts = 0;                // requests made at `generation` while not reconciled
-  std::optional<Time> next_due;    // earliest local time of the next not-reconciled request
+  int64_t generation = 0;        // the generation `attempts` and `next_due` belong to
+  int attempts = 0;              // requests made at `generation` while not reconciled
+  std::optional<Time> next_due;  // earliest local time of the next not-reconciled request
   std::optional<Time> last_max_age_request;  // last request for a reconciled-but-stale resource
   // Clock-skew guard: the newest adapter report time seen (API clock) and the local time it
   // was first seen; the debounce runs from the earlier of the two.

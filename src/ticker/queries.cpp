@@ -33,10 +33,11 @@ std::string NotReconciledSearch(const std::map<std::string, std::string>& select
 }
 
 std::string StaleSearch(const std::map<std::string, std::string>& selector, Time cutoff) {
-  return WithSelector("status.conditions.Reconciled='True' and "
-                      "status.conditions.Reconciled.last_updated_time < " +
-                          Quote(FormatTime(cutoff)),
-                      selector);
+  return WithSelector(
+      "status.conditions.Reconciled='True' and "
+      "status.conditions.Reconciled.last_updated_time < " +
+          Quote(FormatTime(cutoff)),
+      selector);
 }
 
 }  // namespace hf::ticker

@@ -12,9 +12,7 @@ namespace {
 
 const log::Logger kLog{"ticker"};
 
-double Seconds(Time t) {
-  return std::chrono::duration<double>(t.time_since_epoch()).count();
-}
+double Seconds(Time t) { return std::chrono::duration<double>(t.time_since_epoch()).count(); }
 
 }  // namespace
 
@@ -97,10 +95,12 @@ Result<void> Ticker::PollOnce() {
     }
   }
 
-  const Duration forget_after = std::max(options_.decision.backoff_max, 10 * options_.poll_interval);
+  const Duration forget_after =
+      std::max(options_.decision.backoff_max, 10 * options_.poll_interval);
   {
     std::lock_guard lock(mu_);
-    std::erase_if(entries_, [&](const auto& kv) { return now - kv.second.last_seen > forget_after; });
+    std::erase_if(entries_,
+                  [&](const auto& kv) { return now - kv.second.last_seen > forget_after; });
     last_success_ = now;
     last_error_.clear();
   }
@@ -185,9 +185,9 @@ void Ticker::Loop() {
       backoff = std::min(backoff, cap);
       wait = Duration(static_cast<Duration::rep>(static_cast<double>(backoff.count()) *
                                                  (0.9 + 0.2 * random_())));
-      kLog.Warn("poll failed",
-                {{"error", polled.error().ToString()}, {"failures", failures},
-                 {"retry_in_ms", wait.count()}});
+      kLog.Warn("poll failed", {{"error", polled.error().ToString()},
+                                {"failures", failures},
+                                {"retry_in_ms", wait.count()}});
     }
     std::unique_lock lock(stop_mu_);
     if (stop_cv_.wait_until(lock, started + wait, [this] { return stop_; })) return;
@@ -197,7 +197,8 @@ void Ticker::Loop() {
 std::string Ticker::Readiness() const {
   std::lock_guard lock(mu_);
   if (!last_success_) {
-    return last_error_.empty() ? "no successful poll yet" : "no successful poll yet: " + last_error_;
+    return last_error_.empty() ? "no successful poll yet"
+                               : "no successful poll yet: " + last_error_;
   }
   if (!last_error_.empty()) return "last poll failed: " + last_error_;
   return {};

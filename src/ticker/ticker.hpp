@@ -22,8 +22,8 @@
 namespace hf::ticker {
 
 struct TickerOptions {
-  std::string resource_type = "clusters";             // clusters | nodepools
-  Duration poll_interval = std::chrono::seconds(5);   // time between poll starts
+  std::string resource_type = "clusters";                 // clusters | nodepools
+  Duration poll_interval = std::chrono::seconds(5);       // time between poll starts
   Duration error_backoff_max = std::chrono::seconds(30);  // cap of the retry wait after failures
   DecisionOptions decision;
 };

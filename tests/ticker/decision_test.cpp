@@ -54,7 +54,7 @@ TEST(BackoffDelay, DoublesFromBaseAndCaps) {
   EXPECT_EQ(BackoffDelay(0, o), seconds(10));
   EXPECT_EQ(BackoffDelay(1, o), seconds(20));
   EXPECT_EQ(BackoffDelay(4, o), seconds(160));
-  EXPECT_EQ(BackoffDelay(5, o), minutes(5));  // 320 s capped
+  EXPECT_EQ(BackoffDelay(5, o), minutes(5));   // 320 s capped
   EXPECT_EQ(BackoffDelay(60, o), minutes(5));  // no overflow
 }
 
@@ -89,7 +89,7 @@ TEST(Decide, IntervalsDoubleUntilTheCap) {
     last = now;
     s = d.next;
   }
-  const std::vector<Duration> want = {seconds(10), seconds(20), seconds(40), seconds(80),
+  const std::vector<Duration> want = {seconds(10),  seconds(20), seconds(40), seconds(80),
                                       seconds(160), minutes(5),  minutes(5),  minutes(5)};
   EXPECT_EQ(gaps, want);
 }
@@ -169,8 +169,9 @@ TEST(Decide, ReconciledResetsTheBackoff) {
 
 TEST(Decide, DebounceHoldsADueRequestUntilQuietInclusive) {
   const Time report = kT0 + seconds(8);
-  const json r = NotReconciled(1, json::array({Cond("ValidationSuccessful", "False", 1, report),
-                                               Cond("DnsSuccessful", "False", 1, kT0 - minutes(9))}));
+  const json r =
+      NotReconciled(1, json::array({Cond("ValidationSuccessful", "False", 1, report),
+                                    Cond("DnsSuccessful", "False", 1, kT0 - minutes(9))}));
   // First seen at kT0 with only the old report; the new one (+8 s) is seen at +10 s.
   BackoffState s = FirstSight(
       NotReconciled(1, json::array({Cond("DnsSuccessful", "False", 1, kT0 - minutes(9))})));
@@ -188,14 +189,16 @@ TEST(Decide, DebounceHoldsADueRequestUntilQuietInclusive) {
 TEST(Decide, ZeroDebounceNeverHolds) {
   DecisionOptions o;
   o.debounce = Duration::zero();
-  const json r = NotReconciled(1, json::array({Cond("DnsSuccessful", "False", 1, kT0 + seconds(10))}));
+  const json r =
+      NotReconciled(1, json::array({Cond("DnsSuccessful", "False", 1, kT0 + seconds(10))}));
   BackoffState s = FirstSight(r, o);
   EXPECT_EQ(Decide(r, kT0 + seconds(10), s, o, kNoJitter).action, Action::kRequest);
 }
 
 TEST(Decide, ReportInTheFutureCountsFromWhenItWasFirstSeen) {
   // The API's clock is an hour ahead: the report looks like it is from the future.
-  const json r = NotReconciled(1, json::array({Cond("DnsSuccessful", "False", 1, kT0 + minutes(60))}));
+  const json r =
+      NotReconciled(1, json::array({Cond("DnsSuccessful", "False", 1, kT0 + minutes(60))}));
   BackoffState s = FirstSight(r);
   EXPECT_EQ(*s.report_seen, kT0);
   auto held = Decide(r, kT0 + seconds(9), s, Defaults(), kNoJitter);
@@ -204,7 +207,8 @@ TEST(Decide, ReportInTheFutureCountsFromWhenItWasFirstSeen) {
   auto d = Decide(r, kT0 + seconds(10), held.next, Defaults(), kNoJitter);
   EXPECT_EQ(d.action, Action::kRequest);
   // A newer report (still in the future) restarts the debounce from its first sighting.
-  const json newer = NotReconciled(1, json::array({Cond("DnsSuccessful", "False", 1, kT0 + minutes(61))}));
+  const json newer =
+      NotReconciled(1, json::array({Cond("DnsSuccessful", "False", 1, kT0 + minutes(61))}));
   auto n = Decide(newer, kT0 + seconds(31), d.next, Defaults(), kNoJitter);
   EXPECT_EQ(n.reason, Reason::kDebounce);
   EXPECT_EQ(*n.next.report_seen, kT0 + seconds(31));
@@ -225,7 +229,8 @@ TEST(Decide, ReconciledAndStaleRequestsOncePerMaxAge) {
   auto soon = Decide(exactly, kT0 + minutes(29), d.next, Defaults(), kNoJitter);
   EXPECT_EQ(soon.action, Action::kNone);
   EXPECT_EQ(soon.reason, Reason::kReconciled);
-  auto again = Decide(exactly, kT0 + milliseconds(1) + minutes(30), soon.next, Defaults(), kNoJitter);
+  auto again =
+      Decide(exactly, kT0 + milliseconds(1) + minutes(30), soon.next, Defaults(), kNoJitter);
   EXPECT_EQ(again.action, Action::kRequest);
   EXPECT_EQ(again.reason, Reason::kMaxAge);
 }
@@ -252,7 +257,8 @@ TEST(Decide, MissingConditionsCountAsNotReconciled) {
   EXPECT_EQ(due.action, Action::kRequest);
   EXPECT_EQ(due.reason, Reason::kNotReconciled);
 
-  json empty_status = {{"id", "c1"}, {"generation", 1}, {"status", {{"conditions", json::array()}}}};
+  json empty_status = {
+      {"id", "c1"}, {"generation", 1}, {"status", {{"conditions", json::array()}}}};
   EXPECT_EQ(Decide(empty_status, kT0 + seconds(10), d.next, Defaults(), kNoJitter).action,
             Action::kRequest);
   // Reconciled True without last_updated_time: treated as stale (re-checked once per max age).
@@ -262,8 +268,7 @@ TEST(Decide, MissingConditionsCountAsNotReconciled) {
   // Reconciled without observed_generation: generation 1 > 0, so a generation change.
   json no_observed = Resource(1, "False", 1, kT0);
   no_observed["status"]["conditions"][0].erase("observed_generation");
-  EXPECT_EQ(Decide(no_observed, kT0, {}, Defaults(), kNoJitter).reason,
-            Reason::kGenerationChanged);
+  EXPECT_EQ(Decide(no_observed, kT0, {}, Defaults(), kNoJitter).reason, Reason::kGenerationChanged);
   // Unparseable adapter time: ignored for the debounce.
   json bad_time = NotReconciled(1, json::array({Cond("DnsSuccessful", "False", 1, kT0)}));
   bad_time["status"]["conditions"][1]["last_updated_time"] = "yesterday";

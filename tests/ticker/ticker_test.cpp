@@ -51,17 +51,16 @@ json Cluster(const std::string& id, int64_t generation, const std::string& recon
   return {{"id", id},
           {"generation", generation},
           {"status",
-           {{"conditions",
-             json::array({{{"type", "Reconciled"},
-                           {"status", reconciled},
-                           {"observed_generation", generation},
-                           {"last_updated_time", FormatTime(updated)}}})}}}};
+           {{"conditions", json::array({{{"type", "Reconciled"},
+                                         {"status", reconciled},
+                                         {"observed_generation", generation},
+                                         {"last_updated_time", FormatTime(updated)}}})}}}};
 }
 
 double CounterValue(const std::string& name, const std::string& reason = "") {
   auto& r = metrics::Registry::Default();
-  auto& family = r.AddCounter(name, "", reason.empty() ? std::vector<std::string>{}
-                                                       : std::vector<std::string>{"reason"});
+  auto& family = r.AddCounter(
+      name, "", reason.empty() ? std::vector<std::string>{} : std::vector<std::string>{"reason"});
   return reason.empty() ? family.Get().Value() : family.WithLabels({reason}).Value();
 }
 
@@ -69,8 +68,8 @@ class TickerTest : public ::testing::Test {
  protected:
   TickerTest() {
     options_.poll_interval = seconds(5);
-    ticker_ = std::make_unique<Ticker>(api_, options_, [this] { return now_; },
-                                       [] { return 0.5; });
+    ticker_ = std::make_unique<Ticker>(
+        api_, options_, [this] { return now_; }, [] { return 0.5; });
   }
   void Advance(Duration d) { now_ += d; }
 
