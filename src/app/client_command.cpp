@@ -1,0 +1,113 @@
+// The client subcommands `hyperfleet clusters|nodepools <verb>`: CLI11 wiring for src/cli.
+#include <iostream>
+#include <list>
+
+#include "app/commands.hpp"
+#include "cli/client.hpp"
+
+namespace hf::app {
+namespace {
+
+// One `<kind> <verb>` subcommand and the values CLI11 parses into (stable addresses).
+struct ClientLeaf {
+  CLI::App* cmd = nullptr;
+  cli::Invocation inv;
+  std::string output = "table";
+  std::string spec;
+  CLI::Option* spec_option = nullptr;
+  int page = 0, size = 0;
+  CLI::Option* page_option = nullptr;
+  CLI::Option* size_option = nullptr;
+};
+
+// The leaves registered by AddClientCommands; read by RunClient in the same process run.
+std::list<ClientLeaf>& Leaves() {
+  static std::list<ClientLeaf> leaves;
+  return leaves;
+}
+
+const char* Help(std::string_view verb) {
+  if (verb == "create") return "Create one (spec {} unless --spec)";
+  if (verb == "get") return "Show one with its conditions";
+  if (verb == "list") return "List them (paged, with --search and --order)";
+  if (verb == "patch") return "Change the spec and/or replace the labels";
+  if (verb == "delete") return "Request deletion (adapters finalize, then it is removed)";
+  if (verb == "force-delete") return "Remove at once without waiting for adapters";
+  if (verb == "statuses") return "Show every adapter's reported conditions";
+  return "Follow adapter conditions until Reconciled=True or the timeout";
+}
+
+void AddLeaf(CLI::App& group, cli::ResourceKind kind, std::string_view verb) {
+  ClientLeaf& leaf = Leaves().emplace_back();
+  const bool nodepool = kind == cli::ResourceKind::kNodePool;
+  leaf.inv.kind = kind;
+  leaf.inv.verb = std::string(verb);
+  CLI::App* cmd = group.add_subcommand(std::string(verb), Help(verb));
+  leaf.cmd = cmd;
+  cmd->add_option("--api-url", leaf.inv.api_url, "HyperFleet API base URL")
+      ->envname("HYPERFLEET_API_URL")
+      ->capture_default_str();
+  cmd->add_option("-o,--output", leaf.output, "Output format: table (for people) or json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  const bool takes_id = verb != "create" && verb != "list";
+  if (nodepool) {
+    auto* cluster = cmd->add_option("--cluster", leaf.inv.cluster, "Parent cluster ID");
+    if (verb != "list") cluster->required();
+  }
+  if (takes_id) {
+    cmd->add_option("id", leaf.inv.id, nodepool ? "NodePool ID" : "Cluster ID")->required();
+  }
+  if (verb == "create") cmd->add_option("--name", leaf.inv.name, "Name (unique)")->required();
+  if (verb == "create" || verb == "patch") {
+    leaf.spec_option =
+        cmd->add_option("--spec", leaf.spec, "Spec as a JSON object, or @FILE holding one");
+    cmd->add_option("--label", leaf.inv.labels,
+                    verb == "patch" ? "Label key=value (repeatable; replaces all labels)"
+                                    : "Label key=value (repeatable)")
+        ->allow_extra_args(false);
+  }
+  if (verb == "list") {
+    cmd->add_option("--search", leaf.inv.search, "Search expression, e.g. \"name='c1'\"");
+    leaf.page_option = cmd->add_option("--page", leaf.page, "Page number (from 1)");
+    leaf.size_option = cmd->add_option("--size", leaf.size, "Page size (1-100)");
+    cmd->add_option("--order", leaf.inv.order, "Order, e.g. \"created_time desc\"");
+  }
+  if (verb == "force-delete") {
+    cmd->add_option("--reason", leaf.inv.reason, "Why (recorded in the log)")->required();
+  }
+  if (verb == "watch") {
+    cmd->add_option("--timeout", leaf.inv.timeout, "Give up after this long")
+        ->capture_default_str();
+    cmd->add_option("--interval", leaf.inv.interval, "Poll period")->capture_default_str();
+  }
+}
+
+}  // namespace
+
+void AddClientCommands(CLI::App& app) {
+  for (auto kind : {cli::ResourceKind::kCluster, cli::ResourceKind::kNodePool}) {
+    const bool nodepool = kind == cli::ResourceKind::kNodePool;
+    CLI::App* group = app.add_subcommand(
+        nodepool ? "nodepools" : "clusters",
+        nodepool ? "Manage nodepools through the API" : "Manage clusters through the API");
+    group->require_subcommand(1);
+    for (std::string_view verb : cli::kVerbs) AddLeaf(*group, kind, verb);
+  }
+}
+
+int RunClient(CLI::App&) {
+  for (ClientLeaf& leaf : Leaves()) {
+    if (!leaf.cmd->parsed()) continue;
+    cli::Invocation inv = leaf.inv;
+    inv.output = leaf.output == "json" ? cli::OutputFormat::kJson : cli::OutputFormat::kTable;
+    if (leaf.spec_option && leaf.spec_option->count() > 0) inv.spec = leaf.spec;
+    if (leaf.page_option && leaf.page_option->count() > 0) inv.page = leaf.page;
+    if (leaf.size_option && leaf.size_option->count() > 0) inv.size = leaf.size;
+    return cli::Run(inv, std::cout, std::cerr);
+  }
+  std::cerr << "hyperfleet: no command given (see hyperfleet --help)\n";
+  return 2;
+}
+
+}  // namespace hf::app

@@ -1,0 +1,89 @@
+#include "cli/watcher.hpp"
+
+#include <algorithm>
+#include <ostream>
+#include <thread>
+
+#include "cli/watch.hpp"
+
+namespace hf::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+}  // namespace
+
+int Watch(const ApiClient& api, const std::string& path, const std::string& what,
+          const WatchOptions& options, std::ostream& out, std::ostream& err) {
+  const auto start = Clock::now();
+  const auto deadline = start + options.timeout;
+  Snapshot last;
+  nlohmann::json resource, statuses;
+  int64_t generation = -1;
+  std::string transport_error;  // the last unanswered poll, reported once until it recovers
+  while (true) {
+    auto remaining = std::chrono::duration_cast<Duration>(deadline - Clock::now());
+    Duration call_timeout =
+        std::clamp<Duration>(remaining, std::chrono::milliseconds(200), std::chrono::seconds(10));
+    auto got = api.Call("GET", path, std::nullopt, call_timeout);
+    auto reports = got ? api.Call("GET", path + "/statuses?size=100", std::nullopt, call_timeout)
+                       : Result<nlohmann::json>(Fail(got.error()));
+    if (!reports) {
+      const Error& e = reports.error();
+      if (!e.Transient()) {
+        err << "error: " << e.message << "\n";
+        return 1;
+      }
+      if (transport_error.empty()) err << "warning: " << e.message << " (retrying)\n";
+      transport_error = e.message;
+    } else {
+      transport_error.clear();
+      resource = std::move(*got);
+      statuses = std::move(*reports);
+      const Time now = Now();
+      int64_t current = resource.value("generation", int64_t{0});
+      if (generation == -1 && !options.json) {
+        out << "Watching " << what << " " << resource.value("name", "") << " ("
+            << resource.value("id", "") << ") at generation " << current
+            << " until Reconciled=True (timeout " << FormatDuration(options.timeout) << ")\n";
+      } else if (current != generation && !options.json) {
+        out << FormatTime(now).substr(11, 8) << "  generation " << generation << " -> " << current
+            << "\n";
+      }
+      generation = current;
+      Snapshot snap = TakeSnapshot(resource, statuses);
+      for (const auto& change : Changes(last, snap)) {
+        if (options.json) {
+          out << ChangeJson(change, now).dump() << "\n";
+        } else {
+          out << FormatChange(change, now) << "\n";
+        }
+      }
+      out.flush();
+      last = std::move(snap);
+      if (IsReconciled(resource)) {
+        if (!options.json) {
+          auto took = std::chrono::duration_cast<Duration>(Clock::now() - start);
+          out << what << " " << resource.value("id", "") << " reconciled at generation "
+              << generation << " (watched " << FormatDuration(took) << ")\n";
+        }
+        return 0;
+      }
+    }
+    auto now = Clock::now();
+    if (now >= deadline) {
+      err << "error: timed out after " << FormatDuration(options.timeout) << ": " << what << " ";
+      if (generation == -1) {
+        err << "never observed: " << transport_error << "\n";
+      } else {
+        err << resource.value("id", "") << " is not reconciled at generation " << generation << ": "
+            << DescribeMissing(resource, statuses)
+            << (transport_error.empty() ? "" : "; last poll failed: " + transport_error) << "\n";
+      }
+      return 1;
+    }
+    std::this_thread::sleep_for(std::min<Clock::duration>(options.interval, deadline - now));
+  }
+}
+
+}  // namespace hf::cli

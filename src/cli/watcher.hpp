@@ -1,0 +1,25 @@
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+#include "cli/api_client.hpp"
+#include "common/time.hpp"
+
+namespace hf::cli {
+
+struct WatchOptions {
+  Duration timeout = std::chrono::minutes(5);          // give up after this long
+  Duration interval = std::chrono::milliseconds(500);  // poll period
+  bool json = false;  // one JSON object per change instead of text lines
+};
+
+// Polls GET {path} and GET {path}/statuses until the resource is Reconciled=True at its current
+// generation, printing to `out` a line per adapter/Reconciled condition change (see
+// FormatChange). `what` names the resource in messages ("cluster"). Returns 0 once reconciled;
+// 1 on timeout (err: what is still missing, see DescribeMissing) or when the resource is gone or
+// the API refuses. An unreachable API is retried until the timeout, noted once on `err`.
+int Watch(const ApiClient& api, const std::string& path, const std::string& what,
+          const WatchOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace hf::cli
