@@ -52,8 +52,8 @@ Result<void> ReadString(const YAML::Node& map, std::string_view key, const std::
   return {};
 }
 
-Result<void> ReadInt(const YAML::Node& map, std::string_view key, const std::string& path,
-                     int* out, int min, int max) {
+Result<void> ReadInt(const YAML::Node& map, std::string_view key, const std::string& path, int* out,
+                     int min, int max) {
   auto v = HF_TRY(Text(map, key, path));
   if (!v) return {};
   int n = 0;
@@ -136,8 +136,9 @@ Result<void> ReadApi(const YAML::Node& n, ApiConfig& api) {
 
 Result<void> ReadBroker(const YAML::Node& n, BrokerSection& b) {
   if (!n) return {};
-  HF_CHECK(Closed(n, "broker", {"type", "topic", "subscription", "parallelism", "pubsub_project",
-                                "rabbitmq_url"}));
+  HF_CHECK(
+      Closed(n, "broker",
+             {"type", "topic", "subscription", "parallelism", "pubsub_project", "rabbitmq_url"}));
   HF_CHECK(ReadString(n, "type", "broker", &b.type));
   if (!b.type.empty() && b.type != "memory" && b.type != "googlepubsub" && b.type != "rabbitmq") {
     return Bad("broker.type", "'" + b.type + "' is not one of memory, googlepubsub, rabbitmq");
@@ -182,8 +183,9 @@ Result<void> ReadPreconditions(const YAML::Node& n, std::vector<Precondition>& o
 
 Result<void> ReadJob(const YAML::Node& n, const std::string& base_dir, JobConfig& job) {
   if (!n) return Bad("job", "is required");
-  HF_CHECK(Closed(n, "job", {"runner", "name_template", "command", "args", "env", "timeout",
-                             "workdir", "state_dir"}));
+  HF_CHECK(Closed(
+      n, "job",
+      {"runner", "name_template", "command", "args", "env", "timeout", "workdir", "state_dir"}));
   HF_CHECK(ReadString(n, "runner", "job", &job.runner));
   if (job.runner == "kubernetes") {
     return Bad("job.runner", "'kubernetes' is not supported yet (use local)");
@@ -235,10 +237,13 @@ Result<void> ReadStatus(const YAML::Node& n, StatusReasons& r) {
   const YAML::Node reasons = n["reasons"];
   if (!reasons) return {};
   const std::string path = "status.reasons";
-  HF_CHECK(Closed(reasons, path, {"launched", "running", "succeeded", "failed",
-                                  "preconditions_not_met", "finalized"}));
-  for (auto [key, target] : {std::pair{"launched", &r.launched}, {"running", &r.running},
-                             {"succeeded", &r.succeeded}, {"failed", &r.failed},
+  HF_CHECK(
+      Closed(reasons, path,
+             {"launched", "running", "succeeded", "failed", "preconditions_not_met", "finalized"}));
+  for (auto [key, target] : {std::pair{"launched", &r.launched},
+                             {"running", &r.running},
+                             {"succeeded", &r.succeeded},
+                             {"failed", &r.failed},
                              {"preconditions_not_met", &r.preconditions_not_met},
                              {"finalized", &r.finalized}}) {
     HF_CHECK(ReadString(reasons, key, path, target));
@@ -272,8 +277,8 @@ Result<AdapterConfig> ParseAdapterConfig(std::string_view yaml, const std::strin
   try {
     parsed = Parse(YAML::Load(std::string(yaml)), base_dir);
   } catch (const YAML::Exception& e) {
-    return Fail(ErrorCode::kInvalidArgument,
-                source + ": invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    return Fail(ErrorCode::kInvalidArgument, source + ": invalid YAML at line " +
+                                                 std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
   if (!parsed) return Fail(ErrorCode::kInvalidArgument, source + ": " + parsed.error().message);
   return parsed;

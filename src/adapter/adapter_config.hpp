@@ -16,14 +16,14 @@ inline constexpr std::string_view kDefaultClusterTopic = "hyperfleet.clusters.ch
 
 // How API calls are retried: on transport errors, timeouts, 408, 429 and 5xx.
 struct RetryConfig {
-  int attempts = 3;                                         // total tries, >= 1
-  Duration backoff_base = std::chrono::milliseconds(200);   // before the 2nd try; doubles
-  Duration backoff_max = std::chrono::seconds(5);           // cap
-  double jitter = 0.2;                                      // ± fraction of each wait, 0..1
+  int attempts = 3;                                        // total tries, >= 1
+  Duration backoff_base = std::chrono::milliseconds(200);  // before the 2nd try; doubles
+  Duration backoff_max = std::chrono::seconds(5);          // cap
+  double jitter = 0.2;                                     // ± fraction of each wait, 0..1
 };
 
 struct ApiConfig {
-  std::string base_url;  // empty: the command's --api-url
+  std::string base_url;                         // empty: the command's --api-url
   Duration timeout = std::chrono::seconds(10);  // per request
   RetryConfig retry;
 };
@@ -31,15 +31,15 @@ struct ApiConfig {
 struct BrokerSection {
   std::string type;  // memory|googlepubsub|rabbitmq; empty: the command's --broker
   std::string topic = std::string(kDefaultClusterTopic);
-  std::string subscription;  // empty: the adapter name
-  int parallelism = 4;       // events handled at once
+  std::string subscription;    // empty: the adapter name
+  int parallelism = 4;         // events handled at once
   std::string pubsub_project;  // empty: the command's --pubsub-project
   std::string rabbitmq_url;    // empty: the command's --rabbitmq-url
 };
 
 struct JobConfig {
   std::string runner = "local";
-  NameTemplate name_template;  // variables: cluster_id, generation (both required), adapter
+  NameTemplate name_template;     // variables: cluster_id, generation (both required), adapter
   std::vector<std::string> argv;  // command then args; a relative command path is resolved
                                   // against the config file's directory
   std::map<std::string, std::string> env;
@@ -50,12 +50,12 @@ struct JobConfig {
 
 // The condition reasons the adapter reports.
 struct StatusReasons {
-  std::string launched = "JobLaunched";        // Applied=True once the job exists
-  std::string running = "JobRunning";          // Available=False while it runs
-  std::string succeeded = "JobSucceeded";      // Available=True
-  std::string failed = "JobFailed";            // Available=False
+  std::string launched = "JobLaunched";                       // Applied=True once the job exists
+  std::string running = "JobRunning";                         // Available=False while it runs
+  std::string succeeded = "JobSucceeded";                     // Available=True
+  std::string failed = "JobFailed";                           // Available=False
   std::string preconditions_not_met = "PreconditionsNotMet";  // Applied=False
-  std::string finalized = "JobsDeleted";       // Finalized=True
+  std::string finalized = "JobsDeleted";                      // Finalized=True
 };
 
 // One adapter's configuration file (see the README for the annotated format).

@@ -22,10 +22,12 @@ Result<std::unique_ptr<AdapterRuntime>> AdapterRuntime::Create(AdapterConfig con
                                                                broker::Broker& broker,
                                                                const std::atomic<bool>& stop) {
   if (config.api.base_url.empty()) {
-    return Fail(ErrorCode::kInvalidArgument, "adapter " + config.name + ": api.base_url is not set");
+    return Fail(ErrorCode::kInvalidArgument,
+                "adapter " + config.name + ": api.base_url is not set");
   }
   if (config.job.state_dir.empty()) {
-    return Fail(ErrorCode::kInvalidArgument, "adapter " + config.name + ": job.state_dir is not set");
+    return Fail(ErrorCode::kInvalidArgument,
+                "adapter " + config.name + ": job.state_dir is not set");
   }
   auto runner = HF_TRY(jobs::LocalJobRunner::Open({.state_dir = config.job.state_dir}));
   return std::unique_ptr<AdapterRuntime>(
@@ -44,8 +46,8 @@ AdapterRuntime::AdapterRuntime(AdapterConfig config, broker::Broker& broker,
                                                   "Events handled, by outcome.",
                                                   {"adapter", "status"}),
           metrics::Registry::Default().AddHistogram(
-              "hyperfleet_adapter_event_processing_duration_seconds",
-              "Time to handle one event.", {"adapter"}, metrics::DefaultLatencyBuckets()),
+              "hyperfleet_adapter_event_processing_duration_seconds", "Time to handle one event.",
+              {"adapter"}, metrics::DefaultLatencyBuckets()),
           metrics::Registry::Default().AddCounter("hyperfleet_adapter_jobs_created_total",
                                                   "Jobs started.", {"adapter"}),
           metrics::Registry::Default().AddCounter("hyperfleet_adapter_status_reports_total",
@@ -71,9 +73,9 @@ Result<void> AdapterRuntime::Start() {
   subscriber_ = HF_TRY(broker_.NewSubscriber());
   broker::SubscribeOptions options;
   options.parallelism = config_.broker.parallelism;
-  HF_CHECK(subscriber_->Subscribe(config_.broker.topic, config_.broker.subscription,
-                                  [this](const broker::Delivery& d) { return Handle(d); },
-                                  options));
+  HF_CHECK(subscriber_->Subscribe(
+      config_.broker.topic, config_.broker.subscription,
+      [this](const broker::Delivery& d) { return Handle(d); }, options));
   subscribed_ = true;
   log::Logger("adapter").Info("subscribed", {{"adapter", config_.name},
                                              {"topic", config_.broker.topic},
@@ -113,12 +115,12 @@ broker::HandlerResult AdapterRuntime::Handle(const broker::Delivery& delivery) {
   }
   Outcome outcome = Outcome::kTerminal;
   if (cluster_id.empty()) {
-    log.Warn("malformed event acked", {{"adapter", config_.name},
-                                       {"message_id", delivery.message.id},
-                                       {"error", event ? "data.id missing"
-                                                       : event.error().message}});
+    log.Warn("malformed event acked",
+             {{"adapter", config_.name},
+              {"message_id", delivery.message.id},
+              {"error", event ? "data.id missing" : event.error().message}});
     status = "malformed";
-  } else if (event->data.value("kind", "Cluster") != "Cluster") {
+  } else if (event->data.contains("kind") && event->data["kind"] != "Cluster") {
     status = "ignored";  // only clusters for now
   } else {
     outcome = Reconcile(cluster_id);
@@ -138,8 +140,8 @@ broker::HandlerResult AdapterRuntime::Handle(const broker::Delivery& delivery) {
 }
 
 Outcome AdapterRuntime::Reconcile(const std::string& cluster_id) {
-  std::lock_guard lock(cluster_locks_[std::hash<std::string>{}(cluster_id) %
-                                      cluster_locks_.size()]);
+  std::lock_guard lock(
+      cluster_locks_[std::hash<std::string>{}(cluster_id) % cluster_locks_.size()]);
   return ReconcileLocked(cluster_id);
 }
 
@@ -154,8 +156,8 @@ Outcome AdapterRuntime::ReconcileLocked(const std::string& cluster_id) {
     return fetched.error().Transient() ? Outcome::kTransient : Outcome::kTerminal;
   }
   if (!*fetched) {
-    log.Info("cluster not found; nothing to do", {{"adapter", config_.name},
-                                                  {"cluster_id", cluster_id}});
+    log.Info("cluster not found; nothing to do",
+             {{"adapter", config_.name}, {"cluster_id", cluster_id}});
     return Outcome::kGone;
   }
   const json& cluster = **fetched;
@@ -199,9 +201,10 @@ Outcome AdapterRuntime::ReconcileLocked(const std::string& cluster_id) {
                    {"runner", config_.job.runner}};
   json data;
   if (jobs::Finished(state.phase)) {
-    data = {{"job", {{"phase", jobs::ToString(state.phase)},
-                     {"reason", state.reason},
-                     {"message", state.message}}}};
+    data = {{"job",
+             {{"phase", jobs::ToString(state.phase)},
+              {"reason", state.reason},
+              {"message", state.message}}}};
     if (state.exit_code) data["job"]["exit_code"] = *state.exit_code;
     if (!state.data.is_null()) data["job"]["data"] = state.data;
   }
@@ -230,20 +233,19 @@ Outcome AdapterRuntime::Report(const std::string& cluster_id, int64_t generation
   auto put = api_.PutStatus(cluster_id, body);
   if (put) {
     metrics_.reports.WithLabels({config_.name}).Inc();
-    log::Logger("adapter").Info("status reported",
-                                {{"adapter", config_.name},
-                                 {"cluster_id", cluster_id},
-                                 {"generation", generation},
-                                 {"available", conditions[1].status},
-                                 {"reason", conditions[1].reason},
-                                 {"stored", *put == 201}});
+    log::Logger("adapter").Info("status reported", {{"adapter", config_.name},
+                                                    {"cluster_id", cluster_id},
+                                                    {"generation", generation},
+                                                    {"available", conditions[1].status},
+                                                    {"reason", conditions[1].reason},
+                                                    {"stored", *put == 201}});
     return Outcome::kReported;
   }
   if (put.error().code == ErrorCode::kNotFound) return Outcome::kGone;
   CountError("report");
-  log::Logger("adapter").Warn("status report failed", {{"adapter", config_.name},
-                                                       {"cluster_id", cluster_id},
-                                                       {"error", put.error().ToString()}});
+  log::Logger("adapter").Warn(
+      "status report failed",
+      {{"adapter", config_.name}, {"cluster_id", cluster_id}, {"error", put.error().ToString()}});
   return put.error().Transient() ? Outcome::kTransient : Outcome::kTerminal;
 }
 
@@ -254,7 +256,8 @@ Outcome AdapterRuntime::ReportFailure(const std::string& cluster_id, int64_t gen
                                                     {"cluster_id", cluster_id},
                                                     {"phase", phase},
                                                     {"error", error.ToString()}});
-  Outcome reported = Report(cluster_id, generation, ExecutionFailedConditions(phase, error.message));
+  Outcome reported =
+      Report(cluster_id, generation, ExecutionFailedConditions(phase, error.message));
   return reported == Outcome::kTransient ? Outcome::kTransient : Outcome::kTerminal;
 }
 

@@ -86,8 +86,8 @@ class AdapterRuntime {
                  const nlohmann::json& metadata = nullptr, const nlohmann::json& data = nullptr);
   // Counts the error, reports Health=False ExecutionFailed:<phase>; kTerminal unless the
   // report itself hit a transient failure.
-  Outcome ReportFailure(const std::string& cluster_id, int64_t generation,
-                        const std::string& phase, const Error& error);
+  Outcome ReportFailure(const std::string& cluster_id, int64_t generation, const std::string& phase,
+                        const Error& error);
   void Enqueue(const std::string& cluster_id, int attempt);
   void RetryLoop();
   void CountError(const std::string& phase);

@@ -37,13 +37,12 @@ Result<HttpResponse> ApiClient::Send(const std::string& method, const std::strin
   for (int attempt = 1;; ++attempt) {
     auto res = http_.Send(req);
     if (res && !Retryable(res->status)) return res;
-    last = res ? "HTTP " + std::to_string(res->status) + ": " + Detail(*res)
-               : res.error().message;
+    last = res ? "HTTP " + std::to_string(res->status) + ": " + Detail(*res) : res.error().message;
     if (attempt >= config_.retry.attempts || stop_) break;
     std::uniform_real_distribution<double> jitter(1 - config_.retry.jitter,
                                                   1 + config_.retry.jitter);
-    auto until = std::chrono::steady_clock::now() +
-                 std::chrono::duration_cast<Duration>(wait * jitter(rng));
+    auto until =
+        std::chrono::steady_clock::now() + std::chrono::duration_cast<Duration>(wait * jitter(rng));
     while (!stop_ && std::chrono::steady_clock::now() < until) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -71,8 +70,8 @@ Result<long> ApiClient::PutStatus(const std::string& cluster_id,
   auto res = HF_TRY(Send("PUT", "/clusters/" + cluster_id + "/statuses", report.dump()));
   if (res.status == 404) return Fail(ErrorCode::kNotFound, "cluster " + cluster_id + " is gone");
   if (!res.Ok()) {
-    return Fail(ErrorCode::kInvalidArgument, "status report rejected: HTTP " +
-                                                 std::to_string(res.status) + ": " + Detail(res));
+    return Fail(ErrorCode::kInvalidArgument,
+                "status report rejected: HTTP " + std::to_string(res.status) + ": " + Detail(res));
   }
   return res.status;
 }

@@ -44,7 +44,8 @@ Result<FieldPath> FieldPath::Parse(std::string_view text) {
       Step step;
       if (inner.front() == '"' || inner.front() == '\'') {
         step.key = Unquote(inner);
-        if (step.key.size() + 2 != inner.size()) return bad("unterminated quote in [" + inner + "]");
+        if (step.key.size() + 2 != inner.size())
+          return bad("unterminated quote in [" + inner + "]");
       } else if (auto eq = inner.find('='); eq != std::string::npos) {
         step.kind = Step::Kind::kMatch;
         step.key = Trim(inner.substr(0, eq));

@@ -58,12 +58,18 @@ bool InList(const json& actual, const json& list) {
 
 bool Check(const Precondition& p, const json* actual) {
   switch (p.op) {
-    case Operator::kExists: return actual != nullptr;
-    case Operator::kNotExists: return actual == nullptr;
-    case Operator::kEquals: return actual && Equal(*actual, p.value);
-    case Operator::kNotEquals: return !actual || !Equal(*actual, p.value);
-    case Operator::kIn: return actual && InList(*actual, p.value);
-    case Operator::kNotIn: return !actual || !InList(*actual, p.value);
+    case Operator::kExists:
+      return actual != nullptr;
+    case Operator::kNotExists:
+      return actual == nullptr;
+    case Operator::kEquals:
+      return actual && Equal(*actual, p.value);
+    case Operator::kNotEquals:
+      return !actual || !Equal(*actual, p.value);
+    case Operator::kIn:
+      return actual && InList(*actual, p.value);
+    case Operator::kNotIn:
+      return !actual || !InList(*actual, p.value);
     case Operator::kContains:
       if (!actual) return false;
       if (actual->is_string()) {
@@ -141,8 +147,8 @@ PreconditionOutcome Evaluate(const std::vector<Precondition>& checks, const nloh
     const json* actual = p.field.Find(doc);
     if (Check(p, actual)) continue;
     out.met = false;
-    std::string line = p.field.text() + " is " + (actual ? actual->dump() : "missing") +
-                       " (want " + std::string(Name(p.op));
+    std::string line = p.field.text() + " is " + (actual ? actual->dump() : "missing") + " (want " +
+                       std::string(Name(p.op));
     if (!p.value.is_null()) line += " " + p.value.dump();
     line += ")";
     out.message += (out.message.empty() ? "" : "; ") + line;

@@ -10,11 +10,11 @@
 namespace hf::adapter {
 
 enum class Operator {
-  kEquals,       // the value, as text (numbers compare numerically)
-  kNotEquals,    // true when the field is missing
-  kIn,           // one of a list
-  kNotIn,        // none of a list; true when the field is missing
-  kExists,       // present and not null
+  kEquals,     // the value, as text (numbers compare numerically)
+  kNotEquals,  // true when the field is missing
+  kIn,         // one of a list
+  kNotIn,      // none of a list; true when the field is missing
+  kExists,     // present and not null
   kNotExists,
   kContains,     // substring of a string, element of an array, key of an object
   kGreaterThan,  // numeric

@@ -13,8 +13,8 @@ nlohmann::json BuildReport(const std::string& adapter, int64_t generation, Time 
                            const nlohmann::json& metadata, const nlohmann::json& data) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& c : conditions) {
-    list.push_back({{"type", c.type}, {"status", c.status}, {"reason", c.reason},
-                    {"message", c.message}});
+    list.push_back(
+        {{"type", c.type}, {"status", c.status}, {"reason", c.reason}, {"message", c.message}});
   }
   nlohmann::json report = {{"adapter", adapter},
                            {"observed_generation", generation},

@@ -17,9 +17,10 @@ namespace hf::app {
 int RunAdapter(Settings& s, CLI::App& cmd) {
   BlockTerminationSignals();
   if (s.config_file.empty()) {
-    return StartupFailure("adapter", Error{ErrorCode::kInvalidArgument,
-                                           "--config FILE (the adapter's YAML) is required",
-                                           {}, {}});
+    return StartupFailure(
+        "adapter",
+        Error{
+            ErrorCode::kInvalidArgument, "--config FILE (the adapter's YAML) is required", {}, {}});
   }
   auto config = adapter::LoadAdapterConfig(s.config_file);
   if (!config) return StartupFailure("adapter", config.error());

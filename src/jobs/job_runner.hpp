@@ -19,7 +19,7 @@
 namespace hf::jobs {
 
 enum class JobPhase {
-  kPending,    // claimed by name, not started yet (or its launch is in progress)
+  kPending,  // claimed by name, not started yet (or its launch is in progress)
   kRunning,
   kSucceeded,
   kFailed,
@@ -32,10 +32,10 @@ struct JobSpec {
   std::string name;
   std::string cluster_id;
   int64_t generation = 0;
-  std::string cluster_json;                 // handed to the job as a file ($CLUSTER_JSON)
-  std::vector<std::string> argv;            // argv[0]: a path, or a name looked up on $PATH
-  std::map<std::string, std::string> env;   // added to the runner's own environment
-  std::string workdir;                      // empty: the runner's current directory
+  std::string cluster_json;                // handed to the job as a file ($CLUSTER_JSON)
+  std::vector<std::string> argv;           // argv[0]: a path, or a name looked up on $PATH
+  std::map<std::string, std::string> env;  // added to the runner's own environment
+  std::string workdir;                     // empty: the runner's current directory
   Duration timeout = std::chrono::minutes(10);
 };
 
@@ -45,9 +45,9 @@ struct JobState {
   std::string cluster_id;
   int64_t generation = 0;
   JobPhase phase = JobPhase::kPending;
-  std::string reason;    // finished jobs: from the result file, or derived from the exit code
+  std::string reason;  // finished jobs: from the result file, or derived from the exit code
   std::string message;
-  nlohmann::json data;   // the result file's `data`, null when absent
+  nlohmann::json data;  // the result file's `data`, null when absent
   std::optional<int> exit_code;
   Time created_time{};
   std::optional<Time> finished_time;

@@ -9,8 +9,8 @@
 
 #include <cstring>
 #include <filesystem>
-#include <set>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "common/log.hpp"
@@ -121,7 +121,8 @@ JobState FromJson(const json& j) {
   s.reason = j.value("reason", "");
   s.message = j.value("message", "");
   s.data = j.contains("data") ? j["data"] : json();
-  if (j.contains("exit_code") && j["exit_code"].is_number()) s.exit_code = j["exit_code"].get<int>();
+  if (j.contains("exit_code") && j["exit_code"].is_number())
+    s.exit_code = j["exit_code"].get<int>();
   s.created_time = TimeField(j, "created_time").value_or(Time{});
   s.finished_time = TimeField(j, "finished_time");
   return s;
@@ -181,8 +182,8 @@ Result<pid_t> Spawn(const JobSpec& spec, const std::map<std::string, std::string
   posix_spawn_file_actions_init(&actions);
   posix_spawnattr_init(&attr);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                   0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   if (!spec.workdir.empty()) posix_spawn_file_actions_addchdir_np(&actions, spec.workdir.c_str());
   sigset_t none, defaults;
@@ -192,8 +193,8 @@ Result<pid_t> Spawn(const JobSpec& spec, const std::map<std::string, std::string
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &defaults);
   posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = 0;
   int rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
@@ -209,10 +210,14 @@ Result<pid_t> Spawn(const JobSpec& spec, const std::map<std::string, std::string
 
 std::string_view ToString(JobPhase phase) {
   switch (phase) {
-    case JobPhase::kPending: return "pending";
-    case JobPhase::kRunning: return "running";
-    case JobPhase::kSucceeded: return "succeeded";
-    case JobPhase::kFailed: return "failed";
+    case JobPhase::kPending:
+      return "pending";
+    case JobPhase::kRunning:
+      return "running";
+    case JobPhase::kSucceeded:
+      return "succeeded";
+    case JobPhase::kFailed:
+      return "failed";
   }
   return "pending";
 }
@@ -221,8 +226,8 @@ Result<std::unique_ptr<LocalJobRunner>> LocalJobRunner::Open(LocalJobRunnerOptio
   std::error_code ec;
   fs::create_directories(options.state_dir, ec);
   if (ec || !fs::is_directory(options.state_dir)) {
-    return Fail(ErrorCode::kUnavailable, "cannot create job state directory '" +
-                                             options.state_dir + "': " + ec.message());
+    return Fail(ErrorCode::kUnavailable,
+                "cannot create job state directory '" + options.state_dir + "': " + ec.message());
   }
   std::unique_ptr<LocalJobRunner> runner(new LocalJobRunner(std::move(options)));
   for (const auto& entry : fs::directory_iterator(runner->options_.state_dir, ec)) {
@@ -295,12 +300,11 @@ Result<JobRunner::Created> LocalJobRunner::CreateIfAbsent(const JobSpec& spec) {
     fs::remove_all(dir, ec);  // release the name so a retry can claim it
     return Fail(written.error());
   }
-  std::map<std::string, std::string> env = {
-      {"CLUSTER_ID", spec.cluster_id},
-      {"GENERATION", std::to_string(spec.generation)},
-      {"CLUSTER_JSON", dir + "/" + kClusterJson},
-      {"RESULT_FILE", dir + "/" + kResult},
-      {"JOB_NAME", spec.name}};
+  std::map<std::string, std::string> env = {{"CLUSTER_ID", spec.cluster_id},
+                                            {"GENERATION", std::to_string(spec.generation)},
+                                            {"CLUSTER_JSON", dir + "/" + kClusterJson},
+                                            {"RESULT_FILE", dir + "/" + kResult},
+                                            {"JOB_NAME", spec.name}};
   auto pid = Spawn(spec, env, dir + "/" + kLogFile);
   if (!pid) {
     state["phase"] = "failed";
@@ -325,8 +329,10 @@ Result<JobRunner::Created> LocalJobRunner::CreateIfAbsent(const JobSpec& spec) {
   }
   wake_.notify_all();
   if (!written) return Fail(written.error());
-  kLog.Info("job started", {{"job", spec.name}, {"cluster_id", spec.cluster_id},
-                            {"generation", spec.generation}, {"pid", w.pid}});
+  kLog.Info("job started", {{"job", spec.name},
+                            {"cluster_id", spec.cluster_id},
+                            {"generation", spec.generation},
+                            {"pid", w.pid}});
   return Created{FromJson(state), true};
 }
 
@@ -357,7 +363,16 @@ Result<std::optional<JobState>> LocalJobRunner::Read(const std::string& name, bo
     }
     return std::optional<JobState>(std::move(s));
   }
-  JobState s = FromJson(j);
+  JobState s;
+  try {
+    s = FromJson(j);
+  } catch (const nlohmann::json::exception& e) {
+    s.name = name;
+    s.phase = JobPhase::kFailed;
+    s.reason = "CorruptState";
+    s.message = std::string("the job's state.json is unreadable: ") + e.what();
+    return std::optional<JobState>(std::move(s));
+  }
   if (adopt && s.phase == JobPhase::kRunning) Adopt(name, j);
   return std::optional<JobState>(std::move(s));
 }
@@ -449,8 +464,8 @@ void LocalJobRunner::WatchLoop() {
       }
       if (!ended) continue;
       if (w.pid > 0) ::killpg(w.pid, SIGKILL);  // leftovers of the job's group, if any
-      done.emplace_back(name, w.deleted ? std::nullopt
-                                        : std::optional<JobState>(Finish(name, w, wait_status)));
+      done.emplace_back(
+          name, w.deleted ? std::nullopt : std::optional<JobState>(Finish(name, w, wait_status)));
     }
     lock.lock();
     for (const auto& [name, state] : done) watched_.erase(name);
@@ -474,10 +489,11 @@ JobState LocalJobRunner::Finish(const std::string& name, const Watched& w,
     outcome.phase = JobPhase::kFailed;
     outcome.reason = "TimedOut";
     auto created = TimeField(j, "created_time");
-    outcome.message = "the job exceeded its timeout" +
-                      (created ? " of " + FormatDuration(std::chrono::duration_cast<Duration>(
-                                              w.deadline - *created))
-                               : std::string());
+    outcome.message =
+        "the job exceeded its timeout" +
+        (created
+             ? " of " + FormatDuration(std::chrono::duration_cast<Duration>(w.deadline - *created))
+             : std::string());
   } else if (auto result = FromResultFile(dir + "/" + kResult)) {
     outcome = std::move(*result);
   } else if (wait_status) {
@@ -502,7 +518,11 @@ JobState LocalJobRunner::Finish(const std::string& name, const Watched& w,
   if (auto written = WriteAtomically(dir + "/" + kState, j.dump()); !written) {
     kLog.Warn("cannot record job outcome", {{"job", name}, {"error", written.error().ToString()}});
   }
-  JobState s = FromJson(j);
+  JobState s = outcome;
+  try {
+    s = FromJson(j);
+  } catch (const nlohmann::json::exception&) {
+  }
   s.name = name;
   kLog.Info("job finished", {{"job", name}, {"phase", ToString(s.phase)}, {"reason", s.reason}});
   return s;

@@ -105,11 +105,13 @@ TEST_F(AdapterConfigTest, ErrorsNameTheKeyPath) {
   EXPECT_NE(Error("name: dns\njob: {runner: kubernetes, command: sh}\n")
                 .find("job.runner: 'kubernetes' is not supported yet"),
             std::string::npos);
-  EXPECT_NE(Error("name: dns\njob: {command: jobs/nope.sh}\n").find("job.command: 'jobs/nope.sh' not found"),
+  EXPECT_NE(Error("name: dns\njob: {command: jobs/nope.sh}\n")
+                .find("job.command: 'jobs/nope.sh' not found"),
             std::string::npos);
-  EXPECT_NE(Error("name: dns\njob: {command: sh, name_template: 'x-{{cluster_id}}'}\n")
-                .find("job.name_template: template 'x-{{cluster_id}}': must include {{generation}}"),
-            std::string::npos);
+  EXPECT_NE(
+      Error("name: dns\njob: {command: sh, name_template: 'x-{{cluster_id}}'}\n")
+          .find("job.name_template: template 'x-{{cluster_id}}': must include {{generation}}"),
+      std::string::npos);
   EXPECT_NE(Error("name: dns\njob: {command: sh, timeout: soon}\n").find("job.timeout: 'soon'"),
             std::string::npos);
   EXPECT_NE(Error("name: dns\napi: {retry: {attempts: 0}}\njob: {command: sh}\n")

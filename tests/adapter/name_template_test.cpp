@@ -16,7 +16,8 @@ TEST(NameTemplateTest, RendersVariables) {
 }
 
 TEST(NameTemplateTest, RejectsUnknownMissingAndUnclosed) {
-  auto unknown = NameTemplate::Parse("{{cluster}}-{{cluster_id}}-{{generation}}", kKnown, kRequired);
+  auto unknown =
+      NameTemplate::Parse("{{cluster}}-{{cluster_id}}-{{generation}}", kKnown, kRequired);
   ASSERT_FALSE(unknown);
   EXPECT_NE(unknown.error().message.find("unknown variable 'cluster'"), std::string::npos);
   auto missing = NameTemplate::Parse("job-{{cluster_id}}", kKnown, kRequired);

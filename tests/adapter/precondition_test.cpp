@@ -39,8 +39,8 @@ TEST(FieldPathTest, FindsKeysIndexesQuotedKeysAndMatches) {
 }
 
 TEST(FieldPathTest, RejectsMalformedPaths) {
-  for (const char* bad : {"", ".a", "a.", "a..b", "a[", "a[]", "a[x y]", "a]b", "a[0]b",
-                          "a[\"x]", "a[=v]"}) {
+  for (const char* bad :
+       {"", ".a", "a.", "a..b", "a[", "a[]", "a[x y]", "a]b", "a[0]b", "a[\"x]", "a[=v]"}) {
     EXPECT_FALSE(FieldPath::Parse(bad)) << "'" << bad << "' should be rejected";
   }
 }

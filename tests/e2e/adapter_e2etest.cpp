@@ -32,8 +32,7 @@ bool Eventually(const std::function<bool()>& check, std::chrono::milliseconds ti
 }
 
 std::string Base64(const std::string& in) {
-  static const char* kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   for (size_t i = 0; i < in.size(); i += 3) {
     uint32_t n = static_cast<uint8_t>(in[i]) << 16;
@@ -62,20 +61,22 @@ class Adapter {
     metrics_port_ = FreePort();
     process_ = std::make_unique<Process>(
         std::vector<std::string>{HyperfleetBinary(), "adapter", "--config", config_,
-                                 "--health-port", std::to_string(health_port_),
-                                 "--metrics-port", std::to_string(metrics_port_)},
+                                 "--health-port", std::to_string(health_port_), "--metrics-port",
+                                 std::to_string(metrics_port_)},
         std::map<std::string, std::string>{}, dir_ + "/" + name_ + ".log");
   }
   void Kill() { process_.reset(); }
 
   bool WaitReady() {
-    return Eventually([&] {
-      HttpRequest r;
-      r.url = "http://127.0.0.1:" + std::to_string(health_port_) + "/readyz";
-      r.timeout = 3s;
-      auto res = http_.Send(r);
-      return res && res->status == 200;
-    }, 30s);
+    return Eventually(
+        [&] {
+          HttpRequest r;
+          r.url = "http://127.0.0.1:" + std::to_string(health_port_) + "/readyz";
+          r.timeout = 3s;
+          auto res = http_.Send(r);
+          return res && res->status == 200;
+        },
+        30s);
   }
 
   // The sum of the samples of a metric whose line starts with `prefix`.
@@ -129,16 +130,21 @@ class AdapterE2E : public ::testing::Test {
 
   std::string Yaml(const std::string& name, const std::string& preconditions,
                    const std::string& env) {
-    return "name: " + name + "\n" +
-           "api: {base_url: \"" + api_->base() + "\", timeout: 5s,\n"
+    return "name: " + name + "\n" + "api: {base_url: \"" + api_->base() +
+           "\", timeout: 5s,\n"
            "      retry: {attempts: 3, backoff_base: 100ms, backoff_max: 500ms}}\n"
-           "broker: {type: googlepubsub, pubsub_project: " + project_ + ", parallelism: 4}\n" +
-           preconditions +
+           "broker: {type: googlepubsub, pubsub_project: " +
+           project_ + ", parallelism: 4}\n" + preconditions +
            "job:\n"
-           "  command: " + std::string(HF_SOURCE_DIR) + "/deploy/adapters/jobs/" + name + ".sh\n"
-           "  env: {" + env + "}\n"
+           "  command: " +
+           std::string(HF_SOURCE_DIR) + "/deploy/adapters/jobs/" + name +
+           ".sh\n"
+           "  env: {" +
+           env +
+           "}\n"
            "  timeout: 1m\n"
-           "  state_dir: " + dir_ + "/state/" + name + "\n";
+           "  state_dir: " +
+           dir_ + "/state/" + name + "\n";
   }
 
   Adapter& StartAdapter(const std::string& name, const std::string& preconditions = "",
@@ -303,31 +309,42 @@ TEST_F(AdapterE2E, ApiDownMeansNackThenSuccess) {
   Adapter& validation = StartAdapter("validation");
   std::string id = CreateCluster();
   WaitFor(id, "validation", "Available", "True", "JobSucceeded");
-  double successes = validation.Metric("hyperfleet_adapter_events_processed_total{adapter=\"validation\",status=\"success\"}");
+  double successes = validation.Metric(
+      "hyperfleet_adapter_events_processed_total{adapter=\"validation\",status=\"success\"}");
 
   ASSERT_EQ(api_->process().Stop(SIGTERM), 0);
   // An event reaches the adapter while the API is down (published straight to the topic).
-  json event = {{"specversion", "1.0"}, {"id", "manual-" + id}, {"source", "/test"},
-                {"type", "com.redhat.hyperfleet.cluster.changed.v1"}, {"subject", id},
-                {"time", FormatTime(Now())}, {"datacontenttype", "application/json"},
-                {"data", {{"id", id}, {"kind", "Cluster"}, {"generation", 1},
-                          {"href", "/api/hyperfleet/v1/clusters/" + id}, {"reason", "requested"}}}};
+  json event = {{"specversion", "1.0"},
+                {"id", "manual-" + id},
+                {"source", "/test"},
+                {"type", "com.redhat.hyperfleet.cluster.changed.v1"},
+                {"subject", id},
+                {"time", FormatTime(Now())},
+                {"datacontenttype", "application/json"},
+                {"data",
+                 {{"id", id},
+                  {"kind", "Cluster"},
+                  {"generation", 1},
+                  {"href", "/api/hyperfleet/v1/clusters/" + id},
+                  {"reason", "requested"}}}};
   HttpRequest publish;
   publish.method = "POST";
-  publish.url = "http://" + emulator_ + "/v1/projects/" + project_ + "/topics/" + kTopic +
-                ":publish";
+  publish.url =
+      "http://" + emulator_ + "/v1/projects/" + project_ + "/topics/" + kTopic + ":publish";
   publish.headers = {{"Content-Type", "application/json"}};
   publish.body = json{{"messages", {{{"data", Base64(event.dump())}}}}}.dump();
   auto published = HttpClient().Send(publish);
   ASSERT_TRUE(published && published->status == 200)
       << (published ? published->body : published.error().ToString());
 
-  EXPECT_TRUE(Eventually([&] { return validation.Metric("hyperfleet_adapter_nacks_total") >= 1; },
-                         30s))
+  EXPECT_TRUE(
+      Eventually([&] { return validation.Metric("hyperfleet_adapter_nacks_total") >= 1; }, 30s))
       << validation.Log();
   ASSERT_TRUE(api_->Restart()) << api_->error();
   EXPECT_TRUE(Eventually([&] {
-    return validation.Metric("hyperfleet_adapter_events_processed_total{adapter=\"validation\",status=\"success\"}") > successes;
+    return validation.Metric(
+               "hyperfleet_adapter_events_processed_total{adapter=\"validation\",status="
+               "\"success\"}") > successes;
   })) << validation.Log();
   EXPECT_EQ(validation.Metric("hyperfleet_adapter_jobs_created_total"), 1);
 }

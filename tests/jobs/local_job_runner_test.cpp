@@ -33,8 +33,7 @@ class LocalJobRunnerTest : public ::testing::Test {
     return std::move(*r);
   }
 
-  static JobSpec Spec(const std::string& name, const std::string& script,
-                      Duration timeout = 30s) {
+  static JobSpec Spec(const std::string& name, const std::string& script, Duration timeout = 30s) {
     JobSpec s;
     s.name = name;
     s.cluster_id = "c1";
@@ -96,9 +95,10 @@ TEST_F(LocalJobRunnerTest, NonZeroExitFails) {
 }
 
 TEST_F(LocalJobRunnerTest, ResultFileWinsAndSeesTheJobEnvironment) {
-  auto spec = Spec("env-1",
-                   R"sh(printf '{"status":"failure","reason":"Nope","message":"%s %s %s","data":%s}' )sh"
-                   R"sh("$CLUSTER_ID" "$GENERATION" "$FOO" "$(cat "$CLUSTER_JSON")" > "$RESULT_FILE")sh");
+  auto spec =
+      Spec("env-1",
+           R"sh(printf '{"status":"failure","reason":"Nope","message":"%s %s %s","data":%s}' )sh"
+           R"sh("$CLUSTER_ID" "$GENERATION" "$FOO" "$(cat "$CLUSTER_JSON")" > "$RESULT_FILE")sh");
   spec.env = {{"FOO", "bar"}};
   ASSERT_TRUE(runner_->CreateIfAbsent(spec));
   auto s = WaitFinished(*runner_, "env-1");
@@ -109,7 +109,8 @@ TEST_F(LocalJobRunnerTest, ResultFileWinsAndSeesTheJobEnvironment) {
 }
 
 TEST_F(LocalJobRunnerTest, InvalidResultFileFails) {
-  ASSERT_TRUE(runner_->CreateIfAbsent(Spec("inv-1", R"(echo '{"status":"maybe"}' > "$RESULT_FILE")")));
+  ASSERT_TRUE(
+      runner_->CreateIfAbsent(Spec("inv-1", R"(echo '{"status":"maybe"}' > "$RESULT_FILE")")));
   auto s = WaitFinished(*runner_, "inv-1");
   EXPECT_EQ(s.phase, JobPhase::kFailed);
   EXPECT_EQ(s.reason, "InvalidResult");
