@@ -63,14 +63,8 @@ int RunApi(Settings& s, CLI::App&) {
     in_use.Set(stats.in_use);
   });
 
-  http::ServerOptions options;
-  options.host = s.host;
-  options.port = s.port;
-  options.threads = s.server_threads;
-  options.too_large = [limit = options.body_limit](const http::Request& req) {
-    return api::PayloadTooLarge(req.path, limit);
-  };
-  http::Server server(options, [&handler](const http::Request& r) { return handler.Handle(r); });
+  http::Server server(ApiServerOptions(s),
+                      [&handler](const http::Request& r) { return handler.Handle(r); });
   OpsServers ops(s, [&store] {
     auto ping = store.Ping(std::chrono::milliseconds(2000));
     return ping ? std::string() : std::string("database unavailable");

@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "api/problem_details.hpp"
 #include "broker/open_broker.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
@@ -45,6 +46,17 @@ outbox::ReconcilerOptions OutboxOptions(const Settings& s) {
   outbox::ReconcilerOptions o;
   if (!s.topic.empty()) o.topics["Cluster"] = s.topic;
   return o;
+}
+
+http::ServerOptions ApiServerOptions(const Settings& s) {
+  http::ServerOptions options;
+  options.host = s.host;
+  options.port = s.port;
+  options.threads = s.server_threads;
+  options.too_large = [limit = options.body_limit](const http::Request& req) {
+    return api::PayloadTooLarge(req.path, limit);
+  };
+  return options;
 }
 
 void RegisterBrokerMetrics(broker::Broker& broker) {

@@ -17,6 +17,8 @@ Result<std::unique_ptr<store::Store>> OpenStore(const Settings& s);
 Result<std::shared_ptr<broker::Broker>> OpenBroker(const Settings& s);
 // Outbox reconciler options from settings (topics per aggregate type).
 outbox::ReconcilerOptions OutboxOptions(const Settings& s);
+// The REST API server's options: host, port, threads, and problem+json for oversized bodies.
+http::ServerOptions ApiServerOptions(const Settings& s);
 // Registers hyperfleet_broker_* gauges read from the broker's counters at each scrape.
 void RegisterBrokerMetrics(broker::Broker& broker);
 

@@ -90,14 +90,8 @@ int RunDev(Settings& s, CLI::App&) {
   outbox::Reconciler reconciler(store, **publisher, OutboxOptions(s));
   outbox::RegisterOutboxGauges(store);
   RegisterBrokerMetrics(**broker);
-  http::ServerOptions options;
-  options.host = s.host;
-  options.port = s.port;
-  options.threads = s.server_threads;
-  options.too_large = [limit = options.body_limit](const http::Request& req) {
-    return api::PayloadTooLarge(req.path, limit);
-  };
-  http::Server server(options, [&handler](const http::Request& r) { return handler.Handle(r); });
+  http::Server server(ApiServerOptions(s),
+                      [&handler](const http::Request& r) { return handler.Handle(r); });
   if (auto started = server.Start(); !started) return StartupFailure("dev", started.error());
   reconciler.Start();
 
