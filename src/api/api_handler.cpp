@@ -37,9 +37,9 @@ ApiHandler::ApiHandler(store::Store& store, const service::Kinds& kinds)
       resources_(store, kinds),
       statuses_(store, kinds),
       events_(store, kinds),
-      requests_total_(metrics::Registry::Default().AddCounter(
-          "hyperfleet_api_requests_total", "HTTP requests served by the API.",
-          {"method", "path", "code"})),
+      requests_total_(metrics::Registry::Default().AddCounter("hyperfleet_api_requests_total",
+                                                              "HTTP requests served by the API.",
+                                                              {"method", "path", "code"})),
       request_duration_(metrics::Registry::Default().AddHistogram(
           "hyperfleet_api_request_duration_seconds", "HTTP request latency of the API.",
           {"method", "path"}, metrics::DefaultLatencyBuckets())),
@@ -51,14 +51,13 @@ http::Response ApiHandler::Handle(const http::Request& req) {
   Context ctx{req, {}, "unmatched"};
   ctx.caller.request_id = NewUuidV7();
   ctx.caller.traceparent = req.Header("traceparent");
-  if (auto identity = req.Header("x-hyperfleet-identity"); !identity.empty() &&
-                                                           identity.size() <= 256) {
+  if (auto identity = req.Header("x-hyperfleet-identity");
+      !identity.empty() && identity.size() <= 256) {
     ctx.caller.actor = identity;
   }
   http::Response res = Route(ctx);
   res.headers.emplace_back("X-Request-ID", ctx.caller.request_id);
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   requests_total_.WithLabels({req.method, ctx.route, std::to_string(res.status)}).Inc();
   request_duration_.WithLabels({req.method, ctx.route}).Observe(seconds);
   kLog.Info("request", {{"method", req.method},
@@ -71,8 +70,10 @@ http::Response ApiHandler::Handle(const http::Request& req) {
 }
 
 http::Response ApiHandler::Json(int status, const nlohmann::json& body) const {
-  return {status, "application/json",
-          body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}};
+  return {status,
+          "application/json",
+          body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+          {}};
 }
 
 http::Response ApiHandler::Error(const Context& ctx, const hf::Error& error) const {
@@ -244,7 +245,8 @@ http::Response ApiHandler::Events(Context& ctx) {
       if (*published != "true" && *published != "false") {
         return Error(ctx, {ErrorCode::kInvalidArgument,
                            "published must be 'true' or 'false', got '" + *published + "'",
-                           {}, {}});
+                           {},
+                           {}});
       }
       q.published = *published == "true";
     }
@@ -274,14 +276,18 @@ http::Response ApiHandler::Events(Context& ctx) {
     for (auto* r : {&type, &id, &reason}) {
       if (!*r) return Error(ctx, r->error());
     }
-    if (type->empty()) return Error(ctx, {ErrorCode::kInvalidArgument, "aggregate_type is required", {}, {}});
-    if (id->empty()) return Error(ctx, {ErrorCode::kInvalidArgument, "aggregate_id is required", {}, {}});
+    if (type->empty())
+      return Error(ctx, {ErrorCode::kInvalidArgument, "aggregate_type is required", {}, {}});
+    if (id->empty())
+      return Error(ctx, {ErrorCode::kInvalidArgument, "aggregate_id is required", {}, {}});
     std::string why = reason->empty() ? "requested" : *reason;
     if (!kEventReasons.contains(why)) {
       return Error(ctx, {ErrorCode::kInvalidArgument,
                          "reason must be one of created, updated, deleted, requested, "
-                         "status_changed; got '" + why + "'",
-                         {}, {}});
+                         "status_changed; got '" +
+                             why + "'",
+                         {},
+                         {}});
     }
     auto result = events_.Request(*type, *id, why, ctx.caller);
     if (!result) return Error(ctx, result.error());

@@ -52,7 +52,8 @@ http::Response Render(int status, const char* code, const char* type, const char
   if (!instance.empty()) body["instance"] = instance;
   if (!trace_id.empty()) body["trace_id"] = trace_id;
   if (errors.is_array() && !errors.empty()) body["errors"] = std::move(errors);
-  return {status, "application/problem+json",
+  return {status,
+          "application/problem+json",
           body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
           {}};
 }

@@ -50,8 +50,7 @@ Result<int64_t> ParseBoundedInt(const std::string& name, const std::string& text
   if (ec != std::errc{} || p != text.data() + text.size()) {
     e.violations.push_back({name, text, "format", "must be a valid integer"});
   } else if (v < min) {
-    e.violations.push_back(
-        {name, text, "min", name + " must be at least " + std::to_string(min)});
+    e.violations.push_back({name, text, "min", name + " must be at least " + std::to_string(min)});
   } else if (v > max) {
     e.violations.push_back({name, text, "max", name + " must be at most " + std::to_string(max)});
   }
@@ -68,9 +67,9 @@ Result<nlohmann::json> DecodeObjectBody(const std::string& body) {
   auto j = nlohmann::json::parse(body, nullptr, false);
   if (j.is_discarded()) return Fail(ErrorCode::kMalformed, "Invalid JSON in request body");
   if (!j.is_object()) {
-    return Fail(ErrorCode::kMalformed,
-                std::string("Invalid request format: body must be a JSON object, not ") +
-                    TypeName(j));
+    return Fail(
+        ErrorCode::kMalformed,
+        std::string("Invalid request format: body must be a JSON object, not ") + TypeName(j));
   }
   return j;
 }
@@ -98,9 +97,8 @@ Result<service::CreateInput> DecodeCreate(const nlohmann::json& body,
 Result<service::PatchInput> DecodePatch(const nlohmann::json& body) {
   for (auto it = body.begin(); it != body.end(); ++it) {
     if (it.key() != "spec" && it.key() != "labels") {
-      return Fail(ErrorCode::kMalformed,
-                  "Invalid request format: unknown field \"" + it.key() +
-                      "\" (only spec and labels can be patched)");
+      return Fail(ErrorCode::kMalformed, "Invalid request format: unknown field \"" + it.key() +
+                                             "\" (only spec and labels can be patched)");
     }
   }
   if (body.empty()) {

@@ -53,8 +53,8 @@ int RunApi(Settings& s, CLI::App&) {
   registry.AddGauge("hyperfleet_api_build_info", "Build information.", {"component", "version"})
       .WithLabels({"api", HF_VERSION})
       .Set(1);
-  auto& open = registry.AddGauge("hyperfleet_db_connections_open", "Open database connections.")
-                   .Get();
+  auto& open =
+      registry.AddGauge("hyperfleet_db_connections_open", "Open database connections.").Get();
   auto& in_use =
       registry.AddGauge("hyperfleet_db_connections_in_use", "Database connections in use.").Get();
   registry.AddCollector([&store, &open, &in_use] {
@@ -105,8 +105,8 @@ int RunOutbox(Settings& s, CLI::App&) {
   });
   if (auto started = ops.Start(); !started) return StartupFailure("outbox", started.error());
   reconciler.Start();
-  log::Logger("outbox").Info("publishing", {{"broker", (*broker)->Type()},
-                                            {"db", s.db.substr(0, s.db.find(':'))}});
+  log::Logger("outbox").Info(
+      "publishing", {{"broker", (*broker)->Type()}, {"db", s.db.substr(0, s.db.find(':'))}});
   WaitForTerminationSignal();
   ops.draining() = true;
   reconciler.Stop();

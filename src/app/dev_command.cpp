@@ -66,9 +66,11 @@ int RunDev(Settings& s, CLI::App&) {
   std::error_code ec;
   fs::create_directories(s.data_dir, ec);
   if (ec) {
-    return StartupFailure("dev", {ErrorCode::kInvalidArgument,
-                                  "cannot create data directory '" + s.data_dir + "': " +
-                                      ec.message(), {}, {}});
+    return StartupFailure("dev",
+                          {ErrorCode::kInvalidArgument,
+                           "cannot create data directory '" + s.data_dir + "': " + ec.message(),
+                           {},
+                           {}});
   }
   if (s.db == Settings{}.db) s.db = "sqlite:" + (fs::path(s.data_dir) / "hyperfleet.db").string();
   if (s.host == Settings{}.host) s.host = "127.0.0.1";
@@ -140,11 +142,13 @@ int RunDev(Settings& s, CLI::App&) {
   std::cout << "\nHyperFleet dev is running: " << api_url << "/api/hyperfleet/v1\n"
             << "  data: " << s.data_dir << "   adapters: ";
   for (size_t i = 0; i < names.size(); ++i) std::cout << (i ? ", " : "") << names[i];
-  std::cout << "\n  try:  hyperfleet clusters create --name demo     (then: hyperfleet clusters watch ID)\n"
-            << "   or:  curl -s -X POST " << api_url
-            << "/api/hyperfleet/v1/clusters -d '{\"kind\":\"Cluster\",\"name\":\"demo\",\"spec\":{}}'\n"
-            << "  Ctrl-C stops everything; clusters are kept in " << s.data_dir << "\n"
-            << std::endl;
+  std::cout
+      << "\n  try:  hyperfleet clusters create --name demo     (then: hyperfleet clusters watch "
+         "ID)\n"
+      << "   or:  curl -s -X POST " << api_url
+      << "/api/hyperfleet/v1/clusters -d '{\"kind\":\"Cluster\",\"name\":\"demo\",\"spec\":{}}'\n"
+      << "  Ctrl-C stops everything; clusters are kept in " << s.data_dir << "\n"
+      << std::endl;
 
   const int sig = WaitForTerminationSignal();
   kLog.Info("stopping", {{"signal", sig}});

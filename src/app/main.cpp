@@ -6,13 +6,14 @@
 #include "common/log.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"HyperFleet: a control plane for the lifecycle of a fleet of clusters", "hyperfleet"};
+  CLI::App app{"HyperFleet: a control plane for the lifecycle of a fleet of clusters",
+               "hyperfleet"};
   app.require_subcommand(1);
   app.set_version_flag("--version", HF_VERSION);
   hf::app::Settings settings;
   std::vector<std::unique_ptr<hf::app::SettingsLoader>> loaders;
-  const std::vector<std::string> server = {"db", "broker", "pubsub-project", "rabbitmq-url",
-                                           "topic", "health-port", "metrics-port", "log-level"};
+  const std::vector<std::string> server = {"db",    "broker",      "pubsub-project", "rabbitmq-url",
+                                           "topic", "health-port", "metrics-port",   "log-level"};
   auto flags = [&](std::vector<std::string> extra) {
     extra.insert(extra.end(), server.begin(), server.end());
     return extra;
@@ -32,19 +33,20 @@ int main(int argc, char** argv) {
   };
   add("api", "Serve the REST API (:8000), health (:8080) and metrics (:9090)",
       flags({"host", "port", "with-outbox", "skip-migrations"}), hf::app::RunApi);
-  add("outbox", "Publish committed outbox events to the broker",
-      flags({"skip-migrations"}), hf::app::RunOutbox);
+  add("outbox", "Publish committed outbox events to the broker", flags({"skip-migrations"}),
+      hf::app::RunOutbox);
   add("ticker", "Request events for resources that need reconciling",
-      flags({"api-url", "resource-type", "poll-interval", "backoff-base", "backoff-max",
-             "debounce", "max-age-ready"}),
+      flags({"api-url", "resource-type", "poll-interval", "backoff-base", "backoff-max", "debounce",
+             "max-age-ready"}),
       hf::app::RunTicker);
-  auto* adapter = add("adapter", "Run one adapter from its config file",
-                      flags({"api-url"}), hf::app::RunAdapter);
+  auto* adapter = add("adapter", "Run one adapter from its config file", flags({"api-url"}),
+                      hf::app::RunAdapter);
   (void)adapter;
   add("migrate", "Apply pending database migrations", {"db", "log-level"}, hf::app::RunMigrate);
   add("dev", "Run everything in one process on embedded defaults",
       flags({"host", "port", "data-dir", "adapters-dir", "poll-interval", "backoff-base",
-             "backoff-max", "debounce", "max-age-ready"}), hf::app::RunDev);
+             "backoff-max", "debounce", "max-age-ready"}),
+      hf::app::RunDev);
   hf::app::AddClientCommands(app);
 
   try {

@@ -13,5 +13,4 @@ namespace {
 
 }  // namespace
 
-
 }  // namespace hf::app

@@ -54,7 +54,8 @@ SettingsLoader::SettingsLoader(CLI::App* cmd, Settings& s, const std::vector<std
     std::string key = k.key;
     std::replace(key.begin(), key.end(), '-', '_');
     if (k.is_switch) {
-      cmd->add_flag_callback("--" + k.key, [this, key] { overrides_[key] = "true"; }, k.help);
+      cmd->add_flag_callback(
+          "--" + k.key, [this, key] { overrides_[key] = "true"; }, k.help);
     } else {
       cmd->add_option_function<std::string>(
              "--" + k.key, [this, key](const std::string& v) { overrides_[key] = v; }, k.help)

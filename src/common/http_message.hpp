@@ -15,7 +15,7 @@ struct Request {
   std::string target;  // raw target, e.g. "/a/b?x=1"
   std::string path;    // decoded path without the query, trailing '/' removed (except "/")
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
-  std::map<std::string, std::string> headers;  // lower-case names
+  std::map<std::string, std::string> headers;              // lower-case names
   std::string body;
   std::string remote;
 

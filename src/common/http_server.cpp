@@ -38,8 +38,7 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Server::Impl& server)
-      : stream_(std::move(socket)), server_(server) {}
+  Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {}
 
   void Run() {
     asio::dispatch(stream_.get_executor(),
@@ -159,9 +158,8 @@ Server::~Server() { Stop(std::chrono::milliseconds(2000)); }
 Result<void> Server::Start() {
   auto& im = *impl_;
   beast::error_code ec;
-  auto address = asio::ip::make_address(im.options.host == "localhost" ? "127.0.0.1"
-                                                                       : im.options.host,
-                                        ec);
+  auto address =
+      asio::ip::make_address(im.options.host == "localhost" ? "127.0.0.1" : im.options.host, ec);
   if (ec) return Fail(ErrorCode::kInvalidArgument, "invalid listen host '" + im.options.host + "'");
   tcp::endpoint endpoint(address, static_cast<unsigned short>(im.options.port));
   im.acceptor.emplace(im.io);
@@ -171,8 +169,7 @@ Result<void> Server::Start() {
   if (!ec) im.acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     return Fail(ErrorCode::kUnavailable, "cannot listen on " + im.options.host + ":" +
-                                             std::to_string(im.options.port) + ": " +
-                                             ec.message());
+                                             std::to_string(im.options.port) + ": " + ec.message());
   }
   im.bound_port = im.acceptor->local_endpoint().port();
   im.Accept();

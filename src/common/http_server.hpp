@@ -15,9 +15,9 @@ using Handler = std::function<Response(const Request&)>;
 
 struct ServerOptions {
   std::string host = "0.0.0.0";
-  int port = 0;  // 0: pick a free port (see Server::port())
-  int threads = 0;  // 0: derived from the core count
-  size_t body_limit = 1 << 20;  // larger bodies get 413
+  int port = 0;                                    // 0: pick a free port (see Server::port())
+  int threads = 0;                                 // 0: derived from the core count
+  size_t body_limit = 1 << 20;                     // larger bodies get 413
   std::chrono::milliseconds read_timeout{10'000};  // headers + body of one request
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connection without a request
   // Builds the 413 response (e.g. problem+json); the default is a plain-text body.

@@ -28,10 +28,14 @@ std::string FormatValue(double v) {
 std::string EscapeLabel(const std::string& v) {
   std::string out;
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -116,8 +120,7 @@ Family<Histogram>& Registry::AddHistogram(const std::string& name, const std::st
   auto& slot = histograms_[name];
   if (!slot) {
     slot = std::make_unique<Family<Histogram>>(
-        name, help, std::move(labels),
-        [bounds] { return std::make_unique<Histogram>(bounds); });
+        name, help, std::move(labels), [bounds] { return std::make_unique<Histogram>(bounds); });
   }
   return *slot;
 }
@@ -158,8 +161,8 @@ std::string Registry::Render() const {
                std::to_string(s.cumulative[i]) + "\n";
       }
       out += name + "_sum" + Labels(family->labels(), values) + " " + FormatValue(s.sum) + "\n";
-      out += name + "_count" + Labels(family->labels(), values) + " " + std::to_string(s.count) +
-             "\n";
+      out +=
+          name + "_count" + Labels(family->labels(), values) + " " + std::to_string(s.count) + "\n";
     });
   }
   return out;

@@ -62,7 +62,9 @@ class Family {
  public:
   Family(std::string name, std::string help, std::vector<std::string> labels,
          std::function<std::unique_ptr<M>()> make)
-      : name_(std::move(name)), help_(std::move(help)), labels_(std::move(labels)),
+      : name_(std::move(name)),
+        help_(std::move(help)),
+        labels_(std::move(labels)),
         make_(std::move(make)) {}
 
   M& WithLabels(const std::vector<std::string>& values) {

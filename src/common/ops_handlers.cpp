@@ -37,8 +37,8 @@ Handler HealthHandler(ReadinessCheck ready, const std::atomic<bool>* draining,
 Handler MetricsHandler() {
   return [](const Request& req) {
     if (req.path != "/metrics") return Response{404, "text/plain", "not found\n", {}};
-    return Response{200, "text/plain; version=0.0.4; charset=utf-8",
-                    metrics::Registry::Default().Render(), {}};
+    return Response{
+        200, "text/plain; version=0.0.4; charset=utf-8", metrics::Registry::Default().Render(), {}};
   };
 }
 

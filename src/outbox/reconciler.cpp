@@ -11,8 +11,7 @@ const log::Logger kLog{"outbox"};
 
 }  // namespace
 
-Reconciler::Reconciler(store::Store& store, broker::Publisher& publisher,
-                       ReconcilerOptions options)
+Reconciler::Reconciler(store::Store& store, broker::Publisher& publisher, ReconcilerOptions options)
     : store_(store),
       publisher_(publisher),
       options_(std::move(options)),
@@ -24,12 +23,12 @@ Reconciler::Reconciler(store::Store& store, broker::Publisher& publisher,
                         .AddCounter("hyperfleet_outbox_publish_errors_total",
                                     "Outbox events the broker did not accept.")
                         .Get()),
-      publish_duration_(metrics::Registry::Default()
-                            .AddHistogram("hyperfleet_outbox_publish_duration_seconds",
-                                          "Time to publish one claimed batch.", {},
-                                          {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                           0.5, 1, 2.5, 5})
-                            .Get()) {}
+      publish_duration_(
+          metrics::Registry::Default()
+              .AddHistogram("hyperfleet_outbox_publish_duration_seconds",
+                            "Time to publish one claimed batch.", {},
+                            {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5})
+              .Get()) {}
 
 Reconciler::~Reconciler() { Stop(); }
 

@@ -13,12 +13,12 @@
 namespace hf::outbox {
 
 struct ReconcilerOptions {
-  int batch_size = 100;                                     // rows claimed per transaction
-  Duration poll_interval = std::chrono::seconds(1);         // fallback when no wake-up arrives
-  Duration backoff_base = std::chrono::seconds(1);          // first retry after a failed publish
-  Duration backoff_max = std::chrono::minutes(5);           // retry interval cap
-  Duration retention = std::chrono::hours(24);              // published rows are kept this long
-  Duration retention_interval = std::chrono::minutes(1);    // how often old rows are deleted
+  int batch_size = 100;                                   // rows claimed per transaction
+  Duration poll_interval = std::chrono::seconds(1);       // fallback when no wake-up arrives
+  Duration backoff_base = std::chrono::seconds(1);        // first retry after a failed publish
+  Duration backoff_max = std::chrono::minutes(5);         // retry interval cap
+  Duration retention = std::chrono::hours(24);            // published rows are kept this long
+  Duration retention_interval = std::chrono::minutes(1);  // how often old rows are deleted
   // Topic per aggregate type; types not listed use hyperfleet.<lowercase type>s.changed.v1.
   std::map<std::string, std::string> topics;
 };

@@ -8,12 +8,11 @@ namespace hf::service {
 
 Result<EventRequestResult> EventService::Request(const std::string& aggregate_type,
                                                  const std::string& aggregate_id,
-                                                 const std::string& reason,
-                                                 const Caller& caller) {
+                                                 const std::string& reason, const Caller& caller) {
   if (!kinds_.ByKind(aggregate_type)) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "aggregate_type must be one of 'Cluster' or 'NodePool', got '" + aggregate_type +
-                    "'");
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        "aggregate_type must be one of 'Cluster' or 'NodePool', got '" + aggregate_type + "'");
   }
   if (!IsUuid(aggregate_id)) return Fail(NotFoundError(aggregate_type, aggregate_id));
   auto tx = HF_TRY(store_.Begin(store::TxMode::kWrite));

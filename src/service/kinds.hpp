@@ -8,8 +8,8 @@ namespace hf::service {
 
 // What the API knows about one kind of resource.
 struct KindDescriptor {
-  std::string kind;    // "Cluster"
-  std::string plural;  // "clusters"
+  std::string kind;                        // "Cluster"
+  std::string plural;                      // "clusters"
   std::optional<std::string> parent_kind;  // "Cluster" for NodePool
   int name_min_len = 3;
   int name_max_len = 53;

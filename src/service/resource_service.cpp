@@ -20,14 +20,18 @@ std::string Href(const KindDescriptor& kind, const std::string& id,
 
 Error DeletingError(std::string_view kind, std::string_view id) {
   return Error{ErrorCode::kConflict,
-               std::string(kind) + " '" + std::string(id) + "' is marked for deletion", {}, {}};
+               std::string(kind) + " '" + std::string(id) + "' is marked for deletion",
+               {},
+               {}};
 }
 
 }  // namespace
 
 Error NotFoundError(std::string_view kind, std::string_view id) {
   return Error{ErrorCode::kNotFound,
-               std::string(kind) + " with id='" + std::string(id) + "' not found", {}, {}};
+               std::string(kind) + " with id='" + std::string(id) + "' not found",
+               {},
+               {}};
 }
 
 Result<std::vector<model::Condition>> Recompute(store::Tx& tx, const Kinds& kinds,
@@ -63,10 +67,9 @@ Result<model::Resource> ResourceService::Create(const Scope& scope, CreateInput 
   HF_CHECK(ValidateName(kind, in.name));
   HF_CHECK(ValidateLabels(in.labels));
   if (kind.parent_kind && !scope.parent_id) {
-    return Fail(ErrorCode::kUnprocessable, "kind \"" + kind.kind +
-                                               "\" is a child kind; create it via /" +
-                                               kinds_.ByKind(*kind.parent_kind)->plural + "/{id}/" +
-                                               kind.plural);
+    return Fail(ErrorCode::kUnprocessable,
+                "kind \"" + kind.kind + "\" is a child kind; create it via /" +
+                    kinds_.ByKind(*kind.parent_kind)->plural + "/{id}/" + kind.plural);
   }
   auto tx = HF_TRY(store_.Begin(store::TxMode::kWrite));
   model::Resource r;
@@ -111,8 +114,8 @@ Result<ListOutput> ResourceService::List(const Scope& scope, const ListInput& in
   store::ResourceQuery q;
   q.kind = scope.kind->kind;
   if (scope.parent_id) {
-    auto parent = IsUuid(*scope.parent_id) ? HF_TRY(tx->GetResource(*scope.parent_id))
-                                           : std::nullopt;
+    auto parent =
+        IsUuid(*scope.parent_id) ? HF_TRY(tx->GetResource(*scope.parent_id)) : std::nullopt;
     if (!parent || parent->kind != *scope.kind->parent_kind) {
       return Fail(NotFoundError(*scope.kind->parent_kind, *scope.parent_id));
     }

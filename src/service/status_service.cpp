@@ -26,8 +26,8 @@ bool FinalizedTrue(const model::AdapterStatus& s) {
 Result<model::Resource> LoadForStatus(store::Tx& tx, const Scope& scope, const std::string& id,
                                       store::Lock lock) {
   if (scope.parent_id) {
-    auto parent = IsUuid(*scope.parent_id) ? HF_TRY(tx.GetResource(*scope.parent_id))
-                                           : std::nullopt;
+    auto parent =
+        IsUuid(*scope.parent_id) ? HF_TRY(tx.GetResource(*scope.parent_id)) : std::nullopt;
     if (!parent || parent->kind != *scope.kind->parent_kind) {
       return Fail(NotFoundError(*scope.kind->parent_kind, *scope.parent_id));
     }
@@ -114,10 +114,12 @@ Result<std::optional<model::AdapterStatus>> StatusService::Report(const Scope& s
   stored.conditions = std::move(report.conditions);
   for (auto& c : stored.conditions) {
     const model::AdapterCondition* prev = existing ? existing->Find(c.type) : nullptr;
-    c.last_transition_time = prev && prev->status == c.status ? prev->last_transition_time : observed;
+    c.last_transition_time =
+        prev && prev->status == c.status ? prev->last_transition_time : observed;
   }
   stored.data = report.data.value_or(nlohmann::json::object());
-  stored.metadata = report.metadata ? report.metadata : (existing ? existing->metadata : std::nullopt);
+  stored.metadata =
+      report.metadata ? report.metadata : (existing ? existing->metadata : std::nullopt);
   stored.created_time = existing ? existing->created_time : observed;
   stored.last_report_time = observed;
   HF_CHECK(tx->UpsertAdapterStatus(stored));
@@ -164,8 +166,8 @@ Result<std::optional<model::AdapterStatus>> StatusService::Report(const Scope& s
 }
 
 Result<store::Page<model::AdapterStatus>> StatusService::List(const Scope& scope,
-                                                             const std::string& id, int64_t page,
-                                                             int64_t size) {
+                                                              const std::string& id, int64_t page,
+                                                              int64_t size) {
   auto tx = HF_TRY(store_.Begin(store::TxMode::kRead));
   auto r = HF_TRY(LoadForStatus(*tx, scope, id, store::Lock::kNone));
   return tx->ListAdapterStatuses(r.id, (page - 1) * size, size);
