@@ -21,8 +21,13 @@ test: build
 dev: build
 	@$(BUILD_DIR)/bin/hyperfleet dev
 
-bench: build
-	@echo "make bench: not yet implemented (see the benchmarks issue)"
+# Builds only what the benchmarks run (the binary and bench/ tools), starts the test services and
+# runs bench/run.py: a table on stdout and bench/results/latest.json. BENCH_ARGS="--only api".
+BENCH_ARGS ?=
+bench: deps
+	@cmake --preset $(PRESET) >/dev/null
+	@cmake --build --preset $(PRESET) -j $(JOBS) --target hyperfleet hf_bench_outbox
+	@scripts/with-test-services.sh bench/run.py $(BENCH_ARGS)
 
 format:
 	@find src tests -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

@@ -1,0 +1,705 @@
+#!/usr/bin/env python3
+"""HyperFleet benchmarks (`make bench`, DESIGN.md §9).
+
+Runs under scripts/with-test-services.sh (PostgreSQL, the Pub/Sub emulator and RabbitMQ on
+loopback ports, found through HF_TEST_* variables), prints a table and writes
+bench/results/latest.json. Every figure carries a baseline measured in the same run at the same
+concurrency (pgbench running the same SQL, the broker's raw publish rate), or, for a latency or
+size that has a goal rather than a natural baseline, the goal; ratio = value / baseline.
+
+usage: scripts/with-test-services.sh bench/run.py [--duration S] [--only SECTION,...] [--out FILE]
+Sections: api (create, get), list (10k, 100k, RSS), outbox, e2e_dev, e2e_pg.
+"""
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import datetime
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "bench")
+BIN = os.path.join(ROOT, "build", "bin", "hyperfleet")
+OUTBOX_TOOL = os.path.join(ROOT, "build", "bin", "hf_bench_outbox")
+PGBENCH = "/usr/lib/postgresql/15/bin/pgbench"
+PSQL = "/usr/lib/postgresql/15/bin/psql"
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+API = "/api/hyperfleet/v1"
+CONCURRENCY = 16  # wrk connections = pgbench clients for the throughput figures
+LIST_CONCURRENCY = 4  # connections for the list latency figures
+E2E_CLUSTERS = 200
+E2E_RATE = 20.0  # clusters created per second in the end-to-end runs
+
+
+def log(msg):
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+class BenchError(Exception):
+    pass
+
+
+# --- processes, ports, HTTP ---------------------------------------------------------------------
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method, url, body=None, timeout=10):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as res:
+            raw = res.read()
+            return res.status, (json.loads(raw) if raw else None)
+    except urllib.error.HTTPError as e:
+        return e.code, None
+
+
+class Processes:
+    """Background processes of one section; all stopped (SIGTERM, then SIGKILL) on close."""
+
+    def __init__(self, workdir):
+        self.workdir = workdir
+        self.procs = []
+
+    def start(self, name, args, env=None, cwd=None):
+        logf = open(os.path.join(self.workdir, name + ".log"), "w")
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        p = subprocess.Popen(args, stdout=logf, stderr=subprocess.STDOUT, env=full_env,
+                             cwd=cwd or self.workdir, start_new_session=True)
+        p.bench_name = name
+        self.procs.append(p)
+        return p
+
+    def log_tail(self, name, lines=15):
+        try:
+            with open(os.path.join(self.workdir, name + ".log")) as f:
+                return "".join(f.readlines()[-lines:])
+        except OSError:
+            return ""
+
+    def check_alive(self):
+        for p in self.procs:
+            if p.poll() is not None:
+                raise BenchError(f"{p.bench_name} exited with {p.returncode}:\n"
+                                 + self.log_tail(p.bench_name))
+
+    def close(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        deadline = time.time() + 10
+        for p in self.procs:
+            try:
+                p.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        self.procs = []
+
+
+def wait_ready(procs, port, what, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        procs.check_alive()
+        try:
+            status, _ = http("GET", f"http://127.0.0.1:{port}/readyz", timeout=2)
+            if status == 200:
+                return
+        except (OSError, urllib.error.URLError):
+            pass
+        time.sleep(0.2)
+    raise BenchError(f"{what} not ready on :{port} after {timeout}s")
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    raise BenchError("no VmRSS")
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------------
+
+
+def pg_admin_dsn():
+    dsn = os.environ.get("HF_TEST_PG_DSN")
+    if not dsn:
+        raise BenchError("HF_TEST_PG_DSN is not set: run under scripts/with-test-services.sh")
+    return dsn
+
+
+def pg_dsn(db):
+    u = urllib.parse.urlsplit(pg_admin_dsn())
+    return urllib.parse.urlunsplit((u.scheme, u.netloc, "/" + db, u.query, u.fragment))
+
+
+def psql(dsn, sql, quiet=True):
+    args = [PSQL, "-X", "-v", "ON_ERROR_STOP=1", "-At", "-d", dsn, "-c", sql]
+    if quiet:
+        args.insert(1, "-q")
+    r = subprocess.run(args, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise BenchError(f"psql failed: {r.stderr.strip()}\nSQL: {sql[:300]}")
+    return r.stdout.strip()
+
+
+def fresh_db(name):
+    psql(pg_admin_dsn(), f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    psql(pg_admin_dsn(), f"CREATE DATABASE {name}")
+    return pg_dsn(name)
+
+
+def start_api(procs, name, db_url, extra=None, env=None):
+    port, health, metrics = free_port(), free_port(), free_port()
+    p = procs.start(name, [BIN, "api", "--db", db_url, "--host", "127.0.0.1", "--port", str(port),
+                           "--health-port", str(health), "--metrics-port", str(metrics),
+                           "--log-level", "warn"] + (extra or []), env=env)
+    wait_ready(procs, health, name)
+    return p, f"http://127.0.0.1:{port}"
+
+
+# --- load generators ----------------------------------------------------------------------------
+
+UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def wrk(url, script, duration, connections, env=None, threads=2):
+    args = [WRK, "-t", str(min(threads, connections)), "-c", str(connections), "-d",
+            f"{duration}s", "--latency", "-s", os.path.join(BENCH, "wrk", script), url]
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    r = subprocess.run(args, capture_output=True, text=True, env=full_env)
+    if r.returncode != 0:
+        raise BenchError(f"wrk failed: {r.stderr.strip()} {r.stdout.strip()}")
+    out = r.stdout
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if not m:
+        raise BenchError("cannot parse wrk output:\n" + out)
+    res = {"rps": float(m.group(1))}
+    for pct in ("50", "99"):
+        m = re.search(rf"^\s+{pct}(?:\.000)?%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)
+        if m:
+            res[f"p{pct}_ms"] = float(m.group(1)) * UNIT_MS[m.group(2)]
+    m = re.search(r"(\d+) requests in", out)
+    res["requests"] = int(m.group(1)) if m else 0
+    m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    res["non2xx"] = int(m.group(1)) if m else 0
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    res["socket_errors"] = sum(int(x) for x in m.groups()) if m else 0
+    if res["requests"] and (res["non2xx"] + res["socket_errors"]) > 0.01 * res["requests"]:
+        raise BenchError(f"wrk: {res['non2xx']} non-2xx responses and {res['socket_errors']} "
+                         f"socket errors in {res['requests']} requests:\n{out}")
+    return res
+
+
+def percentile(values, p):
+    if not values:
+        return 0.0
+    v = sorted(values)
+    i = int(round(p / 100.0 * (len(v) - 1)))
+    return v[min(i, len(v) - 1)]
+
+
+def pgbench(dsn, script_text, duration, clients, workdir, defines=None):
+    """Runs a custom pgbench script (prepared statements, like the API); tps and latencies."""
+    script = os.path.join(workdir, "pgbench.sql")
+    with open(script, "w") as f:
+        f.write(script_text)
+    logdir = tempfile.mkdtemp(dir=workdir, prefix="pgbench-log-")
+    args = [PGBENCH, "-n", "-M", "prepared", "-c", str(clients), "-j", "2", "-T", str(duration),
+            "-l", "--log-prefix", os.path.join(logdir, "tx"), "-f", script]
+    for k, v in (defines or {}).items():
+        args += ["-D", f"{k}={v}"]
+    r = subprocess.run(args + [dsn], capture_output=True, text=True, cwd=workdir)
+    if r.returncode != 0:
+        raise BenchError(f"pgbench failed ({r.returncode}): {r.stderr.strip()[-2000:]}")
+    m = re.search(r"tps = ([\d.]+) \(without initial connection time\)", r.stdout)
+    if not m:
+        raise BenchError("cannot parse pgbench output:\n" + r.stdout)
+    m_failed = re.search(r"number of failed transactions: (\d+)", r.stdout)
+    if m_failed and int(m_failed.group(1)) > 0:
+        raise BenchError("pgbench: failed transactions:\n" + r.stdout)
+    latencies = []
+    for name in os.listdir(logdir):
+        with open(os.path.join(logdir, name)) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 3:
+                    latencies.append(int(parts[2]) / 1000.0)
+    return {"rps": float(m.group(1)), "p50_ms": percentile(latencies, 50),
+            "p99_ms": percentile(latencies, 99)}
+
+
+# --- results ------------------------------------------------------------------------------------
+
+
+class Results:
+    def __init__(self):
+        self.figures = []
+        self.errors = []
+
+    def add(self, name, value, unit, baseline, baseline_source, better, note=""):
+        ratio = value / baseline if baseline else None
+        fig = {"name": name, "value": round(value, 3), "unit": unit,
+               "baseline": round(baseline, 3) if baseline is not None else None,
+               "ratio": round(ratio, 3) if ratio is not None else None,
+               "baseline_source": baseline_source, "better": better}
+        if note:
+            fig["note"] = note
+        self.figures.append(fig)
+        log(f"{name} = {value:.2f} {unit} (baseline {baseline:.2f}, ratio "
+            f"{ratio:.2f})" if ratio is not None else f"{name} = {value:.2f} {unit}")
+
+    def table(self):
+        rows = [("figure", "value", "baseline", "ratio", "baseline is")]
+        for f in self.figures:
+            rows.append((f["name"], f"{f['value']:.1f} {f['unit']}",
+                         f"{f['baseline']:.1f}" if f["baseline"] is not None else "-",
+                         f"{f['ratio']:.2f} ({'↑' if f['better'] == 'higher' else '↓'})"
+                         if f["ratio"] is not None else "-",
+                         f["baseline_source"]))
+        widths = [max(len(r[i]) for r in rows) for i in range(5)]
+        lines = []
+        for n, r in enumerate(rows):
+            lines.append("  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip())
+            if n == 0:
+                lines.append("  ".join("-" * w for w in widths))
+        return "\n".join(lines)
+
+
+def machine():
+    mem_kb = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    return {"cores": os.cpu_count(), "memory": f"{mem_kb / 1024 / 1024:.1f} GiB",
+            "memory_bytes": mem_kb * 1024, "kernel": platform.release()}
+
+
+# --- section: API create / get ------------------------------------------------------------------
+
+# The SQL the API runs for POST /clusters (src/service/resource_service.cpp Create →
+# src/store/postgres/pg_statements.cpp insert_resource and append_outbox, one transaction).
+# Values the API computes are pgbench variables: -D for the documents (taken from a cluster the
+# API created in this run), \set for fresh ids; times are now().
+CONDITION_ROWS = (
+    "SELECT c->>'type' AS type, c->>'status' AS status, c->>'reason' AS reason, "
+    "c->>'message' AS message, (c->>'observed_generation')::bigint AS observed_generation, "
+    "(c->>'created_time')::timestamptz AS created_time, "
+    "(c->>'last_updated_time')::timestamptz AS last_updated_time, "
+    "(c->>'last_transition_time')::timestamptz AS last_transition_time, t.position "
+    "FROM jsonb_array_elements(:conditions::jsonb) WITH ORDINALITY AS t(c, position)")
+ID = "(lpad(to_hex(:k::bigint), 8, '0') || '-0000-7000-8000-' || lpad(to_hex(:k::bigint), 12, '0'))"
+EVENT_ID = ("(lpad(to_hex(:e::bigint), 8, '0') || '-0000-7000-9000-' || "
+            "lpad(to_hex(:e::bigint), 12, '0'))")
+CREATE_SQL = f"""\\set k random(1, 1099511627775)
+\\set e random(1, 1099511627775)
+BEGIN;
+WITH r AS (INSERT INTO resources (id, kind, name, href, spec, generation, owner_id, owner_kind,
+  owner_href, created_time, updated_time, deleted_time, created_by, updated_by, deleted_by)
+  VALUES ({ID}, 'Cluster', 'pgb-' || :k::text, '{API}/clusters/' || {ID}, :spec::jsonb, 1, NULL,
+  NULL, NULL, now(), now(), NULL, :actor, :actor, NULL) RETURNING id),
+l AS (INSERT INTO resource_labels (resource_id, key, value) SELECT r.id, l.key, l.value
+  FROM r, jsonb_each_text(:labels::jsonb) l),
+c AS (INSERT INTO resource_conditions (resource_id, type, status, reason, message,
+  observed_generation, created_time, last_updated_time, last_transition_time, position)
+  SELECT r.id, n.* FROM r, ({CONDITION_ROWS}) n)
+SELECT 1;
+WITH o AS (INSERT INTO outbox (event_id, aggregate_type, aggregate_id, aggregate_generation,
+  event_type, reason, payload, created_time, attempts, next_attempt_time, last_error)
+  VALUES ({EVENT_ID}, 'Cluster', {ID}, 1, :event_type, 'created', :payload, now(), 0, now(), '')
+  RETURNING id)
+SELECT id, pg_notify('hyperfleet_outbox', '') FROM o;
+COMMIT;
+"""
+
+# One resource with its labels and conditions by key, in one statement (ids picked at random
+# from bench_ids, the clusters created above).
+GET_SQL = """\\set n random(1, :nids)
+SELECT r.id, r.kind, r.name, r.href, r.spec, r.generation, r.owner_id, r.owner_kind,
+  r.owner_href, r.created_time, r.updated_time, r.deleted_time, r.created_by, r.updated_by,
+  r.deleted_by,
+  (SELECT json_object_agg(key, value) FROM resource_labels WHERE resource_id = r.id),
+  (SELECT json_agg(c ORDER BY position) FROM resource_conditions c WHERE c.resource_id = r.id)
+FROM bench_ids b JOIN resources r ON r.id = b.id WHERE b.n = :n;
+"""
+
+
+def section_api(res, args, work):
+    procs = Processes(work)
+    try:
+        db = fresh_db("bench_api")
+        api, base = start_api(procs, "api", db)
+        tag = "w" + format(random.randrange(36 ** 4), "x")
+        log(f"api: POST /clusters, wrk {CONCURRENCY} connections, {args.duration}s")
+        create = wrk(base + API + "/clusters", "create.lua", args.duration, CONCURRENCY,
+                     env={"BENCH_TAG": tag})
+        # The documents of one cluster the API wrote, for pgbench.
+        sample = json.loads(psql(db, "SELECT row_to_json(x) FROM (SELECT r.id, r.spec::text AS "
+                                     "spec, r.created_by, (SELECT json_object_agg(key, value)::text "
+                                     "FROM resource_labels WHERE resource_id = r.id) AS labels "
+                                     "FROM resources r LIMIT 1) x"))
+        payload = psql(db, "SELECT payload FROM outbox WHERE aggregate_id = "
+                           f"'{sample['id']}' LIMIT 1")
+        conditions = psql(db, "SELECT json_agg(json_build_object('type', type, 'status', status, "
+                              "'reason', reason, 'message', message, 'observed_generation', "
+                              "observed_generation, 'created_time', created_time, "
+                              "'last_updated_time', last_updated_time, 'last_transition_time', "
+                              f"last_transition_time) ORDER BY position) FROM resource_conditions "
+                              f"WHERE resource_id = '{sample['id']}'")
+        log(f"api: pgbench, the same transaction, {CONCURRENCY} clients, {args.duration}s")
+        base_create = pgbench(db, CREATE_SQL, args.duration, CONCURRENCY, work, {
+            "spec": sample["spec"], "labels": sample["labels"], "conditions": conditions,
+            "payload": payload, "actor": sample["created_by"],
+            "event_type": "com.redhat.hyperfleet.cluster.changed.v1"})
+        res.add("api_create_rps", create["rps"], "req/s", base_create["rps"],
+                "pgbench, same SQL transaction", "higher")
+        res.add("api_create_p99_ms", create["p99_ms"], "ms", base_create["p99_ms"],
+                "pgbench p99", "lower")
+
+        # GET by id over the clusters the API created.
+        psql(db, "CREATE TABLE bench_ids AS SELECT row_number() OVER (ORDER BY id) AS n, id "
+                 "FROM resources WHERE name LIKE 'w%'; ALTER TABLE bench_ids ADD PRIMARY KEY (n); "
+                 "ANALYZE")
+        ids_file = os.path.join(work, "ids.txt")
+        ids = psql(db, "SELECT id FROM bench_ids ORDER BY n").split()
+        if not ids:
+            raise BenchError("no clusters were created")
+        with open(ids_file, "w") as f:
+            f.write("\n".join(ids) + "\n")
+        log(f"api: GET /clusters/{{id}} over {len(ids)} clusters, wrk {CONCURRENCY} connections")
+        get = wrk(base + API + "/clusters", "get.lua", args.duration, CONCURRENCY,
+                  env={"BENCH_IDS": ids_file})
+        log("api: pgbench, select by key")
+        base_get = pgbench(db, GET_SQL, args.duration, CONCURRENCY, work, {"nids": str(len(ids))})
+        res.add("api_get_rps", get["rps"], "req/s", base_get["rps"], "pgbench, select by key",
+                "higher")
+        res.add("api_get_p50_ms", get["p50_ms"], "ms", base_get["p50_ms"], "pgbench p50", "lower")
+        res.add("api_get_p99_ms", get["p99_ms"], "ms", base_get["p99_ms"], "pgbench p99", "lower")
+    finally:
+        procs.close()
+
+
+# --- section: list at 10k / 100k, RSS -----------------------------------------------------------
+
+# Rows as the API writes them (schema of migrations/postgres/0001_init.sql): ids are
+# UUIDv7-shaped and time-ordered, two labels, and the five conditions of a cluster whose three
+# adapters have reported; every other cluster (even g) is not reconciled (Reconciled=False).
+SEED_SQL = """
+INSERT INTO resources (id, kind, name, href, spec, generation, created_time, updated_time,
+                       created_by, updated_by)
+SELECT s.id, 'Cluster', 'seed-' || s.g, '/api/hyperfleet/v1/clusters/' || s.id,
+       '{{"region":"us-east-1","version":"4.15","nodes":3}}', 1, s.t, s.t,
+       'system@hyperfleet.local', 'system@hyperfleet.local'
+FROM (SELECT g, lpad(to_hex(g), 8, '0') || '-0000-7000-8000-' || lpad(to_hex(g), 12, '0') AS id,
+             now() - interval '1 day' + g * interval '1 ms' AS t
+      FROM generate_series({lo}, {hi}) g) s;
+INSERT INTO resource_labels (resource_id, key, value)
+SELECT lpad(to_hex(g), 8, '0') || '-0000-7000-8000-' || lpad(to_hex(g), 12, '0'), k.key, k.value
+FROM generate_series({lo}, {hi}) g,
+     (VALUES ('env', 'prod'), ('team', 'platform')) AS k(key, value);
+INSERT INTO resource_conditions (resource_id, type, position, status, reason, message,
+  observed_generation, created_time, last_updated_time, last_transition_time)
+SELECT lpad(to_hex(g), 8, '0') || '-0000-7000-8000-' || lpad(to_hex(g), 12, '0'), c.type, c.pos,
+       CASE WHEN c.type IN ('Reconciled', 'LastKnownReconciled') AND g % 2 = 0 THEN 'False'
+            ELSE 'True' END,
+       CASE WHEN c.type IN ('Reconciled', 'LastKnownReconciled') AND g % 2 = 0
+            THEN 'ReconciledMissingAdapters' ELSE 'AllAdaptersReconciled' END,
+       'Required adapters not reporting Available=True: [placement]',
+       1, now(), now(), now()
+FROM generate_series({lo}, {hi}) g,
+     (VALUES ('Reconciled', 1), ('LastKnownReconciled', 2), ('ValidationSuccessful', 3),
+             ('DnsSuccessful', 4), ('PlacementSuccessful', 5)) AS c(type, pos);
+ANALYZE;
+"""
+
+
+def seed(db, lo, hi):
+    t0 = time.time()
+    psql(db, SEED_SQL.format(lo=lo, hi=hi))
+    log(f"list: seeded clusters {lo}..{hi} in {time.time() - t0:.1f}s")
+
+
+def section_list(res, args, work):
+    procs = Processes(work)
+    try:
+        db = fresh_db("bench_list")
+        api, base = start_api(procs, "api-list", db)  # migrates
+        query = "search=" + urllib.parse.quote("status.conditions.Reconciled='False'") + "&size=100"
+        goal = 20.0
+        for label, total in (("10k", 10_000), ("100k", 100_000)):
+            have = int(psql(db, "SELECT COUNT(*) FROM resources"))
+            seed(db, have + 1, total)
+            status, body = http("GET", base + API + "/clusters?" + query)
+            if status != 200 or body["total"] != total // 2:
+                raise BenchError(f"list check failed: {status} total={body and body['total']}")
+            log(f"list: {label}, wrk {LIST_CONCURRENCY} connections, pages 1..10")
+            r = wrk(base + API + "/clusters", "list.lua", args.duration, LIST_CONCURRENCY,
+                    env={"BENCH_QUERY": query, "BENCH_PAGES": "10"})
+            res.add(f"api_list_p99_ms_{label}", r["p99_ms"], "ms", goal,
+                    "goal p99 < 20 ms (at 100k)", "lower")
+            res.add(f"api_list_p50_ms_{label}", r["p50_ms"], "ms", goal,
+                    "goal p99 < 20 ms (at 100k)", "lower")
+            res.add(f"api_list_rps_{label}", r["rps"], "req/s", None, "-", "higher")
+        res.add("api_rss_mb", rss_mb(api.pid), "MB", 100.0, "goal < 100 MB", "lower")
+    finally:
+        procs.close()
+
+
+# --- section: outbox ----------------------------------------------------------------------------
+
+
+def run_tool(args, env=None):
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    r = subprocess.run([OUTBOX_TOOL] + args, capture_output=True, text=True, env=full_env)
+    if r.returncode != 0:
+        raise BenchError(f"hf_bench_outbox {' '.join(args[:1])} failed: {r.stderr.strip()}")
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def section_outbox(res, args, work):
+    brokers = [
+        ("memory", ["--broker", "memory", "--events", "20000"], {}),
+        ("pubsub", ["--broker", "googlepubsub", "--pubsub-project", "hf-bench", "--events", "3000"],
+         {"PUBSUB_EMULATOR_HOST": os.environ.get("HF_TEST_PUBSUB_EMULATOR_HOST", "")}),
+        ("rabbitmq", ["--broker", "rabbitmq", "--rabbitmq-url",
+                      os.environ.get("HF_TEST_RABBITMQ_URL", ""), "--events", "5000"], {}),
+    ]
+    for name, flags, env in brokers:
+        db = fresh_db(f"bench_outbox_{name}")
+        log(f"outbox: {name}: raw publish vs reconciler, batches of 100")
+        r = run_tool(["throughput", "--db", db] + flags, env)
+        res.add(f"outbox_events_per_s_{name}", r["outbox_per_s"], "events/s", r["raw_per_s"],
+                "raw publish, same batch size", "higher")
+    db = fresh_db("bench_outbox_latency")
+    log("outbox: commit → delivered on memory, 1000 events at 200/s")
+    r = run_tool(["latency", "--db", db, "--events", "1000", "--rate", "200"])
+    res.add("outbox_delivery_p99_ms_memory", r["p99_ms"], "ms", 50.0, "goal p99 < 50 ms", "lower")
+    res.add("outbox_delivery_p50_ms_memory", r["p50_ms"], "ms", 50.0, "goal p99 < 50 ms", "lower")
+
+
+# --- section: end to end ------------------------------------------------------------------------
+
+
+ADAPTERS_SRC = os.path.join(ROOT, "deploy", "adapters")
+
+
+def adapters_dir(work):
+    """The shipped example adapters with jobs that finish at once (JOB_DURATION=0)."""
+    dst = os.path.join(work, "adapters")
+    shutil.copytree(ADAPTERS_SRC, dst)
+    for name in ("validation", "dns", "placement"):
+        path = os.path.join(dst, name + ".yaml")
+        with open(path) as f:
+            text = f.read()
+        text, n = re.subn(r'JOB_DURATION: "[^"]*"', 'JOB_DURATION: "0"', text)
+        if n != 1:
+            raise BenchError(f"cannot set JOB_DURATION in {path}")
+        with open(path, "w") as f:
+            f.write(text)
+    return dst
+
+
+def parse_time(s):
+    return datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+
+
+def reconcile_latencies(base, count, procs, timeout=180):
+    """Creates `count` clusters at E2E_RATE/s and returns create → Reconciled=True (ms) for each.
+
+    The latency is server-side: the Reconciled condition's last_transition_time (set by the API
+    when it becomes True) minus the cluster's created_time, both from the API's clock.
+    """
+    tag = format(random.randrange(36 ** 4), "x")
+    ids = []
+    t0 = time.time()
+    for i in range(count):
+        target = t0 + i / E2E_RATE
+        time.sleep(max(0.0, target - time.time()))
+        status, body = http("POST", base + API + "/clusters",
+                            {"kind": "Cluster", "name": f"e2e-{tag}-{i}",
+                             "spec": {"region": "us-east-1"}})
+        if status != 201:
+            raise BenchError(f"create failed: HTTP {status}")
+        ids.append(body["id"])
+    q = urllib.parse.quote("status.conditions.Reconciled='True'")
+    deadline = time.time() + timeout
+    while True:
+        procs.check_alive()
+        _, body = http("GET", base + API + f"/clusters?search={q}&size=1")
+        if body and body["total"] >= count:
+            break
+        if time.time() > deadline:
+            raise BenchError(f"only {body and body['total']} of {count} clusters reconciled "
+                             f"after {timeout}s")
+        time.sleep(0.5)
+    wanted = set(ids)
+    latencies = []
+    page = 1
+    while True:
+        _, body = http("GET", base + API + f"/clusters?size=100&page={page}")
+        for c in body["items"]:
+            if c["id"] not in wanted:
+                continue
+            rec = next(x for x in c["status"]["conditions"] if x["type"] == "Reconciled")
+            latencies.append(
+                (parse_time(rec["last_transition_time"]) - parse_time(c["created_time"])) * 1000)
+        if page * 100 >= body["total"]:
+            break
+        page += 1
+    if len(latencies) != count:
+        raise BenchError(f"found {len(latencies)} of {count} clusters")
+    return latencies
+
+
+def add_e2e(res, mode, lat, goal):
+    src = f"goal p50 < {goal:.0f} ms"
+    res.add(f"e2e_reconcile_p50_ms_{mode}", percentile(lat, 50), "ms", goal, src, "lower")
+    res.add(f"e2e_reconcile_p99_ms_{mode}", percentile(lat, 99), "ms", goal,
+            src + " (no p99 goal)", "lower")
+
+
+def section_e2e_dev(res, args, work):
+    procs = Processes(work)
+    try:
+        port, health = free_port(), free_port()
+        procs.start("dev", [BIN, "dev", "--data-dir", os.path.join(work, "dev-data"),
+                            "--adapters-dir", adapters_dir(work), "--host", "127.0.0.1",
+                            "--port", str(port), "--health-port", str(health),
+                            "--metrics-port", str(free_port()), "--log-level", "warn"])
+        wait_ready(procs, health, "hyperfleet dev")
+        log(f"e2e dev: {E2E_CLUSTERS} clusters at {E2E_RATE:.0f}/s, three chained adapters, "
+            "JOB_DURATION=0")
+        lat = reconcile_latencies(f"http://127.0.0.1:{port}", E2E_CLUSTERS, procs)
+        add_e2e(res, "dev", lat, 500.0)
+    finally:
+        procs.close()
+
+
+def section_e2e_pg(res, args, work):
+    emulator = os.environ.get("HF_TEST_PUBSUB_EMULATOR_HOST")
+    if not emulator:
+        raise BenchError("HF_TEST_PUBSUB_EMULATOR_HOST is not set")
+    procs = Processes(work)
+    try:
+        db = fresh_db("bench_e2e")
+        project = "hf-bench-e2e-" + format(random.randrange(36 ** 4), "x")
+        env = {"PUBSUB_EMULATOR_HOST": emulator}
+        broker = ["--broker", "googlepubsub", "--pubsub-project", project]
+        _, base = start_api(procs, "e2e-api", db, env=env)
+        health = free_port()
+        procs.start("e2e-outbox", [BIN, "outbox", "--db", db, "--health-port", str(health),
+                                   "--metrics-port", str(free_port()), "--log-level", "warn",
+                                   "--skip-migrations"] + broker, env=env)
+        wait_ready(procs, health, "outbox")
+        adir = adapters_dir(work)
+        for name in ("validation", "dns", "placement"):
+            health = free_port()
+            procs.start(f"e2e-adapter-{name}",
+                        [BIN, "adapter", "--config", os.path.join(adir, name + ".yaml"),
+                         "--api-url", base, "--health-port", str(health), "--metrics-port",
+                         str(free_port()), "--log-level", "warn"] + broker, env=env)
+            wait_ready(procs, health, f"adapter {name}")
+        health = free_port()
+        procs.start("e2e-ticker", [BIN, "ticker", "--api-url", base, "--health-port", str(health),
+                                   "--metrics-port", str(free_port()), "--log-level",
+                                   "warn"] + broker, env=env)
+        wait_ready(procs, health, "ticker")
+        log(f"e2e pg: {E2E_CLUSTERS} clusters at {E2E_RATE:.0f}/s; api, outbox, ticker and three "
+            "adapters as separate processes on PostgreSQL + the Pub/Sub emulator")
+        lat = reconcile_latencies(base, E2E_CLUSTERS, procs)
+        add_e2e(res, "pg", lat, 1000.0)
+    finally:
+        procs.close()
+
+
+SECTIONS = {"api": section_api, "list": section_list, "outbox": section_outbox,
+            "e2e_dev": section_e2e_dev, "e2e_pg": section_e2e_pg}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--duration", type=int, default=10, help="seconds per wrk / pgbench run")
+    ap.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
+    ap.add_argument("--out", default=os.path.join(BENCH, "results", "latest.json"))
+    ap.add_argument("--adapters-dir", default=ADAPTERS_SRC,
+                    help="example adapters to copy for the end-to-end runs")
+    args = ap.parse_args()
+    globals()["ADAPTERS_SRC"] = os.path.abspath(args.adapters_dir)
+    if args.duration < 1:
+        ap.error("--duration must be at least 1")
+    only = [s for s in args.only.split(",") if s]
+    for s in only:
+        if s not in SECTIONS:
+            ap.error(f"unknown section '{s}' (known: {', '.join(SECTIONS)})")
+    for path in (BIN, OUTBOX_TOOL, PGBENCH, PSQL, WRK):
+        if not os.access(path, os.X_OK):
+            print(f"bench: missing {path} (run `make bench`, which builds and installs what it "
+                  "needs)", file=sys.stderr)
+            return 2
+    res = Results()
+    started = time.time()
+    work = tempfile.mkdtemp(prefix="hf-bench-")
+    # Run private copies, so a rebuild during the run cannot swap a binary under us.
+    for name in ("BIN", "OUTBOX_TOOL"):
+        copy = os.path.join(work, os.path.basename(globals()[name]))
+        shutil.copy2(globals()[name], copy)
+        globals()[name] = copy
+    for s in only:
+        t0 = time.time()
+        sdir = os.path.join(work, s)
+        os.makedirs(sdir)
+        try:
+            SECTIONS[s](res, args, sdir)
+        except Exception as e:  # one section failing must not lose the others' figures
+            res.errors.append(f"{s}: {e}")
+            log(f"{s} FAILED: {e} (logs in {sdir})")
+        log(f"{s}: {time.time() - t0:.0f}s")
+    out = {"machine": machine(), "figures": res.figures, "started": datetime.now().isoformat(
+        timespec="seconds"), "seconds": round(time.time() - started, 1),
+        "duration_per_run_s": args.duration, "concurrency": CONCURRENCY,
+        "list_concurrency": LIST_CONCURRENCY, "errors": res.errors}
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(out, f, indent=2)
+        f.write("\n")
+    print()
+    m = out["machine"]
+    print(f"HyperFleet benchmarks: {m['cores']} cores, {m['memory']}, kernel {m['kernel']}, "
+          f"{out['seconds']:.0f}s")
+    print("ratio = value / baseline; ↑ higher is better, ↓ lower is better\n")
+    print(res.table())
+    print(f"\nwritten: {os.path.relpath(args.out)}")
+    if res.errors:
+        print("\nFAILED sections:\n  " + "\n  ".join(res.errors))
+        return 1
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
