@@ -95,9 +95,16 @@ bool Check(const Precondition& p, const json* actual) {
 }  // namespace
 
 Result<Precondition> MakePrecondition(std::string_view field, std::string_view op,
-                                      nlohmann::json value) {
+                                      nlohmann::json value, std::string_view value_from) {
   Precondition p;
   p.field = HF_TRY(FieldPath::Parse(field));
+  if (!value_from.empty()) {
+    if (!value.is_null()) {
+      return Fail(ErrorCode::kInvalidArgument, "value and value_from exclude each other");
+    }
+    p.value_from = HF_TRY(FieldPath::Parse(value_from));
+    value = "";  // stands in for the single value read at evaluation time
+  }
   bool known = false;
   for (const auto& [name, o] : kOperators) {
     if (name == op) {
@@ -133,6 +140,9 @@ Result<Precondition> MakePrecondition(std::string_view field, std::string_view o
       }
       break;
     default:
+      if (p.value_from && p.op != Operator::kEquals && p.op != Operator::kNotEquals) {
+        return Fail(ErrorCode::kInvalidArgument, "value_from works with equals and notEquals");
+      }
       if (value.is_null() || value.is_structured()) {
         return Fail(ErrorCode::kInvalidArgument, "operator " + opname + " needs a single value");
       }
@@ -143,13 +153,18 @@ Result<Precondition> MakePrecondition(std::string_view field, std::string_view o
 
 PreconditionOutcome Evaluate(const std::vector<Precondition>& checks, const nlohmann::json& doc) {
   PreconditionOutcome out;
-  for (const auto& p : checks) {
+  for (const auto& check : checks) {
+    Precondition p = check;
+    const json* other = p.value_from ? p.value_from->Find(doc) : nullptr;
+    if (p.value_from) p.value = other && !other->is_structured() ? *other : json();
     const json* actual = p.field.Find(doc);
-    if (Check(p, actual)) continue;
+    // A missing or structured value_from field satisfies nothing.
+    if ((!p.value_from || !p.value.is_null()) && Check(p, actual)) continue;
     out.met = false;
     std::string line = p.field.text() + " is " + (actual ? actual->dump() : "missing") + " (want " +
                        std::string(Name(p.op));
-    if (!p.value.is_null()) line += " " + p.value.dump();
+    if (p.value_from) line += " " + p.value_from->text() + " =";
+    if (!p.value.is_null() || p.value_from) line += " " + p.value.dump();
     line += ")";
     out.message += (out.message.empty() ? "" : "; ") + line;
   }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,14 +27,18 @@ struct Precondition {
   FieldPath field;
   Operator op = Operator::kEquals;
   nlohmann::json value;  // a string, or an array of strings for in/notIn; null for (not)exists
+  // Instead of `value`: compare with another field of the same resource, read at evaluation
+  // time (e.g. `generation`, so a dependency's condition counts only at the current one).
+  std::optional<FieldPath> value_from;
 };
 
 // Builds a precondition from config values: `value` is a string or array of strings (YAML
 // scalars as text). Checks that the operator is known and the value fits it (a list for
-// in/notIn, a number for greaterThan/lessThan, nothing for exists/notExists). Errors are
+// in/notIn, a number for greaterThan/lessThan, nothing for exists/notExists). A non-empty
+// `value_from` (a field path) replaces `value` for the single-value operators. Errors are
 // kInvalidArgument without a location; the caller adds it.
 Result<Precondition> MakePrecondition(std::string_view field, std::string_view op,
-                                      nlohmann::json value);
+                                      nlohmann::json value, std::string_view value_from = {});
 
 struct PreconditionOutcome {
   bool met = true;

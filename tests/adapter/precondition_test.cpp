@@ -99,5 +99,32 @@ TEST(PreconditionTest, MessageListsEveryUnmetCheck) {
   EXPECT_TRUE(Evaluate({}, kCluster).met);
 }
 
+// A dependency counts only at the resource's current generation (the chain must not run on a
+// success reported for an older spec).
+TEST(PreconditionTest, ValueFromComparesWithAnotherFieldAtEvaluationTime) {
+  json cluster = kCluster;
+  cluster["status"]["conditions"][1]["observed_generation"] = 2;
+  auto check = MakePrecondition("status.conditions[type=ValidationSuccessful].observed_generation",
+                                "equals", nullptr, "generation");
+  ASSERT_TRUE(check) << check.error().message;
+  auto stale = Evaluate({*check}, cluster);
+  EXPECT_FALSE(stale.met);
+  EXPECT_EQ(stale.message,
+            "status.conditions[type=ValidationSuccessful].observed_generation is 2 "
+            "(want equals generation = 3)");
+  cluster["status"]["conditions"][1]["observed_generation"] = 3;
+  EXPECT_TRUE(Evaluate({*check}, cluster).met);
+  cluster.erase("generation");
+  EXPECT_FALSE(Evaluate({*check}, cluster).met);  // a missing value_from field meets nothing
+
+  auto differs = MakePrecondition("spec.region", "notEquals", nullptr, "labels.env");
+  ASSERT_TRUE(differs);
+  EXPECT_TRUE(Evaluate({*differs}, kCluster).met);
+
+  EXPECT_FALSE(MakePrecondition("a", "equals", "x", "b"));  // value and value_from
+  EXPECT_FALSE(MakePrecondition("a", "in", nullptr, "b"));  // needs a list
+  EXPECT_FALSE(MakePrecondition("a", "equals", nullptr, "b..c"));
+}
+
 }  // namespace
 }  // namespace hf::adapter

@@ -1,0 +1,99 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "common/http_client.hpp"
+#include "testing/api_server.hpp"
+#include "testing/process.hpp"
+
+namespace hf::testing {
+
+// The two ways HyperFleet runs, both driven over HTTP through the real binary:
+// - kEmbedded: one `hyperfleet dev` process (SQLite, memory broker, local jobs);
+// - kDistributed: separate `api`, `outbox`, `ticker` (clusters and nodepools) and one `adapter`
+//   process per example adapter, on a fresh PostgreSQL database and a fresh Pub/Sub emulator
+//   project (HF_TEST_PG_DSN, HF_TEST_PUBSUB_EMULATOR_HOST).
+enum class StackKind { kEmbedded, kDistributed };
+std::string ToString(StackKind kind);
+
+struct FleetStackOptions {
+  // JOB_DURATION (seconds) of each example adapter's job; absent: the shipped value.
+  std::map<std::string, std::string> job_seconds;
+};
+
+// The example adapters of deploy/adapters, copied into a temp dir, with the ticker on short
+// intervals (poll 300 ms, backoff 1 s → 8 s, no debounce) so retries are observable.
+class FleetStack {
+ public:
+  FleetStack(StackKind kind, FleetStackOptions options = {});
+  ~FleetStack();
+  FleetStack(const FleetStack&) = delete;
+  FleetStack& operator=(const FleetStack&) = delete;
+
+  // Empty when every process is up; otherwise what failed, with log tails.
+  const std::string& error() const { return error_; }
+  StackKind kind() const { return kind_; }
+  std::vector<std::string> adapters() const;
+
+  // One API call (path under /api/hyperfleet/v1); the parsed body gets `http_status`.
+  nlohmann::json Call(const std::string& method, const std::string& path,
+                      const nlohmann::json& body = nullptr);
+  // Polls GET `path` until `pred` holds (50 ms apart); returns the last body.
+  nlohmann::json WaitFor(const std::string& path,
+                         const std::function<bool(const nlohmann::json&)>& pred,
+                         std::chrono::milliseconds timeout);
+
+  // SIGKILLs the process that hosts `component` ("outbox", "ticker" or an adapter name): its own
+  // process on the distributed stack, the one `dev` process on the embedded stack.
+  void Kill(const std::string& component);
+  // Starts what Kill stopped again; false (see error()) if it does not come up.
+  bool Restart(const std::string& component);
+  // Stops an adapter for good: SIGTERM on the distributed stack; on the embedded stack `dev` is
+  // restarted without that adapter's config.
+  bool StopAdapter(const std::string& adapter);
+
+  // Names of the local jobs an adapter has created (its job state directory).
+  std::vector<std::string> Jobs(const std::string& adapter) const;
+  // Every process's log, for failure messages.
+  std::string Logs() const;
+
+ private:
+  struct Child {
+    std::vector<std::string> argv;
+    std::string log;
+    int health_port = 0;
+    std::unique_ptr<Process> process;
+  };
+  bool StartEmbedded();
+  bool StartDistributed();
+  bool Launch(const std::string& name, std::vector<std::string> argv, bool with_health = true);
+  bool WaitReady(const std::string& name);
+
+  StackKind kind_;
+  FleetStackOptions options_;
+  std::string dir_;
+  std::string project_;
+  std::string emulator_;
+  int port_ = 0;
+  std::unique_ptr<ApiServer> api_;  // distributed only
+  std::map<std::string, Child> children_;
+  std::string error_;
+  HttpClient http_;
+};
+
+// Helpers over API JSON.
+// The `status` (or another field) of the resource condition `type`, "" when absent.
+std::string ConditionField(const nlohmann::json& resource, const std::string& type,
+                           const char* field = "status");
+// The adapter status of `adapter` in a GET …/statuses body, null when absent.
+nlohmann::json FindStatus(const nlohmann::json& statuses, const std::string& adapter);
+// True when the resource's Reconciled condition is True at `generation`.
+bool ReconciledAt(const nlohmann::json& resource, int64_t generation);
+
+}  // namespace hf::testing
