@@ -156,7 +156,7 @@ Result<void> ReadPreconditions(const YAML::Node& n, std::vector<Precondition>& o
   if (!n.IsSequence()) return Bad("preconditions", "must be a list of {field, operator, value}");
   for (size_t i = 0; i < n.size(); ++i) {
     const std::string path = "preconditions[" + std::to_string(i) + "]";
-    HF_CHECK(Closed(n[i], path, {"field", "operator", "value"}));
+    HF_CHECK(Closed(n[i], path, {"field", "operator", "value", "value_from"}));
     auto field = HF_TRY(Text(n[i], "field", path));
     auto op = HF_TRY(Text(n[i], "operator", path));
     if (!field) return Bad(path + ".field", "is required");
@@ -174,7 +174,8 @@ Result<void> ReadPreconditions(const YAML::Node& n, std::vector<Precondition>& o
     } else if (v && v.IsMap()) {
       return Bad(path + ".value", "must be a single value or a list");
     }
-    auto made = MakePrecondition(*field, *op, std::move(value));
+    auto value_from = HF_TRY(Text(n[i], "value_from", path));
+    auto made = MakePrecondition(*field, *op, std::move(value), value_from.value_or(""));
     if (!made) return Bad(path, made.error().message);
     out.push_back(std::move(*made));
   }
