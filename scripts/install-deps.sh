@@ -2,8 +2,12 @@
 # Install the Debian 12 packages needed to build HyperFleet, run its tests and
 # the test services (scripts/with-test-services.sh). Idempotent: apt is only
 # touched if something is missing. Starts no service.
+#
+# HF_DEPS=build installs only what compiling the binary needs (the Dockerfile's build stage):
+# no test services, no Pub/Sub emulator, no kubectl.
 set -euo pipefail
 
+HF_DEPS=${HF_DEPS:-all}
 PACKAGES=(
   # build
   build-essential cmake ninja-build pkg-config git
@@ -11,12 +15,25 @@ PACKAGES=(
   libboost-dev libpqxx-dev libpq-dev libsqlite3-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev librabbitmq-dev
   libssl-dev libcurl4-openssl-dev
-  # tests / benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
-  # test services and tools
-  postgresql-15 postgresql-client-15 rabbitmq-server default-jre-headless
-  wrk curl procps iproute2 python3
+  # GoogleTest: CMake configures the tests even when they are not built
+  libgtest-dev libgmock-dev
 )
+case "$HF_DEPS" in
+  build) ;;
+  all)
+    PACKAGES+=(
+      # benchmarks
+      libbenchmark-dev
+      # test services and tools
+      postgresql-15 postgresql-client-15 rabbitmq-server default-jre-headless
+      wrk curl procps iproute2 python3
+    )
+    ;;
+  *)
+    echo "install-deps: ERROR: HF_DEPS must be 'all' (default) or 'build', not '$HF_DEPS'" >&2
+    exit 2
+    ;;
+esac
 PUBSUB_EMULATOR=/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator
 PUBSUB_PACKAGE=google-cloud-cli-pubsub-emulator
 
@@ -50,26 +67,36 @@ else
   apt_install "${missing[@]}"
 fi
 
-# The Pub/Sub emulator is not a Debian package; it comes from Google's apt
-# repository (package google-cloud-cli-pubsub-emulator) if that is configured.
-if [ -x "$PUBSUB_EMULATOR" ]; then
-  echo "install-deps: pubsub emulator present ($PUBSUB_EMULATOR)"
-else
-  candidate=$(apt-cache policy "$PUBSUB_PACKAGE" 2>/dev/null | awk '/Candidate:/ { print $2 }')
+# The Pub/Sub emulator and kubectl (which renders deploy/k8s in the tests) are not in Debian
+# bookworm (its kubernetes-client is 1.20, too old for the kustomize we use); they come from
+# Google's apt repository (packages google-cloud-cli-pubsub-emulator, kubectl) if that is
+# configured. usage: google_package PATH_OF_THE_BINARY PACKAGE
+google_package() {
+  local binary=$1 package=$2 candidate
+  if [ -x "$binary" ]; then
+    echo "install-deps: $package present ($binary)"
+    return
+  fi
+  candidate=$(apt-cache policy "$package" 2>/dev/null | awk '/Candidate:/ { print $2 }')
   if [ -z "$candidate" ] || [ "$candidate" = "(none)" ]; then
     # the package lists may just be stale
     if [ "$APT_UPDATED" -eq 0 ]; then
       $SUDO apt-get update -qq
       APT_UPDATED=1
-      candidate=$(apt-cache policy "$PUBSUB_PACKAGE" 2>/dev/null | awk '/Candidate:/ { print $2 }')
+      candidate=$(apt-cache policy "$package" 2>/dev/null | awk '/Candidate:/ { print $2 }')
     fi
   fi
   if [ -n "$candidate" ] && [ "$candidate" != "(none)" ]; then
-    echo "install-deps: installing: $PUBSUB_PACKAGE ($candidate)"
-    apt_install "$PUBSUB_PACKAGE"
+    echo "install-deps: installing: $package ($candidate)"
+    apt_install "$package"
   fi
-  if [ ! -x "$PUBSUB_EMULATOR" ]; then
-    echo "install-deps: ERROR: Pub/Sub emulator missing: $PUBSUB_EMULATOR (package $PUBSUB_PACKAGE is not installable from the configured apt sources; add Google Cloud's apt repository)" >&2
+  if [ ! -x "$binary" ]; then
+    echo "install-deps: ERROR: $binary missing (package $package is not installable from the configured apt sources; add Google Cloud's apt repository)" >&2
     exit 1
   fi
+}
+
+if [ "$HF_DEPS" = all ]; then
+  google_package "$PUBSUB_EMULATOR" "$PUBSUB_PACKAGE"
+  google_package "$(command -v kubectl || echo /usr/bin/kubectl)" kubectl
 fi
