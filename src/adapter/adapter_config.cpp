@@ -182,22 +182,92 @@ Result<void> ReadPreconditions(const YAML::Node& n, std::vector<Precondition>& o
   return {};
 }
 
+// job.kubernetes: the Kubernetes runner's pod settings and connection.
+Result<void> ReadKubernetes(const YAML::Node& n, const std::string& base_dir,
+                            jobs::KubernetesJobRunnerOptions& k) {
+  const std::string path = "job.kubernetes";
+  if (!n || n.IsNull()) return Bad(path, "is required with runner: kubernetes");
+  HF_CHECK(Closed(n, path,
+                  {"namespace", "image", "command", "args", "service_account", "resources",
+                   "backoff_limit", "ttl_seconds_after_finished", "kubeconfig"}));
+  HF_CHECK(ReadString(n, "namespace", path, &k.namespace_name));
+  if (!k.namespace_name.empty() && !jobs::kube::IsDns1123Label(k.namespace_name)) {
+    return Bad(path + ".namespace", "'" + k.namespace_name + "' is not a valid namespace name");
+  }
+  HF_CHECK(ReadString(n, "image", path, &k.pod.image));
+  if (k.pod.image.empty()) return Bad(path + ".image", "is required");
+  if (n["command"] && n["command"].IsScalar()) {
+    k.pod.command = {n["command"].Scalar()};
+  } else {
+    HF_CHECK(ReadStringList(n, "command", path, &k.pod.command));
+  }
+  if (k.pod.command.empty() || k.pod.command[0].empty()) {
+    return Bad(path + ".command", "is required (the container's command, e.g. [/bin/job.sh])");
+  }
+  HF_CHECK(ReadStringList(n, "args", path, &k.pod.args));
+  HF_CHECK(ReadString(n, "service_account", path, &k.pod.service_account));
+  if (const YAML::Node r = n["resources"]; r && !r.IsNull()) {
+    HF_CHECK(Closed(r, path + ".resources", {"requests", "limits"}));
+    for (auto [key, target] : {std::pair{"requests", &k.pod.requests}, {"limits", &k.pod.limits}}) {
+      const YAML::Node m = r[key];
+      if (!m || m.IsNull()) continue;
+      const std::string at = path + ".resources." + key;
+      if (!m.IsMap()) return Bad(at, "must be a mapping like {cpu: 50m, memory: 32Mi}");
+      for (const auto& item : m) {
+        const std::string name = item.first.as<std::string>();
+        if (!item.second.IsScalar() || item.second.Scalar().empty()) {
+          return Bad(at + "." + name, "must be a quantity like 50m or 32Mi");
+        }
+        (*target)[name] = item.second.Scalar();
+      }
+    }
+  }
+  HF_CHECK(ReadInt(n, "backoff_limit", path, &k.pod.backoff_limit, 0, 100));
+  if (n["ttl_seconds_after_finished"] && !n["ttl_seconds_after_finished"].IsNull()) {
+    int ttl = 0;
+    HF_CHECK(ReadInt(n, "ttl_seconds_after_finished", path, &ttl, 0, 1 << 30));
+    k.pod.ttl_seconds_after_finished = ttl;
+  }
+  HF_CHECK(ReadString(n, "kubeconfig", path, &k.kubeconfig));
+  k.kubeconfig = Resolve(base_dir, k.kubeconfig);
+  return {};
+}
+
 Result<void> ReadJob(const YAML::Node& n, const std::string& base_dir, JobConfig& job) {
   if (!n) return Bad("job", "is required");
-  HF_CHECK(Closed(
-      n, "job",
-      {"runner", "name_template", "command", "args", "env", "timeout", "workdir", "state_dir"}));
+  HF_CHECK(Closed(n, "job",
+                  {"runner", "name_template", "command", "args", "env", "timeout", "workdir",
+                   "state_dir", "kubernetes"}));
   HF_CHECK(ReadString(n, "runner", "job", &job.runner));
-  if (job.runner == "kubernetes") {
-    return Bad("job.runner", "'kubernetes' is not supported yet (use local)");
+  if (job.runner != "local" && job.runner != "kubernetes") {
+    return Bad("job.runner", "'" + job.runner + "' is not one of local, kubernetes");
   }
-  if (job.runner != "local") return Bad("job.runner", "'" + job.runner + "' is not one of local");
   std::string name_template = "{{adapter}}-{{cluster_id}}-{{generation}}";
   HF_CHECK(ReadString(n, "name_template", "job", &name_template));
   auto tmpl = NameTemplate::Parse(name_template, {"adapter", "cluster_id", "generation"},
                                   {"cluster_id", "generation"});
   if (!tmpl) return Bad("job.name_template", tmpl.error().message);
   job.name_template = std::move(*tmpl);
+
+  if (const YAML::Node env = n["env"]; env && !env.IsNull()) {
+    if (!env.IsMap()) return Bad("job.env", "must be a mapping of NAME: value");
+    for (const auto& item : env) {
+      const std::string key = item.first.as<std::string>();
+      if (!item.second.IsScalar()) return Bad("job.env." + key, "must be a single value");
+      job.env[key] = item.second.Scalar();
+    }
+  }
+  HF_CHECK(ReadDuration(n, "timeout", "job", &job.timeout));
+
+  if (job.runner == "kubernetes") {
+    for (std::string key : {"command", "args"}) {
+      if (n[key]) return Bad("job." + key, "is for runner: local (use job.kubernetes." + key + ")");
+    }
+    if (n["workdir"]) return Bad("job.workdir", "is for runner: local");
+    HF_CHECK(ReadString(n, "state_dir", "job", &job.state_dir));  // accepted, unused
+    return ReadKubernetes(n["kubernetes"], base_dir, job.kubernetes);
+  }
+  if (n["kubernetes"]) return Bad("job.kubernetes", "is only used with runner: kubernetes");
 
   auto command = HF_TRY(Text(n, "command", "job"));
   if (!command || command->empty()) return Bad("job.command", "is required");
@@ -211,16 +281,6 @@ Result<void> ReadJob(const YAML::Node& n, const std::string& base_dir, JobConfig
   }
   job.argv = {cmd};
   HF_CHECK(ReadStringList(n, "args", "job", &job.argv));
-
-  if (const YAML::Node env = n["env"]; env && !env.IsNull()) {
-    if (!env.IsMap()) return Bad("job.env", "must be a mapping of NAME: value");
-    for (const auto& item : env) {
-      const std::string key = item.first.as<std::string>();
-      if (!item.second.IsScalar()) return Bad("job.env." + key, "must be a single value");
-      job.env[key] = item.second.Scalar();
-    }
-  }
-  HF_CHECK(ReadDuration(n, "timeout", "job", &job.timeout));
   job.workdir = base_dir;
   HF_CHECK(ReadString(n, "workdir", "job", &job.workdir));
   job.workdir = Resolve(base_dir, job.workdir);

@@ -9,6 +9,7 @@
 #include "adapter/precondition.hpp"
 #include "common/result.hpp"
 #include "common/time.hpp"
+#include "jobs/kubernetes/kubernetes_job_runner.hpp"
 
 namespace hf::adapter {
 
@@ -38,14 +39,17 @@ struct BrokerSection {
 };
 
 struct JobConfig {
-  std::string runner = "local";
-  NameTemplate name_template;     // variables: cluster_id, generation (both required), adapter
+  std::string runner = "local";  // local | kubernetes
+  NameTemplate name_template;    // variables: cluster_id, generation (both required), adapter
+  std::map<std::string, std::string> env;
+  Duration timeout = std::chrono::minutes(10);  // kubernetes: activeDeadlineSeconds
+  // runner: local
   std::vector<std::string> argv;  // command then args; a relative command path is resolved
                                   // against the config file's directory
-  std::map<std::string, std::string> env;
-  Duration timeout = std::chrono::minutes(10);
-  std::string workdir;    // default: the config file's directory
-  std::string state_dir;  // default (empty): <data dir>/jobs/<name>
+  std::string workdir;            // default: the config file's directory
+  std::string state_dir;          // default (empty): <data dir>/jobs/<name>
+  // runner: kubernetes (job.kubernetes; `adapter` is left empty, the runtime sets it)
+  jobs::KubernetesJobRunnerOptions kubernetes;
 };
 
 // The condition reasons the adapter reports.

@@ -4,6 +4,7 @@
 
 #include "adapter/status_report.hpp"
 #include "common/log.hpp"
+#include "jobs/kubernetes/kubernetes_job_runner.hpp"
 #include "jobs/local_job_runner.hpp"
 #include "model/cloud_event.hpp"
 
@@ -25,11 +26,22 @@ Result<std::unique_ptr<AdapterRuntime>> AdapterRuntime::Create(AdapterConfig con
     return Fail(ErrorCode::kInvalidArgument,
                 "adapter " + config.name + ": api.base_url is not set");
   }
-  if (config.job.state_dir.empty()) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "adapter " + config.name + ": job.state_dir is not set");
+  std::unique_ptr<jobs::JobRunner> runner;
+  if (config.job.runner == "kubernetes") {
+    jobs::KubernetesJobRunnerOptions options = config.job.kubernetes;
+    options.adapter = config.name;
+    auto opened = jobs::KubernetesJobRunner::Open(std::move(options));
+    if (!opened) {
+      return Fail(opened.error().code, "adapter " + config.name + ": " + opened.error().message);
+    }
+    runner = std::move(*opened);
+  } else {
+    if (config.job.state_dir.empty()) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "adapter " + config.name + ": job.state_dir is not set");
+    }
+    runner = HF_TRY(jobs::LocalJobRunner::Open({.state_dir = config.job.state_dir}));
   }
-  auto runner = HF_TRY(jobs::LocalJobRunner::Open({.state_dir = config.job.state_dir}));
   return std::unique_ptr<AdapterRuntime>(
       new AdapterRuntime(std::move(config), broker, stop, std::move(runner)));
 }

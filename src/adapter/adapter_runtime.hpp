@@ -38,9 +38,11 @@ enum class Outcome {
 // failure of that re-evaluation is retried with backoff (the ticker remains the safety net).
 class AdapterRuntime {
  public:
-  // `config` must be complete: api.base_url and job.state_dir set. `stop` (owned by the
-  // caller, set before Stop()) aborts API calls and retry waits in flight. Errors:
-  // kInvalidArgument (incomplete config), kUnavailable (job state directory unusable).
+  // `config` must be complete: api.base_url set, and job.state_dir for runner: local. `stop`
+  // (owned by the caller, set before Stop()) aborts API calls and retry waits in flight. Errors:
+  // kInvalidArgument (incomplete config, no usable Kubernetes config), kUnavailable (job state
+  // directory unusable). Runner errors that retrying cannot fix (Kubernetes 401/403/422) are
+  // reported as Health=False ExecutionFailed:job with the API server's message.
   static Result<std::unique_ptr<AdapterRuntime>> Create(AdapterConfig config,
                                                         broker::Broker& broker,
                                                         const std::atomic<bool>& stop);

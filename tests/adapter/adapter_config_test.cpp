@@ -95,15 +95,15 @@ status:
 TEST_F(AdapterConfigTest, ErrorsNameTheKeyPath) {
   EXPECT_EQ(Error("name: dns\njob: {comand: x}\n"),
             "test.yaml: job.comand: unknown key (known here: runner, name_template, command, "
-            "args, env, timeout, workdir, state_dir)");
+            "args, env, timeout, workdir, state_dir, kubernetes)");
   EXPECT_NE(Error(std::string(kMinimal) + "extra: 1\n").find("test.yaml: extra: unknown key"),
             std::string::npos);
   EXPECT_NE(Error("job: {command: sh}\n").find("name: is required"), std::string::npos);
   EXPECT_NE(Error("name: Bad_Name\njob: {command: sh}\n").find("name: 'Bad_Name'"),
             std::string::npos);
   EXPECT_NE(Error("name: dns\n").find("job: is required"), std::string::npos);
-  EXPECT_NE(Error("name: dns\njob: {runner: kubernetes, command: sh}\n")
-                .find("job.runner: 'kubernetes' is not supported yet"),
+  EXPECT_NE(Error("name: dns\njob: {runner: nomad, command: sh}\n")
+                .find("job.runner: 'nomad' is not one of local, kubernetes"),
             std::string::npos);
   EXPECT_NE(Error("name: dns\njob: {command: jobs/nope.sh}\n")
                 .find("job.command: 'jobs/nope.sh' not found"),
@@ -143,6 +143,102 @@ TEST_F(AdapterConfigTest, LoadsShippedExamples) {
     auto c = LoadAdapterConfig(std::string(HF_SOURCE_DIR) + "/deploy/adapters/" + name + ".yaml");
     ASSERT_TRUE(c) << c.error().message;
     EXPECT_EQ(c->name, name);
+  }
+}
+
+TEST_F(AdapterConfigTest, KubernetesRunner) {
+  auto c = Parse(R"(
+name: validation
+job:
+  runner: kubernetes
+  name_template: "validation-{{cluster_id}}-{{generation}}"
+  timeout: 2m
+  env: {JOB_DURATION: "0.2"}
+  kubernetes:
+    namespace: hyperfleet-jobs
+    image: hyperfleet:latest
+    command: [/usr/share/hyperfleet/jobs/validation.sh]
+    args: [--fast]
+    service_account: hyperfleet-job
+    resources: {requests: {cpu: 50m, memory: 32Mi}, limits: {cpu: 500m, memory: 128Mi}}
+    backoff_limit: 2
+    ttl_seconds_after_finished: 3600
+    kubeconfig: kube/config
+)");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->job.runner, "kubernetes");
+  EXPECT_EQ(c->job.timeout, std::chrono::minutes(2));
+  EXPECT_EQ(c->job.env.at("JOB_DURATION"), "0.2");
+  const auto& k = c->job.kubernetes;
+  EXPECT_EQ(k.namespace_name, "hyperfleet-jobs");
+  EXPECT_EQ(k.pod.image, "hyperfleet:latest");
+  EXPECT_EQ(k.pod.command, std::vector<std::string>{"/usr/share/hyperfleet/jobs/validation.sh"});
+  EXPECT_EQ(k.pod.args, std::vector<std::string>{"--fast"});
+  EXPECT_EQ(k.pod.service_account, "hyperfleet-job");
+  EXPECT_EQ(k.pod.requests.at("cpu"), "50m");
+  EXPECT_EQ(k.pod.limits.at("memory"), "128Mi");
+  EXPECT_EQ(k.pod.backoff_limit, 2);
+  EXPECT_EQ(k.pod.ttl_seconds_after_finished, 3600);
+  EXPECT_EQ(k.kubeconfig, dir_ + "/kube/config");
+  EXPECT_TRUE(c->job.argv.empty());
+
+  auto minimal =
+      Parse("name: dns\njob:\n  runner: kubernetes\n  kubernetes: {image: i, command: /j}\n");
+  ASSERT_TRUE(minimal) << minimal.error().message;
+  EXPECT_EQ(minimal->job.kubernetes.pod.backoff_limit, 0);
+  EXPECT_FALSE(minimal->job.kubernetes.pod.ttl_seconds_after_finished);
+  EXPECT_TRUE(minimal->job.kubernetes.namespace_name.empty());
+  EXPECT_EQ(minimal->job.kubernetes.pod.command, std::vector<std::string>{"/j"});
+}
+
+TEST_F(AdapterConfigTest, KubernetesRunnerErrorsNameTheKeyPath) {
+  const std::string k8s = "name: dns\njob:\n  runner: kubernetes\n";
+  EXPECT_EQ(Error(k8s), "test.yaml: job.kubernetes: is required with runner: kubernetes");
+  EXPECT_EQ(Error(k8s + "  kubernetes: {command: [/j]}\n"),
+            "test.yaml: job.kubernetes.image: is required");
+  EXPECT_NE(Error(k8s + "  kubernetes: {image: i}\n").find("job.kubernetes.command: is required"),
+            std::string::npos);
+  EXPECT_EQ(Error(k8s + "  command: jobs/run.sh\n  kubernetes: {image: i, command: [/j]}\n"),
+            "test.yaml: job.command: is for runner: local (use job.kubernetes.command)");
+  EXPECT_NE(Error(k8s + "  kubernetes: {image: i, command: [/j], imagePullPolicy: Always}\n")
+                .find("job.kubernetes.imagePullPolicy: unknown key"),
+            std::string::npos);
+  EXPECT_NE(Error(k8s + "  kubernetes: {image: i, command: [/j], namespace: Bad_NS}\n")
+                .find("job.kubernetes.namespace: 'Bad_NS' is not a valid namespace name"),
+            std::string::npos);
+  EXPECT_NE(Error(k8s + "  kubernetes: {image: i, command: [/j], backoff_limit: -1}\n")
+                .find("job.kubernetes.backoff_limit"),
+            std::string::npos);
+  EXPECT_NE(Error(k8s + "  kubernetes: {image: i, command: [/j], resources: {requests: [cpu]}}\n")
+                .find("job.kubernetes.resources.requests: must be a mapping"),
+            std::string::npos);
+  EXPECT_NE(Error(k8s + "  kubernetes: {image: i, command: [/j], resources: {limit: {}}}\n")
+                .find("job.kubernetes.resources.limit: unknown key"),
+            std::string::npos);
+  EXPECT_EQ(Error("name: dns\njob: {command: sh, kubernetes: {image: i}}\n"),
+            "test.yaml: job.kubernetes: is only used with runner: kubernetes");
+}
+
+TEST_F(AdapterConfigTest, LoadsShippedKubernetesExamples) {
+  for (const char* name : {"validation", "dns", "placement"}) {
+    const std::string path =
+        std::string(HF_SOURCE_DIR) + "/deploy/adapters/kubernetes/" + name + ".yaml";
+    auto c = LoadAdapterConfig(path);
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->name, name);
+    EXPECT_EQ(c->job.runner, "kubernetes");
+    EXPECT_EQ(c->job.kubernetes.pod.image, "hyperfleet:latest");
+    EXPECT_EQ(c->job.kubernetes.pod.command,
+              std::vector<std::string>{"/usr/share/hyperfleet/jobs/" + std::string(name) + ".sh"});
+    EXPECT_TRUE(c->job.kubernetes.namespace_name.empty());
+    // The same chain as the local examples.
+    auto local =
+        LoadAdapterConfig(std::string(HF_SOURCE_DIR) + "/deploy/adapters/" + name + ".yaml");
+    ASSERT_TRUE(local) << local.error().message;
+    EXPECT_EQ(c->preconditions.size(), local->preconditions.size());
+    EXPECT_EQ(c->job.name_template.text(), local->job.name_template.text());
+    EXPECT_EQ(c->job.timeout, local->job.timeout);
+    EXPECT_EQ(c->job.env, local->job.env);
   }
 }
 

@@ -1,14 +1,29 @@
 # Shared by the example job scripts (POSIX sh). run_step waits $JOB_DURATION seconds (default
 # 0.2), then writes the job's result to $RESULT_FILE and exits 0 or 1. The step fails when
-# FAIL=1, or when the cluster JSON ($CLUSTER_JSON) holds "fail_<step>": true, e.g. a cluster
-# created with spec {"fail_dns": true}.
+# FAIL=1, or when the cluster JSON holds "fail_<step>": true, e.g. a cluster created with spec
+# {"fail_dns": true}.
+#
+# Both job runners run these scripts unchanged:
+#   local:      $CLUSTER_JSON is a file holding the cluster; $RESULT_FILE a file in the job's dir.
+#   kubernetes: $CLUSTER_JSON_CONTENT is the cluster JSON itself; $RESULT_FILE is
+#               /dev/termination-log, which the runner reads back from the pod's status.
 #
 # usage: run_step STEP OK_REASON OK_MESSAGE FAIL_REASON FAIL_MESSAGE
+RESULT_FILE=${RESULT_FILE:-/dev/termination-log}
+
+cluster_json() {
+  if [ -n "${CLUSTER_JSON:-}" ]; then
+    cat "$CLUSTER_JSON"
+  else
+    printf '%s\n' "${CLUSTER_JSON_CONTENT:-}"
+  fi
+}
+
 run_step() {
   step=$1
   sleep "${JOB_DURATION:-0.2}"
   if [ "${FAIL:-0}" = 1 ] ||
-     grep -Eq "\"fail_${step}\"[[:space:]]*:[[:space:]]*\"?true" "$CLUSTER_JSON"; then
+     cluster_json | grep -Eq "\"fail_${step}\"[[:space:]]*:[[:space:]]*\"?true"; then
     printf '{"status":"failure","reason":"%s","message":"%s"}\n' "$4" "$5" > "$RESULT_FILE"
     echo "$step: failed for cluster $CLUSTER_ID generation $GENERATION"
     exit 1
