@@ -81,6 +81,43 @@ Result<model::Condition> DecodeCondition(const Row& row) {
   return c;
 }
 
+// The two columns of resource_children_columns (at `i` and `i + 1`; format in statements.hpp).
+Result<void> DecodeChildren(const Row& row, size_t i, model::Resource& r) {
+  const json labels = HF_TRY(JsonAt(row, i));
+  const json conditions = HF_TRY(JsonAt(row, i + 1));
+  if (!labels.is_array() || !conditions.is_array()) return BadCell("children", row[i]);
+  for (const json& l : labels) {
+    if (!l.is_array() || l.size() != 2 || !l[0].is_string() || !l[1].is_string()) {
+      return BadCell("labels", row[i]);
+    }
+    r.labels.emplace(l[0].get<std::string>(), l[1].get<std::string>());
+  }
+  for (const json& c : conditions) {
+    if (!c.is_array() || c.size() != 8 || !c[4].is_number_integer()) {
+      return BadCell("conditions", row[i + 1]);
+    }
+    for (size_t k : {0, 1, 2, 3, 5, 6, 7}) {
+      if (!c[k].is_string()) return BadCell("conditions", row[i + 1]);
+    }
+    auto time_at = [&](size_t k) -> Result<Time> {
+      auto t = ParseTime(c[k].get_ref<const std::string&>());
+      if (!t) return BadCell("conditions", row[i + 1]);
+      return *t;
+    };
+    model::Condition out;
+    out.type = c[0].get<std::string>();
+    out.status = c[1].get<std::string>();
+    out.reason = c[2].get<std::string>();
+    out.message = c[3].get<std::string>();
+    out.observed_generation = c[4].get<int64_t>();
+    out.created_time = HF_TRY(time_at(5));
+    out.last_updated_time = HF_TRY(time_at(6));
+    out.last_transition_time = HF_TRY(time_at(7));
+    r.conditions.push_back(std::move(out));
+  }
+  return Ok();
+}
+
 Result<model::AdapterStatus> DecodeAdapterStatus(const Row& row) {
   model::AdapterStatus s;
   s.resource_id = Text(row, 0);
@@ -186,6 +223,14 @@ Result<void> SqlTx::Commit() { return session_->Commit(outbox_appended_); }
 Result<std::vector<model::Resource>> SqlTx::LoadResources(const Rows& rows) {
   auto items = HF_TRY(DecodeAll<model::Resource>(rows, DecodeResource));
   if (items.empty()) return items;
+  if (!st_.resource_children_columns.empty()) {
+    constexpr size_t kChildrenColumn = 15;  // after kResourceColumns
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (rows[i].size() < kChildrenColumn + 2) return BadCell("children", std::nullopt);
+      HF_CHECK(DecodeChildren(rows[i], kChildrenColumn, items[i]));
+    }
+    return items;
+  }
   std::unordered_map<std::string_view, model::Resource*> by_id;
   json ids = json::array();
   for (auto& r : items) {
@@ -253,17 +298,29 @@ Result<Page<model::Resource>> SqlTx::ListResources(const ResourceQuery& q) {
     where += " AND (" + HF_TRY(RenumberPlaceholders(q.filter, params.size() + 1, st_)) + ")";
     params.insert(params.end(), q.filter.params.begin(), q.filter.params.end());
   }
-  const Rows count =
-      HF_TRY(session_->ExecDynamic("SELECT COUNT(*) FROM resources r WHERE " + where, params));
-  Page<model::Resource> page;
-  page.total = HF_TRY(Int(count.at(0), 0));
-  const std::string sql = std::string("SELECT ") + kResourceColumns + " FROM resources r WHERE " +
-                          where + " ORDER BY " + HF_TRY(ResourceOrderClause(q.order)) + " LIMIT " +
-                          st_.Placeholder(params.size() + 1) + " OFFSET " +
-                          st_.Placeholder(params.size() + 2);
+  const std::vector<SqlParam> filter_params = params;
+  const std::string order = HF_TRY(ResourceOrderClause(q.order));
+  std::string sql = std::string("SELECT ") + kResourceColumns + " FROM resources r WHERE " + where +
+                    " ORDER BY " + order + " LIMIT " + st_.Placeholder(params.size() + 1) +
+                    " OFFSET " + st_.Placeholder(params.size() + 2);
+  if (!st_.resource_children_columns.empty()) {
+    // Labels and conditions for the page's rows only (not for the rows OFFSET skips).
+    sql = "SELECT r.*" + st_.resource_children_columns + " FROM (" + sql + ") r ORDER BY " + order;
+  }
   params.emplace_back(q.limit);
   params.emplace_back(q.offset);
+  Page<model::Resource> page;
   page.items = HF_TRY(LoadResources(HF_TRY(session_->ExecDynamic(sql, params))));
+  // A page that is neither full nor past the end tells the total without counting (the common
+  // case for filtered lists, e.g. the ticker's); otherwise count.
+  const auto n = static_cast<int64_t>(page.items.size());
+  if (n < q.limit && (n > 0 || q.offset == 0)) {
+    page.total = q.offset + n;
+  } else {
+    const Rows count = HF_TRY(
+        session_->ExecDynamic("SELECT COUNT(*) FROM resources r WHERE " + where, filter_params));
+    page.total = HF_TRY(Int(count.at(0), 0));
+  }
   return page;
 }
 

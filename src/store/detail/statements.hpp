@@ -21,6 +21,11 @@ inline constexpr const char* kOutboxColumns =
     "id, event_id, aggregate_type, aggregate_id, aggregate_generation, event_type, reason, "
     "payload, created_time, published_time, attempts, next_attempt_time, last_error";
 
+// What resource_children_columns yields: the labels as a JSON array of [key, value] pairs sorted
+// by key, and the conditions as a JSON array of [type, status, reason, message,
+// observed_generation, created_time, last_updated_time, last_transition_time] in stored order
+// (times as RFC 3339 text). Decoded by sql_tx.cpp.
+
 // Every fixed statement of the store, in one dialect. Parameter lists are documented with the
 // PostgreSQL texts (src/store/postgres/pg_statements.cpp); SQLite uses the same numbering (?n).
 // Lists of ids, labels and conditions are passed as one JSON text parameter.
@@ -32,6 +37,11 @@ struct Statements {
   Statement applied_migrations;
   Statement record_migration;
 
+  // Extra select-list items after kResourceColumns that carry a resource's labels and conditions
+  // as JSON (see kResourceChildrenColumns), so that a resource is read in one round trip. When
+  // set, get_resource*, children* and list pages return them; when empty, labels_of and
+  // conditions_of are run after the rows (SQLite, where a "round trip" is a function call).
+  std::string resource_children_columns;
   Statement get_resource;
   Statement get_resource_for_update;
   Statement labels_of;      // (ids json) → resource_id, key, value

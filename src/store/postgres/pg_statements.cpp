@@ -39,13 +39,22 @@ string IdArray(const string& param, const string& type) {
 }
 
 Statements Build() {
-  const string resource_select = string("SELECT ") + kResourceColumns + " FROM resources r ";
+  // Labels and conditions ride along with every resource row (one round trip per read).
+  const string children =
+      ", COALESCE((SELECT json_agg(json_build_array(l.key, l.value) ORDER BY l.key) "
+      "FROM resource_labels l WHERE l.resource_id = r.id), '[]'), "
+      "COALESCE((SELECT json_agg(json_build_array(c.type, c.status, c.reason, c.message, "
+      "c.observed_generation, c.created_time, c.last_updated_time, c.last_transition_time) "
+      "ORDER BY c.position) FROM resource_conditions c WHERE c.resource_id = r.id), '[]')";
+  const string resource_select =
+      string("SELECT ") + kResourceColumns + children + " FROM resources r ";
   const string outbox_select = string("SELECT ") + kOutboxColumns + " FROM outbox ";
   const string outbox_filter =
       "WHERE ($1::text IS NULL OR aggregate_id = $1) AND ($2::int IS NULL OR "
       "(published_time IS NOT NULL) = ($2::int = 1)) ";
   Statements s;
   s.dialect = Dialect::kPostgres;
+  s.resource_children_columns = children;
   s.create_migrations_table =
       "CREATE TABLE IF NOT EXISTS schema_migrations (name varchar(255) PRIMARY KEY, "
       "applied_time timestamptz NOT NULL)";
@@ -58,7 +67,7 @@ Statements Build() {
 
   s.get_resource = {"get_resource", {resource_select + "WHERE r.id = $1"}};
   s.get_resource_for_update = {"get_resource_for_update",
-                               {resource_select + "WHERE r.id = $1 FOR UPDATE"}};
+                               {resource_select + "WHERE r.id = $1 FOR UPDATE OF r"}};
   s.labels_of = {"labels_of",
                  {"SELECT resource_id, key, value FROM resource_labels WHERE resource_id = ANY(" +
                   IdArray("$1", "text") + ") ORDER BY resource_id, key"}};
@@ -97,7 +106,7 @@ Statements Build() {
                 {resource_select + "WHERE r.owner_id = $1 ORDER BY r.created_time, r.id"}};
   s.children_for_update = {
       "children_for_update",
-      {resource_select + "WHERE r.owner_id = $1 ORDER BY r.created_time, r.id FOR UPDATE"}};
+      {resource_select + "WHERE r.owner_id = $1 ORDER BY r.created_time, r.id FOR UPDATE OF r"}};
 
   const string status_select =
       string("SELECT ") + kAdapterStatusColumns + " FROM adapter_statuses WHERE resource_id = $1 ";

@@ -11,13 +11,16 @@ namespace hf::store {
 namespace {
 
 // `url` plus our session settings as URI query parameters (later keys override earlier ones).
+// Parallel query is off: our statements are short and many run at once, and a parallel plan
+// starts worker processes per statement, which multiplied the CPU of a filtered list several
+// times over under concurrent load (see bench/, `make bench`).
 std::string ConnInfo(const std::string& url, const StoreOptions& options) {
   const auto connect_timeout = std::max<int64_t>(
       2, std::chrono::ceil<std::chrono::seconds>(options.acquire_timeout).count());
   return url + (url.find('?') == std::string::npos ? "?" : "&") +
          "application_name=hyperfleet&connect_timeout=" + std::to_string(connect_timeout) +
          "&options=-c%20statement_timeout%3D" + std::to_string(options.query_timeout.count()) +
-         "%20-c%20TimeZone%3DUTC%20-c%20DateStyle%3DISO";
+         "%20-c%20TimeZone%3DUTC%20-c%20DateStyle%3DISO%20-c%20max_parallel_workers_per_gather%3D0";
 }
 
 }  // namespace
