@@ -1,8 +1,8 @@
 #pragma once
 
 // The jobs component's front door: a job is one run of an adapter's work for one cluster at one
-// generation, found by its unique name. Backends: local (child processes, local_job_runner.hpp);
-// kubernetes later.
+// generation, found by its unique name. Backends: local (child processes, local_job_runner.hpp)
+// and kubernetes (batch/v1 Jobs, kubernetes/kubernetes_job_runner.hpp).
 
 #include <cstdint>
 #include <functional>
