@@ -185,6 +185,9 @@ Result<pid_t> Spawn(const JobSpec& spec, const std::map<std::string, std::string
   posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
                                    0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  // The job must not inherit our sockets: an orphaned job holding the listening ports would keep
+  // a crashed adapter (or `dev`) from starting again.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   if (!spec.workdir.empty()) posix_spawn_file_actions_addchdir_np(&actions, spec.workdir.c_str());
   sigset_t none, defaults;
   sigemptyset(&none);

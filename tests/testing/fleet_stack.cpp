@@ -45,7 +45,7 @@ std::string ToString(StackKind kind) {
 FleetStack::FleetStack(StackKind kind, FleetStackOptions options)
     : kind_(kind), options_(std::move(options)) {
   dir_ = MakeTempDir("hf-stack");
-  fs::copy(EnvOrEmpty("HF_SOURCE_DIR") + "/deploy/adapters", dir_ + "/adapters",
+  fs::copy(std::string(HF_SOURCE_DIR) + "/deploy/adapters", dir_ + "/adapters",
            fs::copy_options::recursive);
   fs::create_directories(dir_ + "/disabled");
   for (const auto& [adapter, seconds] : options_.job_seconds) {
@@ -196,19 +196,19 @@ json FleetStack::WaitFor(const std::string& path, const std::function<bool(const
   return last;
 }
 
-void FleetStack::Kill(const std::string& component) {
-  const std::string name = kind_ == StackKind::kEmbedded ? "dev"
-                           : component == "ticker"       ? "ticker-clusters"
-                                                         : component;
-  if (auto it = children_.find(name); it != children_.end() && it->second.process) {
-    it->second.process->Stop(SIGKILL);
-  }
+std::string FleetStack::Host(const std::string& component) const {
+  if (kind_ == StackKind::kEmbedded) return "dev";
+  return component == "ticker" ? "ticker-clusters" : component;
+}
+
+int FleetStack::Stop(const std::string& component, int signal) {
+  auto it = children_.find(Host(component));
+  if (it == children_.end() || !it->second.process) return -1;
+  return it->second.process->Stop(signal);
 }
 
 bool FleetStack::Restart(const std::string& component) {
-  const std::string name = kind_ == StackKind::kEmbedded ? "dev"
-                           : component == "ticker"       ? "ticker-clusters"
-                                                         : component;
+  const std::string name = Host(component);
   auto it = children_.find(name);
   if (it == children_.end()) return false;
   it->second.process.reset();
@@ -216,14 +216,11 @@ bool FleetStack::Restart(const std::string& component) {
 }
 
 bool FleetStack::StopAdapter(const std::string& adapter) {
-  if (kind_ == StackKind::kDistributed) {
-    auto it = children_.find(adapter);
-    if (it == children_.end()) return false;
-    return it->second.process->Stop(SIGTERM) == 0;
+  if (kind_ == StackKind::kEmbedded) {
+    fs::rename(dir_ + "/adapters/" + adapter + ".yaml", dir_ + "/disabled/" + adapter + ".yaml");
   }
-  fs::rename(dir_ + "/adapters/" + adapter + ".yaml", dir_ + "/disabled/" + adapter + ".yaml");
-  if (children_["dev"].process->Stop(SIGTERM) != 0) return false;
-  return Launch("dev", {});
+  if (Stop(adapter, SIGTERM) != 0) return false;
+  return kind_ == StackKind::kDistributed || Restart(adapter);
 }
 
 std::vector<std::string> FleetStack::Jobs(const std::string& adapter) const {

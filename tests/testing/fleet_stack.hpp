@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <csignal>
 #include <functional>
 #include <map>
 #include <memory>
@@ -49,10 +50,11 @@ class FleetStack {
                          const std::function<bool(const nlohmann::json&)>& pred,
                          std::chrono::milliseconds timeout);
 
-  // SIGKILLs the process that hosts `component` ("outbox", "ticker" or an adapter name): its own
-  // process on the distributed stack, the one `dev` process on the embedded stack.
-  void Kill(const std::string& component);
-  // Starts what Kill stopped again; false (see error()) if it does not come up.
+  // Sends `signal` to the process that hosts `component` ("outbox", "ticker" or an adapter
+  // name: its own process on the distributed stack, the one `dev` process on the embedded stack)
+  // and waits for it to exit; returns the exit code (128+signal when killed), -1 if it still runs.
+  int Stop(const std::string& component, int signal = SIGKILL);
+  // Starts what Stop stopped again; false (see error()) if it does not come up.
   bool Restart(const std::string& component);
   // Stops an adapter for good: SIGTERM on the distributed stack; on the embedded stack `dev` is
   // restarted without that adapter's config.
@@ -74,6 +76,7 @@ class FleetStack {
   bool StartDistributed();
   bool Launch(const std::string& name, std::vector<std::string> argv, bool with_health = true);
   bool WaitReady(const std::string& name);
+  std::string Host(const std::string& component) const;  // the child process running it
 
   StackKind kind_;
   FleetStackOptions options_;
