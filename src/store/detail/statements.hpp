@@ -38,7 +38,7 @@ struct Statements {
   Statement record_migration;
 
   // Extra select-list items after kResourceColumns that carry a resource's labels and conditions
-  // as JSON (see kResourceChildrenColumns), so that a resource is read in one round trip. When
+  // as JSON (format above), so that a resource is read in one round trip. When
   // set, get_resource*, children* and list pages return them; when empty, labels_of and
   // conditions_of are run after the rows (SQLite, where a "round trip" is a function call).
   std::string resource_children_columns;
