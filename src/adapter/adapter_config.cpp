@@ -143,8 +143,10 @@ Result<void> ReadBroker(const YAML::Node& n, BrokerSection& b) {
   if (!b.type.empty() && b.type != "memory" && b.type != "googlepubsub" && b.type != "rabbitmq") {
     return Bad("broker.type", "'" + b.type + "' is not one of memory, googlepubsub, rabbitmq");
   }
-  HF_CHECK(ReadString(n, "topic", "broker", &b.topic));
-  if (b.topic.empty()) return Bad("broker.topic", "must not be empty");
+  if (n["topic"]) {
+    HF_CHECK(ReadString(n, "topic", "broker", &b.topic));
+    if (b.topic.empty()) return Bad("broker.topic", "must not be empty");
+  }
   HF_CHECK(ReadString(n, "subscription", "broker", &b.subscription));
   HF_CHECK(ReadInt(n, "parallelism", "broker", &b.parallelism, 1, 256));
   HF_CHECK(ReadString(n, "pubsub_project", "broker", &b.pubsub_project));
@@ -233,7 +235,8 @@ Result<void> ReadKubernetes(const YAML::Node& n, const std::string& base_dir,
   return {};
 }
 
-Result<void> ReadJob(const YAML::Node& n, const std::string& base_dir, JobConfig& job) {
+Result<void> ReadJob(const YAML::Node& n, const std::string& base_dir, const std::string& resource,
+                     JobConfig& job) {
   if (!n) return Bad("job", "is required");
   HF_CHECK(Closed(n, "job",
                   {"runner", "name_template", "command", "args", "env", "timeout", "workdir",
@@ -242,10 +245,13 @@ Result<void> ReadJob(const YAML::Node& n, const std::string& base_dir, JobConfig
   if (job.runner != "local" && job.runner != "kubernetes") {
     return Bad("job.runner", "'" + job.runner + "' is not one of local, kubernetes");
   }
-  std::string name_template = "{{adapter}}-{{cluster_id}}-{{generation}}";
+  // The name must tell jobs of different resources and generations apart.
+  const std::string key = resource == "nodepools" ? "nodepool_id" : "cluster_id";
+  std::string name_template = "{{adapter}}-{{" + key + "}}-{{generation}}";
   HF_CHECK(ReadString(n, "name_template", "job", &name_template));
-  auto tmpl = NameTemplate::Parse(name_template, {"adapter", "cluster_id", "generation"},
-                                  {"cluster_id", "generation"});
+  std::vector<std::string> variables = {"adapter", "cluster_id", "generation"};
+  if (resource == "nodepools") variables.push_back("nodepool_id");
+  auto tmpl = NameTemplate::Parse(name_template, variables, {key, "generation"});
   if (!tmpl) return Bad("job.name_template", tmpl.error().message);
   job.name_template = std::move(*tmpl);
 
@@ -314,7 +320,8 @@ Result<void> ReadStatus(const YAML::Node& n, StatusReasons& r) {
 }
 
 Result<AdapterConfig> Parse(const YAML::Node& root, const std::string& base_dir) {
-  HF_CHECK(Closed(root, "", {"name", "api", "broker", "preconditions", "job", "status"}));
+  HF_CHECK(
+      Closed(root, "", {"name", "resource", "api", "broker", "preconditions", "job", "status"}));
   AdapterConfig c;
   HF_CHECK(ReadString(root, "name", "", &c.name));
   if (c.name.empty()) return Bad("name", "is required");
@@ -322,10 +329,17 @@ Result<AdapterConfig> Parse(const YAML::Node& root, const std::string& base_dir)
     return Bad("name", "'" + c.name + "' must be lower-case letters, digits and '-'");
   }
   HF_CHECK(ReadApi(root["api"], c.api));
+  HF_CHECK(ReadString(root, "resource", "", &c.resource));
+  if (c.resource != "clusters" && c.resource != "nodepools") {
+    return Bad("resource", "'" + c.resource + "' is not one of clusters, nodepools");
+  }
   HF_CHECK(ReadBroker(root["broker"], c.broker));
-  if (c.broker.subscription.empty()) c.broker.subscription = c.name;
+  if (c.broker.topic.empty()) c.broker.topic = "hyperfleet." + c.resource + ".changed.v1";
+  if (c.broker.subscription.empty()) {
+    c.broker.subscription = c.resource == "clusters" ? c.name : c.name + "-nodepools";
+  }
   HF_CHECK(ReadPreconditions(root["preconditions"], c.preconditions));
-  HF_CHECK(ReadJob(root["job"], base_dir, c.job));
+  HF_CHECK(ReadJob(root["job"], base_dir, c.resource, c.job));
   HF_CHECK(ReadStatus(root["status"], c.reasons));
   return c;
 }

@@ -13,8 +13,6 @@
 
 namespace hf::adapter {
 
-inline constexpr std::string_view kDefaultClusterTopic = "hyperfleet.clusters.changed.v1";
-
 // How API calls are retried: on transport errors, timeouts, 408, 429 and 5xx.
 struct RetryConfig {
   int attempts = 3;                                        // total tries, >= 1
@@ -30,9 +28,9 @@ struct ApiConfig {
 };
 
 struct BrokerSection {
-  std::string type;  // memory|googlepubsub|rabbitmq; empty: the command's --broker
-  std::string topic = std::string(kDefaultClusterTopic);
-  std::string subscription;    // empty: the adapter name
+  std::string type;            // memory|googlepubsub|rabbitmq; empty: the command's --broker
+  std::string topic;           // empty in the file: hyperfleet.<resource>.changed.v1
+  std::string subscription;    // empty: the adapter name (+ "-nodepools" for nodepools)
   int parallelism = 4;         // events handled at once
   std::string pubsub_project;  // empty: the command's --pubsub-project
   std::string rabbitmq_url;    // empty: the command's --rabbitmq-url
@@ -65,6 +63,9 @@ struct StatusReasons {
 // One adapter's configuration file (see the README for the annotated format).
 struct AdapterConfig {
   std::string name;  // [a-z0-9-]+, as the API knows the adapter
+  // What it reconciles: "clusters" or "nodepools". A nodepool adapter reads GET /nodepools/{id},
+  // reports to /nodepools/{id}/statuses, and its jobs are keyed by the nodepool id.
+  std::string resource = "clusters";
   ApiConfig api;
   BrokerSection broker;
   std::vector<Precondition> preconditions;

@@ -132,8 +132,8 @@ broker::HandlerResult AdapterRuntime::Handle(const broker::Delivery& delivery) {
               {"message_id", delivery.message.id},
               {"error", event ? "data.id missing" : event.error().message}});
     status = "malformed";
-  } else if (event->data.contains("kind") && event->data["kind"] != "Cluster") {
-    status = "ignored";  // only clusters for now
+  } else if (event->data.contains("kind") && event->data["kind"] != Kind()) {
+    status = "ignored";  // another kind's event on a shared topic
   } else {
     outcome = Reconcile(cluster_id);
     status = outcome == Outcome::kReported    ? "success"
@@ -159,7 +159,7 @@ Outcome AdapterRuntime::Reconcile(const std::string& cluster_id) {
 
 Outcome AdapterRuntime::ReconcileLocked(const std::string& cluster_id) {
   const log::Logger log("adapter");
-  auto fetched = api_.GetCluster(cluster_id);
+  auto fetched = api_.Get(config_.resource, cluster_id);
   if (!fetched) {
     CountError("fetch");
     log.Warn("cannot fetch cluster", {{"adapter", config_.name},
@@ -188,14 +188,23 @@ Outcome AdapterRuntime::ReconcileLocked(const std::string& cluster_id) {
   }
 
   jobs::JobSpec spec;
-  spec.name = config_.job.name_template.Render({{"adapter", config_.name},
-                                                {"cluster_id", cluster_id},
-                                                {"generation", std::to_string(generation)}});
-  spec.cluster_id = cluster_id;
+  std::map<std::string, std::string> vars = {{"adapter", config_.name},
+                                             {"cluster_id", cluster_id},
+                                             {"generation", std::to_string(generation)}};
+  spec.env = config_.job.env;
+  if (config_.resource == "nodepools") {
+    const json* owner =
+        cluster.contains("owner_references") ? &cluster["owner_references"] : nullptr;
+    vars["nodepool_id"] = cluster_id;
+    vars["cluster_id"] = owner && owner->is_object() ? owner->value("id", "") : "";
+    spec.env["NODEPOOL_ID"] = cluster_id;
+    spec.env["NODEPOOL_CLUSTER_ID"] = vars["cluster_id"];
+  }
+  spec.name = config_.job.name_template.Render(vars);
+  spec.cluster_id = cluster_id;  // the key the runner lists this resource's jobs by
   spec.generation = generation;
   spec.cluster_json = cluster.dump();
   spec.argv = config_.job.argv;
-  spec.env = config_.job.env;
   spec.workdir = config_.job.workdir;
   spec.timeout = config_.job.timeout;
   auto job = runner_->CreateIfAbsent(spec);
@@ -242,7 +251,7 @@ Outcome AdapterRuntime::Report(const std::string& cluster_id, int64_t generation
                                const std::vector<ReportCondition>& conditions,
                                const nlohmann::json& metadata, const nlohmann::json& data) {
   auto body = BuildReport(config_.name, generation, Now(), conditions, metadata, data);
-  auto put = api_.PutStatus(cluster_id, body);
+  auto put = api_.PutStatus(config_.resource, cluster_id, body);
   if (put) {
     metrics_.reports.WithLabels({config_.name}).Inc();
     log::Logger("adapter").Info("status reported", {{"adapter", config_.name},

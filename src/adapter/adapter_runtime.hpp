@@ -27,7 +27,8 @@ enum class Outcome {
   kTerminal,   // a failure retrying cannot fix, reported as Health=False where possible (ack)
 };
 
-// One adapter: consumes its subscription and, per event, does what DESIGN.md §8 says (fetch
+// One adapter: consumes its subscription and, per event, does what DESIGN.md §8 says for its
+// resource kind (config.resource; "cluster" below stands for a nodepool too) (fetch
 // the cluster, finalize if deleting, check preconditions, find or create this generation's job,
 // report Applied/Available/Health). Runs inside any process: `hyperfleet adapter` wraps one,
 // `hyperfleet dev` runs several on one in-process broker.
@@ -63,6 +64,8 @@ class AdapterRuntime {
   broker::HandlerResult Handle(const broker::Delivery& delivery);
 
   const AdapterConfig& config() const { return config_; }
+  // The event and API kind this adapter reconciles: "Cluster" or "NodePool".
+  std::string Kind() const { return config_.resource == "nodepools" ? "NodePool" : "Cluster"; }
 
  private:
   struct Metrics {

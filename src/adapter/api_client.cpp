@@ -51,24 +51,26 @@ Result<HttpResponse> ApiClient::Send(const std::string& method, const std::strin
   return Fail(ErrorCode::kUnavailable, "API unavailable: " + method + " " + path + ": " + last);
 }
 
-Result<std::optional<nlohmann::json>> ApiClient::GetCluster(const std::string& id) const {
-  auto res = HF_TRY(Send("GET", "/clusters/" + id, ""));
+Result<std::optional<nlohmann::json>> ApiClient::Get(const std::string& plural,
+                                                     const std::string& id) const {
+  auto res = HF_TRY(Send("GET", "/" + plural + "/" + id, ""));
   if (res.status == 404) return std::optional<nlohmann::json>();
   if (!res.Ok()) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "GET cluster " + id + ": HTTP " + std::to_string(res.status) + ": " + Detail(res));
+    return Fail(ErrorCode::kInvalidArgument, "GET " + plural + "/" + id + ": HTTP " +
+                                                 std::to_string(res.status) + ": " + Detail(res));
   }
   auto j = nlohmann::json::parse(res.body, nullptr, false);
   if (!j.is_object()) {
-    return Fail(ErrorCode::kInvalidArgument, "GET cluster " + id + ": the answer is not JSON");
+    return Fail(ErrorCode::kInvalidArgument,
+                "GET " + plural + "/" + id + ": the answer is not JSON");
   }
   return std::optional<nlohmann::json>(std::move(j));
 }
 
-Result<long> ApiClient::PutStatus(const std::string& cluster_id,
+Result<long> ApiClient::PutStatus(const std::string& plural, const std::string& id,
                                   const nlohmann::json& report) const {
-  auto res = HF_TRY(Send("PUT", "/clusters/" + cluster_id + "/statuses", report.dump()));
-  if (res.status == 404) return Fail(ErrorCode::kNotFound, "cluster " + cluster_id + " is gone");
+  auto res = HF_TRY(Send("PUT", "/" + plural + "/" + id + "/statuses", report.dump()));
+  if (res.status == 404) return Fail(ErrorCode::kNotFound, plural + "/" + id + " is gone");
   if (!res.Ok()) {
     return Fail(ErrorCode::kInvalidArgument,
                 "status report rejected: HTTP " + std::to_string(res.status) + ": " + Detail(res));

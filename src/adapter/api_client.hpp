@@ -17,12 +17,14 @@ class ApiClient {
  public:
   ApiClient(ApiConfig config, const std::atomic<bool>& stop);
 
-  // GET /clusters/{id}: the cluster JSON, or nullopt if it does not exist (404).
-  // Errors: kUnavailable when retries are exhausted; kInvalidArgument for other 4xx answers.
-  Result<std::optional<nlohmann::json>> GetCluster(const std::string& id) const;
-  // PUT /clusters/{id}/statuses. Returns the HTTP status: 201 stored, 204 discarded as stale.
-  // Errors: kNotFound (cluster gone), kUnavailable, kInvalidArgument (report rejected).
-  Result<long> PutStatus(const std::string& cluster_id, const nlohmann::json& report) const;
+  // GET /{plural}/{id} (clusters, or the flat nodepools route): the resource JSON, or nullopt if
+  // it does not exist (404). Errors: kUnavailable when retries are exhausted; kInvalidArgument
+  // for other 4xx answers.
+  Result<std::optional<nlohmann::json>> Get(const std::string& plural, const std::string& id) const;
+  // PUT /{plural}/{id}/statuses. Returns the HTTP status: 201 stored, 204 discarded as stale.
+  // Errors: kNotFound (resource gone), kUnavailable, kInvalidArgument (report rejected).
+  Result<long> PutStatus(const std::string& plural, const std::string& id,
+                         const nlohmann::json& report) const;
   // "" when the API answers at all (one try, short deadline), otherwise why not.
   std::string Probe() const;
 

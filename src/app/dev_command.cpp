@@ -107,20 +107,23 @@ int RunDev(Settings& s, CLI::App&) {
     adapters.push_back(std::move(*runtime));
   }
 
-  // The ticker, talking to the API over HTTP like its standalone form.
-  ticker::TickerOptions ticker_options;
-  ticker_options.resource_type = "clusters";
-  ticker_options.poll_interval = s.poll_interval;
-  ticker_options.decision.backoff_base = s.backoff_base;
-  ticker_options.decision.backoff_max = s.backoff_max;
-  ticker_options.decision.debounce = s.debounce;
-  ticker_options.decision.max_age_ready = s.max_age_ready;
+  // One ticker per resource type, talking to the API over HTTP like their standalone form.
   ticker::HttpFleetApiOptions fleet_options;
   fleet_options.base_url = api_url;
   fleet_options.cancel = &stopping;
   ticker::HttpFleetApi fleet(fleet_options);
-  ticker::Ticker ticker(fleet, ticker_options);
-  ticker.Start();
+  std::vector<std::unique_ptr<ticker::Ticker>> tickers;
+  for (const char* type : {"clusters", "nodepools"}) {
+    ticker::TickerOptions ticker_options;
+    ticker_options.resource_type = type;
+    ticker_options.poll_interval = s.poll_interval;
+    ticker_options.decision.backoff_base = s.backoff_base;
+    ticker_options.decision.backoff_max = s.backoff_max;
+    ticker_options.decision.debounce = s.debounce;
+    ticker_options.decision.max_age_ready = s.max_age_ready;
+    tickers.push_back(std::make_unique<ticker::Ticker>(fleet, ticker_options));
+    tickers.back()->Start();
+  }
 
   OpsServers ops(s, [&] {
     if (!store.Ping(std::chrono::milliseconds(2000))) return std::string("database unavailable");
@@ -154,7 +157,7 @@ int RunDev(Settings& s, CLI::App&) {
   kLog.Info("stopping", {{"signal", sig}});
   ops.draining() = true;
   stopping = true;
-  ticker.Stop();
+  for (auto& t : tickers) t->Stop();
   for (auto& a : adapters) a->Stop();
   server.Stop(std::chrono::milliseconds(5000));
   reconciler.Stop();

@@ -33,7 +33,7 @@ struct Settings {
   Duration db_query_timeout{30'000};
   int server_threads = 0;
   std::vector<std::string> cluster_adapters{"validation", "dns", "placement"};
-  std::vector<std::string> nodepool_adapters{"validation"};
+  std::vector<std::string> nodepool_adapters{"nodepool-validation"};
   // ticker
   std::string resource_type = "clusters";
   std::map<std::string, std::string> resource_selector;
