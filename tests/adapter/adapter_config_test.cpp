@@ -5,6 +5,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
+#include <string>
 
 #include "testing/env.hpp"
 
@@ -138,11 +141,47 @@ TEST_F(AdapterConfigTest, ErrorsNameTheKeyPath) {
   EXPECT_NE(Error("name: [dns\n").find("test.yaml: invalid YAML at line"), std::string::npos);
 }
 
+// The example configs in `dir` (deploy/adapters or deploy/adapters/kubernetes), by file stem.
+std::set<std::string> ExampleNames(const std::string& dir) {
+  std::set<std::string> names;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.is_regular_file() && e.path().extension() == ".yaml") {
+      names.insert(e.path().stem().string());
+    }
+  }
+  return names;
+}
+
+const std::string kExamples = std::string(HF_SOURCE_DIR) + "/deploy/adapters";
+
 TEST_F(AdapterConfigTest, LoadsShippedExamples) {
-  for (const char* name : {"validation", "dns", "placement"}) {
-    auto c = LoadAdapterConfig(std::string(HF_SOURCE_DIR) + "/deploy/adapters/" + name + ".yaml");
-    ASSERT_TRUE(c) << c.error().message;
+  const auto names = ExampleNames(kExamples);
+  // The chain the API requires of clusters by default, and its nodepool adapter.
+  EXPECT_EQ(names,
+            (std::set<std::string>{"validation", "dns", "placement", "nodepool-validation"}));
+  for (const auto& name : names) {
+    auto c = LoadAdapterConfig(kExamples + "/" + name + ".yaml");
+    ASSERT_TRUE(c) << name << ": " << c.error().message;
     EXPECT_EQ(c->name, name);
+    const std::string resource = name.starts_with("nodepool-") ? "nodepools" : "clusters";
+    EXPECT_EQ(c->resource, resource) << name;
+    EXPECT_EQ(c->broker.topic, "hyperfleet." + resource + ".changed.v1") << name;
+    EXPECT_EQ(c->broker.subscription, resource == "clusters" ? name : name + "-nodepools");
+  }
+  // dns and placement run only after their dependency succeeded at the current generation.
+  for (const auto& [name, dependency] : std::map<std::string, std::string>{
+           {"dns", "ValidationSuccessful"}, {"placement", "DnsSuccessful"}}) {
+    auto c = LoadAdapterConfig(kExamples + "/" + name + ".yaml");
+    ASSERT_TRUE(c) << c.error().message;
+    bool at_generation = false;
+    for (const auto& p : c->preconditions) {
+      at_generation |=
+          p.field.text() == "status.conditions[type=" + dependency + "].observed_generation" &&
+          p.value_from && p.value_from->text() == "generation";
+    }
+    EXPECT_TRUE(at_generation) << name << " does not compare " << dependency
+                               << "'s observed_generation with value_from: generation";
   }
 }
 
@@ -220,25 +259,46 @@ TEST_F(AdapterConfigTest, KubernetesRunnerErrorsNameTheKeyPath) {
 }
 
 TEST_F(AdapterConfigTest, LoadsShippedKubernetesExamples) {
-  for (const char* name : {"validation", "dns", "placement"}) {
-    const std::string path =
-        std::string(HF_SOURCE_DIR) + "/deploy/adapters/kubernetes/" + name + ".yaml";
-    auto c = LoadAdapterConfig(path);
-    ASSERT_TRUE(c) << c.error().message;
+  // Every local example has its Kubernetes twin, and no twin lacks a local example.
+  const auto names = ExampleNames(kExamples + "/kubernetes");
+  EXPECT_EQ(names, ExampleNames(kExamples));
+  for (const auto& name : names) {
+    auto c = LoadAdapterConfig(kExamples + "/kubernetes/" + name + ".yaml");
+    ASSERT_TRUE(c) << name << ": " << c.error().message;
     EXPECT_EQ(c->name, name);
     EXPECT_EQ(c->job.runner, "kubernetes");
     EXPECT_EQ(c->job.kubernetes.pod.image, "hyperfleet:latest");
-    EXPECT_EQ(c->job.kubernetes.pod.command,
-              std::vector<std::string>{"/usr/share/hyperfleet/jobs/" + std::string(name) + ".sh"});
     EXPECT_TRUE(c->job.kubernetes.namespace_name.empty());
-    // The same chain as the local examples.
-    auto local =
-        LoadAdapterConfig(std::string(HF_SOURCE_DIR) + "/deploy/adapters/" + name + ".yaml");
+    // The same adapter as the local example: resource, broker wiring, chain, job.
+    auto local = LoadAdapterConfig(kExamples + "/" + name + ".yaml");
     ASSERT_TRUE(local) << local.error().message;
-    EXPECT_EQ(c->preconditions.size(), local->preconditions.size());
+    EXPECT_EQ(c->resource, local->resource) << name;
+    EXPECT_EQ(c->broker.topic, local->broker.topic) << name;
+    EXPECT_EQ(c->broker.subscription, local->broker.subscription) << name;
+    ASSERT_EQ(c->preconditions.size(), local->preconditions.size()) << name;
+    for (size_t i = 0; i < c->preconditions.size(); ++i) {
+      const auto& k = c->preconditions[i];
+      const auto& l = local->preconditions[i];
+      EXPECT_EQ(k.field.text(), l.field.text()) << name << " precondition " << i;
+      EXPECT_EQ(k.op, l.op) << name << " precondition " << i;
+      EXPECT_EQ(k.value, l.value) << name << " precondition " << i;
+      EXPECT_EQ(k.value_from.has_value(), l.value_from.has_value())
+          << name << " precondition " << i;
+      if (k.value_from && l.value_from) {
+        EXPECT_EQ(k.value_from->text(), l.value_from->text()) << name << " precondition " << i;
+      }
+    }
     EXPECT_EQ(c->job.name_template.text(), local->job.name_template.text());
     EXPECT_EQ(c->job.timeout, local->job.timeout);
     EXPECT_EQ(c->job.env, local->job.env);
+    // The image's copy of the script the local example runs (Dockerfile: deploy/adapters/jobs/
+    // to /usr/share/hyperfleet/jobs/).
+    ASSERT_FALSE(local->job.argv.empty());
+    EXPECT_EQ(
+        c->job.kubernetes.pod.command,
+        std::vector<std::string>{"/usr/share/hyperfleet/jobs/" +
+                                 std::filesystem::path(local->job.argv[0]).filename().string()})
+        << name;
   }
 }
 

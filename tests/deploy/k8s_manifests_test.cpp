@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -278,6 +279,33 @@ class K8sManifests : public ::testing::TestWithParam<Variant> {
     return out;
   }
 
+  // The adapter config workload `w` runs (`hyperfleet adapter --config DIR/FILE`): FILE's entry
+  // in the ConfigMap mounted at DIR, parsed. A null node when any link is missing.
+  YAML::Node AdapterConfigOf(const YAML::Node& w) const {
+    auto pod = PodSpec(w);
+    auto c = pod["containers"][0];
+    auto args = Args(c);
+    if (args.size() != 3 || args[1] != "--config") return YAML::Node();
+    fs::path file(args[2]);
+    std::string volume;
+    for (const auto& m : c["volumeMounts"]) {
+      if (Str(m["mountPath"]) == file.parent_path().string()) volume = Str(m["name"]);
+    }
+    std::string cm_name;
+    for (const auto& vol : pod["volumes"]) {
+      if (!volume.empty() && Str(vol["name"]) == volume) {
+        cm_name = Str(At(vol, {"configMap", "name"}));
+      }
+    }
+    auto data = At(render_.Find("ConfigMap", cm_name), {"data", file.filename().string()});
+    if (!Present(data)) return YAML::Node();
+    try {
+      return YAML::Load(Str(data));
+    } catch (const YAML::Exception&) {
+      return YAML::Node();
+    }
+  }
+
   Render render_;
   fs::path tmp_;
 };
@@ -484,7 +512,7 @@ TEST_P(K8sManifests, PortsAndProbesMatchTheBinaryDefaults) {
       }
     }
   }
-  EXPECT_GE(hyperfleet_containers, 7) << "api, outbox, 2 tickers, 3 adapters";
+  EXPECT_GE(hyperfleet_containers, 8) << "api, outbox, 2 tickers, 4 adapters";
   auto svc = render_.Find("Service", "hyperfleet-api");
   ASSERT_TRUE(svc.IsMap()) << "no Service hyperfleet-api";
   ASSERT_EQ(At(svc, {"spec", "ports"}).size(), 1u);
@@ -589,6 +617,51 @@ TEST_P(K8sManifests, EveryComponentRunsWithItsSettings) {
   }
   EXPECT_EQ(namespaces, std::set<std::string>{"hyperfleet"});
   EXPECT_TRUE(render_.Has("Namespace", "hyperfleet"));
+}
+
+// The API marks a resource Ready once every adapter it requires for that kind has succeeded
+// (HYPERFLEET_CLUSTER_ADAPTERS / HYPERFLEET_NODEPOOL_ADAPTERS, else the built-in defaults), so
+// each required adapter must be deployed and reconcile that kind, and nothing deployed is
+// left out of the requirement.
+TEST_P(K8sManifests, TheApiRequiresExactlyTheDeployedAdapters) {
+  std::map<std::string, std::set<std::string>> deployed;  // resource -> adapter names
+  auto adapters = Running("adapter");
+  ASSERT_FALSE(adapters.empty());
+  for (const auto& w : adapters) {
+    auto config = AdapterConfigOf(w);
+    ASSERT_TRUE(config.IsMap()) << Id(w) << ": its adapter config is not in a rendered ConfigMap";
+    std::string resource = Present(config["resource"]) ? Str(config["resource"]) : "clusters";
+    EXPECT_TRUE(deployed[resource].insert(Str(config["name"])).second)
+        << Id(w) << ": adapter " << Str(config["name"]) << " deployed twice";
+  }
+  const app::Settings defaults;
+  auto api = Running("api");
+  ASSERT_EQ(api.size(), 1u);
+  auto c = PodSpec(api[0])["containers"][0];
+  auto required = [&](const char* var, const std::vector<std::string>& fallback) {
+    auto value = EnvValue(render_, c, var);
+    std::vector<std::string> names = fallback;
+    if (value) {
+      names.clear();
+      std::stringstream in(*value);
+      for (std::string item; std::getline(in, item, ',');) {
+        item.erase(0, item.find_first_not_of(" \t"));
+        item.erase(item.find_last_not_of(" \t") + 1);
+        if (!item.empty()) names.push_back(item);
+      }
+    }
+    return std::set<std::string>(names.begin(), names.end());
+  };
+  EXPECT_EQ(required("HYPERFLEET_CLUSTER_ADAPTERS", defaults.cluster_adapters),
+            deployed["clusters"])
+      << "the API's required cluster adapters differ from the deployed cluster adapters";
+  EXPECT_EQ(required("HYPERFLEET_NODEPOOL_ADAPTERS", defaults.nodepool_adapters),
+            deployed["nodepools"])
+      << "the API's required nodepool adapters differ from the deployed nodepool adapters";
+  for (const auto& [resource, names] : deployed) {
+    EXPECT_TRUE(resource == "clusters" || resource == "nodepools")
+        << "adapters of unknown resource '" << resource << "'";
+  }
 }
 
 TEST_P(K8sManifests, AdaptersMayManageJobsAndReadPods) {
