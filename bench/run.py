@@ -23,7 +23,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -252,6 +251,18 @@ def pgbench(dsn, script_text, duration, clients, workdir, defines=None):
             "p99_ms": percentile(latencies, 99)}
 
 
+def abba(run_a, run_b, duration):
+    """Runs A, B, B, A for duration/2 seconds each and averages each side, so that a change in
+    the machine's load during the run (other builds on a shared box) hits both sides alike."""
+    half = max(1, duration // 2)
+    a1, b1, b2, a2 = run_a(half), run_b(half), run_b(half), run_a(half)
+
+    def mean(x, y):
+        return {k: (x[k] + y[k]) / 2 for k in ("rps", "p50_ms", "p99_ms") if k in x and k in y}
+
+    return mean(a1, a2), mean(b1, b2)
+
+
 # --- results ------------------------------------------------------------------------------------
 
 
@@ -354,10 +365,13 @@ def section_api(res, args, work):
         db = fresh_db("bench_api")
         api, base = start_api(procs, "api", db)
         tag = "w" + format(random.randrange(36 ** 4), "x")
-        log(f"api: POST /clusters, wrk {CONCURRENCY} connections, {args.duration}s")
-        create = wrk(base + API + "/clusters", "create.lua", args.duration, CONCURRENCY,
-                     env={"BENCH_TAG": tag})
-        # The documents of one cluster the API wrote, for pgbench.
+        # One cluster created through the API supplies the documents pgbench writes.
+        status, _ = http("POST", base + API + "/clusters",
+                         {"kind": "Cluster", "name": tag + "-sample",
+                          "labels": {"env": "bench", "team": "platform"},
+                          "spec": {"region": "us-east-1", "version": "4.15", "nodes": 3}})
+        if status != 201:
+            raise BenchError(f"sample create failed: HTTP {status}")
         sample = json.loads(psql(db, "SELECT row_to_json(x) FROM (SELECT r.id, r.spec::text AS "
                                      "spec, r.created_by, (SELECT json_object_agg(key, value)::text "
                                      "FROM resource_labels WHERE resource_id = r.id) AS labels "
@@ -370,11 +384,16 @@ def section_api(res, args, work):
                               "'last_updated_time', last_updated_time, 'last_transition_time', "
                               f"last_transition_time) ORDER BY position) FROM resource_conditions "
                               f"WHERE resource_id = '{sample['id']}'")
-        log(f"api: pgbench, the same transaction, {CONCURRENCY} clients, {args.duration}s")
-        base_create = pgbench(db, CREATE_SQL, args.duration, CONCURRENCY, work, {
-            "spec": sample["spec"], "labels": sample["labels"], "conditions": conditions,
-            "payload": payload, "actor": sample["created_by"],
-            "event_type": "com.redhat.hyperfleet.cluster.changed.v1"})
+        defines = {"spec": sample["spec"], "labels": sample["labels"], "conditions": conditions,
+                   "payload": payload, "actor": sample["created_by"],
+                   "event_type": "com.redhat.hyperfleet.cluster.changed.v1"}
+        log(f"api: POST /clusters (wrk) vs the same transaction (pgbench), {CONCURRENCY} "
+            f"connections each, {args.duration}s each in A-B-B-A halves")
+        runs = iter(range(1, 100))  # a fresh name prefix per wrk run (names are unique)
+        create, base_create = abba(
+            lambda d: wrk(base + API + "/clusters", "create.lua", d, CONCURRENCY,
+                          env={"BENCH_TAG": f"{tag}{next(runs)}"}),
+            lambda d: pgbench(db, CREATE_SQL, d, CONCURRENCY, work, defines), args.duration)
         res.add("api_create_rps", create["rps"], "req/s", base_create["rps"],
                 "pgbench, same SQL transaction", "higher")
         res.add("api_create_p99_ms", create["p99_ms"], "ms", base_create["p99_ms"],
@@ -382,19 +401,21 @@ def section_api(res, args, work):
 
         # GET by id over the clusters the API created.
         psql(db, "CREATE TABLE bench_ids AS SELECT row_number() OVER (ORDER BY id) AS n, id "
-                 "FROM resources WHERE name LIKE 'w%'; ALTER TABLE bench_ids ADD PRIMARY KEY (n); "
-                 "ANALYZE")
+                 "FROM resources WHERE name LIKE 'w%'; "
+                 "ALTER TABLE bench_ids ADD PRIMARY KEY (n); ANALYZE")
         ids_file = os.path.join(work, "ids.txt")
         ids = psql(db, "SELECT id FROM bench_ids ORDER BY n").split()
         if not ids:
             raise BenchError("no clusters were created")
         with open(ids_file, "w") as f:
             f.write("\n".join(ids) + "\n")
-        log(f"api: GET /clusters/{{id}} over {len(ids)} clusters, wrk {CONCURRENCY} connections")
-        get = wrk(base + API + "/clusters", "get.lua", args.duration, CONCURRENCY,
-                  env={"BENCH_IDS": ids_file})
-        log("api: pgbench, select by key")
-        base_get = pgbench(db, GET_SQL, args.duration, CONCURRENCY, work, {"nids": str(len(ids))})
+        log(f"api: GET /clusters/{{id}} over {len(ids)} clusters (wrk) vs select by key "
+            f"(pgbench), {CONCURRENCY} connections each, A-B-B-A")
+        get, base_get = abba(
+            lambda d: wrk(base + API + "/clusters", "get.lua", d, CONCURRENCY,
+                          env={"BENCH_IDS": ids_file}),
+            lambda d: pgbench(db, GET_SQL, d, CONCURRENCY, work, {"nids": str(len(ids))}),
+            args.duration)
         res.add("api_get_rps", get["rps"], "req/s", base_get["rps"], "pgbench, select by key",
                 "higher")
         res.add("api_get_p50_ms", get["p50_ms"], "ms", base_get["p50_ms"], "pgbench p50", "lower")
