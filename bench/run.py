@@ -505,10 +505,10 @@ def run_tool(args, env=None):
 def section_outbox(res, args, work):
     brokers = [
         ("memory", ["--broker", "memory", "--events", "20000"], {}),
-        ("pubsub", ["--broker", "googlepubsub", "--pubsub-project", "hf-bench", "--events", "3000"],
+        ("pubsub", ["--broker", "googlepubsub", "--pubsub-project", "hf-bench", "--events", "5000"],
          {"PUBSUB_EMULATOR_HOST": os.environ.get("HF_TEST_PUBSUB_EMULATOR_HOST", "")}),
         ("rabbitmq", ["--broker", "rabbitmq", "--rabbitmq-url",
-                      os.environ.get("HF_TEST_RABBITMQ_URL", ""), "--events", "5000"], {}),
+                      os.environ.get("HF_TEST_RABBITMQ_URL", ""), "--events", "10000"], {}),
     ]
     for name, flags, env in brokers:
         db = fresh_db(f"bench_outbox_{name}")
