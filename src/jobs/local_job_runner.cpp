@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -87,6 +89,29 @@ std::atomic<uint64_t> next_runner_token{1};
 bool RunnerAlive(uint64_t token) {
   std::lock_guard lock(live_mu);
   return live_runners.count(token) > 0;
+}
+
+// The process group leader started for job `name` (its environment holds JOB_NAME=name), if it
+// still runs. Only needed when the runner that spawned it died before recording its pid.
+std::optional<pid_t> FindJobProcess(const std::string& name) {
+  const std::string needle = "JOB_NAME=" + name;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string file = entry.path().filename().string();
+    if (file.empty() || !std::all_of(file.begin(), file.end(), ::isdigit)) continue;
+    const pid_t pid = std::stoi(file);
+    if (::getpgid(pid) != pid) continue;  // jobs lead their own process group
+    auto environ_text = ReadFile(entry.path().string() + "/environ");
+    if (!environ_text) continue;
+    std::string_view rest(*environ_text);
+    while (!rest.empty()) {
+      const size_t end = rest.find('\0');
+      if (rest.substr(0, end) == needle) return pid;
+      if (end == std::string_view::npos) break;
+      rest.remove_prefix(end + 1);
+    }
+  }
+  return std::nullopt;
 }
 
 bool ValidName(const std::string& name) {
@@ -278,11 +303,13 @@ Result<JobRunner::Created> LocalJobRunner::CreateIfAbsent(const JobSpec& spec) {
   }
   if (spec.argv.empty()) return Fail(ErrorCode::kInvalidArgument, "job has no command");
   const std::string dir = Dir(spec.name);
-  if (::mkdir(dir.c_str(), 0755) != 0) {
+  for (int attempt = 0; ::mkdir(dir.c_str(), 0755) != 0; ++attempt) {
     if (errno != EEXIST) {
       return Fail(ErrorCode::kUnavailable, "cannot create job directory",
                   dir + ": " + strerror(errno));
     }
+    // A claim whose claimer crashed before starting the job is taken over: the job never ran.
+    if (attempt == 0 && Abandoned(spec.name) && HF_TRY(ReleaseAbandoned(spec.name))) continue;
     auto existing = HF_TRY(Read(spec.name, true));
     if (existing) return Created{std::move(*existing), false};
     return Fail(ErrorCode::kUnavailable, "job " + spec.name + " vanished while being read");
@@ -297,11 +324,14 @@ Result<JobRunner::Created> LocalJobRunner::CreateIfAbsent(const JobSpec& spec) {
                 {"deadline", FormatTime(now + spec.timeout)},
                 {"owner_pid", self_pid_},
                 {"owner_start", self_start_},
-                {"owner_token", token_}};
-  if (auto written = WriteAtomically(dir + "/" + kClusterJson, spec.cluster_json); !written) {
+                {"owner_token", token_},
+                {"phase", "pending"}};
+  auto claimed = WriteAtomically(dir + "/" + kState, state.dump());
+  if (claimed) claimed = WriteAtomically(dir + "/" + kClusterJson, spec.cluster_json);
+  if (!claimed) {
     std::error_code ec;
     fs::remove_all(dir, ec);  // release the name so a retry can claim it
-    return Fail(written.error());
+    return Fail(claimed.error());
   }
   std::map<std::string, std::string> env = {{"CLUSTER_ID", spec.cluster_id},
                                             {"GENERATION", std::to_string(spec.generation)},
@@ -377,19 +407,70 @@ Result<std::optional<JobState>> LocalJobRunner::Read(const std::string& name, bo
     return std::optional<JobState>(std::move(s));
   }
   if (adopt && s.phase == JobPhase::kRunning) Adopt(name, j);
+  if (adopt && s.phase == JobPhase::kPending && OwnerGone(j) && fs::exists(dir + "/" + kLogFile)) {
+    // Spawned, but its starter died before recording the process: find it and watch it, or
+    // take the outcome it left behind.
+    if (auto pid = FindJobProcess(name)) {
+      j["phase"] = "running";
+      j["pid"] = *pid;
+      j["pid_start"] = ProcessStart(*pid).value_or(0);
+      Adopt(name, j);
+      s.phase = JobPhase::kRunning;
+    } else {
+      return std::optional<JobState>(Finish(name, Watched{}, std::nullopt));
+    }
+  }
   return std::optional<JobState>(std::move(s));
+}
+
+bool LocalJobRunner::OwnerGone(const nlohmann::json& state) const {
+  const pid_t owner = state.value("owner_pid", 0);
+  const uint64_t owner_start = state.value("owner_start", uint64_t{0});
+  const uint64_t owner_token = state.value("owner_token", uint64_t{0});
+  if (owner == self_pid_ && owner_start == self_start_) {
+    return owner_token != token_ && !RunnerAlive(owner_token);
+  }
+  return owner <= 0 || !Alive(owner, owner_start);
+}
+
+bool LocalJobRunner::Abandoned(const std::string& name) const {
+  const std::string dir = Dir(name);
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return false;
+  auto text = ReadFile(dir + "/" + kState);
+  json j = text ? json::parse(*text, nullptr, false) : json();
+  if (!j.is_object()) {
+    const Time claimed(std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::seconds(st.st_mtim.tv_sec)));
+    return Now() - claimed > options_.launch_grace;
+  }
+  return j.value("phase", "") == "pending" && OwnerGone(j) && !fs::exists(dir + "/" + kLogFile);
+}
+
+Result<bool> LocalJobRunner::ReleaseAbandoned(const std::string& name) {
+  const std::string lock_path = options_.state_dir + "/.claims.lock";
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return Fail(ErrorCode::kUnavailable, "cannot open job lock",
+                lock_path + ": " + strerror(errno));
+  }
+  ::flock(fd, LOCK_EX);
+  bool released = false;
+  std::error_code ec;
+  if (Abandoned(name)) {  // still, now that no other runner can be releasing it
+    fs::remove_all(Dir(name), ec);
+    released = !ec;
+    if (released)
+      kLog.Warn("took over a job whose starter died before starting it", {{"job", name}});
+  }
+  ::close(fd);  // releases the lock
+  if (ec) return Fail(ErrorCode::kUnavailable, "cannot release job " + name, ec.message());
+  return released;
 }
 
 // Watches a running job whose owning process is gone (a previous run of this adapter).
 void LocalJobRunner::Adopt(const std::string& name, const nlohmann::json& state) {
-  pid_t owner = state.value("owner_pid", 0);
-  uint64_t owner_start = state.value("owner_start", uint64_t{0});
-  uint64_t owner_token = state.value("owner_token", uint64_t{0});
-  if (owner == self_pid_ && owner_start == self_start_) {
-    if (owner_token == token_ || RunnerAlive(owner_token)) return;
-  } else if (owner > 0 && Alive(owner, owner_start)) {
-    return;  // its owner will finish it
-  }
+  if (!OwnerGone(state)) return;  // its owner will finish it
   {
     std::lock_guard lock(mu_);
     if (watched_.count(name)) return;

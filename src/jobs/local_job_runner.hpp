@@ -63,6 +63,14 @@ class LocalJobRunner final : public JobRunner {
   std::string Dir(const std::string& name) const;
   Result<std::optional<JobState>> Read(const std::string& name, bool adopt);
   void Adopt(const std::string& name, const nlohmann::json& state);
+  // True when the runner that wrote `state` (its owner_* fields) no longer exists.
+  bool OwnerGone(const nlohmann::json& state) const;
+  // True when the job was claimed but its claimer died before starting it (no state.json after
+  // launch_grace, or "pending" with its owner gone and no log file: the process never spawned).
+  bool Abandoned(const std::string& name) const;
+  // Removes an abandoned claim so the name can be claimed again; serialised across processes by
+  // a lock file, and re-checked under it. Returns whether it removed the claim.
+  Result<bool> ReleaseAbandoned(const std::string& name);
   void WatchLoop();
   // Records the outcome of a job whose process has ended; `wait_status` is absent for jobs
   // adopted from another process (not our child). Returns the final state.

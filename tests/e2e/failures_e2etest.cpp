@@ -154,7 +154,10 @@ TEST_P(FailuresE2E, TheOutboxKilledAndRestartedLosesNoEvent) {
     std::this_thread::sleep_for(500ms);
   }
   ASSERT_TRUE(stack.Restart("outbox")) << stack.error();
-  for (const auto& id : ids) EXPECT_TRUE(Reconciled(stack, "/clusters/" + id)) << id;
+  for (const auto& id : ids) {
+    EXPECT_TRUE(Reconciled(stack, "/clusters/" + id))
+        << id << stack.Call("GET", "/clusters/" + id + "/statuses").dump();
+  }
   Report("create→reconciled across an outbox crash", start);
   // Every event of every cluster is published (the last reports' events within moments).
   for (const auto& id : ids) {

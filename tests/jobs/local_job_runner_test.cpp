@@ -3,10 +3,14 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "testing/env.hpp"
@@ -195,6 +199,64 @@ TEST_F(LocalJobRunnerTest, AJobThatEndedUnwatchedWithoutResultFails) {
   auto s = WaitFinished(*again, "orphan-1");
   EXPECT_EQ(s.phase, JobPhase::kFailed);
   EXPECT_EQ(s.reason, "AdapterRestarted");
+}
+
+// A pid that belonged to a process which has exited.
+pid_t DeadPid() {
+  pid_t pid = ::fork();
+  if (pid == 0) ::_exit(0);
+  ::waitpid(pid, nullptr, 0);
+  return pid;
+}
+
+// The claim a runner leaves when it is killed right after claiming a name, before starting it.
+void WritePendingClaim(const std::string& dir, bool with_log) {
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/state.json") << nlohmann::json{
+      {"name", std::filesystem::path(dir).filename().string()},
+      {"cluster_id", "c1"},
+      {"generation", 2},
+      {"phase", "pending"},
+      {"created_time", "2026-01-01T00:00:00Z"},
+      {"deadline", "2099-01-01T00:00:00Z"},
+      {"owner_pid", DeadPid()},
+      {"owner_start", 1},
+      {"owner_token", 1}}.dump();
+  if (with_log) std::ofstream(dir + "/log") << "";
+}
+
+TEST_F(LocalJobRunnerTest, AClaimWhoseStarterDiedBeforeStartingItIsTakenOver) {
+  WritePendingClaim(dir_ + "/state/orphan-1", false);
+  auto c = runner_->CreateIfAbsent(Spec("orphan-1", "echo took over"));
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_TRUE(c->created);  // the job never ran: it runs now, once
+  EXPECT_EQ(WaitFinished(*runner_, "orphan-1").phase, JobPhase::kSucceeded);
+  auto again = runner_->CreateIfAbsent(Spec("orphan-1", "echo twice"));
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->created);
+}
+
+TEST_F(LocalJobRunnerTest, AJobStartedByARunnerThatDiedBeforeRecordingItIsFoundAndWatched) {
+  const std::string dir = dir_ + "/state/spawned-1";
+  WritePendingClaim(dir, true);
+  // The job process its starter launched: group leader, JOB_NAME in its environment.
+  std::ofstream(dir_ + "/job.sh") << "sleep 0.5; echo '{\"status\":\"success\"}' > " << dir
+                                  << "/result.json\n";
+  auto job = std::thread(
+      [&] { std::system(("setsid env JOB_NAME=spawned-1 sh " + dir_ + "/job.sh").c_str()); });
+  std::this_thread::sleep_for(200ms);
+  auto c = runner_->CreateIfAbsent(Spec("spawned-1", "echo must not run"));
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_FALSE(c->created);
+  EXPECT_EQ(c->state.phase, JobPhase::kRunning);
+  EXPECT_EQ(WaitFinished(*runner_, "spawned-1").phase, JobPhase::kSucceeded);
+  job.join();
+
+  // Gone without a trace: failed, not pending forever.
+  WritePendingClaim(dir_ + "/state/spawned-2", true);
+  auto gone = runner_->Get("spawned-2");
+  ASSERT_TRUE(gone && *gone);
+  EXPECT_EQ((*gone)->phase, JobPhase::kFailed);
 }
 
 TEST_F(LocalJobRunnerTest, DeleteKillsAndForgetsAndListFindsByCluster) {
