@@ -51,7 +51,9 @@ class ApiE2E : public ::testing::TestWithParam<std::string> {
 
   static json Report(const std::string& adapter, int64_t generation, const std::string& available,
                      json extra = json::array()) {
-    json conditions = {{{"type", "Available"}, {"status", available}, {"reason", "R" + available},
+    json conditions = {{{"type", "Available"},
+                        {"status", available},
+                        {"reason", "R" + available},
                         {"message", adapter + " says " + available}},
                        {{"type", "Applied"}, {"status", "True"}, {"reason", "JobLaunched"}},
                        {{"type", "Health"}, {"status", "True"}, {"reason", "Healthy"}}};
@@ -148,7 +150,8 @@ TEST_P(ApiE2E, ClusterLifecycleFromCreateToHardDelete) {
   auto statuses = api_->Get("/clusters/" + id + "/statuses");
   EXPECT_EQ(statuses.body["total"], 3);
   auto reconciled_list =
-      api_->Get("/clusters?search=" + http::UrlEncode("status.conditions.Reconciled='True' and name='" + name + "'"));
+      api_->Get("/clusters?search=" +
+                http::UrlEncode("status.conditions.Reconciled='True' and name='" + name + "'"));
   EXPECT_EQ(reconciled_list.body["total"], 1) << reconciled_list.raw;
 
   // Delete: soft, generation +1, still readable, then hard delete once all report Finalized.
@@ -165,7 +168,8 @@ TEST_P(ApiE2E, ClusterLifecycleFromCreateToHardDelete) {
     ASSERT_EQ(r.status, 201) << r.raw;
   }
   EXPECT_EQ(api_->Get("/clusters/" + id).status, 200);
-  auto last = api_->Put("/clusters/" + id + "/statuses", Report("placement", 4, "False", finalized));
+  auto last =
+      api_->Put("/clusters/" + id + "/statuses", Report("placement", 4, "False", finalized));
   EXPECT_EQ(last.status, 201) << last.raw;
   ExpectProblem(api_->Get("/clusters/" + id), 404, "HYPERFLEET-NTF-001",
                 "Cluster with id='" + id + "' not found");
@@ -177,17 +181,17 @@ TEST_P(ApiE2E, StatusReportsFollowTheDiscardRules) {
   auto unknown = Report("validation", 1, "Unknown");
   EXPECT_EQ(api_->Put(path, unknown).status, 201);
   unknown["observed_time"] = FormatTime(Now());
-  EXPECT_EQ(api_->Put(path, unknown).status, 204);           // second Unknown discarded
+  EXPECT_EQ(api_->Put(path, unknown).status, 204);  // second Unknown discarded
   EXPECT_EQ(api_->Put(path, Report("validation", 2, "True")).status, 204);  // future generation
   auto old_report = Report("validation", 1, "True");
   EXPECT_EQ(api_->Put(path, Report("validation", 1, "True")).status, 201);
   EXPECT_EQ(api_->Put(path, old_report).status, 204);  // older observed_time at same generation
   // POST and the /status alias behave the same.
   EXPECT_EQ(api_->Post(path, Report("dns", 1, "False")).status, 201);
-  EXPECT_EQ(api_->Post("/clusters/" + c["id"].get<std::string>() + "/status",
-                       Report("dns", 1, "True"))
-                .status,
-            201);
+  EXPECT_EQ(
+      api_->Post("/clusters/" + c["id"].get<std::string>() + "/status", Report("dns", 1, "True"))
+          .status,
+      201);
   auto list = api_->Get(path);
   EXPECT_EQ(list.body["total"], 2) << list.raw;  // one row per adapter
   // Available changed twice for validation (→True) and twice for dns: events were written.
@@ -214,11 +218,13 @@ TEST_P(ApiE2E, StatusValidationErrors) {
                 "must not be more than 30m0s in the past");
   auto dup = Report("validation", 1, "True");
   dup["conditions"].push_back({{"type", "Health"}, {"status", "True"}});
-  ExpectProblem(api_->Put(path, dup), 400, "HYPERFLEET-VAL-000", "duplicate condition type 'Health'");
+  ExpectProblem(api_->Put(path, dup), 400, "HYPERFLEET-VAL-000",
+                "duplicate condition type 'Health'");
   auto bad = Report("validation", 1, "Maybe");
   ExpectProblem(api_->Put(path, bad), 400, "HYPERFLEET-VAL-000", "invalid status value 'Maybe'");
   auto gen0 = Report("validation", 0, "True");
-  ExpectProblem(api_->Put(path, gen0), 400, "HYPERFLEET-VAL-000", "observed_generation must be >= 1");
+  ExpectProblem(api_->Put(path, gen0), 400, "HYPERFLEET-VAL-000",
+                "observed_generation must be >= 1");
   EXPECT_EQ(api_->Get(path).body["total"], 0);  // nothing written by any of these
   ExpectProblem(api_->Get("/clusters/0198c9e2-0000-7000-8000-000000000000/statuses"), 404,
                 "HYPERFLEET-NTF-001", "not found");
@@ -233,51 +239,63 @@ TEST_P(ApiE2E, BadCreateBodiesGetClearProblems) {
   ExpectProblem(raw("[1,2]"), 400, "HYPERFLEET-VAL-006", "must be a JSON object");
   ExpectProblem(api_->Post("/clusters", {{"name", "abc"}, {"spec", json::object()}}), 400,
                 "HYPERFLEET-VAL-000", "kind is required");
-  ExpectProblem(api_->Post("/clusters", {{"kind", "NodePool"}, {"name", "abc"}, {"spec", json::object()}}),
-                400, "HYPERFLEET-VAL-000", "kind must be 'Cluster'");
+  ExpectProblem(
+      api_->Post("/clusters", {{"kind", "NodePool"}, {"name", "abc"}, {"spec", json::object()}}),
+      400, "HYPERFLEET-VAL-000", "kind must be 'Cluster'");
   ExpectProblem(api_->Post("/clusters", {{"kind", "Cluster"}, {"spec", json::object()}}), 400,
                 "HYPERFLEET-VAL-000", "name is required");
-  ExpectProblem(api_->Post("/clusters", {{"kind", "Cluster"}, {"name", "ab"}, {"spec", json::object()}}),
-                400, "HYPERFLEET-VAL-000", "name must be at least 3 characters");
-  ExpectProblem(api_->Post("/clusters", {{"kind", "Cluster"}, {"name", std::string(54, 'a')},
-                                          {"spec", json::object()}}),
-                400, "HYPERFLEET-VAL-000", "name must be at most 53 characters");
-  EXPECT_EQ(api_->Post("/clusters", {{"kind", "Cluster"}, {"name", Name("x") + std::string(40, 'a')},
-                                      {"spec", json::object()}})
+  ExpectProblem(
+      api_->Post("/clusters", {{"kind", "Cluster"}, {"name", "ab"}, {"spec", json::object()}}), 400,
+      "HYPERFLEET-VAL-000", "name must be at least 3 characters");
+  ExpectProblem(
+      api_->Post("/clusters",
+                 {{"kind", "Cluster"}, {"name", std::string(54, 'a')}, {"spec", json::object()}}),
+      400, "HYPERFLEET-VAL-000", "name must be at most 53 characters");
+  EXPECT_EQ(api_->Post("/clusters", {{"kind", "Cluster"},
+                                     {"name", Name("x") + std::string(40, 'a')},
+                                     {"spec", json::object()}})
                 .status,
             201);
-  ExpectProblem(api_->Post("/clusters", {{"kind", "Cluster"}, {"name", "Bad_Name"}, {"spec", json::object()}}),
+  ExpectProblem(api_->Post("/clusters",
+                           {{"kind", "Cluster"}, {"name", "Bad_Name"}, {"spec", json::object()}}),
                 400, "HYPERFLEET-VAL-000", "lowercase letters, numbers, and hyphens");
-  ExpectProblem(api_->Post("/clusters", {{"kind", "Cluster"}, {"name", "héllo"}, {"spec", json::object()}}),
-                400, "HYPERFLEET-VAL-000", "lowercase");
+  ExpectProblem(
+      api_->Post("/clusters", {{"kind", "Cluster"}, {"name", "héllo"}, {"spec", json::object()}}),
+      400, "HYPERFLEET-VAL-000", "lowercase");
   ExpectProblem(api_->Post("/clusters", {{"kind", "Cluster"}, {"name", "abc"}}), 400,
                 "HYPERFLEET-VAL-000", "spec is required");
   ExpectProblem(api_->Post("/clusters", {{"kind", "Cluster"}, {"name", "abc"}, {"spec", nullptr}}),
                 400, "HYPERFLEET-VAL-000", "spec field must be an object");
-  ExpectProblem(api_->Post("/clusters", {{"kind", "Cluster"}, {"name", 42}, {"spec", json::object()}}),
-                400, "HYPERFLEET-VAL-000", "field 'name' must be a string");
-  ExpectProblem(api_->Post("/clusters", {{"kind", "Cluster"}, {"name", "abc"}, {"spec", json::object()},
-                                          {"labels", "x"}}),
-                400, "HYPERFLEET-VAL-000", "field 'labels' must be an object");
-  auto bad_label = api_->Post("/clusters", {{"kind", "Cluster"}, {"name", Name()},
-                                             {"spec", json::object()},
-                                             {"labels", {{"-bad key", "ok"}, {"good", "bad value!"}}}});
+  ExpectProblem(
+      api_->Post("/clusters", {{"kind", "Cluster"}, {"name", 42}, {"spec", json::object()}}), 400,
+      "HYPERFLEET-VAL-000", "field 'name' must be a string");
+  ExpectProblem(
+      api_->Post("/clusters",
+                 {{"kind", "Cluster"}, {"name", "abc"}, {"spec", json::object()}, {"labels", "x"}}),
+      400, "HYPERFLEET-VAL-000", "field 'labels' must be an object");
+  auto bad_label =
+      api_->Post("/clusters", {{"kind", "Cluster"},
+                               {"name", Name()},
+                               {"spec", json::object()},
+                               {"labels", {{"-bad key", "ok"}, {"good", "bad value!"}}}});
   ExpectProblem(bad_label, 400, "HYPERFLEET-VAL-000", "label validation failed");
   EXPECT_EQ(bad_label.body["errors"].size(), 2u) << bad_label.raw;
   // 413 for bodies over 1 MiB.
-  std::string huge = R"({"kind":"Cluster","name":"huge","spec":{"x":")" +
-                     std::string(1100 * 1024, 'a') + "\"}}";
+  std::string huge =
+      R"({"kind":"Cluster","name":"huge","spec":{"x":")" + std::string(1100 * 1024, 'a') + "\"}}";
   EXPECT_EQ(raw(huge).status, 413);
   // A 10 KB spec is fine.
-  EXPECT_EQ(api_->Post("/clusters", {{"kind", "Cluster"}, {"name", Name()},
-                                      {"spec", {{"blob", std::string(10 * 1024, 'b')}}}})
+  EXPECT_EQ(api_->Post("/clusters", {{"kind", "Cluster"},
+                                     {"name", Name()},
+                                     {"spec", {{"blob", std::string(10 * 1024, 'b')}}}})
                 .status,
             201);
   // Duplicate names conflict.
   std::string name = Name();
   CreateCluster(name);
-  ExpectProblem(api_->Post("/clusters", {{"kind", "Cluster"}, {"name", name}, {"spec", json::object()}}),
-                409, "HYPERFLEET-CNF-001", "This Cluster already exists");
+  ExpectProblem(
+      api_->Post("/clusters", {{"kind", "Cluster"}, {"name", name}, {"spec", json::object()}}), 409,
+      "HYPERFLEET-CNF-001", "This Cluster already exists");
 }
 
 TEST_P(ApiE2E, BadPatchesIdsAndPathsGetClearProblems) {
@@ -298,16 +316,19 @@ TEST_P(ApiE2E, BadPatchesIdsAndPathsGetClearProblems) {
   auto wrong_method = api_->Call("PUT", api_->api() + "/clusters", "{}");
   EXPECT_EQ(wrong_method.status, 405);
   EXPECT_EQ(wrong_method.body.value("status", 0), 405) << wrong_method.raw;
-  ExpectProblem(api_->Post("/nodepools", {{"kind", "NodePool"}, {"name", "np1"}, {"spec", json::object()}}),
-                422, "HYPERFLEET-VAL-000", "is a child kind");
+  ExpectProblem(
+      api_->Post("/nodepools", {{"kind", "NodePool"}, {"name", "np1"}, {"spec", json::object()}}),
+      422, "HYPERFLEET-VAL-000", "is a child kind");
 }
 
 TEST_P(ApiE2E, ListParametersAreValidated) {
-  ExpectProblem(api_->Get("/clusters?page=x"), 400, "HYPERFLEET-VAL-000", "Invalid query parameters");
+  ExpectProblem(api_->Get("/clusters?page=x"), 400, "HYPERFLEET-VAL-000",
+                "Invalid query parameters");
   auto page0 = api_->Get("/clusters?page=0");
   ExpectProblem(page0, 400, "HYPERFLEET-VAL-000", "Invalid query parameters");
   EXPECT_EQ(page0.body["errors"][0]["message"], "page must be at least 1");
-  EXPECT_EQ(api_->Get("/clusters?size=101").body["errors"][0]["message"], "size must be at most 100");
+  EXPECT_EQ(api_->Get("/clusters?size=101").body["errors"][0]["message"],
+            "size must be at most 100");
   ExpectProblem(api_->Get("/clusters?order=" + http::UrlEncode("name; DROP TABLE resources")), 400,
                 "HYPERFLEET-VAL-005", "invalid order format");
   ExpectProblem(api_->Get("/clusters?order=" + http::UrlEncode("name ascending")), 400,
@@ -374,8 +395,9 @@ TEST_P(ApiE2E, NodePoolsCascadeAndForceDelete) {
   std::string cid = cluster["id"];
   std::vector<std::string> pools;
   for (int i = 0; i < 2; ++i) {
-    auto r = api_->Post("/clusters/" + cid + "/nodepools",
-                        {{"kind", "NodePool"}, {"name", "np" + std::to_string(i)}, {"spec", json::object()}});
+    auto r = api_->Post(
+        "/clusters/" + cid + "/nodepools",
+        {{"kind", "NodePool"}, {"name", "np" + std::to_string(i)}, {"spec", json::object()}});
     ASSERT_EQ(r.status, 201) << r.raw;
     EXPECT_EQ(r.body["owner_references"]["id"], cid);
     EXPECT_EQ(r.body["href"], "/api/hyperfleet/v1/clusters/" + cid + "/nodepools/" +
@@ -385,14 +407,17 @@ TEST_P(ApiE2E, NodePoolsCascadeAndForceDelete) {
   ExpectProblem(api_->Post("/clusters/" + cid + "/nodepools",
                            {{"kind", "NodePool"}, {"name", "np0"}, {"spec", json::object()}}),
                 409, "HYPERFLEET-CNF-001", "already exists");
-  ExpectProblem(api_->Post("/clusters/" + cid + "/nodepools",
-                           {{"kind", "NodePool"}, {"name", "this-name-is-too-long"}, {"spec", json::object()}}),
+  ExpectProblem(api_->Post("/clusters/" + cid + "/nodepools", {{"kind", "NodePool"},
+                                                               {"name", "this-name-is-too-long"},
+                                                               {"spec", json::object()}}),
                 400, "HYPERFLEET-VAL-000", "at most 15 characters");
   EXPECT_EQ(api_->Get("/clusters/" + cid + "/nodepools").body["total"], 2);
   EXPECT_EQ(api_->Get("/nodepools/" + pools[0]).status, 200);
   // A nodepool addressed under the wrong cluster is not found.
   json other = CreateCluster(Name());
-  EXPECT_EQ(api_->Get("/clusters/" + other["id"].get<std::string>() + "/nodepools/" + pools[0]).status, 404);
+  EXPECT_EQ(
+      api_->Get("/clusters/" + other["id"].get<std::string>() + "/nodepools/" + pools[0]).status,
+      404);
   EXPECT_EQ(api_->Get("/clusters/0198c9e2-0000-7000-8000-000000000000/nodepools").status, 404);
 
   auto deleted = api_->Delete("/clusters/" + cid);
@@ -411,7 +436,8 @@ TEST_P(ApiE2E, NodePoolsCascadeAndForceDelete) {
                 409, "HYPERFLEET-CNF-003", "is not in Finalizing state");
   ExpectProblem(api_->Post("/clusters/" + cid + "/force-delete", json::object()), 400,
                 "HYPERFLEET-VAL-000", "reason is required");
-  EXPECT_EQ(api_->Post("/clusters/" + cid + "/force-delete", {{"reason", "adapter gone"}}).status, 204);
+  EXPECT_EQ(api_->Post("/clusters/" + cid + "/force-delete", {{"reason", "adapter gone"}}).status,
+            204);
   EXPECT_EQ(api_->Get("/clusters/" + cid).status, 404);
   EXPECT_EQ(api_->Get("/nodepools/" + pools[0]).status, 404);
   EXPECT_EQ(api_->Post("/clusters/" + cid + "/force-delete", {{"reason", "again"}}).status, 404);
@@ -427,27 +453,32 @@ TEST_P(ApiE2E, EventsAreRequestedOncePerPendingGeneration) {
   auto created_id = api_->Get("/events?aggregate_id=" + id).body["items"][0]["event_id"];
   EXPECT_EQ(first.body["event_id"], created_id);
   ExpectProblem(api_->Post("/events", {{"aggregate_type", "Cluster"},
-                                      {"aggregate_id", "0198c9e2-0000-7000-8000-000000000000"}}),
+                                       {"aggregate_id", "0198c9e2-0000-7000-8000-000000000000"}}),
                 404, "HYPERFLEET-NTF-001", "not found");
   ExpectProblem(api_->Post("/events", {{"aggregate_type", "Widget"}, {"aggregate_id", id}}), 400,
                 "HYPERFLEET-VAL-000", "aggregate_type");
-  ExpectProblem(api_->Post("/events", {{"aggregate_type", "Cluster"}, {"aggregate_id", id},
-                                      {"reason", "because"}}),
-                400, "HYPERFLEET-VAL-000", "reason must be one of");
+  ExpectProblem(
+      api_->Post("/events",
+                 {{"aggregate_type", "Cluster"}, {"aggregate_id", id}, {"reason", "because"}}),
+      400, "HYPERFLEET-VAL-000", "reason must be one of");
   auto pending = api_->Get("/events?published=false&aggregate_id=" + id);
   EXPECT_EQ(pending.body["total"], 1);
   EXPECT_EQ(api_->Get("/events?published=maybe").status, 400);
 }
 
 TEST_P(ApiE2E, OperationsEndpoints) {
-  auto health = api_->Call("GET", "http://127.0.0.1:" + std::to_string(api_->health_port()) + "/healthz");
+  auto health =
+      api_->Call("GET", "http://127.0.0.1:" + std::to_string(api_->health_port()) + "/healthz");
   EXPECT_EQ(health.status, 200);
-  auto ready = api_->Call("GET", "http://127.0.0.1:" + std::to_string(api_->health_port()) + "/readyz");
+  auto ready =
+      api_->Call("GET", "http://127.0.0.1:" + std::to_string(api_->health_port()) + "/readyz");
   EXPECT_EQ(ready.status, 200) << ready.raw;
   api_->Get("/clusters");
-  auto metrics = api_->Call("GET", "http://127.0.0.1:" + std::to_string(api_->metrics_port()) + "/metrics");
+  auto metrics =
+      api_->Call("GET", "http://127.0.0.1:" + std::to_string(api_->metrics_port()) + "/metrics");
   EXPECT_EQ(metrics.status, 200);
-  EXPECT_NE(metrics.raw.find("hyperfleet_api_requests_total{method=\"GET\",path=\"/api/hyperfleet/v1/clusters\",code=\"200\"}"),
+  EXPECT_NE(metrics.raw.find("hyperfleet_api_requests_total{method=\"GET\",path=\"/api/hyperfleet/"
+                             "v1/clusters\",code=\"200\"}"),
             std::string::npos);
   EXPECT_NE(metrics.raw.find("hyperfleet_api_request_duration_seconds_bucket"), std::string::npos);
   EXPECT_NE(metrics.raw.find("hyperfleet_db_connections_open"), std::string::npos);
@@ -470,7 +501,8 @@ TEST(ApiE2EDatabaseOutage, ServesUnavailableAndRecovers) {
   auto down = api.Get("/clusters");
   EXPECT_EQ(down.status, 503) << down.raw;
   EXPECT_EQ(down.body.value("code", ""), "HYPERFLEET-SVC-001");
-  auto created = api.Post("/clusters", {{"kind", "Cluster"}, {"name", "during-outage"}, {"spec", json::object()}});
+  auto created = api.Post(
+      "/clusters", {{"kind", "Cluster"}, {"name", "during-outage"}, {"spec", json::object()}});
   EXPECT_EQ(created.status, 503) << created.raw;
   auto ready = api.Call("GET", "http://127.0.0.1:" + std::to_string(api.health_port()) + "/readyz");
   EXPECT_EQ(ready.status, 503);
@@ -481,9 +513,12 @@ TEST(ApiE2EDatabaseOutage, ServesUnavailableAndRecovers) {
     if (status != 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_EQ(status, 200);
-  EXPECT_EQ(api.Call("GET", "http://127.0.0.1:" + std::to_string(api.health_port()) + "/readyz").status, 200);
+  EXPECT_EQ(
+      api.Call("GET", "http://127.0.0.1:" + std::to_string(api.health_port()) + "/readyz").status,
+      200);
   // Nothing half-written: the create during the outage does not exist.
-  EXPECT_EQ(api.Get("/clusters?search=" + http::UrlEncode("name='during-outage'")).body["total"], 0);
+  EXPECT_EQ(api.Get("/clusters?search=" + http::UrlEncode("name='during-outage'")).body["total"],
+            0);
 }
 
 // SIGTERM drains and exits 0.

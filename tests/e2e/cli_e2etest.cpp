@@ -10,15 +10,14 @@
 namespace hf::testing {
 namespace {
 
-RunResult Hyperfleet(std::vector<std::string> args,
-                     std::map<std::string, std::string> env = {}) {
+RunResult Hyperfleet(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
   args.insert(args.begin(), HyperfleetBinary());
   return Run(args, env);
 }
 
 TEST(Cli, EverySubcommandHasHelp) {
-  for (const char* sub : {"api", "outbox", "ticker", "adapter", "migrate", "dev", "clusters",
-                          "nodepools"}) {
+  for (const char* sub :
+       {"api", "outbox", "ticker", "adapter", "migrate", "dev", "clusters", "nodepools"}) {
     auto r = Hyperfleet({sub, "--help"});
     EXPECT_EQ(r.exit_code, 0) << sub << ": " << r.output;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << sub;
@@ -29,8 +28,8 @@ TEST(Cli, EverySubcommandHasHelp) {
     EXPECT_NE(api.output.find(flag), std::string::npos) << flag;
   }
   auto ticker = Hyperfleet({"ticker", "--help"});
-  for (const char* flag : {"--resource-type", "--poll-interval", "--backoff-base",
-                           "--backoff-max", "--debounce", "--max-age-ready", "--api-url"}) {
+  for (const char* flag : {"--resource-type", "--poll-interval", "--backoff-base", "--backoff-max",
+                           "--debounce", "--max-age-ready", "--api-url"}) {
     EXPECT_NE(ticker.output.find(flag), std::string::npos) << flag;
   }
 }
