@@ -25,14 +25,6 @@ class FailuresE2E : public ::testing::TestWithParam<StackKind> {
     }
   }
 
-  static std::string Create(FleetStack& stack, const std::string& name,
-                            const json& spec = json::object()) {
-    auto created =
-        stack.Call("POST", "/clusters", {{"kind", "Cluster"}, {"name", name}, {"spec", spec}});
-    EXPECT_EQ(created["http_status"], 201) << created.dump();
-    return created.value("id", "");
-  }
-
   static bool Reconciled(FleetStack& stack, const std::string& path, int64_t generation = 1) {
     return ReconciledAt(stack.WaitFor(
                             path, [&](const json& c) { return ReconciledAt(c, generation); }, 60s),
@@ -44,21 +36,13 @@ class FailuresE2E : public ::testing::TestWithParam<StackKind> {
                path, [](const json& c) { return c["http_status"] == 404; }, 60s)["http_status"] ==
            404;
   }
-
-  static void Report(const std::string& what, std::chrono::steady_clock::time_point since) {
-    std::cout << "[" << ToString(GetParam()) << "] " << what << ": "
-              << std::chrono::duration_cast<std::chrono::milliseconds>(
-                     std::chrono::steady_clock::now() - since)
-                     .count()
-              << " ms\n";
-  }
 };
 
 TEST_P(FailuresE2E, DeleteCascadesThroughTwoNodepoolsThenTheCluster) {
   FleetStack stack(GetParam());
   ASSERT_TRUE(stack.error().empty()) << stack.error();
   const auto start = std::chrono::steady_clock::now();
-  const std::string id = Create(stack, "cascade");
+  const std::string id = stack.CreateCluster("cascade");
   std::vector<std::string> pools;
   for (const char* name : {"pool-a", "pool-b"}) {
     auto np = stack.Call("POST", "/clusters/" + id + "/nodepools",
@@ -70,7 +54,7 @@ TEST_P(FailuresE2E, DeleteCascadesThroughTwoNodepoolsThenTheCluster) {
   for (const auto& np : pools) {
     ASSERT_TRUE(Reconciled(stack, "/clusters/" + id + "/nodepools/" + np)) << np << stack.Logs();
   }
-  Report("create→cluster and two nodepools reconciled", start);
+  LogElapsed(GetParam(), "create→cluster and two nodepools reconciled", start);
 
   const auto deleted_at = std::chrono::steady_clock::now();
   ASSERT_EQ(stack.Call("DELETE", "/clusters/" + id)["http_status"], 202);
@@ -78,7 +62,7 @@ TEST_P(FailuresE2E, DeleteCascadesThroughTwoNodepoolsThenTheCluster) {
     EXPECT_TRUE(Gone(stack, "/clusters/" + id + "/nodepools/" + np)) << np << stack.Logs();
   }
   EXPECT_TRUE(Gone(stack, "/clusters/" + id)) << stack.Logs();
-  Report("delete→cluster and nodepools gone", deleted_at);
+  LogElapsed(GetParam(), "delete→cluster and nodepools gone", deleted_at);
   for (const auto& adapter : stack.adapters()) {
     EXPECT_TRUE(stack.Jobs(adapter).empty()) << adapter << " left jobs behind";
   }
@@ -87,7 +71,7 @@ TEST_P(FailuresE2E, DeleteCascadesThroughTwoNodepoolsThenTheCluster) {
 TEST_P(FailuresE2E, ForceDeleteRemovesAClusterWhoseAdapterIsStopped) {
   FleetStack stack(GetParam());
   ASSERT_TRUE(stack.error().empty()) << stack.error();
-  const std::string id = Create(stack, "stuck");
+  const std::string id = stack.CreateCluster("stuck");
   ASSERT_TRUE(Reconciled(stack, "/clusters/" + id)) << stack.Logs();
   ASSERT_TRUE(stack.StopAdapter("placement")) << stack.error();
 
@@ -118,7 +102,7 @@ TEST_P(FailuresE2E, AnAdapterKilledMidJobRestartsAndRunsOneJobPerGeneration) {
   FleetStack stack(GetParam(), {.job_seconds = {{"validation", "2.0"}}});
   ASSERT_TRUE(stack.error().empty()) << stack.error();
   const auto start = std::chrono::steady_clock::now();
-  const std::string id = Create(stack, "crash-mid-job");
+  const std::string id = stack.CreateCluster("crash-mid-job");
   // Kill validation while its job runs.
   json running = stack.WaitFor(
       "/clusters/" + id + "/statuses",
@@ -133,7 +117,7 @@ TEST_P(FailuresE2E, AnAdapterKilledMidJobRestartsAndRunsOneJobPerGeneration) {
   ASSERT_TRUE(stack.Restart("validation")) << stack.error();
 
   EXPECT_TRUE(Reconciled(stack, "/clusters/" + id)) << stack.Logs();
-  Report("create→reconciled across an adapter crash", start);
+  LogElapsed(GetParam(), "create→reconciled across an adapter crash", start);
   for (const char* adapter : {"validation", "dns", "placement"}) {
     EXPECT_EQ(stack.Jobs(adapter), std::vector<std::string>{std::string(adapter) + "-" + id + "-1"})
         << adapter;
@@ -146,11 +130,11 @@ TEST_P(FailuresE2E, TheOutboxKilledAndRestartedLosesNoEvent) {
   const auto start = std::chrono::steady_clock::now();
   // Clusters created right before the kill: their events are committed, maybe not published.
   std::vector<std::string> ids;
-  for (int i = 0; i < 5; ++i) ids.push_back(Create(stack, "outbox-" + std::to_string(i)));
+  for (int i = 0; i < 5; ++i) ids.push_back(stack.CreateCluster("outbox-" + std::to_string(i)));
   EXPECT_EQ(stack.Stop("outbox"), 128 + SIGKILL);
   if (GetParam() == StackKind::kDistributed) {
     // Created while no outbox process runs: the events wait in the table.
-    for (int i = 5; i < 10; ++i) ids.push_back(Create(stack, "outbox-" + std::to_string(i)));
+    for (int i = 5; i < 10; ++i) ids.push_back(stack.CreateCluster("outbox-" + std::to_string(i)));
     std::this_thread::sleep_for(500ms);
   }
   ASSERT_TRUE(stack.Restart("outbox")) << stack.error();
@@ -158,7 +142,7 @@ TEST_P(FailuresE2E, TheOutboxKilledAndRestartedLosesNoEvent) {
     EXPECT_TRUE(Reconciled(stack, "/clusters/" + id))
         << id << stack.Call("GET", "/clusters/" + id + "/statuses").dump();
   }
-  Report("create→reconciled across an outbox crash", start);
+  LogElapsed(GetParam(), "create→reconciled across an outbox crash", start);
   // Every event of every cluster is published (the last reports' events within moments).
   for (const auto& id : ids) {
     const json pending = stack.WaitFor(
@@ -171,7 +155,7 @@ TEST_P(FailuresE2E, TheOutboxKilledAndRestartedLosesNoEvent) {
 TEST_P(FailuresE2E, AFailingValidationJobKeepsTheClusterUnreconciledAndTheTickerRetrying) {
   FleetStack stack(GetParam());
   ASSERT_TRUE(stack.error().empty()) << stack.error();
-  const std::string id = Create(stack, "invalid", {{"fail_validation", true}});
+  const std::string id = stack.CreateCluster("invalid", {{"fail_validation", true}});
   json statuses = stack.WaitFor(
       "/clusters/" + id + "/statuses",
       [](const json& s) {

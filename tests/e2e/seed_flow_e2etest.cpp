@@ -22,22 +22,6 @@ class SeedFlowE2E : public ::testing::TestWithParam<StackKind> {
       HF_REQUIRE_ENV(emulator, "HF_TEST_PUBSUB_EMULATOR_HOST");
     }
   }
-
-  std::string Create(FleetStack& stack, const std::string& name,
-                     const json& spec = json::object()) {
-    auto created =
-        stack.Call("POST", "/clusters", {{"kind", "Cluster"}, {"name", name}, {"spec", spec}});
-    EXPECT_EQ(created["http_status"], 201) << created.dump();
-    return created.value("id", "");
-  }
-
-  static void Report(const std::string& what, std::chrono::steady_clock::time_point since) {
-    std::cout << "[" << ToString(GetParam()) << "] " << what << ": "
-              << std::chrono::duration_cast<std::chrono::milliseconds>(
-                     std::chrono::steady_clock::now() - since)
-                     .count()
-              << " ms\n";
-  }
 };
 
 // Reason of an adapter's condition in a statuses list.
@@ -69,7 +53,7 @@ TEST_P(SeedFlowE2E, FourteenPhasesFromCreateToReconciledThenGenerationTwo) {
   FleetStack stack(GetParam(), {.job_seconds = {{"validation", "1.5"}, {"dns", "1.0"}}});
   ASSERT_TRUE(stack.error().empty()) << stack.error();
   const auto start = std::chrono::steady_clock::now();
-  const std::string id = Create(stack, "seed");
+  const std::string id = stack.CreateCluster("seed");
   ASSERT_FALSE(id.empty());
 
   // (1) the cluster and its `created` event were committed together.
@@ -103,7 +87,7 @@ TEST_P(SeedFlowE2E, FourteenPhasesFromCreateToReconciledThenGenerationTwo) {
   json done = stack.WaitFor(
       "/clusters/" + id, [](const json& c) { return ReconciledAt(c, 1); }, 60s);
   ASSERT_TRUE(ReconciledAt(done, 1)) << done.dump() << stack.Logs();
-  Report("create→reconciled", start);
+  LogElapsed(GetParam(), "create→reconciled", start);
   EXPECT_EQ(ConditionField(done, "LastKnownReconciled"), "True");
   for (const char* type : {"ValidationSuccessful", "DnsSuccessful", "PlacementSuccessful"}) {
     EXPECT_EQ(ConditionField(done, type), "True") << type;
@@ -132,7 +116,7 @@ TEST_P(SeedFlowE2E, FourteenPhasesFromCreateToReconciledThenGenerationTwo) {
   json gen2 = stack.WaitFor(
       "/clusters/" + id, [](const json& c) { return ReconciledAt(c, 2); }, 60s);
   ASSERT_TRUE(ReconciledAt(gen2, 2)) << gen2.dump() << stack.Logs();
-  Report("patch→reconciled at generation 2", patched_at);
+  LogElapsed(GetParam(), "patch→reconciled at generation 2", patched_at);
   statuses = stack.Call("GET", "/clusters/" + id + "/statuses");
   for (const char* adapter : {"validation", "dns", "placement"}) {
     EXPECT_EQ(FindStatus(statuses, adapter)["observed_generation"], 2) << adapter;
@@ -143,7 +127,7 @@ TEST_P(SeedFlowE2E, FourteenPhasesFromCreateToReconciledThenGenerationTwo) {
 TEST_P(SeedFlowE2E, ThreeRapidPatchesCoalesceToTheLastGeneration) {
   FleetStack stack(GetParam(), {.job_seconds = {{"validation", "1.0"}}});
   ASSERT_TRUE(stack.error().empty()) << stack.error();
-  const std::string id = Create(stack, "coalesce");
+  const std::string id = stack.CreateCluster("coalesce");
   ASSERT_TRUE(
       ReconciledAt(stack.WaitFor(
                        "/clusters/" + id, [](const json& c) { return ReconciledAt(c, 1); }, 60s),
@@ -158,7 +142,7 @@ TEST_P(SeedFlowE2E, ThreeRapidPatchesCoalesceToTheLastGeneration) {
   json done = stack.WaitFor(
       "/clusters/" + id, [](const json& c) { return ReconciledAt(c, 4); }, 60s);
   ASSERT_TRUE(ReconciledAt(done, 4)) << done.dump() << stack.Logs();
-  Report("three patches→reconciled at generation 4", start);
+  LogElapsed(GetParam(), "three patches→reconciled at generation 4", start);
   const json statuses = stack.Call("GET", "/clusters/" + id + "/statuses");
   for (const char* adapter : {"validation", "dns", "placement"}) {
     EXPECT_EQ(FindStatus(statuses, adapter)["observed_generation"], 4) << adapter;
@@ -180,7 +164,7 @@ TEST_P(SeedFlowE2E, TwentyClustersCreatedConcurrentlyAllReconcile) {
   std::vector<std::string> ids(20);
   std::vector<std::thread> threads;
   for (int i = 0; i < 20; ++i) {
-    threads.emplace_back([&, i] { ids[i] = Create(stack, "bulk-" + std::to_string(i)); });
+    threads.emplace_back([&, i] { ids[i] = stack.CreateCluster("bulk-" + std::to_string(i)); });
   }
   for (auto& t : threads) t.join();
   for (const auto& id : ids) {
@@ -189,7 +173,7 @@ TEST_P(SeedFlowE2E, TwentyClustersCreatedConcurrentlyAllReconcile) {
         "/clusters/" + id, [](const json& x) { return ReconciledAt(x, 1); }, 90s);
     EXPECT_TRUE(ReconciledAt(c, 1)) << c.dump();
   }
-  Report("20 concurrent creates→all reconciled", start);
+  LogElapsed(GetParam(), "20 concurrent creates→all reconciled", start);
   const json reconciled = stack.Call(
       "GET", "/clusters?search=" + std::string("status.conditions.Reconciled%3D%27True%27"));
   EXPECT_EQ(reconciled["total"], 20) << reconciled.dump();

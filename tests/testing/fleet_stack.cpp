@@ -1,5 +1,6 @@
 #include "testing/fleet_stack.hpp"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -185,6 +187,12 @@ json FleetStack::Call(const std::string& method, const std::string& path, const 
   return out;
 }
 
+std::string FleetStack::CreateCluster(const std::string& name, const json& spec) {
+  json created = Call("POST", "/clusters", {{"kind", "Cluster"}, {"name", name}, {"spec", spec}});
+  EXPECT_EQ(created["http_status"], 201) << created.dump();
+  return created.value("id", "");
+}
+
 json FleetStack::WaitFor(const std::string& path, const std::function<bool(const json&)>& pred,
                          std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -265,6 +273,15 @@ bool ReconciledAt(const json& resource, int64_t generation) {
   return ConditionField(resource, "Reconciled") == "True" &&
          ConditionField(resource, "Reconciled", "observed_generation") ==
              std::to_string(generation);
+}
+
+void LogElapsed(StackKind kind, const std::string& what,
+                std::chrono::steady_clock::time_point since) {
+  std::cout << "[" << ToString(kind) << "] " << what << ": "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - since)
+                   .count()
+            << " ms\n";
 }
 
 }  // namespace hf::testing

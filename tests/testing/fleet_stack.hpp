@@ -45,6 +45,9 @@ class FleetStack {
   // One API call (path under /api/hyperfleet/v1); the parsed body gets `http_status`.
   nlohmann::json Call(const std::string& method, const std::string& path,
                       const nlohmann::json& body = nullptr);
+  // POST /clusters {name, spec}; the new id, or "" (with a test failure) when it was refused.
+  std::string CreateCluster(const std::string& name,
+                            const nlohmann::json& spec = nlohmann::json::object());
   // Polls GET `path` until `pred` holds (50 ms apart); returns the last body.
   nlohmann::json WaitFor(const std::string& path,
                          const std::function<bool(const nlohmann::json&)>& pred,
@@ -98,5 +101,8 @@ std::string ConditionField(const nlohmann::json& resource, const std::string& ty
 nlohmann::json FindStatus(const nlohmann::json& statuses, const std::string& adapter);
 // True when the resource's Reconciled condition is True at `generation`.
 bool ReconciledAt(const nlohmann::json& resource, int64_t generation);
+// Prints "[<stack>] <what>: N ms" (time since `since`) to the test log: measured, not asserted.
+void LogElapsed(StackKind kind, const std::string& what,
+                std::chrono::steady_clock::time_point since);
 
 }  // namespace hf::testing

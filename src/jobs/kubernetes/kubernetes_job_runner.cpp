@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "common/http_message.hpp"
 #include "common/log.hpp"
 
 namespace hf::jobs {
@@ -10,22 +11,6 @@ namespace {
 using nlohmann::json;
 
 const log::Logger kLog{"jobs"};
-
-// Percent-encodes a query parameter value.
-std::string Escape(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
-    }
-  }
-  return out;
-}
 
 std::string NameOf(const json& object) {
   if (!object.is_object() || !object.contains("metadata")) return {};
@@ -100,7 +85,7 @@ Result<JobState> KubernetesJobRunner::Describe(const json& job) {
   JobState state = kube::StateFromJob(job);
   if (!Finished(state.phase)) return state;
   const std::string path = "/api/v1/namespaces/" + namespace_ +
-                           "/pods?labelSelector=" + Escape("job-name=" + state.name);
+                           "/pods?labelSelector=" + http::UrlEncode("job-name=" + state.name);
   auto pods = HF_TRY(client_.Send("GET", path));
   if (pods.status != 200) return Fail(kube::ApiError(pods, "list pods of job " + state.name));
   kube::ApplyPods(state, pods.body);
@@ -160,7 +145,7 @@ Result<std::vector<JobState>> KubernetesJobRunner::ListByCluster(const std::stri
   const std::string selector = kube::AdapterSelector(options_.adapter) + "," +
                                std::string(kube::kClusterIdLabel) + "=" +
                                kube::KubeLabelValue(cluster_id);
-  auto r = HF_TRY(client_.Send("GET", JobsPath() + "?labelSelector=" + Escape(selector)));
+  auto r = HF_TRY(client_.Send("GET", JobsPath() + "?labelSelector=" + http::UrlEncode(selector)));
   if (r.status != 200) return Fail(kube::ApiError(r, "list jobs of cluster " + cluster_id));
   std::vector<JobState> out;
   if (r.body.contains("items") && r.body["items"].is_array()) {
@@ -188,7 +173,7 @@ void KubernetesJobRunner::Backoff(int& failures) {
 
 Result<std::string> KubernetesJobRunner::Relist(bool first) {
   const std::string selector = kube::AdapterSelector(options_.adapter);
-  auto r = HF_TRY(client_.Send("GET", JobsPath() + "?labelSelector=" + Escape(selector)));
+  auto r = HF_TRY(client_.Send("GET", JobsPath() + "?labelSelector=" + http::UrlEncode(selector)));
   if (r.status != 200) return Fail(kube::ApiError(r, "list jobs"));
   std::vector<json> to_report;
   {
@@ -242,7 +227,7 @@ void KubernetesJobRunner::Report(const json& job) {
 }
 
 void KubernetesJobRunner::WatchLoop() {
-  const std::string selector = Escape(kube::AdapterSelector(options_.adapter));
+  const std::string selector = http::UrlEncode(kube::AdapterSelector(options_.adapter));
   const auto timeout_s = std::max<int64_t>(
       1, std::chrono::duration_cast<std::chrono::seconds>(options_.watch_timeout).count());
   int failures = 0;
@@ -264,7 +249,7 @@ void KubernetesJobRunner::WatchLoop() {
     watching_ = true;
     const std::string path =
         JobsPath() + "?watch=1&allowWatchBookmarks=true&labelSelector=" + selector +
-        "&resourceVersion=" + Escape(rv) + "&timeoutSeconds=" + std::to_string(timeout_s);
+        "&resourceVersion=" + http::UrlEncode(rv) + "&timeoutSeconds=" + std::to_string(timeout_s);
     bool gone = false;
     bool got_event = false;
     std::string error_event;
