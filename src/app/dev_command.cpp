@@ -108,12 +108,14 @@ int RunDev(Settings& s, CLI::App&) {
   }
 
   // One ticker per resource type, talking to the API over HTTP like their standalone form.
-  ticker::HttpFleetApiOptions fleet_options;
-  fleet_options.base_url = api_url;
-  fleet_options.cancel = &stopping;
-  ticker::HttpFleetApi fleet(fleet_options);
+  std::vector<std::unique_ptr<ticker::HttpFleetApi>> fleets;
   std::vector<std::unique_ptr<ticker::Ticker>> tickers;
   for (const char* type : {"clusters", "nodepools"}) {
+    ticker::HttpFleetApiOptions fleet_options;
+    fleet_options.base_url = api_url;
+    fleet_options.resource_type = type;
+    fleet_options.cancel = &stopping;
+    fleets.push_back(std::make_unique<ticker::HttpFleetApi>(fleet_options));
     ticker::TickerOptions ticker_options;
     ticker_options.resource_type = type;
     ticker_options.poll_interval = s.poll_interval;
@@ -121,7 +123,7 @@ int RunDev(Settings& s, CLI::App&) {
     ticker_options.decision.backoff_max = s.backoff_max;
     ticker_options.decision.debounce = s.debounce;
     ticker_options.decision.max_age_ready = s.max_age_ready;
-    tickers.push_back(std::make_unique<ticker::Ticker>(fleet, ticker_options));
+    tickers.push_back(std::make_unique<ticker::Ticker>(*fleets.back(), ticker_options));
     tickers.back()->Start();
   }
 

@@ -17,9 +17,9 @@ struct LocalJobRunnerOptions {
   // ($RESULT_FILE) and cluster.json ($CLUSTER_JSON). Created if missing.
   std::string state_dir;
   Duration poll_interval = std::chrono::milliseconds(50);  // how often running jobs are checked
-  // A job directory without state.json (its creator died mid-launch) older than this reads as
-  // failed "LaunchInterrupted".
-  Duration launch_grace = std::chrono::seconds(30);
+  // A job directory without state.json older than this was left by a creator that died between
+  // claiming the name and recording itself (microseconds apart when alive): it is taken over.
+  Duration launch_grace = std::chrono::seconds(10);
 };
 
 // Runs each job as a child process in its own process group, with the spec's env plus

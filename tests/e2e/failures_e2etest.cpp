@@ -186,6 +186,9 @@ TEST_P(FailuresE2E, AFailingValidationJobKeepsTheClusterUnreconciledAndTheTicker
   }
   ASSERT_GE(requested.size(), 4u) << stack.Logs();
   const auto gap = [&](size_t i) { return requested[i + 1] - requested[i]; };
+  for (size_t i = 0; i + 1 < requested.size(); ++i) {
+    EXPECT_GT(gap(i), std::chrono::milliseconds(500)) << "requests " << i << " and " << i + 1;
+  }
   EXPECT_GT(gap(2), gap(0)) << "intervals do not grow";
 
   json cluster = stack.Call("GET", "/clusters/" + id);
