@@ -203,6 +203,7 @@ http::Response ApiHandler::Statuses(Context& ctx, const service::Scope& scope,
   if (req.method == "GET") {
     auto paging = DecodePaging(req);
     if (!paging) return Error(ctx, paging.error());
+    if (auto valid = ValidateIgnoredListQuery(req); !valid) return Error(ctx, valid.error());
     auto page = statuses_.List(scope, id, paging->page, paging->size);
     if (!page) return Error(ctx, page.error());
     nlohmann::json items = nlohmann::json::array();

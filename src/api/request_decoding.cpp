@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "search/order.hpp"
+#include "search/search.hpp"
 #include "service/validation.hpp"
 
 namespace hf::api {
@@ -168,6 +170,14 @@ Result<Paging> DecodePaging(const http::Request& req) {
   if (auto v = req.Query("page")) p.page = HF_TRY(ParseBoundedInt("page", *v, 1, 100000));
   if (auto v = req.Query("size")) p.size = HF_TRY(ParseBoundedInt("size", *v, 1, 100));
   return p;
+}
+
+Result<void> ValidateIgnoredListQuery(const http::Request& req) {
+  if (auto search = req.Query("search"); search && !search->empty()) {
+    HF_CHECK(search::CompileSearch(*search, Dialect::kPostgres));
+  }
+  HF_CHECK(search::ParseOrder(req.QueryAll("order")));
+  return {};
 }
 
 }  // namespace hf::api

@@ -31,5 +31,8 @@ struct Paging {
 };
 // page 1..100000 and size 1..100, with "Invalid query parameters" and one violation each.
 Result<Paging> DecodePaging(const http::Request& req);
+// For lists that page only (adapter statuses): `search` and `order` are accepted and validated
+// like everywhere else, then ignored, as the reference API does.
+Result<void> ValidateIgnoredListQuery(const http::Request& req);
 
 }  // namespace hf::api

@@ -194,6 +194,12 @@ TEST_P(ApiE2E, StatusReportsFollowTheDiscardRules) {
       201);
   auto list = api_->Get(path);
   EXPECT_EQ(list.body["total"], 2) << list.raw;  // one row per adapter
+  // search and order are validated, then ignored (statuses page only, as in the reference).
+  auto searched = api_->Get(path + "?search=" + http::UrlEncode("name='x'") + "&order=name%20asc");
+  EXPECT_EQ(searched.status, 200) << searched.raw;
+  EXPECT_EQ(searched.body["total"], 2);
+  EXPECT_EQ(api_->Get(path + "?search=" + http::UrlEncode("name = ")).status, 400);
+  EXPECT_EQ(api_->Get(path + "?order=bogus%20asc").status, 400);
   // Available changed twice for validation (→True) and twice for dns: events were written.
   auto events = api_->Get("/events?aggregate_id=" + c["id"].get<std::string>());
   int status_changed = 0;
