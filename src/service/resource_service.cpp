@@ -44,16 +44,16 @@ Result<std::vector<model::Condition>> Recompute(store::Tx& tx, const Kinds& kind
   return Aggregate({r, kind->required_adapters, statuses, children});
 }
 
-Result<model::Resource> ResourceService::Load(store::Tx& tx, const Scope& scope,
-                                              const std::string& id, store::Lock lock) {
+Result<model::Resource> LoadInScope(store::Tx& tx, const Scope& scope, const std::string& id,
+                                    store::Lock lock) {
   if (scope.parent_id) {
-    auto parent = HF_TRY(tx.GetResource(*scope.parent_id));
+    auto parent =
+        IsUuid(*scope.parent_id) ? HF_TRY(tx.GetResource(*scope.parent_id)) : std::nullopt;
     if (!parent || parent->kind != *scope.kind->parent_kind) {
       return Fail(NotFoundError(*scope.kind->parent_kind, *scope.parent_id));
     }
   }
-  if (!IsUuid(id)) return Fail(NotFoundError(scope.kind->kind, id));
-  auto r = HF_TRY(tx.GetResource(id, lock));
+  auto r = IsUuid(id) ? HF_TRY(tx.GetResource(id, lock)) : std::nullopt;
   if (!r || r->kind != scope.kind->kind ||
       (scope.parent_id && (!r->owner || r->owner->id != *scope.parent_id))) {
     return Fail(NotFoundError(scope.kind->kind, id));
@@ -106,7 +106,7 @@ Result<model::Resource> ResourceService::Create(const Scope& scope, CreateInput 
 
 Result<model::Resource> ResourceService::Get(const Scope& scope, const std::string& id) {
   auto tx = HF_TRY(store_.Begin(store::TxMode::kRead));
-  return Load(*tx, scope, id, store::Lock::kNone);
+  return LoadInScope(*tx, scope, id, store::Lock::kNone);
 }
 
 Result<ListOutput> ResourceService::List(const Scope& scope, const ListInput& in) {
@@ -135,7 +135,7 @@ Result<model::Resource> ResourceService::Patch(const Scope& scope, const std::st
                                                const PatchInput& in, const Caller& caller) {
   if (in.labels) HF_CHECK(ValidateLabels(*in.labels));
   auto tx = HF_TRY(store_.Begin(store::TxMode::kWrite));
-  auto r = HF_TRY(Load(*tx, scope, id, store::Lock::kForUpdate));
+  auto r = HF_TRY(LoadInScope(*tx, scope, id, store::Lock::kForUpdate));
   if (r.Deleting()) return Fail(DeletingError(r.kind, r.id));
   if (r.owner) {
     auto parent = HF_TRY(tx->GetResource(r.owner->id));
@@ -189,7 +189,7 @@ Result<void> ResourceService::HardDelete(store::Tx& tx, const model::Resource& r
 Result<model::Resource> ResourceService::Delete(const Scope& scope, const std::string& id,
                                                 const Caller& caller) {
   auto tx = HF_TRY(store_.Begin(store::TxMode::kWrite));
-  auto r = HF_TRY(Load(*tx, scope, id, store::Lock::kForUpdate));
+  auto r = HF_TRY(LoadInScope(*tx, scope, id, store::Lock::kForUpdate));
   if (r.Deleting()) return r;
   HF_CHECK(MarkDeleted(*tx, r, caller, Now()));
   HF_CHECK(tx->Commit());
@@ -199,7 +199,7 @@ Result<model::Resource> ResourceService::Delete(const Scope& scope, const std::s
 Result<void> ResourceService::ForceDelete(const Scope& scope, const std::string& id,
                                           const std::string& reason, const Caller& caller) {
   auto tx = HF_TRY(store_.Begin(store::TxMode::kWrite));
-  auto r = HF_TRY(Load(*tx, scope, id, store::Lock::kForUpdate));
+  auto r = HF_TRY(LoadInScope(*tx, scope, id, store::Lock::kForUpdate));
   if (!r.Deleting()) {
     return Fail(ErrorCode::kConflict, r.kind + " '" + r.id + "' is not in Finalizing state");
   }

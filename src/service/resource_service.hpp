@@ -45,6 +45,11 @@ struct Scope {
   std::optional<std::string> parent_id;
 };
 
+// Loads the resource addressed by scope and id within tx; NotFound when it does not exist, is
+// another kind, or belongs to another parent (or that parent is missing or another kind).
+Result<model::Resource> LoadInScope(store::Tx& tx, const Scope& scope, const std::string& id,
+                                    store::Lock lock);
+
 // The lifecycle of resources: create, read, list, patch, delete, force-delete. Every change and
 // the outbox event announcing it commit in one transaction. Thread-safe.
 class ResourceService {
@@ -67,10 +72,6 @@ class ResourceService {
                            const Caller& caller);
 
  private:
-  // Loads the resource addressed by scope and id within tx; NotFound when it does not exist,
-  // is another kind, or belongs to another parent.
-  Result<model::Resource> Load(store::Tx& tx, const Scope& scope, const std::string& id,
-                               store::Lock lock);
   Result<void> MarkDeleted(store::Tx& tx, model::Resource& r, const Caller& caller, Time now);
   Result<void> HardDelete(store::Tx& tx, const model::Resource& r);
 

@@ -2,7 +2,6 @@
 
 #include <set>
 
-#include "common/uuid.hpp"
 #include "service/aggregation.hpp"
 #include "service/outbox_events.hpp"
 
@@ -21,23 +20,6 @@ std::string AvailableStatus(const model::AdapterStatus* s) {
 bool FinalizedTrue(const model::AdapterStatus& s) {
   const auto* c = s.Find("Finalized");
   return c && c->status == "True";
-}
-
-Result<model::Resource> LoadForStatus(store::Tx& tx, const Scope& scope, const std::string& id,
-                                      store::Lock lock) {
-  if (scope.parent_id) {
-    auto parent =
-        IsUuid(*scope.parent_id) ? HF_TRY(tx.GetResource(*scope.parent_id)) : std::nullopt;
-    if (!parent || parent->kind != *scope.kind->parent_kind) {
-      return Fail(NotFoundError(*scope.kind->parent_kind, *scope.parent_id));
-    }
-  }
-  auto r = IsUuid(id) ? HF_TRY(tx.GetResource(id, lock)) : std::nullopt;
-  if (!r || r->kind != scope.kind->kind ||
-      (scope.parent_id && (!r->owner || r->owner->id != *scope.parent_id))) {
-    return Fail(NotFoundError(scope.kind->kind, id));
-  }
-  return std::move(*r);
 }
 
 }  // namespace
@@ -79,7 +61,7 @@ Result<std::optional<model::AdapterStatus>> StatusService::Report(const Scope& s
   Time observed = report.observed_time.value_or(now);
 
   auto tx = HF_TRY(store_.Begin(store::TxMode::kWrite));
-  auto r = HF_TRY(LoadForStatus(*tx, scope, id, store::Lock::kForUpdate));
+  auto r = HF_TRY(LoadInScope(*tx, scope, id, store::Lock::kForUpdate));
   auto statuses = HF_TRY(tx->GetAdapterStatuses(r.id));
   model::AdapterStatus* existing = nullptr;
   for (auto& s : statuses) {
@@ -169,7 +151,7 @@ Result<store::Page<model::AdapterStatus>> StatusService::List(const Scope& scope
                                                               const std::string& id, int64_t page,
                                                               int64_t size) {
   auto tx = HF_TRY(store_.Begin(store::TxMode::kRead));
-  auto r = HF_TRY(LoadForStatus(*tx, scope, id, store::Lock::kNone));
+  auto r = HF_TRY(LoadInScope(*tx, scope, id, store::Lock::kNone));
   return tx->ListAdapterStatuses(r.id, (page - 1) * size, size);
 }
 
