@@ -31,6 +31,8 @@ constexpr const char* kState = "state.json";
 constexpr const char* kResult = "result.json";
 constexpr const char* kClusterJson = "cluster.json";
 constexpr const char* kLogFile = "log";
+// Directories being prepared for a claim; never job names (those cannot start with '.').
+constexpr std::string_view kStagingPrefix = ".claim-";
 
 std::optional<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -259,7 +261,18 @@ Result<std::unique_ptr<LocalJobRunner>> LocalJobRunner::Open(LocalJobRunnerOptio
   }
   std::unique_ptr<LocalJobRunner> runner(new LocalJobRunner(std::move(options)));
   for (const auto& entry : fs::directory_iterator(runner->options_.state_dir, ec)) {
-    if (entry.is_directory()) (void)runner->Read(entry.path().filename().string(), true);
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_directory()) continue;
+    if (name.starts_with(kStagingPrefix)) {
+      // Left by a claimer that died before renaming it into place; old enough to be no one's.
+      std::error_code age_ec;
+      const auto modified = fs::last_write_time(entry.path(), age_ec);
+      if (!age_ec && fs::file_time_type::clock::now() - modified > std::chrono::minutes(1)) {
+        fs::remove_all(entry.path(), age_ec);
+      }
+      continue;
+    }
+    if (ValidName(name)) (void)runner->Read(name, true);
   }
   return runner;
 }
@@ -303,19 +316,6 @@ Result<JobRunner::Created> LocalJobRunner::CreateIfAbsent(const JobSpec& spec) {
   }
   if (spec.argv.empty()) return Fail(ErrorCode::kInvalidArgument, "job has no command");
   const std::string dir = Dir(spec.name);
-  for (int attempt = 0; ::mkdir(dir.c_str(), 0755) != 0; ++attempt) {
-    if (errno != EEXIST) {
-      return Fail(ErrorCode::kUnavailable, "cannot create job directory",
-                  dir + ": " + strerror(errno));
-    }
-    // A claim whose claimer crashed before starting the job is taken over: the job never ran.
-    if (attempt == 0 && Abandoned(spec.name) && HF_TRY(ReleaseAbandoned(spec.name))) continue;
-    auto existing = HF_TRY(Read(spec.name, true));
-    if (existing) return Created{std::move(*existing), false};
-    return Fail(ErrorCode::kUnavailable, "job " + spec.name + " vanished while being read");
-  }
-
-  // This call owns the name now.
   const Time now = Now();
   json state = {{"name", spec.name},
                 {"cluster_id", spec.cluster_id},
@@ -326,13 +326,41 @@ Result<JobRunner::Created> LocalJobRunner::CreateIfAbsent(const JobSpec& spec) {
                 {"owner_start", self_start_},
                 {"owner_token", token_},
                 {"phase", "pending"}};
-  auto claimed = WriteAtomically(dir + "/" + kState, state.dump());
-  if (claimed) claimed = WriteAtomically(dir + "/" + kClusterJson, spec.cluster_json);
-  if (!claimed) {
-    std::error_code ec;
-    fs::remove_all(dir, ec);  // release the name so a retry can claim it
-    return Fail(claimed.error());
+  // The name is claimed by renaming a fully written directory into place, so a claim is never
+  // seen without its owner: whatever moment a claimer dies at, the claim can be judged.
+  const std::string staging = options_.state_dir + "/" + std::string(kStagingPrefix) +
+                              std::to_string(self_pid_) + "-" + std::to_string(token_) + "-" +
+                              std::to_string(++staging_counter_);
+  std::error_code ec;
+  Result<void> staged = Ok();
+  if (::mkdir(staging.c_str(), 0755) != 0) {
+    staged = Fail(ErrorCode::kUnavailable, "cannot create job directory",
+                  staging + ": " + strerror(errno));
   }
+  if (staged) staged = WriteAtomically(staging + "/" + kState, state.dump());
+  if (staged) staged = WriteAtomically(staging + "/" + kClusterJson, spec.cluster_json);
+  for (int attempt = 0; staged && ::rename(staging.c_str(), dir.c_str()) != 0; ++attempt) {
+    if (errno != EEXIST && errno != ENOTEMPTY) {
+      staged = Fail(ErrorCode::kUnavailable, "cannot claim job", dir + ": " + strerror(errno));
+      break;
+    }
+    // A claim whose claimer crashed before starting the job is taken over: the job never ran.
+    if (attempt == 0 && Abandoned(spec.name)) {
+      auto released = ReleaseAbandoned(spec.name);
+      if (!released) staged = Fail(released.error());
+      if (released && *released) continue;
+    }
+    fs::remove_all(staging, ec);
+    if (!staged) break;
+    auto existing = HF_TRY(Read(spec.name, true));
+    if (existing) return Created{std::move(*existing), false};
+    return Fail(ErrorCode::kUnavailable, "job " + spec.name + " vanished while being read");
+  }
+  if (!staged) {
+    fs::remove_all(staging, ec);
+    return Fail(staged.error());
+  }
+  // This call owns the name now.
   std::map<std::string, std::string> env = {{"CLUSTER_ID", spec.cluster_id},
                                             {"GENERATION", std::to_string(spec.generation)},
                                             {"CLUSTER_JSON", dir + "/" + kClusterJson},
@@ -512,7 +540,7 @@ Result<std::vector<JobState>> LocalJobRunner::ListByCluster(const std::string& c
   std::vector<JobState> out;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(options_.state_dir, ec)) {
-    if (!entry.is_directory()) continue;
+    if (!entry.is_directory() || !ValidName(entry.path().filename().string())) continue;
     auto state = Read(entry.path().filename().string(), false);
     if (state && *state && (*state)->cluster_id == cluster_id) out.push_back(std::move(**state));
   }

@@ -80,6 +80,7 @@ class LocalJobRunner final : public JobRunner {
   const pid_t self_pid_;
   const uint64_t self_start_;
   const uint64_t token_;  // this instance, among the runners of this process
+  std::atomic<uint64_t> staging_counter_{0};
 
   std::mutex mu_;  // guards everything below
   std::condition_variable wake_;

@@ -259,6 +259,23 @@ TEST_F(LocalJobRunnerTest, AJobStartedByARunnerThatDiedBeforeRecordingItIsFoundA
   EXPECT_EQ((*gone)->phase, JobPhase::kFailed);
 }
 
+TEST_F(LocalJobRunnerTest, AClaimThatNeverReachedItsNameIsIgnoredAndCleanedUp) {
+  // A claimer died while preparing its claim: the name itself was never taken.
+  const std::string staging = dir_ + "/state/.claim-1-1-1";
+  WritePendingClaim(staging, false);
+  std::filesystem::last_write_time(
+      staging, std::filesystem::file_time_type::clock::now() - std::chrono::minutes(5));
+  auto listed = runner_->ListByCluster("c1");
+  ASSERT_TRUE(listed);
+  EXPECT_TRUE(listed->empty());
+  auto c = runner_->CreateIfAbsent(Spec("fresh-1", "true"));
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_TRUE(c->created);
+  EXPECT_EQ(WaitFinished(*runner_, "fresh-1").phase, JobPhase::kSucceeded);
+  auto reopened = Open();  // a (re)starting runner removes stale staging directories
+  EXPECT_FALSE(std::filesystem::exists(staging));
+}
+
 TEST_F(LocalJobRunnerTest, DeleteKillsAndForgetsAndListFindsByCluster) {
   ASSERT_TRUE(runner_->CreateIfAbsent(Spec("a-1", "sleep 30")));
   auto other = Spec("b-1", "exit 0");

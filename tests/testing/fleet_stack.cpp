@@ -235,7 +235,8 @@ std::vector<std::string> FleetStack::Jobs(const std::string& adapter) const {
   std::vector<std::string> names;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir_ + "/data/jobs/" + adapter, ec)) {
-    if (entry.is_directory()) names.push_back(entry.path().filename().string());
+    const std::string name = entry.path().filename().string();
+    if (entry.is_directory() && name[0] != '.') names.push_back(name);  // .claim-*: not a job
   }
   std::sort(names.begin(), names.end());
   return names;
