@@ -18,7 +18,7 @@ namespace hf::service {
 struct StatusReport {
   std::string adapter;
   int64_t observed_generation = 0;
-  std::optional<Time> observed_time;  // now when absent
+  std::optional<Time> observed_time;                // now when absent
   std::vector<model::AdapterCondition> conditions;  // type, status, reason, message
   std::optional<nlohmann::json> metadata;
   std::optional<nlohmann::json> data;
