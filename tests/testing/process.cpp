@@ -10,6 +10,9 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -127,17 +130,31 @@ RunResult Run(const std::vector<std::string>& argv,
 }
 
 int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
-  close(fd);
-  return port;
+  // Outside the kernel's ephemeral range (32768–60999), so no client socket of a parallel test
+  // can be holding it, and below the services' range (20000–32000, see with-test-services.sh),
+  // so a service being restarted finds its port free; random, so parallel test processes rarely
+  // pick the same one; never twice from one process; checked by binding it on all interfaces.
+  static std::mutex mu;
+  static std::set<int> handed_out;
+  static std::mt19937 rng{std::random_device{}()};
+  std::lock_guard lock(mu);
+  std::uniform_int_distribution<int> pick(10000, 19999);
+  for (int attempt = 0; attempt < 2000; ++attempt) {
+    const int port = pick(rng);
+    if (handed_out.count(port)) continue;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_ANY);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    const bool free = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    close(fd);
+    if (free) {
+      handed_out.insert(port);
+      return port;
+    }
+  }
+  return 0;
 }
 
 bool WaitForPort(int port, std::chrono::milliseconds timeout) {
