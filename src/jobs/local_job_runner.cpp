@@ -326,6 +326,11 @@ Result<JobRunner::Created> LocalJobRunner::CreateIfAbsent(const JobSpec& spec) {
                 {"owner_start", self_start_},
                 {"owner_token", token_},
                 {"phase", "pending"}};
+  // The common case, an event about a job that exists: nothing to prepare.
+  if (fs::exists(dir) && !Abandoned(spec.name)) {
+    auto existing = HF_TRY(Read(spec.name, true));
+    if (existing) return Created{std::move(*existing), false};
+  }
   // The name is claimed by renaming a fully written directory into place, so a claim is never
   // seen without its owner: whatever moment a claimer dies at, the claim can be judged.
   const std::string staging = options_.state_dir + "/" + std::string(kStagingPrefix) +
