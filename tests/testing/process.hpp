@@ -1,9 +1,10 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <map>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace hf::testing {
@@ -43,7 +44,8 @@ RunResult Run(const std::vector<std::string>& argv,
               const std::map<std::string, std::string>& extra_env = {},
               std::chrono::milliseconds timeout = std::chrono::milliseconds(60'000));
 
-// A TCP port that was free a moment ago, below the ephemeral and the services' ranges (10000–19999).
+// A TCP port that was free a moment ago, below the ephemeral and the services' ranges
+// (10000–19999).
 int FreePort();
 // Polls until something accepts TCP connections on 127.0.0.1:port, or the timeout passes.
 bool WaitForPort(int port, std::chrono::milliseconds timeout);
