@@ -12,6 +12,12 @@ namespace hf::broker::detail {
 
 using Clock = std::chrono::steady_clock;
 
+// How long one pull may wait for messages. It must outlast the server's own hold (90 s on the
+// emulator), so that an idle pull is ended by the server, never abandoned by us: Pub/Sub notices
+// an abandoned pull only after a delay, and a message handed to it in that window is leased to
+// nobody until its ack deadline passes. Stop still cancels the pull at once.
+constexpr auto kPullWait = std::chrono::seconds(120);
+
 // A Nacked message waiting for its backoff before its ack deadline is set to 0.
 struct PendingNack {
   std::string ack_id;
@@ -107,7 +113,7 @@ void RunPuller(std::shared_ptr<PubSubConsumption> c) {
   while (!c->stop.load()) {
     const int free = pool.WaitForIdle(std::chrono::milliseconds(200));
     if (free == 0) continue;
-    auto pulled = c->client->Pull(c->subscription, free, std::chrono::seconds(10), &c->stop);
+    auto pulled = c->client->Pull(c->subscription, free, kPullWait, &c->stop);
     if (!pulled) {
       if (c->stop.load()) break;
       c->logger.Warn("pull failed; retrying",
