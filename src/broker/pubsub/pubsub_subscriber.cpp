@@ -36,8 +36,9 @@ struct PubSubConsumption {
 
   std::atomic<bool> stop{false};
   Duration drain{};
-  std::mutex mu;  // guards nacks, settle_now, result, done
+  std::mutex mu;  // guards acks, nacks, settle_now, result, done
   std::condition_variable cv;
+  std::vector<std::string> acks;  // sent together by the settler: one request per batch
   std::vector<PendingNack> nacks;
   bool settle_now = false;  // set at the end of Stop: nack everything, then exit
   Result<void> result;
@@ -61,28 +62,43 @@ void Settle(PubSubConsumption& c, const PulledMessage& m, HandlerResult result) 
       result = HandlerResult::kAck;
     }
   }
-  if (result == HandlerResult::kAck) {
-    if (auto r = c.client->Acknowledge(c.subscription, {m.ack_id}); !r) {
-      c.logger.Warn("ack failed; the message will be redelivered",
-                    {{"subscription", c.subscription}, {"error", r.error().ToString()}});
-    }
-    return;
-  }
   {
     std::lock_guard lock(c.mu);
-    c.nacks.push_back({m.ack_id, Clock::now() + RedeliveryDelay(c.options, m.delivery_attempt)});
+    if (result == HandlerResult::kAck) {
+      c.acks.push_back(m.ack_id);
+    } else {
+      c.nacks.push_back({m.ack_id, Clock::now() + RedeliveryDelay(c.options, m.delivery_attempt)});
+    }
   }
   c.cv.notify_all();
 }
 
-// Sets the ack deadline of due Nacks to 0, so Pub/Sub redelivers them now.
+// Sends Acks as they come, batching those that arrive while a request is in flight (one request
+// per batch instead of one per message: the server's load, not ours, bounds throughput), and
+// sets the ack deadline of due Nacks to 0, so Pub/Sub redelivers them now.
 void RunSettler(std::shared_ptr<PubSubConsumption> c) {
+  constexpr size_t kMaxIdsPerRequest = 1000;
   std::unique_lock lock(c->mu);
   while (true) {
+    if (!c->acks.empty()) {
+      std::vector<std::string> batch;
+      const auto n = std::min(c->acks.size(), kMaxIdsPerRequest);
+      batch.assign(c->acks.begin(), c->acks.begin() + static_cast<std::ptrdiff_t>(n));
+      c->acks.erase(c->acks.begin(), c->acks.begin() + static_cast<std::ptrdiff_t>(n));
+      lock.unlock();
+      if (auto r = c->client->Acknowledge(c->subscription, batch); !r) {
+        c->logger.Warn("ack failed; the messages will be redelivered",
+                       {{"subscription", c->subscription},
+                        {"messages", batch.size()},
+                        {"error", r.error().ToString()}});
+      }
+      lock.lock();
+      continue;
+    }
     const auto now = Clock::now();
     std::vector<std::string> due;
     std::erase_if(c->nacks, [&](const PendingNack& n) {
-      if (n.due > now && !c->settle_now) return false;
+      if ((n.due > now && !c->settle_now) || due.size() >= kMaxIdsPerRequest) return false;
       due.push_back(n.ack_id);
       return true;
     });
@@ -95,7 +111,7 @@ void RunSettler(std::shared_ptr<PubSubConsumption> c) {
       lock.lock();
       continue;
     }
-    if (c->settle_now) return;
+    if (c->settle_now) return;  // reached only with nothing left to send
     if (c->nacks.empty()) {
       c->cv.wait(lock);
     } else {
