@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include "common/file.hpp"
 
 namespace hf::adapter {
 namespace {
@@ -360,12 +360,10 @@ Result<AdapterConfig> ParseAdapterConfig(std::string_view yaml, const std::strin
 }
 
 Result<AdapterConfig> LoadAdapterConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Fail(ErrorCode::kInvalidArgument, "cannot read adapter config '" + path + "'");
-  std::ostringstream text;
-  text << in.rdbuf();
+  const auto text = ReadFile(path);
+  if (!text) return Fail(ErrorCode::kInvalidArgument, "cannot read adapter config '" + path + "'");
   std::string dir = fs::absolute(path).parent_path().lexically_normal().string();
-  return ParseAdapterConfig(text.str(), dir, path);
+  return ParseAdapterConfig(*text, dir, path);
 }
 
 }  // namespace hf::adapter

@@ -2,10 +2,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "cli/table.hpp"
+#include "common/file.hpp"
 
 namespace hf::cli {
 
@@ -27,14 +26,12 @@ Result<nlohmann::json> ParseSpec(std::string_view value) {
   std::string source = "--spec";
   if (value.starts_with('@')) {
     std::string path(value.substr(1));
-    std::ifstream in(path, std::ios::binary);
-    if (path.empty() || !in) {
+    auto content = path.empty() ? std::nullopt : ReadFile(path);
+    if (!content) {
       return Fail(ErrorCode::kInvalidArgument,
                   "cannot read --spec file '" + path + "': " + std::strerror(errno));
     }
-    std::ostringstream content;
-    content << in.rdbuf();
-    text = content.str();
+    text = std::move(*content);
     source = "--spec file '" + path + "'";
   }
   try {

@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/file.hpp"
 #include "common/log.hpp"
 
 extern char** environ;
@@ -33,14 +34,6 @@ constexpr const char* kClusterJson = "cluster.json";
 constexpr const char* kLogFile = "log";
 // Directories being prepared for a claim; never job names (those cannot start with '.').
 constexpr std::string_view kStagingPrefix = ".claim-";
-
-std::optional<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Writes via a temp file and rename(2), so readers see the old or the new file, never a part.
 // Fails (without creating it) if the directory is gone.

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include "common/file.hpp"
 
 namespace hf::store {
 
@@ -15,11 +15,9 @@ Result<std::vector<Migration>> LoadMigrations(Dialect dialect, const std::string
   std::error_code ec;
   for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
     if (it->path().extension() != ".sql") continue;
-    std::ifstream in(it->path());
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (!in) return Fail(ErrorCode::kInvalidArgument, "cannot read " + it->path().string());
-    out.push_back({it->path().stem().string(), text.str()});
+    auto text = ReadFile(it->path().string());
+    if (!text) return Fail(ErrorCode::kInvalidArgument, "cannot read " + it->path().string());
+    out.push_back({it->path().stem().string(), std::move(*text)});
   }
   if (ec) {
     return Fail(ErrorCode::kInvalidArgument,

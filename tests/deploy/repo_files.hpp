@@ -6,11 +6,11 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "common/file.hpp"
 #include "testing/env.hpp"
 
 namespace hf::deploy_test {
@@ -22,10 +22,7 @@ inline std::filesystem::path SourceDir() {
 }
 
 inline std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return ::hf::ReadFile(path.string()).value_or("");
 }
 
 // The absolute path of `name` on $PATH, or "" when it is not there.

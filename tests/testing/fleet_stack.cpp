@@ -10,9 +10,9 @@
 #include <fstream>
 #include <iostream>
 #include <regex>
-#include <sstream>
 #include <thread>
 
+#include "common/file.hpp"
 #include "testing/env.hpp"
 
 namespace hf::testing {
@@ -25,13 +25,6 @@ namespace {
 
 std::string Tail(const std::string& log, size_t n = 3000) {
   return log.substr(log.size() > n ? log.size() - n : 0);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // The ticker's intervals, short enough that retries happen within a test.
@@ -53,7 +46,7 @@ FleetStack::FleetStack(StackKind kind, FleetStackOptions options)
   for (const auto& [adapter, seconds] : options_.job_seconds) {
     const std::string path = dir_ + "/adapters/" + adapter + ".yaml";
     const std::string yaml =
-        std::regex_replace(ReadFile(path), std::regex(R"(JOB_DURATION: "[^"]*")"),
+        std::regex_replace(hf::ReadFile(path).value_or(""), std::regex(R"(JOB_DURATION: "[^"]*")"),
                            "JOB_DURATION: \"" + seconds + "\"");
     std::ofstream(path) << yaml;
   }

@@ -9,13 +9,12 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <mutex>
 #include <random>
 #include <set>
-#include <sstream>
 #include <thread>
 
+#include "common/file.hpp"
 #include "testing/env.hpp"
 
 extern char** environ;
@@ -105,12 +104,7 @@ int Process::Stop(int signal, std::chrono::milliseconds timeout) {
   return Wait(timeout);
 }
 
-std::string Process::Log() const {
-  std::ifstream in(log_path_);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string Process::Log() const { return hf::ReadFile(log_path_).value_or(""); }
 
 RunResult Run(const std::vector<std::string>& argv,
               const std::map<std::string, std::string>& extra_env,

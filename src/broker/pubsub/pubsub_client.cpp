@@ -1,9 +1,7 @@
 #include "broker/pubsub/pubsub_client.hpp"
 
-#include <fstream>
-#include <sstream>
-
 #include "broker/detail/base64.hpp"
+#include "common/file.hpp"
 
 namespace hf::broker::detail {
 namespace {
@@ -37,12 +35,10 @@ PubSubClient::PubSubClient(PubSubSettings settings) : settings_(std::move(settin
     tokens_ = MetadataTokenSource(settings_.timeout);
     return;
   }
-  std::ifstream in(settings_.credentials_file);
-  std::stringstream text;
-  text << in.rdbuf();
-  auto key = in ? ParseServiceAccountKey(text.str())
-                : Fail(ErrorCode::kInvalidArgument,
-                       "cannot read credentials file " + settings_.credentials_file);
+  const auto text = ReadFile(settings_.credentials_file);
+  auto key = text ? ParseServiceAccountKey(*text)
+                  : Fail(ErrorCode::kInvalidArgument,
+                         "cannot read credentials file " + settings_.credentials_file);
   if (key) {
     tokens_ = ServiceAccountTokenSource(*key, kScope, settings_.timeout);
   } else {

@@ -3,8 +3,7 @@
 #include <curl/curl.h>
 #include <sys/stat.h>
 
-#include <fstream>
-#include <sstream>
+#include "common/file.hpp"
 
 namespace hf::jobs::kube {
 namespace {
@@ -168,11 +167,8 @@ std::string KubeClient::BearerToken(bool force) {
   if (::stat(connection_.token_file.c_str(), &st) != 0) return file_token_;  // keep the last one
   const int64_t mtime = int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
   if (force || mtime != token_mtime_ns_ || st.st_ino != token_inode_ || st.st_size != token_size_) {
-    std::ifstream in(connection_.token_file, std::ios::binary);
-    if (in) {
-      std::ostringstream ss;
-      ss << in.rdbuf();
-      std::string t = ss.str();
+    if (auto text = ReadFile(connection_.token_file)) {
+      std::string t = std::move(*text);
       while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
       file_token_ = std::move(t);
       token_mtime_ns_ = mtime;

@@ -4,9 +4,9 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
+
+#include "common/file.hpp"
 
 namespace hf::jobs::kube {
 namespace {
@@ -15,14 +15,6 @@ namespace fs = std::filesystem;
 
 std::unexpected<Error> Bad(const std::string& source, const std::string& why) {
   return Fail(ErrorCode::kInvalidArgument, source + ": " + why);
-}
-
-std::optional<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 std::string Trim(std::string s) {
