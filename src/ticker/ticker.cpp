@@ -31,26 +31,31 @@ Result<void> Validate(const TickerOptions& o) {
   return Ok();
 }
 
-Ticker::Metrics Ticker::RegisterMetrics() {
+// Every series carries the ticker's resource_type, so the tickers of one process (dev runs one per
+// resource type) report apart.
+Ticker::Metrics Ticker::RegisterMetrics(const std::string& resource_type) {
   auto& r = metrics::Registry::Default();
+  const std::vector<std::string> type = {resource_type};
   return {
       r.AddGauge("hyperfleet_ticker_pending_resources",
-                 "Resources that needed attention in the last successful poll.")
-          .Get(),
+                 "Resources that needed attention in the last successful poll.", {"resource_type"})
+          .WithLabels(type),
       r.AddCounter("hyperfleet_ticker_events_requested_total",
                    "Event requests sent to the API (accepted or already pending), by reason.",
-                   {"reason"}),
+                   {"resource_type", "reason"}),
       r.AddCounter("hyperfleet_ticker_resources_skipped_total",
-                   "Listed resources for which no event was requested, by reason.", {"reason"}),
-      r.AddHistogram("hyperfleet_ticker_poll_duration_seconds", "Duration of one poll.", {},
-                     metrics::DefaultLatencyBuckets())
-          .Get(),
+                   "Listed resources for which no event was requested, by reason.",
+                   {"resource_type", "reason"}),
+      r.AddHistogram("hyperfleet_ticker_poll_duration_seconds", "Duration of one poll.",
+                     {"resource_type"}, metrics::DefaultLatencyBuckets())
+          .WithLabels(type),
       r.AddCounter("hyperfleet_ticker_api_errors_total",
-                   "Failed API calls (transport errors, 5xx, unexpected answers).")
-          .Get(),
+                   "Failed API calls (transport errors, 5xx, unexpected answers).",
+                   {"resource_type"})
+          .WithLabels(type),
       r.AddGauge("hyperfleet_ticker_last_successful_poll_timestamp_seconds",
-                 "Unix time of the last successful poll.")
-          .Get(),
+                 "Unix time of the last successful poll.", {"resource_type"})
+          .WithLabels(type),
   };
 }
 
@@ -59,7 +64,7 @@ Ticker::Ticker(FleetApi& api, TickerOptions options, Clock clock, Random random)
       options_(std::move(options)),
       clock_(clock ? std::move(clock) : Clock(&Now)),
       random_(std::move(random)),
-      metrics_(RegisterMetrics()),
+      metrics_(RegisterMetrics(options_.resource_type)),
       started_(clock_()) {
   if (!random_) {
     random_ = [engine = std::mt19937_64(std::random_device{}()),
@@ -122,11 +127,11 @@ void Ticker::Handle(const nlohmann::json& resource, Time now) {
   Decision d = Decide(resource, now, state, options_.decision, random_());
   const std::string reason(ToString(d.reason));
   if (d.action == Action::kNone) {
-    metrics_.skipped.WithLabels({reason}).Inc();
+    metrics_.skipped.WithLabels({options_.resource_type, reason}).Inc();
   } else {
     auto sent = api_.RequestEvent(id);
     if (sent) {
-      metrics_.requested.WithLabels({reason}).Inc();
+      metrics_.requested.WithLabels({options_.resource_type, reason}).Inc();
       kLog.Info("event requested",
                 {{"resource_id", id},
                  {"reason", reason},

@@ -80,7 +80,7 @@ class Ticker {
     metrics::Counter& api_errors;
     metrics::Gauge& last_success;
   };
-  static Metrics RegisterMetrics();
+  static Metrics RegisterMetrics(const std::string& resource_type);
   void Loop();
   void Handle(const nlohmann::json& resource, Time now);
 

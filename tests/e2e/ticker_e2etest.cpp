@@ -190,8 +190,9 @@ TEST_P(TickerE2E, BacksOffResetsOnPatchAndLeavesReconciledAloneUntilMaxAge) {
   std::string metrics;
   EXPECT_EQ(HttpStatus(ticker.metrics_port, "/metrics", &metrics), 200);
   for (const char* want :
-       {"hyperfleet_ticker_events_requested_total{reason=\"not_reconciled\"}",
-        "hyperfleet_ticker_events_requested_total{reason=\"max_age\"}",
+       {"hyperfleet_ticker_events_requested_total{resource_type=\"clusters\",reason=\"not_"
+        "reconciled\"}",
+        "hyperfleet_ticker_events_requested_total{resource_type=\"clusters\",reason=\"max_age\"}",
         "hyperfleet_ticker_pending_resources", "hyperfleet_ticker_resources_skipped_total",
         "hyperfleet_ticker_poll_duration_seconds_count", "hyperfleet_ticker_api_errors_total",
         "hyperfleet_ticker_last_successful_poll_timestamp_seconds"}) {
@@ -222,7 +223,8 @@ TEST_P(TickerE2E, SurvivesAnApiOutageAndRecovers) {
   EXPECT_EQ(HttpStatus(ticker.health_port, "/healthz"), 200);
   std::string metrics;
   HttpStatus(ticker.metrics_port, "/metrics", &metrics);
-  EXPECT_EQ(metrics.find("hyperfleet_ticker_api_errors_total 0\n"), std::string::npos);
+  EXPECT_EQ(metrics.find("hyperfleet_ticker_api_errors_total{resource_type=\"clusters\"} 0\n"),
+            std::string::npos);
   EXPECT_EQ(ticker.process.Stop(SIGTERM), 0) << ticker.process.Log();
 }
 

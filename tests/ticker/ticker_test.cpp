@@ -57,11 +57,14 @@ json Cluster(const std::string& id, int64_t generation, const std::string& recon
                                          {"last_updated_time", FormatTime(updated)}}})}}}};
 }
 
+// A counter of the clusters ticker (the default resource type).
 double CounterValue(const std::string& name, const std::string& reason = "") {
   auto& r = metrics::Registry::Default();
-  auto& family = r.AddCounter(
-      name, "", reason.empty() ? std::vector<std::string>{} : std::vector<std::string>{"reason"});
-  return reason.empty() ? family.Get().Value() : family.WithLabels({reason}).Value();
+  if (reason.empty())
+    return r.AddCounter(name, "", {"resource_type"}).WithLabels({"clusters"}).Value();
+  return r.AddCounter(name, "", {"resource_type", "reason"})
+      .WithLabels({"clusters", reason})
+      .Value();
 }
 
 class TickerTest : public ::testing::Test {
