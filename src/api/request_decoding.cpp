@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "common/json_depth.hpp"
 #include "search/order.hpp"
 #include "search/search.hpp"
 #include "service/validation.hpp"
@@ -65,6 +66,10 @@ Result<int64_t> ParseBoundedInt(const std::string& name, const std::string& text
 Result<nlohmann::json> DecodeObjectBody(const std::string& body) {
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Fail(ErrorCode::kMalformed, "Request body is required but was empty");
+  }
+  if (JsonNestedDeeperThan(body)) {
+    return Fail(ErrorCode::kMalformed,
+                "Request body nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   }
   auto j = nlohmann::json::parse(body, nullptr, false);
   if (j.is_discarded()) return Fail(ErrorCode::kMalformed, "Invalid JSON in request body");

@@ -53,8 +53,12 @@ http::ServerOptions ApiServerOptions(const Settings& s) {
   options.host = s.host;
   options.port = s.port;
   options.threads = s.server_threads;
-  options.too_large = [limit = options.body_limit](const http::Request& req) {
-    return api::PayloadTooLarge(req.path, limit);
+  options.error_response = [limit = options.body_limit](const http::Request& req, int status,
+                                                        const std::string& detail) {
+    if (status == 413) return api::PayloadTooLarge(req.path, limit);
+    return api::Problem(
+        Error{status == 400 ? ErrorCode::kMalformed : ErrorCode::kInternal, detail, "", {}},
+        req.path, "");
   };
   return options;
 }

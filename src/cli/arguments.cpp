@@ -5,6 +5,7 @@
 
 #include "cli/table.hpp"
 #include "common/file.hpp"
+#include "common/json_depth.hpp"
 
 namespace hf::cli {
 
@@ -33,6 +34,10 @@ Result<nlohmann::json> ParseSpec(std::string_view value) {
     }
     text = std::move(*content);
     source = "--spec file '" + path + "'";
+  }
+  if (JsonNestedDeeperThan(text)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                source + " nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   }
   try {
     nlohmann::json spec = nlohmann::json::parse(text);

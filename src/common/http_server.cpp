@@ -63,10 +63,7 @@ class Session : public std::enable_shared_from_this<Session> {
       req.method = std::string(parser_->get().method_string());
       req.target = std::string(parser_->get().target());
       ParseTarget(req.target, req.path, req.query);
-      Response res = server_.options.too_large
-                         ? server_.options.too_large(req)
-                         : Response{413, "text/plain", "request body too large\n", {}};
-      return Write(std::move(res), false, 11);
+      return Write(ErrorResponse(req, 413, "request body too large"), false, 11);
     }
     if (ec) return Close();  // end of stream, timeout, reset, malformed request line
     auto& msg = parser_->get();
@@ -86,18 +83,23 @@ class Session : public std::enable_shared_from_this<Session> {
     unsigned version = msg.version();
     Response res;
     if (!ParseTarget(req.target, req.path, req.query)) {
-      res = Response{400, "text/plain", "malformed request target\n", {}};
+      res = ErrorResponse(req, 400, "malformed request target");
     } else {
       ++server_.in_flight;
       try {
         res = server_.handler(req);
       } catch (const std::exception& e) {
         kLog.Error("handler threw", {{"error", e.what()}, {"path", req.path}});
-        res = Response{500, "text/plain", "internal error\n", {}};
+        res = ErrorResponse(req, 500, "internal error");
       }
       --server_.in_flight;
     }
     Write(std::move(res), keep_alive && !server_.draining, version);
+  }
+
+  Response ErrorResponse(const Request& req, int status, const std::string& detail) const {
+    if (server_.options.error_response) return server_.options.error_response(req, status, detail);
+    return Response{status, "text/plain", detail + "\n", {}};
   }
 
   void Write(Response res, bool keep_alive, unsigned version) {

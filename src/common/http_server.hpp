@@ -20,8 +20,9 @@ struct ServerOptions {
   size_t body_limit = 1 << 20;                     // larger bodies get 413
   std::chrono::milliseconds read_timeout{10'000};  // headers + body of one request
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connection without a request
-  // Builds the 413 response (e.g. problem+json); the default is a plain-text body.
-  std::function<Response(const Request&)> too_large;
+  // Builds the server's own error responses, e.g. as problem+json: 400 for a malformed request
+  // target, 413 for a body over body_limit, 500 when the handler threw. The default is plain text.
+  std::function<Response(const Request&, int status, const std::string& detail)> error_response;
 };
 
 // An HTTP/1.1 server (Boost.Beast) with keep-alive. Handlers run on the server's thread pool and

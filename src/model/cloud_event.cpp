@@ -1,5 +1,7 @@
 #include "model/cloud_event.hpp"
 
+#include "common/json_depth.hpp"
+
 namespace hf::model {
 
 nlohmann::json CloudEvent::ToJson() const {
@@ -12,6 +14,10 @@ nlohmann::json CloudEvent::ToJson() const {
 }
 
 Result<CloudEvent> CloudEvent::Decode(std::string_view text) {
+  if (JsonNestedDeeperThan(text)) {
+    return Fail(ErrorCode::kMalformed,
+                "cloudevent nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
   nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded()) return Fail(ErrorCode::kMalformed, "cloudevent is not valid JSON");
   return FromJson(j);

@@ -42,6 +42,9 @@ TEST(ParseSpec, InvalidJsonAndNonObjectsAreOneLine) {
   auto array = ParseSpec("[1]");
   ASSERT_FALSE(array);
   EXPECT_EQ(array.error().message, "--spec must be a JSON object, got array");
+  auto deep = ParseSpec("{\"a\":" + std::string(100'000, '[') + std::string(100'000, ']') + "}");
+  ASSERT_FALSE(deep);
+  EXPECT_EQ(deep.error().message, "--spec nests deeper than 100 levels");
 }
 
 TEST(ParseSpec, FromFile) {

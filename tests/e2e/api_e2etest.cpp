@@ -243,6 +243,14 @@ TEST_P(ApiE2E, BadCreateBodiesGetClearProblems) {
   ExpectProblem(raw(""), 400, "HYPERFLEET-VAL-006", "Request body is required but was empty");
   ExpectProblem(raw("{not json"), 400, "HYPERFLEET-VAL-006", "Invalid JSON in request body");
   ExpectProblem(raw("[1,2]"), 400, "HYPERFLEET-VAL-006", "must be a JSON object");
+  // Deep nesting is refused before parsing (it once overflowed the stack and killed the server).
+  const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
+  ExpectProblem(raw(R"({"kind":"Cluster","name":"deep","spec":{"a":)" + deep + "}}"), 400,
+                "HYPERFLEET-VAL-006", "nests deeper than 100 levels");
+  std::string ok_depth = "1";
+  for (int i = 0; i < 98; ++i) ok_depth = R"({"a":)" + ok_depth + "}";
+  EXPECT_EQ(raw(R"({"kind":"Cluster","name":")" + Name() + R"(","spec":)" + ok_depth + "}").status,
+            201);
   ExpectProblem(api_->Post("/clusters", {{"name", "abc"}, {"spec", json::object()}}), 400,
                 "HYPERFLEET-VAL-000", "kind is required");
   ExpectProblem(
@@ -314,6 +322,8 @@ TEST_P(ApiE2E, BadPatchesIdsAndPathsGetClearProblems) {
   ExpectProblem(api_->Patch(path, {{"spec", "x"}}), 400, "HYPERFLEET-VAL-000",
                 "spec field must be an object");
   ExpectProblem(api_->Get("/clusters/not-a-uuid"), 404, "HYPERFLEET-NTF-001", "not found");
+  ExpectProblem(api_->Call("GET", api_->api() + "/clusters/%ZZ", ""), 400, "HYPERFLEET-VAL-006",
+                "malformed request target");
   ExpectProblem(api_->Get("/clusters/0198c9e2-0000-7000-8000-000000000000"), 404,
                 "HYPERFLEET-NTF-001", "not found");
   ExpectProblem(api_->Delete("/clusters/0198c9e2-0000-7000-8000-000000000000"), 404,

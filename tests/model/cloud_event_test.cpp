@@ -34,6 +34,11 @@ TEST(CloudEvent, MissingRequiredAttributesAreClearErrors) {
   EXPECT_FALSE(CloudEvent::Decode("[]"));
   EXPECT_FALSE(CloudEvent::Decode(R"({"specversion":"0.3","id":"1","type":"t","source":"s"})"));
   EXPECT_FALSE(CloudEvent::Decode(R"({"specversion":"1.0","id":1,"type":"t","source":"s"})"));
+  auto deep =
+      CloudEvent::Decode(R"({"specversion":"1.0","id":"1","type":"t","source":"s","data":)" +
+                         std::string(100'000, '[') + std::string(100'000, ']') + "}");
+  ASSERT_FALSE(deep);
+  EXPECT_NE(deep.error().message.find("deeper than 100"), std::string::npos);
 }
 
 }  // namespace
