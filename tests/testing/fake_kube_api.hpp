@@ -38,6 +38,7 @@ class FakeKubeApi {
   FakeKubeApi& operator=(const FakeKubeApi&) = delete;
 
   std::string url() const;  // "http://127.0.0.1:<port>"
+  int port() const { return port_; }
 
   // The only bearer token accepted from now on.
   void SetToken(const std::string& token);

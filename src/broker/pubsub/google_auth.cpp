@@ -6,7 +6,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "broker/detail/base64.hpp"
+#include "common/base64.hpp"
 
 namespace hf::broker::detail {
 namespace {

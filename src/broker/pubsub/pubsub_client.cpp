@@ -1,6 +1,6 @@
 #include "broker/pubsub/pubsub_client.hpp"
 
-#include "broker/detail/base64.hpp"
+#include "common/base64.hpp"
 #include "common/file.hpp"
 
 namespace hf::broker::detail {

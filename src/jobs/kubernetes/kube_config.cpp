@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "common/base64.hpp"
 #include "common/file.hpp"
 
 namespace hf::jobs::kube {
@@ -22,30 +23,6 @@ std::string Trim(std::string s) {
   size_t start = 0;
   while (start < s.size() && std::isspace(static_cast<unsigned char>(s[start]))) ++start;
   return s.substr(start);
-}
-
-// Standard base64 (padding optional, whitespace ignored); nullopt on any other character.
-std::optional<std::string> Base64Decode(std::string_view text) {
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v = -1;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    if (c >= '0' && c <= '9') v = c - '0' + 52;
-    if (c == '+') v = 62;
-    if (c == '/') v = 63;
-    if (c == '=' || std::isspace(static_cast<unsigned char>(c))) continue;
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  return out;
 }
 
 std::string Resolve(const std::string& base_dir, const std::string& path) {

@@ -1,8 +1,9 @@
-#include "broker/detail/base64.hpp"
+#include "common/base64.hpp"
 
+#include <cctype>
 #include <cstdint>
 
-namespace hf::broker::detail {
+namespace hf {
 namespace {
 
 std::string Encode(std::string_view data, const char* alphabet, bool pad) {
@@ -46,13 +47,18 @@ std::string Base64UrlEncode(std::string_view data) {
 }
 
 std::optional<std::string> Base64Decode(std::string_view text) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  if (text.size() % 4 == 1) return std::nullopt;
+  while (!text.empty() &&
+         (text.back() == '=' || std::isspace(static_cast<unsigned char>(text.back())))) {
+    text.remove_suffix(1);
+  }
   std::string out;
   out.reserve(text.size() * 3 / 4);
   uint32_t acc = 0;
   int bits = 0;
+  size_t digits = 0;
   for (char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c))) continue;
+    ++digits;
     const int v = Value(c);
     if (v < 0) return std::nullopt;
     acc = (acc << 6) | static_cast<uint32_t>(v);
@@ -62,7 +68,8 @@ std::optional<std::string> Base64Decode(std::string_view text) {
       out += static_cast<char>((acc >> bits) & 0xFF);
     }
   }
+  if (digits % 4 == 1) return std::nullopt;  // no whole byte in the last group
   return out;
 }
 
-}  // namespace hf::broker::detail
+}  // namespace hf
