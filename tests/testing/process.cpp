@@ -16,6 +16,7 @@
 
 #include "common/file.hpp"
 #include "testing/env.hpp"
+#include "testing/loopback.hpp"
 
 extern char** environ;
 
@@ -154,14 +155,11 @@ int FreePort() {
 bool WaitForPort(int port, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    close(fd);
-    if (ok) return true;
+    const int fd = ConnectToLoopback(port);
+    if (fd >= 0) {
+      close(fd);
+      return true;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   return false;

@@ -1,7 +1,5 @@
 #include "testing/tls_proxy.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -10,6 +8,8 @@
 #include <unistd.h>
 
 #include <stdexcept>
+
+#include "testing/loopback.hpp"
 
 namespace hf::testing {
 namespace {
@@ -56,16 +56,7 @@ TlsProxy::TlsProxy(int backend_port, const Pem& server, const std::string& clien
     X509_free(ca);
     SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
   }
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  Check(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-            ::listen(listen_fd_, 64) == 0,
-        "listening");
-  socklen_t len = sizeof addr;
-  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
+  listen_fd_ = ListenOnLoopback(&port_);
   acceptor_ = std::thread([this] { AcceptLoop(); });
 }
 
@@ -122,12 +113,8 @@ void TlsProxy::Relay(int client_fd) {
       std::lock_guard lock(mu_);
       last_client_cn_ = cn;
     }
-    backend = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<uint16_t>(backend_port_));
-    if (::connect(backend, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    backend = ConnectToLoopback(backend_port_);
+    if (backend >= 0) {
       {
         std::lock_guard lock(mu_);
         fds_.insert(backend);
