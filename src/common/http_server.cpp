@@ -1,5 +1,6 @@
 #include "common/http_server.hpp"
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -17,6 +18,8 @@ namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 
 const log::Logger kLog{"http"};
+// The most a client may still send after an early answer before the connection is closed.
+constexpr size_t kLingerBytes = 64 << 20;
 
 }  // namespace
 
@@ -63,6 +66,7 @@ class Session : public std::enable_shared_from_this<Session> {
       req.method = std::string(parser_->get().method_string());
       req.target = std::string(parser_->get().target());
       ParseTarget(req.target, req.path, req.query);
+      linger_ = true;  // the client may still be sending the body
       return Write(ErrorResponse(req, 413, "request body too large"), false, 11);
     }
     if (ec) return Close();  // end of stream, timeout, reset, malformed request line
@@ -118,7 +122,14 @@ class Session : public std::enable_shared_from_this<Session> {
     bhttp::async_write(stream_, *out,
                        [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
                          self->response_.reset();
-                         if (ec || !keep_alive) return self->Close();
+                         if (ec || !keep_alive) {
+                           self->Close();
+                           if (!ec && self->linger_) {
+                             self->stream_.expires_after(std::chrono::seconds(5));
+                             self->Linger(kLingerBytes);
+                           }
+                           return;
+                         }
                          self->Read();
                        });
   }
@@ -128,12 +139,24 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 
+  // After answering before the request was read (413), reads and drops what the client still
+  // sends, bounded in bytes and time: closing with unread data would reset the connection, and a
+  // client still writing its body would get the reset instead of the answer.
+  void Linger(size_t budget) {
+    stream_.async_read_some(asio::buffer(drain_),
+                            [self = shared_from_this(), budget](beast::error_code ec, size_t n) {
+                              if (!ec && n < budget) self->Linger(budget - n);
+                            });
+  }
+
   beast::tcp_stream stream_;
   Server::Impl& server_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<bhttp::response<bhttp::string_body>> response_;
   bool first_ = true;
+  bool linger_ = false;
+  std::array<char, 16 * 1024> drain_;
 };
 
 }  // namespace
