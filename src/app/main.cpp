@@ -58,7 +58,24 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "hyperfleet: " << e.what() << " (see hyperfleet --help)\n";
+    // "hyperfleet bogus" fails as "a subcommand is required"; name the word instead.
+    const CLI::App* at = &app;
+    for (bool deeper = true; deeper;) {
+      deeper = false;
+      for (const CLI::App* sub : at->get_subcommands()) {
+        at = sub;
+        deeper = true;
+        break;
+      }
+    }
+    const std::string help =
+        "(see hyperfleet " + (at == &app ? std::string() : at->get_name() + " ") + "--help)";
+    const auto left = at->remaining();
+    if (!left.empty() && !left.front().starts_with('-')) {
+      std::cerr << "hyperfleet: unknown command '" << left.front() << "' " << help << "\n";
+    } else {
+      std::cerr << "hyperfleet: " << e.what() << " " << help << "\n";
+    }
     return 2;
   }
   for (auto& sub : subs) {

@@ -79,7 +79,16 @@ Result<void> SettingsLoader::Load() {
   if (file.empty()) {
     if (auto it = env.find("HYPERFLEET_CONFIG"); it != env.end()) file = it->second;
   }
-  return binder_.Load(file, env, overrides_);
+  HF_CHECK(binder_.Load(file, env, overrides_));
+  for (const auto& [key, port] : {std::pair<const char*, int>{"port", settings_.port},
+                                  {"health_port", settings_.health_port},
+                                  {"metrics_port", settings_.metrics_port}}) {
+    if (port < 0 || port > 65535) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  std::string(key) + " must be a TCP port (0-65535), got " + std::to_string(port));
+    }
+  }
+  return Ok();
 }
 
 }  // namespace hf::app

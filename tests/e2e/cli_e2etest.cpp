@@ -41,6 +41,11 @@ TEST(Cli, UsageErrorsAreOneLineWithExitCode2) {
     EXPECT_EQ(r.exit_code, 2) << r.output;
     EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
   }
+  // A mistyped command is named, with the help of the level it was typed at.
+  EXPECT_EQ(Hyperfleet({"frobnicate"}).output,
+            "hyperfleet: unknown command 'frobnicate' (see hyperfleet --help)\n");
+  EXPECT_EQ(Hyperfleet({"clusters", "lst"}).output,
+            "hyperfleet: unknown command 'lst' (see hyperfleet clusters --help)\n");
 }
 
 TEST(Cli, ConfigErrorsNameTheKey) {
@@ -52,6 +57,9 @@ TEST(Cli, ConfigErrorsNameTheKey) {
   auto env = Hyperfleet({"api"}, {{"HYPERFLEET_PORT", "eighty"}});
   EXPECT_EQ(env.exit_code, 2) << env.output;
   EXPECT_NE(env.output.find("HYPERFLEET_PORT"), std::string::npos) << env.output;
+  auto port = Hyperfleet({"api", "--port", "99999"});
+  EXPECT_EQ(port.exit_code, 2) << port.output;
+  EXPECT_EQ(port.output, "hyperfleet api: port must be a TCP port (0-65535), got 99999\n");
   auto url = Hyperfleet({"migrate", "--db", "mysql://nope"});
   EXPECT_EQ(url.exit_code, 2) << url.output;
   EXPECT_NE(url.output.find("unsupported database URL"), std::string::npos) << url.output;
