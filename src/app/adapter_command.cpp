@@ -8,7 +8,6 @@
 #include "adapter/adapter_runtime.hpp"
 #include "app/commands.hpp"
 #include "app/components.hpp"
-#include "broker/open_broker.hpp"
 #include "common/log.hpp"
 #include "common/signals.hpp"
 
@@ -38,14 +37,18 @@ int RunAdapter(Settings& s, CLI::App& cmd) {
   apply(config->broker.pubsub_project, s.pubsub_project, "--pubsub-project",
         "HYPERFLEET_PUBSUB_PROJECT");
   apply(config->broker.rabbitmq_url, s.rabbitmq_url, "--rabbitmq-url", "HYPERFLEET_RABBITMQ_URL");
-  if (!s.topic.empty() && given("--topic", "HYPERFLEET_TOPIC")) config->broker.topic = s.topic;
+  // HYPERFLEET_TOPIC names the Cluster topic (as for the outbox): it must not move a nodepool
+  // adapter onto it. An explicit --topic applies to any adapter.
+  if (!s.topic.empty() && (cmd.count("--topic") > 0 ||
+                           (config->resource == "clusters" && std::getenv("HYPERFLEET_TOPIC")))) {
+    config->broker.topic = s.topic;
+  }
   if (config->job.state_dir.empty()) config->job.state_dir = s.data_dir + "/jobs/" + config->name;
 
-  broker::BrokerConfig bc;
-  bc.type = config->broker.type;
-  bc.pubsub_project = config->broker.pubsub_project;
-  bc.rabbitmq_url = config->broker.rabbitmq_url;
-  auto broker = broker::OpenBroker(bc);
+  s.broker = config->broker.type;
+  s.pubsub_project = config->broker.pubsub_project;
+  s.rabbitmq_url = config->broker.rabbitmq_url;
+  auto broker = OpenBroker(s);  // with the settings' pubsub_credentials_file
   if (!broker) return StartupFailure("adapter", broker.error());
 
   std::atomic<bool> stop{false};
@@ -61,7 +64,7 @@ int RunAdapter(Settings& s, CLI::App& cmd) {
   const log::Logger log("adapter");
   log.Info("running", {{"adapter", config->name},
                        {"api", config->api.base_url},
-                       {"broker", bc.type},
+                       {"broker", s.broker},
                        {"state_dir", config->job.state_dir},
                        {"health_port", s.health_port},
                        {"metrics_port", s.metrics_port}});

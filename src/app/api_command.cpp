@@ -65,9 +65,8 @@ int RunApi(Settings& s, CLI::App&) {
 
   http::Server server(ApiServerOptions(s),
                       [&handler](const http::Request& r) { return handler.Handle(r); });
-  OpsServers ops(s, [&store] {
-    auto ping = store.Ping(std::chrono::milliseconds(2000));
-    return ping ? std::string() : std::string("database unavailable");
+  OpsServers ops(s, [&store, &reconciler] {
+    return NotReadyReason(store, reconciler ? &*reconciler : nullptr);
   });
   if (auto started = server.Start(); !started) return StartupFailure("api", started.error());
   if (auto started = ops.Start(); !started) return StartupFailure("api", started.error());
@@ -99,10 +98,7 @@ int RunOutbox(Settings& s, CLI::App&) {
   outbox::Reconciler reconciler(store, **publisher, OutboxOptions(s));
   outbox::RegisterOutboxGauges(store);
   RegisterBrokerMetrics(**broker);
-  OpsServers ops(s, [&store] {
-    auto ping = store.Ping(std::chrono::milliseconds(2000));
-    return ping ? std::string() : std::string("database unavailable");
-  });
+  OpsServers ops(s, [&store, &reconciler] { return NotReadyReason(store, &reconciler); });
   if (auto started = ops.Start(); !started) return StartupFailure("outbox", started.error());
   reconciler.Start();
   log::Logger("outbox").Info(

@@ -63,6 +63,16 @@ http::ServerOptions ApiServerOptions(const Settings& s) {
   return options;
 }
 
+std::string NotReadyReason(store::Store& store, const outbox::Reconciler* reconciler) {
+  if (!store.Ping(std::chrono::milliseconds(2000))) return "database unavailable";
+  if (reconciler) {
+    if (auto error = reconciler->PublishError(); !error.empty()) {
+      return "broker unavailable: " + error;
+    }
+  }
+  return {};
+}
+
 void RegisterBrokerMetrics(broker::Broker& broker) {
   auto& r = metrics::Registry::Default();
   auto& family = r.AddGauge("hyperfleet_broker_messages", "Broker message counters by outcome.",

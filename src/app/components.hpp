@@ -22,6 +22,10 @@ http::ServerOptions ApiServerOptions(const Settings& s);
 // Registers hyperfleet_broker_* gauges read from the broker's counters at each scrape.
 void RegisterBrokerMetrics(broker::Broker& broker);
 
+// Why a process with this store (and, if given, an outbox reconciler) is not ready: the database
+// does not answer, or the latest publish attempt failed. "" when ready.
+std::string NotReadyReason(store::Store& store, const outbox::Reconciler* reconciler);
+
 // The health (/healthz, /readyz) and metrics (/metrics) servers every component runs.
 class OpsServers {
  public:

@@ -128,7 +128,7 @@ int RunDev(Settings& s, CLI::App&) {
   }
 
   OpsServers ops(s, [&] {
-    if (!store.Ping(std::chrono::milliseconds(2000))) return std::string("database unavailable");
+    if (auto why = NotReadyReason(store, &reconciler); !why.empty()) return why;
     for (const auto& a : adapters) {
       if (auto why = a->NotReadyReason(); !why.empty()) return why;
     }

@@ -44,8 +44,8 @@ int main(int argc, char** argv) {
   (void)adapter;
   add("migrate", "Apply pending database migrations", {"db", "log-level"}, hf::app::RunMigrate);
   add("dev", "Run everything in one process on embedded defaults",
-      flags({"host", "port", "data-dir", "adapters-dir", "poll-interval", "backoff-base",
-             "backoff-max", "debounce", "max-age-ready"}),
+      flags({"host", "port", "data-dir", "adapters-dir", "skip-migrations", "poll-interval",
+             "backoff-base", "backoff-max", "debounce", "max-age-ready"}),
       hf::app::RunDev);
   hf::app::AddClientCommands(app);
 

@@ -60,6 +60,7 @@ Result<int> Reconciler::RunOnce() {
   std::map<std::string, std::vector<size_t>> by_topic;
   for (size_t i = 0; i < rows.size(); ++i) by_topic[TopicFor(rows[i].aggregate_type)].push_back(i);
   std::vector<int64_t> published;
+  std::string last_error;
   auto start = std::chrono::steady_clock::now();
   for (const auto& [topic, indexes] : by_topic) {
     std::vector<broker::Message> batch;
@@ -85,6 +86,7 @@ Result<int> Reconciler::RunOnce() {
       HF_CHECK(tx->MarkFailed(row.id, error, now + Backoff(row.attempts + 1)));
       if (failed++ == 0) first_error = error;
     }
+    if (failed > 0) last_error = first_error;
     if (failed > 0) {
       errors_total_.Inc(failed);
       kLog.Warn("publish failed; rows will be retried with backoff",
@@ -95,11 +97,20 @@ Result<int> Reconciler::RunOnce() {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   if (!published.empty()) HF_CHECK(tx->MarkPublished(published, Now()));
   HF_CHECK(tx->Commit());
+  {
+    std::lock_guard lock(error_mu_);
+    publish_error_ = published.empty() ? last_error : std::string();
+  }
   published_total_.Inc(static_cast<double>(published.size()));
   if (kLog.Enabled(log::Level::kDebug)) {
     kLog.Debug("published batch", {{"published", published.size()}, {"claimed", rows.size()}});
   }
   return static_cast<int>(published.size());
+}
+
+std::string Reconciler::PublishError() const {
+  std::lock_guard lock(error_mu_);
+  return publish_error_;
 }
 
 Result<int64_t> Reconciler::DeleteExpired() {

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -46,6 +47,10 @@ class Reconciler {
   // The topic events of this aggregate type go to.
   std::string TopicFor(const std::string& aggregate_type) const;
 
+  // Why the latest pass that tried to publish published nothing ("" when it published, or before
+  // any attempt): readiness reports the broker through it.
+  std::string PublishError() const;
+
  private:
   void Loop();
   void WaitForWork();
@@ -56,6 +61,8 @@ class Reconciler {
   ReconcilerOptions options_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
+  mutable std::mutex error_mu_;  // guards publish_error_
+  std::string publish_error_;
   metrics::Counter& published_total_;
   metrics::Counter& errors_total_;
   metrics::Histogram& publish_duration_;

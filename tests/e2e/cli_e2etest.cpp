@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <thread>
 
 #include "testing/env.hpp"
 #include "testing/pg_database.hpp"
@@ -63,6 +64,51 @@ TEST(Cli, ConfigErrorsNameTheKey) {
   auto url = Hyperfleet({"migrate", "--db", "mysql://nope"});
   EXPECT_EQ(url.exit_code, 2) << url.output;
   EXPECT_NE(url.output.find("unsupported database URL"), std::string::npos) << url.output;
+}
+
+std::string ExampleAdapter(const std::string& name) {
+  return EnvOrEmpty("HF_SOURCE_DIR") + "/deploy/adapters/" + name + ".yaml";
+}
+
+TEST(Cli, AdapterTakesThePubSubCredentialsFileFromTheSettings) {
+  // Not the metadata server: the configured key file is what it tries, and says so.
+  auto r =
+      Hyperfleet({"adapter", "--config", ExampleAdapter("validation"), "--broker", "googlepubsub",
+                  "--api-url", "http://127.0.0.1:1", "--health-port", "0", "--metrics-port", "0"},
+                 {{"PUBSUB_EMULATOR_HOST", ""},
+                  {"HYPERFLEET_PUBSUB_CREDENTIALS_FILE", "/nonexistent/key.json"}});
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("cannot read credentials file /nonexistent/key.json"), std::string::npos)
+      << r.output;
+}
+
+TEST(Cli, TheTopicVariableDoesNotMoveANodepoolAdapter) {
+  const std::string dir = MakeTempDir("hf-cli-topic");
+  auto subscribed_topic = [&](const std::string& adapter, std::vector<std::string> extra) {
+    std::vector<std::string> argv = {
+        HyperfleetBinary(),   "adapter",       "--config", ExampleAdapter(adapter), "--api-url",
+        "http://127.0.0.1:1", "--health-port", "0",        "--metrics-port",        "0"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    Process p(argv, {{"HYPERFLEET_TOPIC", "custom.clusters"}, {"HYPERFLEET_DATA_DIR", dir}},
+              dir + "/" + adapter + std::to_string(extra.size()) + ".log");
+    std::string topic;
+    for (int i = 0; i < 200 && topic.empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+      const std::string log = p.Log();
+      const auto at = log.find("\"msg\":\"subscribed\"");
+      if (at == std::string::npos) continue;
+      const auto line = log.substr(log.rfind('\n', at) + 1);
+      const auto key = line.find("\"topic\":\"");
+      if (key != std::string::npos) {
+        topic = line.substr(key + 9, line.find('"', key + 9) - key - 9);
+      }
+    }
+    return topic;
+  };
+  EXPECT_EQ(subscribed_topic("validation", {}), "custom.clusters");
+  EXPECT_EQ(subscribed_topic("nodepool-validation", {}), "hyperfleet.nodepools.changed.v1");
+  EXPECT_EQ(subscribed_topic("nodepool-validation", {"--topic", "custom.nodepools"}),
+            "custom.nodepools");
 }
 
 void ExpectMigrateTwice(const std::string& url) {

@@ -113,15 +113,19 @@ TEST_F(ReconcilerTest, BrokerDownKeepsRowsPendingUntilItReturns) {
   options.backoff_base = std::chrono::milliseconds(50);
   options.poll_interval = std::chrono::milliseconds(50);
   Reconciler r(*store_, flaky, options);
+  EXPECT_EQ(r.PublishError(), "");  // nothing tried yet
   r.Start();
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
   EXPECT_EQ(Pending(*store_), 20);
-  EXPECT_GE(flaky.calls, 2);  // retried
+  EXPECT_GE(flaky.calls, 2);   // retried
   EXPECT_LT(flaky.calls, 40);  // but with backoff, not in a hot loop
+  // Readiness tells why: the last pass published nothing.
+  EXPECT_EQ(r.PublishError(), "broker unavailable (injected)");
   flaky.down = false;
   EXPECT_EQ(collector_.WaitDistinct(20, std::chrono::seconds(10)), 20u);
   r.Stop();
   EXPECT_EQ(Pending(*store_), 0);
+  EXPECT_EQ(r.PublishError(), "");
 }
 
 TEST_F(ReconcilerTest, ACrashBeforeCommitRepublishes) {
