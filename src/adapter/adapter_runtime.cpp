@@ -167,11 +167,7 @@ Outcome AdapterRuntime::ReconcileLocked(const std::string& cluster_id) {
                                       {"error", fetched.error().ToString()}});
     return fetched.error().Transient() ? Outcome::kTransient : Outcome::kTerminal;
   }
-  if (!*fetched) {
-    log.Info("cluster not found; nothing to do",
-             {{"adapter", config_.name}, {"cluster_id", cluster_id}});
-    return Outcome::kGone;
-  }
+  if (!*fetched) return Forget(cluster_id);
   const json& cluster = **fetched;
   const int64_t generation = cluster.value("generation", int64_t{0});
   if (generation < 1) {
@@ -232,19 +228,35 @@ Outcome AdapterRuntime::ReconcileLocked(const std::string& cluster_id) {
   return Report(cluster_id, generation, JobConditions(state, config_.reasons), metadata, data);
 }
 
-Outcome AdapterRuntime::Finalize(const std::string& cluster_id, int64_t generation) {
+std::optional<size_t> AdapterRuntime::DeleteJobs(const std::string& cluster_id) {
   auto jobs = runner_->ListByCluster(cluster_id);
   if (!jobs) {
     CountError("cleanup");
-    return Outcome::kTransient;
+    return std::nullopt;
   }
   for (const auto& job : *jobs) {
     if (!runner_->Delete(job.name)) {
       CountError("cleanup");
-      return Outcome::kTransient;
+      return std::nullopt;
     }
   }
-  return Report(cluster_id, generation, FinalizedConditions(jobs->size(), config_.reasons));
+  return jobs->size();
+}
+
+Outcome AdapterRuntime::Finalize(const std::string& cluster_id, int64_t generation) {
+  const auto deleted = DeleteJobs(cluster_id);
+  if (!deleted) return Outcome::kTransient;
+  return Report(cluster_id, generation, FinalizedConditions(*deleted, config_.reasons));
+}
+
+Outcome AdapterRuntime::Forget(const std::string& cluster_id) {
+  // Normally nothing is left (Finalize removed it); after a force-delete our jobs still are.
+  const auto deleted = DeleteJobs(cluster_id);
+  if (!deleted) return Outcome::kTransient;
+  log::Logger("adapter").Info(
+      *deleted == 0 ? "cluster not found; nothing to do" : "cluster gone; removed its jobs",
+      {{"adapter", config_.name}, {"cluster_id", cluster_id}, {"jobs_deleted", *deleted}});
+  return Outcome::kGone;
 }
 
 Outcome AdapterRuntime::Report(const std::string& cluster_id, int64_t generation,

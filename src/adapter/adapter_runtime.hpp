@@ -6,6 +6,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -86,6 +87,10 @@ class AdapterRuntime {
                  std::unique_ptr<jobs::JobRunner> runner);
   Outcome ReconcileLocked(const std::string& cluster_id);
   Outcome Finalize(const std::string& cluster_id, int64_t generation);
+  // The resource is gone (a 404): deletes the jobs still kept for it.
+  Outcome Forget(const std::string& cluster_id);
+  // Deletes every job of the resource; how many, or nullopt (counted as a cleanup error).
+  std::optional<size_t> DeleteJobs(const std::string& cluster_id);
   Outcome Report(const std::string& cluster_id, int64_t generation,
                  const std::vector<ReportCondition>& conditions,
                  const nlohmann::json& metadata = nullptr, const nlohmann::json& data = nullptr);

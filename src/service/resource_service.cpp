@@ -179,10 +179,12 @@ Result<void> ResourceService::MarkDeleted(store::Tx& tx, model::Resource& r, con
   return {};
 }
 
-Result<void> ResourceService::HardDelete(store::Tx& tx, const model::Resource& r) {
+Result<void> ResourceService::HardDelete(store::Tx& tx, const model::Resource& r,
+                                         const Caller* notify) {
   for (const auto& child : HF_TRY(tx.ListChildren(r.id, store::Lock::kForUpdate))) {
-    HF_CHECK(HardDelete(tx, child));
+    HF_CHECK(HardDelete(tx, child, notify));
   }
+  if (notify) HF_TRY(AppendEvent(tx, r, "force_deleted", notify->traceparent));
   return tx.DeleteResource(r.id);
 }
 
@@ -203,7 +205,7 @@ Result<void> ResourceService::ForceDelete(const Scope& scope, const std::string&
   if (!r.Deleting()) {
     return Fail(ErrorCode::kConflict, r.kind + " '" + r.id + "' is not in Finalizing state");
   }
-  HF_CHECK(HardDelete(*tx, r));
+  HF_CHECK(HardDelete(*tx, r, &caller));
   HF_CHECK(tx->Commit());
   kLog.Warn("force-deleted resource", {{"kind", r.kind},
                                        {"resource_id", r.id},

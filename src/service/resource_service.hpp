@@ -73,7 +73,9 @@ class ResourceService {
 
  private:
   Result<void> MarkDeleted(store::Tx& tx, model::Resource& r, const Caller& caller, Time now);
-  Result<void> HardDelete(store::Tx& tx, const model::Resource& r);
+  // Deletes `r` and its children. With `notify`, each gets a force_deleted event, so adapters
+  // that never finalized it still hear of it and remove what they made for it.
+  Result<void> HardDelete(store::Tx& tx, const model::Resource& r, const Caller* notify = nullptr);
 
   store::Store& store_;
   const Kinds& kinds_;

@@ -96,6 +96,21 @@ TEST_P(FailuresE2E, ForceDeleteRemovesAClusterWhoseAdapterIsStopped) {
                            {{"reason", "the placement adapter was decommissioned"}});
   EXPECT_EQ(forced["http_status"], 204) << forced.dump();
   EXPECT_EQ(stack.Call("GET", "/clusters/" + id)["http_status"], 404);
+  // The force-delete is an event too, so adapters that never finalized remove their jobs.
+  json events = stack.Call("GET", "/events?aggregate_id=" + id + "&size=100");
+  ASSERT_EQ(events["http_status"], 200) << events.dump();
+  EXPECT_EQ(events["items"].back()["reason"], "force_deleted") << events.dump();
+  if (GetParam() == StackKind::kDistributed) {
+    // (The memory broker of the embedded stack keeps nothing for an adapter that is not running.)
+    ASSERT_FALSE(stack.Jobs("placement").empty());
+    ASSERT_TRUE(stack.Restart("placement")) << stack.error();
+    bool cleaned = false;
+    for (int i = 0; i < 300 && !cleaned; ++i) {
+      std::this_thread::sleep_for(100ms);
+      cleaned = stack.Jobs("placement").empty();
+    }
+    EXPECT_TRUE(cleaned) << "placement kept the jobs of a force-deleted cluster\n" << stack.Logs();
+  }
 }
 
 TEST_P(FailuresE2E, AnAdapterKilledMidJobRestartsAndRunsOneJobPerGeneration) {
