@@ -1,4 +1,5 @@
 #include <iostream>
+#include <thread>
 
 #include "api/api_handler.hpp"
 #include "api/problem_details.hpp"
@@ -77,8 +78,9 @@ int RunApi(Settings& s, CLI::App&) {
                         {"db", s.db.substr(0, s.db.find(':'))},
                         {"with_outbox", s.with_outbox}});
   int sig = WaitForTerminationSignal();
-  kLog.Info("draining", {{"signal", sig}});
+  kLog.Info("draining", {{"signal", sig}, {"shutdown_delay", FormatDuration(s.shutdown_delay)}});
   ops.draining() = true;
+  std::this_thread::sleep_for(s.shutdown_delay);  // still serving; only /readyz says 503
   server.Stop(std::chrono::milliseconds(10'000));
   if (reconciler) reconciler->Stop();
   ops.Stop();

@@ -66,6 +66,7 @@ SettingsLoader::SettingsLoader(CLI::App* cmd, Settings& s, const std::vector<std
   b.Bind("db_max_connections", &s.db_max_connections, "");
   b.Bind("db_query_timeout", &s.db_query_timeout, "");
   b.Bind("server_threads", &s.server_threads, "");
+  b.Bind("shutdown_delay", &s.shutdown_delay, "");
   b.Bind("cluster_adapters", &s.cluster_adapters, "");
   b.Bind("nodepool_adapters", &s.nodepool_adapters, "");
   b.Bind("resource_selector", &s.resource_selector, "");

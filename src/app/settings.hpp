@@ -32,6 +32,9 @@ struct Settings {
   int db_max_connections = 16;
   Duration db_query_timeout{30'000};
   int server_threads = 0;
+  // api: after SIGTERM, how long /readyz reports 503 while requests are still served, so load
+  // balancers stop sending traffic before the listener closes (Kubernetes: a few seconds).
+  Duration shutdown_delay{0};
   std::vector<std::string> cluster_adapters{"validation", "dns", "placement"};
   std::vector<std::string> nodepool_adapters{"nodepool-validation"};
   // ticker

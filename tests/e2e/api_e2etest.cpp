@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -570,6 +571,26 @@ TEST(ApiE2EShutdown, SigtermExitsCleanly) {
   ASSERT_TRUE(api.error().empty()) << api.error();
   EXPECT_EQ(api.Get("/clusters").status, 200);
   EXPECT_EQ(api.process().Stop(SIGTERM), 0) << api.process().Log();
+}
+
+// With shutdown_delay, /readyz says 503 at once while requests are still served, so a load
+// balancer stops routing before the listener closes.
+TEST(ApiE2EShutdown, ShutdownDelayKeepsServingWhileNotReady) {
+  const std::string dir = MakeTempDir("hf-api-delay");
+  std::ofstream(dir + "/delay.yaml") << "shutdown_delay: 3s\n";
+  ApiServer api("sqlite", {"--config", dir + "/delay.yaml"});
+  ASSERT_TRUE(api.error().empty()) << api.error();
+  const std::string readyz = "http://127.0.0.1:" + std::to_string(api.health_port()) + "/readyz";
+  ASSERT_EQ(api.Call("GET", readyz).status, 200);
+  ::kill(api.process().pid(), SIGTERM);
+  int ready = 200;
+  for (int i = 0; i < 100 && ready == 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ready = api.Call("GET", readyz).status;
+  }
+  EXPECT_EQ(ready, 503);
+  EXPECT_EQ(api.Get("/clusters").status, 200) << "stopped serving during the delay";
+  EXPECT_EQ(api.process().Wait(std::chrono::seconds(15)), 0) << api.process().Log();
 }
 
 }  // namespace
