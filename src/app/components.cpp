@@ -6,6 +6,7 @@
 #include "broker/open_broker.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
+#include "common/signals.hpp"
 
 namespace hf::app {
 namespace {
@@ -18,13 +19,40 @@ http::ServerOptions OpsOptions(const std::string& host, int port) {
   return o;
 }
 
+// A PostgreSQL that does not answer yet (starting with us, restarting) is waited for, bounded
+// by db_startup_wait, instead of failing the process: it recovers by itself.
+Result<std::unique_ptr<store::Store>> OpenStoreWaiting(const Settings& s,
+                                                       const store::StoreOptions& options) {
+  const bool network = s.db.starts_with("postgres");
+  const auto give_up = std::chrono::steady_clock::now() + s.db_startup_wait;
+  Duration backoff = std::chrono::milliseconds(500);
+  for (;;) {
+    auto store = store::OpenStore(s.db, options);
+    if (store || !network || !store.error().Transient() ||
+        std::chrono::steady_clock::now() + backoff > give_up) {
+      return store;
+    }
+    log::Logger("store").Warn(
+        "database unavailable; retrying",
+        {{"error", store.error().ToString()},
+         {"retry_in", FormatDuration(backoff)},
+         {"gives_up_in", FormatDuration(std::chrono::duration_cast<Duration>(
+                             give_up - std::chrono::steady_clock::now()))},
+         {"hint", "check that PostgreSQL is running and the db URL (HYPERFLEET_DB) is right"}});
+    if (WaitForTerminationSignal(backoff) != 0) {
+      return Fail(ErrorCode::kUnavailable, "stopped while waiting for the database");
+    }
+    backoff = std::min<Duration>(backoff * 2, std::chrono::seconds(5));
+  }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<store::Store>> OpenStore(const Settings& s) {
   store::StoreOptions options;
   options.max_connections = s.db_max_connections;
   options.query_timeout = s.db_query_timeout;
-  auto store = HF_TRY(store::OpenStore(s.db, options));
+  auto store = HF_TRY(OpenStoreWaiting(s, options));
   if (!s.skip_migrations) {
     auto report = HF_TRY(store->Migrate());
     log::Logger("store").Info("migrations checked",

@@ -65,6 +65,7 @@ SettingsLoader::SettingsLoader(CLI::App* cmd, Settings& s, const std::vector<std
   b.Bind("pubsub_credentials_file", &s.pubsub_credentials_file, "");
   b.Bind("db_max_connections", &s.db_max_connections, "");
   b.Bind("db_query_timeout", &s.db_query_timeout, "");
+  b.Bind("db_startup_wait", &s.db_startup_wait, "");
   b.Bind("server_threads", &s.server_threads, "");
   b.Bind("shutdown_delay", &s.shutdown_delay, "");
   b.Bind("cluster_adapters", &s.cluster_adapters, "");

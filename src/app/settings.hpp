@@ -31,6 +31,9 @@ struct Settings {
   bool skip_migrations = false;
   int db_max_connections = 16;
   Duration db_query_timeout{30'000};
+  // How long api/outbox/dev wait at start for a PostgreSQL that does not answer yet (0s: fail
+  // at once), retrying with backoff; Ctrl-C/SIGTERM ends the wait.
+  Duration db_startup_wait{60'000};
   int server_threads = 0;
   // api: after SIGTERM, how long /readyz reports 503 while requests are still served, so load
   // balancers stop sending traffic before the listener closes (Kubernetes: a few seconds).

@@ -21,6 +21,14 @@ void BlockTerminationSignals() {
   std::signal(SIGPIPE, SIG_IGN);
 }
 
+int WaitForTerminationSignal(Duration timeout) {
+  sigset_t set = TerminationSet();
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count();
+  const timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+  const int sig = sigtimedwait(&set, nullptr, &ts);
+  return sig > 0 ? sig : 0;
+}
+
 int WaitForTerminationSignal() {
   sigset_t set = TerminationSet();
   int sig = 0;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "common/time.hpp"
+
 namespace hf {
 
 // Blocks SIGINT and SIGTERM in the calling thread (and the threads it starts afterwards), so
@@ -7,5 +9,7 @@ namespace hf {
 void BlockTerminationSignals();
 // Waits for SIGINT or SIGTERM; returns the signal number.
 int WaitForTerminationSignal();
+// The same, for at most `timeout`: the signal number, or 0 when none came.
+int WaitForTerminationSignal(Duration timeout);
 
 }  // namespace hf

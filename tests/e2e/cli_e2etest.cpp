@@ -1,6 +1,7 @@
 // The binary's command line: help, usage errors, config errors, and `migrate` on both databases.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <fstream>
 #include <thread>
 
@@ -109,6 +110,29 @@ TEST(Cli, TheTopicVariableDoesNotMoveANodepoolAdapter) {
   EXPECT_EQ(subscribed_topic("nodepool-validation", {}), "hyperfleet.nodepools.changed.v1");
   EXPECT_EQ(subscribed_topic("nodepool-validation", {"--topic", "custom.nodepools"}),
             "custom.nodepools");
+}
+
+TEST(Cli, ServersWaitForADatabaseThatDoesNotAnswerYet) {
+  // Nothing listens there: the outbox retries (bounded by db_startup_wait) instead of exiting,
+  // says why and what to check, and SIGTERM still ends it at once.
+  const std::string url = "postgres://postgres@127.0.0.1:" + std::to_string(FreePort()) + "/none";
+  const std::vector<std::string> argv = {HyperfleetBinary(), "outbox", "--db",           url,
+                                         "--health-port",    "0",      "--metrics-port", "0"};
+  const std::string dir = MakeTempDir("hf-cli-dbwait");
+  Process waiting(argv, {{"HYPERFLEET_DB_STARTUP_WAIT", "60s"}}, dir + "/outbox.log");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_TRUE(waiting.Running()) << waiting.Log();
+  EXPECT_NE(waiting.Log().find("database unavailable; retrying"), std::string::npos)
+      << waiting.Log();
+  EXPECT_NE(waiting.Log().find("HYPERFLEET_DB"), std::string::npos) << waiting.Log();
+  EXPECT_EQ(waiting.Stop(SIGTERM, std::chrono::milliseconds(3000)), 1) << waiting.Log();
+  EXPECT_NE(waiting.Log().find("stopped while waiting for the database"), std::string::npos)
+      << waiting.Log();
+  // 0s: fail at once, as before.
+  std::vector<std::string> now(argv.begin() + 1, argv.end());
+  auto r = Hyperfleet(now, {{"HYPERFLEET_DB_STARTUP_WAIT", "0s"}});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("database unavailable"), std::string::npos) << r.output;
 }
 
 void ExpectMigrateTwice(const std::string& url) {

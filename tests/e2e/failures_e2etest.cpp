@@ -4,6 +4,7 @@
 // On the embedded stack "kill the adapter/outbox" kills the one `dev` process.
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <thread>
 
 #include "common/time.hpp"
@@ -187,19 +188,27 @@ TEST_P(FailuresE2E, AFailingValidationJobKeepsTheClusterUnreconciledAndTheTicker
 
   // The ticker asks again and again, each time later: intervals of about 1, 2, 4 s.
   std::vector<Time> requested;
+  std::string failed_calls;
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (requested.size() < 4 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(500ms);
-    requested.clear();
     const json events = stack.Call("GET", "/events?aggregate_id=" + id + "&size=100");
-    for (const auto& e : events["items"]) {
+    if (events["http_status"] != 200) {
+      failed_calls += events.dump() + "\n";
+      continue;
+    }
+    requested.clear();
+    for (const auto& e : events.value("items", json::array())) {
       if (e.value("reason", "") == "requested") {
         requested.push_back(*ParseTime(e["created_time"].get<std::string>()));
       }
     }
     std::sort(requested.begin(), requested.end());
   }
-  ASSERT_GE(requested.size(), 4u) << stack.Logs();
+  ASSERT_GE(requested.size(), 4u) << failed_calls << stack.Logs();
+  // (Once seen in a loaded run: one GET /events did not answer 200. Shown, not failed, until
+  // its cause is known.)
+  if (!failed_calls.empty()) std::cout << "GET /events failed:\n" << failed_calls;
   const auto gap = [&](size_t i) { return requested[i + 1] - requested[i]; };
   for (size_t i = 0; i + 1 < requested.size(); ++i) {
     EXPECT_GT(gap(i), std::chrono::milliseconds(500)) << "requests " << i << " and " << i + 1;
