@@ -13,6 +13,15 @@ namespace {
 
 using nlohmann::json;
 
+// The trace context of the event this thread is handling ("" outside Handle), sent with the API
+// calls it makes so the events they cause continue the trace. Set by a TraceScope only.
+thread_local std::string tls_traceparent;
+
+struct TraceScope {
+  explicit TraceScope(const std::string& traceparent) { tls_traceparent = traceparent; }
+  ~TraceScope() { tls_traceparent.clear(); }
+};
+
 constexpr int kMaxRetries = 8;
 constexpr Duration kRetryBase = std::chrono::seconds(1);
 constexpr Duration kRetryMax = std::chrono::seconds(30);
@@ -135,6 +144,7 @@ broker::HandlerResult AdapterRuntime::Handle(const broker::Delivery& delivery) {
   } else if (event->data.contains("kind") && event->data["kind"] != Kind()) {
     status = "ignored";  // another kind's event on a shared topic
   } else {
+    const TraceScope trace(event->traceparent);
     outcome = Reconcile(cluster_id);
     status = outcome == Outcome::kReported    ? "success"
              : outcome == Outcome::kGone      ? "not_found"
@@ -159,7 +169,7 @@ Outcome AdapterRuntime::Reconcile(const std::string& cluster_id) {
 
 Outcome AdapterRuntime::ReconcileLocked(const std::string& cluster_id) {
   const log::Logger log("adapter");
-  auto fetched = api_.Get(config_.resource, cluster_id);
+  auto fetched = api_.Get(config_.resource, cluster_id, tls_traceparent);
   if (!fetched) {
     CountError("fetch");
     log.Warn("cannot fetch cluster", {{"adapter", config_.name},
@@ -263,7 +273,7 @@ Outcome AdapterRuntime::Report(const std::string& cluster_id, int64_t generation
                                const std::vector<ReportCondition>& conditions,
                                const nlohmann::json& metadata, const nlohmann::json& data) {
   auto body = BuildReport(config_.name, generation, Now(), conditions, metadata, data);
-  auto put = api_.PutStatus(config_.resource, cluster_id, body);
+  auto put = api_.PutStatus(config_.resource, cluster_id, body, tls_traceparent);
   if (put) {
     metrics_.reports.WithLabels({config_.name}).Inc();
     log::Logger("adapter").Info("status reported", {{"adapter", config_.name},

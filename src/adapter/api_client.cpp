@@ -23,12 +23,14 @@ ApiClient::ApiClient(ApiConfig config, const std::atomic<bool>& stop)
     : config_(std::move(config)), stop_(stop) {}
 
 Result<HttpResponse> ApiClient::Send(const std::string& method, const std::string& path,
-                                     const std::string& body) const {
+                                     const std::string& body,
+                                     const std::string& traceparent) const {
   HttpRequest req;
   req.method = method;
   req.url = config_.base_url + std::string(kPrefix) + path;
   req.body = body;
   if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
+  if (!traceparent.empty()) req.headers.emplace_back("traceparent", traceparent);
   req.timeout = config_.timeout;
   req.cancel = &stop_;
   thread_local std::mt19937 rng{std::random_device{}()};
@@ -52,8 +54,9 @@ Result<HttpResponse> ApiClient::Send(const std::string& method, const std::strin
 }
 
 Result<std::optional<nlohmann::json>> ApiClient::Get(const std::string& plural,
-                                                     const std::string& id) const {
-  auto res = HF_TRY(Send("GET", "/" + plural + "/" + id, ""));
+                                                     const std::string& id,
+                                                     const std::string& traceparent) const {
+  auto res = HF_TRY(Send("GET", "/" + plural + "/" + id, "", traceparent));
   if (res.status == 404) return std::optional<nlohmann::json>();
   if (!res.Ok()) {
     return Fail(ErrorCode::kInvalidArgument, "GET " + plural + "/" + id + ": HTTP " +
@@ -68,8 +71,9 @@ Result<std::optional<nlohmann::json>> ApiClient::Get(const std::string& plural,
 }
 
 Result<long> ApiClient::PutStatus(const std::string& plural, const std::string& id,
-                                  const nlohmann::json& report) const {
-  auto res = HF_TRY(Send("PUT", "/" + plural + "/" + id + "/statuses", report.dump()));
+                                  const nlohmann::json& report,
+                                  const std::string& traceparent) const {
+  auto res = HF_TRY(Send("PUT", "/" + plural + "/" + id + "/statuses", report.dump(), traceparent));
   if (res.status == 404) return Fail(ErrorCode::kNotFound, plural + "/" + id + " is gone");
   if (!res.Ok()) {
     return Fail(ErrorCode::kInvalidArgument,

@@ -12,6 +12,7 @@
 #include "adapter/adapter_runtime.hpp"
 #include "broker/memory/memory_broker.hpp"
 #include "common/http_server.hpp"
+#include "model/cloud_event.hpp"
 #include "testing/env.hpp"
 #include "testing/fake_kube_api.hpp"
 
@@ -58,6 +59,7 @@ class AdapterKubernetesTest : public ::testing::Test {
     }
     if (r.method == "PUT" && rest.ends_with("/statuses")) {
       std::lock_guard lock(mu_);
+      traceparents_.push_back(r.Header("traceparent"));
       reports_[rest.substr(0, rest.find('/'))].push_back(json::parse(r.body));
       return {201, "application/json", r.body, {}};
     }
@@ -115,6 +117,7 @@ job:
   std::unique_ptr<AdapterRuntime> runtime_;
   std::mutex mu_;
   std::map<std::string, std::vector<json>> reports_;  // guarded by mu_
+  std::vector<std::string> traceparents_;             // of every status report; guarded by mu_
 };
 
 TEST_F(AdapterKubernetesTest, RunsTheJobAsAKubernetesJobAndReportsItsCompletionAtOnce) {
@@ -132,6 +135,25 @@ TEST_F(AdapterKubernetesTest, RunsTheJobAsAKubernetesJobAndReportsItsCompletionA
   EXPECT_EQ(LastCondition("c1", "Available")["reason"], "JobSucceeded");
   EXPECT_EQ(LastCondition("c1", "Available")["message"], "spec is valid");
   EXPECT_EQ(kube_.JobCount(), 1u);
+}
+
+TEST_F(AdapterKubernetesTest, StatusReportsContinueTheTraceOfTheirEvent) {
+  Open();
+  model::CloudEvent event;
+  event.id = "e-1";
+  event.source = "/hyperfleet/api";
+  event.type = "com.redhat.hyperfleet.cluster.changed.v1";
+  event.traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  event.data = {{"id", "c7"}, {"kind", "Cluster"}, {"generation", 2}};
+  auto publisher = broker_->NewPublisher();
+  ASSERT_TRUE(publisher);
+  auto sent =
+      (*publisher)->Publish("hyperfleet.clusters.changed.v1", {{event.id, event.Encode(), {}}});
+  ASSERT_TRUE(sent.at(0)) << sent.at(0).error().ToString();
+  ASSERT_TRUE(Eventually([&] { return !LastCondition("c7", "Available").is_null(); }));
+  std::lock_guard lock(mu_);
+  ASSERT_FALSE(traceparents_.empty());
+  EXPECT_EQ(traceparents_.front(), event.traceparent);
 }
 
 TEST_F(AdapterKubernetesTest, RefusalsAreReportedAsHealthFalseAndOutagesNacked) {
