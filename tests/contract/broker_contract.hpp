@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "broker/broker.hpp"
+#include "common/metrics.hpp"
 #include "testing/env.hpp"
 
 namespace hf::broker::testing {
@@ -234,6 +235,16 @@ TEST_P(BrokerContract, NackRedeliversWithBackoff) {
     EXPECT_EQ(all[i].attempt, i + 1);
     EXPECT_EQ(all[i].message.id, "nack-0");
   }
+  // The per-topic broker series count it: one published, three consumed, two handler errors.
+  auto& registry = metrics::Registry::Default();
+  auto counter = [&](const char* name, std::vector<std::string> labels,
+                     std::vector<std::string> values) {
+    return registry.AddCounter(name, "", std::move(labels)).WithLabels(values).Value();
+  };
+  EXPECT_EQ(counter("hyperfleet_broker_messages_published_total", {"topic"}, {topic}), 1);
+  EXPECT_EQ(counter("hyperfleet_broker_messages_consumed_total", {"topic"}, {topic}), 3);
+  EXPECT_EQ(counter("hyperfleet_broker_errors_total", {"topic", "error_type"}, {topic, "handler"}),
+            2);
   std::lock_guard lock(mu);
   // Backoff: min 200 ms with ±20 % jitter, so at least 160 ms between deliveries.
   EXPECT_GE(times[1] - times[0], 150ms);

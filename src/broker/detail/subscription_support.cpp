@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <exception>
 #include <random>
+
+#include "broker/detail/broker_metrics.hpp"
 
 namespace hf::broker::detail {
 
@@ -50,6 +53,7 @@ Result<void> ValidateSubscribe(const std::string& topic, const std::string& subs
 HandlerResult InvokeHandler(const Handler& handler, const Delivery& delivery, Counters& counters,
                             const log::Logger& logger) {
   counters.delivered++;
+  const auto started = std::chrono::steady_clock::now();
   HandlerResult result = HandlerResult::kNack;
   try {
     result = handler(delivery);
@@ -62,6 +66,9 @@ HandlerResult InvokeHandler(const Handler& handler, const Delivery& delivery, Co
                  {{"subscription", delivery.subscription}, {"message_id", delivery.message.id}});
   }
   (result == HandlerResult::kAck ? counters.acked : counters.nacked)++;
+  RecordConsumed(delivery.topic,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                 result);
   return result;
 }
 

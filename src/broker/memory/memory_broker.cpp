@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <thread>
 
+#include "broker/detail/broker_metrics.hpp"
 #include "broker/detail/counters.hpp"
 #include "broker/detail/subscription_support.hpp"
 #include "broker/memory/memory_hub.hpp"
@@ -36,6 +37,7 @@ class MemoryPublisher final : public Publisher {
       counters_->published++;
       results.push_back(Ok());
     }
+    detail::RecordPublished(topic, results);
     return results;
   }
 

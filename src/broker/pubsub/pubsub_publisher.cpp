@@ -1,5 +1,6 @@
 #include "broker/pubsub/pubsub_publisher.hpp"
 
+#include "broker/detail/broker_metrics.hpp"
 #include "broker/detail/subscription_support.hpp"
 
 namespace hf::broker::detail {
@@ -36,6 +37,7 @@ std::vector<Result<void>> PubSubPublisher::Publish(const std::string& topic,
       results.push_back(r);
     }
   }
+  RecordPublished(topic, results);
   return results;
 }
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 
+#include "broker/detail/broker_metrics.hpp"
 #include "broker/detail/subscription_support.hpp"
 
 namespace hf::broker::detail {
@@ -60,6 +61,7 @@ std::vector<Result<void>> RabbitMqPublisher::Publish(const std::string& topic,
     if (conn_ && conn_->Broken()) conn_.reset();
   }
   for (const auto& r : results) (r ? counters_->published : counters_->publish_errors)++;
+  RecordPublished(topic, results);
   return results;
 }
 
