@@ -2,6 +2,7 @@
 #include <thread>
 
 #include "api/api_handler.hpp"
+#include "api/backlog_gauges.hpp"
 #include "api/problem_details.hpp"
 #include "app/commands.hpp"
 #include "app/components.hpp"
@@ -50,6 +51,7 @@ int RunApi(Settings& s, CLI::App&) {
 
   service::Kinds kinds(s.cluster_adapters, s.nodepool_adapters);
   api::ApiHandler handler(store, kinds);
+  api::RegisterBacklogGauges(store, kinds, s.reconciliation_stuck_threshold);
   auto& registry = metrics::Registry::Default();
   registry.AddGauge("hyperfleet_api_build_info", "Build information.", {"component", "version"})
       .WithLabels({"api", HF_VERSION})

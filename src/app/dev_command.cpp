@@ -8,6 +8,7 @@
 #include "adapter/adapter_config.hpp"
 #include "adapter/adapter_runtime.hpp"
 #include "api/api_handler.hpp"
+#include "api/backlog_gauges.hpp"
 #include "api/problem_details.hpp"
 #include "app/commands.hpp"
 #include "app/components.hpp"
@@ -89,6 +90,7 @@ int RunDev(Settings& s, CLI::App&) {
   // API with the outbox reconciler in-process (commits wake it directly).
   service::Kinds kinds(s.cluster_adapters, s.nodepool_adapters);
   api::ApiHandler handler(store, kinds);
+  api::RegisterBacklogGauges(store, kinds, s.reconciliation_stuck_threshold);
   outbox::Reconciler reconciler(store, **publisher, OutboxOptions(s));
   outbox::RegisterOutboxGauges(store);
   RegisterBrokerMetrics(**broker);

@@ -68,6 +68,7 @@ SettingsLoader::SettingsLoader(CLI::App* cmd, Settings& s, const std::vector<std
   b.Bind("db_startup_wait", &s.db_startup_wait, "");
   b.Bind("server_threads", &s.server_threads, "");
   b.Bind("shutdown_delay", &s.shutdown_delay, "");
+  b.Bind("reconciliation_stuck_threshold", &s.reconciliation_stuck_threshold, "");
   b.Bind("cluster_adapters", &s.cluster_adapters, "");
   b.Bind("nodepool_adapters", &s.nodepool_adapters, "");
   b.Bind("resource_selector", &s.resource_selector, "");

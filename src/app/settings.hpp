@@ -38,6 +38,8 @@ struct Settings {
   // api: after SIGTERM, how long /readyz reports 503 while requests are still served, so load
   // balancers stop sending traffic before the listener closes (Kubernetes: a few seconds).
   Duration shutdown_delay{0};
+  // api: a resource not reconciled for longer than this counts as stuck (metrics).
+  Duration reconciliation_stuck_threshold{600'000};
   std::vector<std::string> cluster_adapters{"validation", "dns", "placement"};
   std::vector<std::string> nodepool_adapters{"nodepool-validation"};
   // ticker

@@ -50,6 +50,14 @@ struct OutboxStats {
   std::optional<Time> oldest_pending_created;
 };
 
+// The resources of one kind whose Reconciled condition is False.
+struct ReconcileBacklog {
+  std::string kind;
+  int64_t pending = 0;         // Reconciled=False
+  int64_t stuck = 0;           // ... since before the cutoff asked for
+  std::optional<Time> oldest;  // the earliest Reconciled transition among them
+};
+
 enum class Lock { kNone, kForUpdate };
 enum class TxMode {
   kRead,   // reads only; may run without BEGIN (each statement sees committed data)
@@ -85,8 +93,7 @@ class Tx {
   virtual Result<std::vector<model::AdapterStatus>> GetAdapterStatuses(
       const std::string& resource_id) = 0;
   virtual Result<Page<model::AdapterStatus>> ListAdapterStatuses(const std::string& resource_id,
-                                                                 int64_t offset,
-                                                                 int64_t limit) = 0;
+                                                                 int64_t offset, int64_t limit) = 0;
   // Inserts, or replaces the row with the same (resource_id, adapter); created_time is kept.
   virtual Result<void> UpsertAdapterStatus(const model::AdapterStatus& s) = 0;
 
@@ -106,6 +113,9 @@ class Tx {
   virtual Result<int64_t> DeletePublishedBefore(Time cutoff, int limit) = 0;
   virtual Result<Page<model::OutboxEvent>> ListOutbox(const OutboxQuery& q) = 0;
   virtual Result<OutboxStats> GetOutboxStats() = 0;
+  // Per kind (only kinds with any): how many are not reconciled, and how many since before
+  // `stuck_before`.
+  virtual Result<std::vector<ReconcileBacklog>> GetReconcileBacklog(Time stuck_before) = 0;
 };
 
 struct MigrationReport {
@@ -136,11 +146,11 @@ class Store {
 };
 
 struct StoreOptions {
-  int max_connections = 16;                                  // PostgreSQL pool bound
-  std::chrono::milliseconds query_timeout{30'000};           // per statement
-  std::chrono::milliseconds acquire_timeout{5'000};          // waiting for a free connection
-  std::chrono::milliseconds busy_timeout{5'000};             // SQLite lock wait
-  std::string migrations_dir;                                // default: <source>/migrations
+  int max_connections = 16;                          // PostgreSQL pool bound
+  std::chrono::milliseconds query_timeout{30'000};   // per statement
+  std::chrono::milliseconds acquire_timeout{5'000};  // waiting for a free connection
+  std::chrono::milliseconds busy_timeout{5'000};     // SQLite lock wait
+  std::string migrations_dir;                        // default: <source>/migrations
 };
 
 // Opens a store from a URL: postgres://… or postgresql://…, sqlite:PATH, sqlite::memory:.

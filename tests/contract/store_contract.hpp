@@ -243,6 +243,32 @@ TEST_P(StoreContract, ReplaceConditionsKeepsGivenOrder) {
   EXPECT_TRUE(Get(r.id)->conditions.empty());
 }
 
+TEST_P(StoreContract, ReconcileBacklogCountsUnreconciledAndStuckPerKind) {
+  auto with_reconciled = [](model::Resource r, const std::string& status, Time since) {
+    auto c = MakeCondition("Reconciled", status);
+    c.last_transition_time = since;
+    r.conditions = {MakeCondition("Available", "False"), c};
+    return r;
+  };
+  Insert(with_reconciled(MakeResource("Cluster", "a"), "False", T(10)));
+  Insert(with_reconciled(MakeResource("Cluster", "b"), "False", T(100)));
+  Insert(with_reconciled(MakeResource("Cluster", "c"), "True", T(5)));
+  Insert(with_reconciled(MakeResource("NodePool", "p"), "False", T(50)));
+  auto backlog = HF_ASSERT_OK(Read()->GetReconcileBacklog(T(60)));
+  std::sort(backlog.begin(), backlog.end(),
+            [](const auto& x, const auto& y) { return x.kind < y.kind; });
+  ASSERT_EQ(backlog.size(), 2u);
+  EXPECT_EQ(backlog[0].kind, "Cluster");
+  EXPECT_EQ(backlog[0].pending, 2);
+  EXPECT_EQ(backlog[0].stuck, 1);  // a: not reconciled since T(10), before T(60)
+  EXPECT_EQ(backlog[0].oldest, T(10));
+  EXPECT_EQ(backlog[1].kind, "NodePool");
+  EXPECT_EQ(backlog[1].pending, 1);
+  EXPECT_EQ(backlog[1].stuck, 1);
+  EXPECT_EQ(backlog[1].oldest, T(50));
+  EXPECT_EQ(HF_ASSERT_OK(Read()->GetReconcileBacklog(T(0))).at(0).stuck, 0);
+}
+
 TEST_P(StoreContract, DeleteRemovesRowLabelsConditionsAndStatuses) {
   auto r = MakeResource("Cluster", "c1");
   r.conditions = {MakeCondition("A", "True")};

@@ -573,6 +573,34 @@ TEST(ApiE2EShutdown, SigtermExitsCleanly) {
   EXPECT_EQ(api.process().Stop(SIGTERM), 0) << api.process().Log();
 }
 
+// The reconciliation backlog gauges: unreconciled resources, and those waiting past the threshold.
+TEST(ApiE2EMetrics, BacklogGaugesCountUnreconciledAndStuckResources) {
+  const std::string dir = MakeTempDir("hf-api-backlog");
+  std::ofstream(dir + "/stuck.yaml") << "reconciliation_stuck_threshold: 1s\n";
+  ApiServer api("sqlite", {"--config", dir + "/stuck.yaml"});
+  ASSERT_TRUE(api.error().empty()) << api.error();
+  // No adapter runs here, so a new cluster stays Reconciled=False.
+  ASSERT_EQ(
+      api.Post("/clusters", {{"kind", "Cluster"}, {"name", "waiting"}, {"spec", json::object()}})
+          .status,
+      201);
+  const std::string url = "http://127.0.0.1:" + std::to_string(api.metrics_port()) + "/metrics";
+  auto value = [&](const std::string& text, const std::string& series) {
+    const auto at = text.find(series + " ");
+    return at == std::string::npos ? -1.0 : std::stod(text.substr(at + series.size() + 1));
+  };
+  const std::string pending = "hyperfleet_api_resource_pending_reconciliation";
+  std::string text = api.Call("GET", url).raw;
+  EXPECT_EQ(value(text, pending + "{resource_type=\"clusters\"}"), 1) << text;
+  EXPECT_EQ(value(text, pending + "{resource_type=\"nodepools\"}"), 0) << text;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  text = api.Call("GET", url).raw;
+  EXPECT_EQ(value(text, pending + "_stuck{resource_type=\"clusters\"}"), 1) << text;
+  EXPECT_GT(value(text, pending + "_stuck_duration_seconds{resource_type=\"clusters\"}"), 1.0)
+      << text;
+  EXPECT_EQ(value(text, pending + "_stuck{resource_type=\"nodepools\"}"), 0) << text;
+}
+
 // With shutdown_delay, /readyz says 503 at once while requests are still served, so a load
 // balancer stops routing before the listener closes.
 TEST(ApiE2EShutdown, ShutdownDelayKeepsServingWhileNotReady) {

@@ -420,4 +420,17 @@ Result<OutboxStats> SqlTx::GetOutboxStats() {
   return stats;
 }
 
+Result<std::vector<ReconcileBacklog>> SqlTx::GetReconcileBacklog(Time stuck_before) {
+  std::vector<ReconcileBacklog> out;
+  for (const Row& row : HF_TRY(session_->Exec(st_.reconcile_backlog, {TimeParam(stuck_before)}))) {
+    ReconcileBacklog b;
+    b.kind = Text(row, 0);
+    b.pending = HF_TRY(Int(row, 1));
+    b.stuck = HF_TRY(Int(row, 2));
+    b.oldest = HF_TRY(OptTimeAt(row, 3));
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
 }  // namespace hf::store::detail

@@ -43,6 +43,7 @@ class SqlTx final : public Tx {
   Result<int64_t> DeletePublishedBefore(Time cutoff, int limit) override;
   Result<Page<model::OutboxEvent>> ListOutbox(const OutboxQuery& q) override;
   Result<OutboxStats> GetOutboxStats() override;
+  Result<std::vector<ReconcileBacklog>> GetReconcileBacklog(Time stuck_before) override;
 
  private:
   // Decodes resource rows and attaches their labels and conditions (two queries in all).

@@ -67,6 +67,7 @@ struct Statements {
   Statement list_outbox;
   Statement count_outbox;
   Statement outbox_stats;
+  Statement reconcile_backlog;
 
   // The n-th (1-based) placeholder in dynamic SQL: "$n" or "?n".
   [[nodiscard]] std::string Placeholder(size_t n) const {

@@ -155,6 +155,11 @@ Statements Build() {
   s.outbox_stats = {
       "outbox_stats",
       {"SELECT COUNT(*), MIN(created_time) FROM outbox WHERE published_time IS NULL"}};
+  s.reconcile_backlog = {
+      "reconcile_backlog",
+      {"SELECT r.kind, COUNT(*), SUM(CASE WHEN c.last_transition_time < $1 THEN 1 ELSE 0 END), "
+       "MIN(c.last_transition_time) FROM resource_conditions c JOIN resources r ON r.id = "
+       "c.resource_id WHERE c.type = 'Reconciled' AND c.status = 'False' GROUP BY r.kind"}};
   return s;
 }
 
