@@ -1,6 +1,7 @@
 #include "service/resource_service.hpp"
 
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 #include "common/uuid.hpp"
 #include "search/search.hpp"
 #include "service/aggregation.hpp"
@@ -11,6 +12,16 @@ namespace hf::service {
 namespace {
 
 const log::Logger kLog{"api"};
+
+// hyperfleet_api_reconciliation_started_total: committed changes that start a reconciliation.
+void CountReconciliationStarted(const Kinds& kinds, const model::Resource& r, bool is_delete) {
+  static auto& started = metrics::Registry::Default().AddCounter(
+      "hyperfleet_api_reconciliation_started_total",
+      "Committed creates, spec/label changes and deletes (each starts a reconciliation).",
+      {"resource_type", "is_delete"});
+  const KindDescriptor* kind = kinds.ByKind(r.kind);
+  started.WithLabels({kind ? kind->plural : r.kind, is_delete ? "true" : "false"}).Inc();
+}
 
 std::string Href(const KindDescriptor& kind, const std::string& id,
                  const std::optional<model::ObjectRef>& owner) {
@@ -101,6 +112,7 @@ Result<model::Resource> ResourceService::Create(const Scope& scope, CreateInput 
   }
   HF_TRY(AppendEvent(*tx, r, "created", caller.traceparent));
   HF_CHECK(tx->Commit());
+  CountReconciliationStarted(kinds_, r, false);
   return r;
 }
 
@@ -158,6 +170,7 @@ Result<model::Resource> ResourceService::Patch(const Scope& scope, const std::st
   HF_CHECK(tx->UpdateResource(r));
   HF_TRY(AppendEvent(*tx, r, "updated", caller.traceparent));
   HF_CHECK(tx->Commit());
+  CountReconciliationStarted(kinds_, r, false);
   return r;
 }
 
@@ -195,6 +208,7 @@ Result<model::Resource> ResourceService::Delete(const Scope& scope, const std::s
   if (r.Deleting()) return r;
   HF_CHECK(MarkDeleted(*tx, r, caller, Now()));
   HF_CHECK(tx->Commit());
+  CountReconciliationStarted(kinds_, r, true);
   return r;
 }
 

@@ -599,6 +599,8 @@ TEST(ApiE2EMetrics, BacklogGaugesCountUnreconciledAndStuckResources) {
   EXPECT_GT(value(text, pending + "_stuck_duration_seconds{resource_type=\"clusters\"}"), 1.0)
       << text;
   EXPECT_EQ(value(text, pending + "_stuck{resource_type=\"nodepools\"}"), 0) << text;
+  const std::string started = "hyperfleet_api_reconciliation_started_total";
+  EXPECT_EQ(value(text, started + "{resource_type=\"clusters\",is_delete=\"false\"}"), 1) << text;
 }
 
 // With shutdown_delay, /readyz says 503 at once while requests are still served, so a load
