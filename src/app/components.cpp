@@ -73,6 +73,11 @@ Result<std::shared_ptr<broker::Broker>> OpenBroker(const Settings& s) {
 outbox::ReconcilerOptions OutboxOptions(const Settings& s) {
   outbox::ReconcilerOptions o;
   if (!s.topic.empty()) o.topics["Cluster"] = s.topic;
+  if (!s.nodepool_topic.empty()) o.topics["NodePool"] = s.nodepool_topic;
+  o.batch_size = s.outbox_batch_size;
+  o.poll_interval = s.outbox_poll_interval;
+  o.backoff_max = s.outbox_backoff_max;
+  o.retention = s.outbox_retention;
   return o;
 }
 

@@ -68,6 +68,11 @@ SettingsLoader::SettingsLoader(CLI::App* cmd, Settings& s, const std::vector<std
   b.Bind("db_startup_wait", &s.db_startup_wait, "");
   b.Bind("server_threads", &s.server_threads, "");
   b.Bind("shutdown_delay", &s.shutdown_delay, "");
+  b.Bind("nodepool_topic", &s.nodepool_topic, "");
+  b.Bind("outbox_batch_size", &s.outbox_batch_size, "");
+  b.Bind("outbox_poll_interval", &s.outbox_poll_interval, "");
+  b.Bind("outbox_backoff_max", &s.outbox_backoff_max, "");
+  b.Bind("outbox_retention", &s.outbox_retention, "");
   b.Bind("reconciliation_stuck_threshold", &s.reconciliation_stuck_threshold, "");
   b.Bind("cluster_adapters", &s.cluster_adapters, "");
   b.Bind("nodepool_adapters", &s.nodepool_adapters, "");
@@ -91,6 +96,18 @@ Result<void> SettingsLoader::Load() {
                   std::string(key) + " must be a TCP port (0-65535), got " + std::to_string(port));
     }
   }
+  const Settings& s = settings_;
+  auto bad = [](const std::string& what) { return Fail(ErrorCode::kInvalidArgument, what); };
+  if (s.outbox_batch_size < 1 || s.outbox_batch_size > 10'000) {
+    return bad("outbox_batch_size must be between 1 and 10000, got " +
+               std::to_string(s.outbox_batch_size));
+  }
+  if (s.outbox_poll_interval <= Duration::zero())
+    return bad("outbox_poll_interval must be positive");
+  if (s.outbox_backoff_max < std::chrono::seconds(1)) {
+    return bad("outbox_backoff_max must be at least 1s (the first retry waits 1s)");
+  }
+  if (s.outbox_retention <= Duration::zero()) return bad("outbox_retention must be positive");
   return Ok();
 }
 

@@ -19,7 +19,13 @@ struct Settings {
   std::string pubsub_project = "hyperfleet";
   std::string pubsub_credentials_file;  // service-account key; empty: metadata server
   std::string rabbitmq_url = "amqp://guest:guest@localhost:5672/";
-  std::string topic;  // default per resource type
+  std::string topic;           // the Cluster topic; default per resource type
+  std::string nodepool_topic;  // the NodePool topic (outbox); default per resource type
+  // outbox
+  int outbox_batch_size = 100;
+  Duration outbox_poll_interval{1'000};
+  Duration outbox_backoff_max{300'000};
+  Duration outbox_retention{86'400'000};
   std::string host = "0.0.0.0";
   int port = 8000;
   int health_port = 8080;

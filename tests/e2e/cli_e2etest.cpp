@@ -59,6 +59,10 @@ TEST(Cli, ConfigErrorsNameTheKey) {
   auto env = Hyperfleet({"api"}, {{"HYPERFLEET_PORT", "eighty"}});
   EXPECT_EQ(env.exit_code, 2) << env.output;
   EXPECT_NE(env.output.find("HYPERFLEET_PORT"), std::string::npos) << env.output;
+  auto batch = Hyperfleet({"outbox"}, {{"HYPERFLEET_OUTBOX_BATCH_SIZE", "0"}});
+  EXPECT_EQ(batch.exit_code, 2) << batch.output;
+  EXPECT_EQ(batch.output,
+            "hyperfleet outbox: outbox_batch_size must be between 1 and 10000, got 0\n");
   auto port = Hyperfleet({"api", "--port", "99999"});
   EXPECT_EQ(port.exit_code, 2) << port.output;
   EXPECT_EQ(port.output, "hyperfleet api: port must be a TCP port (0-65535), got 99999\n");
