@@ -3,6 +3,7 @@
 #include <chrono>
 #include <set>
 
+#include "api/field_projection.hpp"
 #include "api/presenters.hpp"
 #include "api/problem_details.hpp"
 #include "api/request_decoding.hpp"
@@ -157,11 +158,17 @@ http::Response ApiHandler::Collection(Context& ctx, const service::Scope& scope)
     in.size = paging->size;
     in.search = req.Query("search").value_or("");
     in.order = req.QueryAll("order");
+    auto fields = DecodeFields(req);
+    if (!fields) return Error(ctx, fields.error());
     auto out = resources_.List(scope, in);
     if (!out) return Error(ctx, out.error());
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& r : out->items) items.push_back(PresentResource(r));
-    return Json(200, PresentList(std::move(items), out->page, out->total));
+    for (const auto& r : out->items) {
+      items.push_back(*fields ? Project(PresentResource(r), **fields) : PresentResource(r));
+    }
+    nlohmann::json list = PresentList(std::move(items), out->page, out->total);
+    if (*fields && list["items"].empty()) list["items"] = nullptr;  // as the reference answers
+    return Json(200, std::move(list));
   }
   if (req.method == "POST") {
     auto body = DecodeObjectBody(req.body);

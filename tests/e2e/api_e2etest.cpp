@@ -510,6 +510,28 @@ TEST_P(ApiE2E, EventsAreRequestedOncePerPendingGeneration) {
   EXPECT_EQ(api_->Get("/events?published=maybe").status, 400);
 }
 
+TEST_P(ApiE2E, FieldsProjectListItems) {
+  const std::string name = Name("proj");
+  json c = CreateCluster(name, {{"env", "prod"}}, {{"region", "eu"}, {"nodes", 3}});
+  const std::string search = "&search=" + http::UrlEncode("name='" + name + "'");
+  auto r = api_->Get("/clusters?fields=name,spec.region" + search);
+  ASSERT_EQ(r.status, 200) << r.raw;
+  ASSERT_EQ(r.body["items"].size(), 1u) << r.raw;
+  EXPECT_EQ(r.body["items"][0],
+            json({{"id", c["id"]}, {"name", name}, {"spec", {{"region", "eu"}}}}));
+  EXPECT_EQ(r.body["total"], 1);
+  // Repeated, with a wildcard; a field the item lacks is left out.
+  r = api_->Get("/clusters?fields=labels.*&fields=deleted_time" + search);
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["items"][0], json({{"id", c["id"]}, {"labels", {{"env", "prod"}}}}));
+  // Nothing matches: items is null, as the reference answers a projection.
+  r = api_->Get("/clusters?fields=name&search=" + http::UrlEncode("name='no-such-" + name + "'"));
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_TRUE(r.body["items"].is_null()) << r.raw;
+  ExpectProblem(api_->Get("/clusters?fields=name,colour"), 400, "HYPERFLEET-VAL-005",
+                "invalid field 'colour' in fields query");
+}
+
 TEST_P(ApiE2E, OperationsEndpoints) {
   auto health =
       api_->Call("GET", "http://127.0.0.1:" + std::to_string(api_->health_port()) + "/healthz");
