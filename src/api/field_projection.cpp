@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "common/text.hpp"
+
 namespace hf::api {
 namespace {
 
@@ -12,16 +14,6 @@ const std::set<std::string, std::less<>> kFields = {
     "generation", "status",     "labels",       "created_time", "updated_time",
     "created_by", "updated_by", "deleted_time", "deleted_by",   "owner_references"};
 
-std::vector<std::string> Split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  for (size_t at; (at = s.find(sep, start)) != std::string::npos; start = at + 1) {
-    out.push_back(s.substr(start, at - start));
-  }
-  out.push_back(s.substr(start));
-  return out;
-}
-
 }  // namespace
 
 Result<std::optional<std::vector<std::string>>> DecodeFields(const http::Request& req) {
@@ -29,10 +21,7 @@ Result<std::optional<std::vector<std::string>>> DecodeFields(const http::Request
   if (values.empty()) return std::optional<std::vector<std::string>>();
   std::vector<std::string> fields;
   for (const auto& value : values) {
-    for (auto& field : Split(value, ',')) {
-      const auto begin = field.find_first_not_of(' ');
-      if (begin == std::string::npos) continue;
-      field = field.substr(begin, field.find_last_not_of(' ') - begin + 1);
+    for (auto& field : SplitList(value)) {
       if (field.ends_with(".*")) field.resize(field.size() - 2);
       const auto path = Split(field, '.');
       if (!kFields.contains(path.front()) ||
@@ -51,20 +40,22 @@ nlohmann::json Project(const nlohmann::json& item, const std::vector<std::string
   for (const auto& field : fields) {
     const nlohmann::json* from = &item;
     const auto path = Split(field, '.');
-    for (const auto& key : path) {
-      if (!from->is_object() || !from->contains(key)) {
+    for (std::string_view key : path) {
+      const auto it = from->is_object() ? from->find(key) : from->end();
+      if (it == from->end()) {
         from = nullptr;
         break;
       }
-      from = &(*from)[key];
+      from = &*it;
     }
     if (!from) continue;
     nlohmann::json* to = &out;
     for (size_t i = 0; i + 1 < path.size(); ++i) {
-      if (!(*to)[path[i]].is_object()) (*to)[path[i]] = nlohmann::json::object();
-      to = &(*to)[path[i]];
+      nlohmann::json& next = (*to)[std::string(path[i])];
+      if (!next.is_object()) next = nlohmann::json::object();
+      to = &next;
     }
-    (*to)[path.back()] = *from;
+    (*to)[std::string(path.back())] = *from;
   }
   return out;
 }

@@ -6,25 +6,12 @@
 #include <charconv>
 #include <filesystem>
 
+#include "common/text.hpp"
+
 extern char** environ;
 
 namespace hf::config {
 namespace {
-
-std::vector<std::string> SplitComma(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find(',', start);
-    if (end == std::string::npos) end = text.size();
-    std::string item = text.substr(start, end - start);
-    item.erase(0, item.find_first_not_of(" \t"));
-    item.erase(item.find_last_not_of(" \t") + 1);
-    if (!item.empty()) out.push_back(item);
-    start = end + 1;
-  }
-  return out;
-}
 
 std::unexpected<Error> BadValue(const std::string& key, const std::string& value,
                                 const std::string& expected) {
@@ -83,9 +70,12 @@ void Binder::Bind(const std::string& key, int* target, std::string help) {
 void Binder::Bind(const std::string& key, bool* target, std::string help) {
   entries_.push_back({key, std::move(help), false,
                       [key, target](const std::string& v) -> Result<void> {
-                        if (v == "true" || v == "1" || v == "yes") *target = true;
-                        else if (v == "false" || v == "0" || v == "no") *target = false;
-                        else return BadValue(key, v, "expected true or false");
+                        if (v == "true" || v == "1" || v == "yes")
+                          *target = true;
+                        else if (v == "false" || v == "0" || v == "no")
+                          *target = false;
+                        else
+                          return BadValue(key, v, "expected true or false");
                         return {};
                       },
                       nullptr});
@@ -105,12 +95,12 @@ void Binder::Bind(const std::string& key, Duration* target, std::string help) {
 void Binder::Bind(const std::string& key, std::vector<std::string>* target, std::string help) {
   entries_.push_back({key, std::move(help), true,
                       [target](const std::string& v) -> Result<void> {
-                        *target = SplitComma(v);
+                        *target = SplitList(v);
                         return {};
                       },
                       [key, target](const YAML::Node& n) -> Result<void> {
                         if (n.IsScalar()) {
-                          *target = SplitComma(n.as<std::string>());
+                          *target = SplitList(n.as<std::string>());
                           return {};
                         }
                         if (!n.IsSequence() && !n.IsNull()) {
@@ -131,32 +121,32 @@ void Binder::Bind(const std::string& key, std::vector<std::string>* target, std:
 
 void Binder::Bind(const std::string& key, std::map<std::string, std::string>* target,
                   std::string help) {
-  entries_.push_back(
-      {key, std::move(help), true,
-       [key, target](const std::string& v) -> Result<void> {
-         target->clear();
-         for (const auto& pair : SplitComma(v)) {
-           auto eq = pair.find('=');
-           if (eq == std::string::npos || eq == 0) return BadValue(key, v, "expected k=v,k2=v2");
-           (*target)[pair.substr(0, eq)] = pair.substr(eq + 1);
-         }
-         return {};
-       },
-       [key, target](const YAML::Node& n) -> Result<void> {
-         if (!n.IsMap() && !n.IsNull()) {
-           return Fail(ErrorCode::kInvalidArgument,
-                       "config key '" + key + "': expected a map of strings");
-         }
-         target->clear();
-         for (const auto& kv : n) {
-           if (!kv.second.IsScalar()) {
-             return Fail(ErrorCode::kInvalidArgument,
-                         "config key '" + key + "': expected a map of strings");
-           }
-           (*target)[kv.first.as<std::string>()] = kv.second.as<std::string>();
-         }
-         return {};
-       }});
+  entries_.push_back({key, std::move(help), true,
+                      [key, target](const std::string& v) -> Result<void> {
+                        target->clear();
+                        for (const auto& pair : SplitList(v)) {
+                          auto eq = pair.find('=');
+                          if (eq == std::string::npos || eq == 0)
+                            return BadValue(key, v, "expected k=v,k2=v2");
+                          (*target)[pair.substr(0, eq)] = pair.substr(eq + 1);
+                        }
+                        return {};
+                      },
+                      [key, target](const YAML::Node& n) -> Result<void> {
+                        if (!n.IsMap() && !n.IsNull()) {
+                          return Fail(ErrorCode::kInvalidArgument,
+                                      "config key '" + key + "': expected a map of strings");
+                        }
+                        target->clear();
+                        for (const auto& kv : n) {
+                          if (!kv.second.IsScalar()) {
+                            return Fail(ErrorCode::kInvalidArgument,
+                                        "config key '" + key + "': expected a map of strings");
+                          }
+                          (*target)[kv.first.as<std::string>()] = kv.second.as<std::string>();
+                        }
+                        return {};
+                      }});
 }
 
 Result<void> Binder::Set(const std::string& key, const std::string& value,
@@ -174,8 +164,8 @@ Result<void> Binder::Set(const std::string& key, const std::string& value,
 Result<void> Binder::Walk(const YAML::Node& node, const std::string& prefix,
                           const std::string& file) {
   for (const auto& kv : node) {
-    std::string key = prefix.empty() ? kv.first.as<std::string>()
-                                     : prefix + "." + kv.first.as<std::string>();
+    std::string key =
+        prefix.empty() ? kv.first.as<std::string>() : prefix + "." + kv.first.as<std::string>();
     Entry* e = Find(key);
     if (e) {
       if (e->structured) {
@@ -189,9 +179,8 @@ Result<void> Binder::Walk(const YAML::Node& node, const std::string& prefix,
       }
       continue;
     }
-    bool is_prefix = std::any_of(entries_.begin(), entries_.end(), [&](const Entry& x) {
-      return x.key.rfind(key + ".", 0) == 0;
-    });
+    bool is_prefix = std::any_of(entries_.begin(), entries_.end(),
+                                 [&](const Entry& x) { return x.key.rfind(key + ".", 0) == 0; });
     if (is_prefix && kv.second.IsMap()) {
       HF_CHECK(Walk(kv.second, key, file));
       continue;
@@ -223,8 +212,7 @@ Result<void> Binder::Load(const std::string& yaml_path,
       try {
         HF_CHECK(Walk(root, "", yaml_path));
       } catch (const YAML::Exception& e) {
-        return Fail(ErrorCode::kInvalidArgument,
-                    "config file '" + yaml_path + "': " + e.what());
+        return Fail(ErrorCode::kInvalidArgument, "config file '" + yaml_path + "': " + e.what());
       }
     }
   }

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/text.hpp"
 #include "common/time.hpp"
 #include "search/detail/resource_columns.hpp"
 
@@ -52,16 +53,6 @@ bool IsLabelKey(std::string_view s) {
     }
   }
   return true;
-}
-
-std::vector<std::string_view> Split(std::string_view s, char sep) {
-  std::vector<std::string_view> parts;
-  for (size_t start = 0;;) {
-    const size_t end = s.find(sep, start);
-    parts.push_back(s.substr(start, end == std::string_view::npos ? end : end - start));
-    if (end == std::string_view::npos) return parts;
-    start = end + 1;
-  }
 }
 
 // The resource_conditions columns a query may compare, with their value types.

@@ -1,0 +1,25 @@
+#include "common/text.hpp"
+
+namespace hf {
+
+std::vector<std::string_view> Split(std::string_view s, char sep) {
+  std::vector<std::string_view> parts;
+  for (size_t start = 0;;) {
+    const size_t end = s.find(sep, start);
+    parts.push_back(s.substr(start, end == std::string_view::npos ? end : end - start));
+    if (end == std::string_view::npos) return parts;
+    start = end + 1;
+  }
+}
+
+std::vector<std::string> SplitList(std::string_view text) {
+  std::vector<std::string> out;
+  for (std::string_view item : Split(text, ',')) {
+    const size_t first = item.find_first_not_of(" \t");
+    if (first == std::string_view::npos) continue;
+    out.emplace_back(item.substr(first, item.find_last_not_of(" \t") - first + 1));
+  }
+  return out;
+}
+
+}  // namespace hf

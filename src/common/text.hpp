@@ -1,0 +1,15 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hf {
+
+// `s` cut at every `sep`, empty parts kept ("a..b" → a, "", b). The views point into `s`.
+std::vector<std::string_view> Split(std::string_view s, char sep);
+
+// A comma-separated list: items trimmed of spaces and tabs, empty items dropped.
+std::vector<std::string> SplitList(std::string_view text);
+
+}  // namespace hf
