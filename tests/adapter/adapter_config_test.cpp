@@ -153,7 +153,7 @@ std::set<std::string> ExampleNames(const std::string& dir) {
   return names;
 }
 
-const std::string kExamples = std::string(HF_SOURCE_DIR) + "/deploy/adapters";
+const std::string kExamples = ::hf::testing::SourceDir() + "/deploy/adapters";
 
 TEST_F(AdapterConfigTest, LoadsShippedExamples) {
   const auto names = ExampleNames(kExamples);

@@ -15,11 +15,7 @@
 
 namespace hf::deploy_test {
 
-// The source tree: $HF_SOURCE_DIR (set by ctest), else the directory this binary was built from.
-inline std::filesystem::path SourceDir() {
-  std::string dir = ::hf::testing::EnvOrEmpty("HF_SOURCE_DIR");
-  return dir.empty() ? std::filesystem::path(HF_SOURCE_DIR) : std::filesystem::path(dir);
-}
+inline std::filesystem::path SourceDir() { return ::hf::testing::SourceDir(); }
 
 inline std::string ReadFile(const std::filesystem::path& path) {
   return ::hf::ReadFile(path.string()).value_or("");

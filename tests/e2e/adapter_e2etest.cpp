@@ -137,7 +137,7 @@ class AdapterE2E : public ::testing::Test {
            project_ + ", parallelism: 4}\n" + preconditions +
            "job:\n"
            "  command: " +
-           std::string(HF_SOURCE_DIR) + "/deploy/adapters/jobs/" + name +
+           ::hf::testing::SourceDir() + "/deploy/adapters/jobs/" + name +
            ".sh\n"
            "  env: {" +
            env +

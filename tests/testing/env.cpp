@@ -13,6 +13,11 @@ std::string EnvOrEmpty(const char* name) {
 
 bool UnderTestServices() { return EnvOrEmpty("HF_TEST_SERVICES") == "1"; }
 
+std::string SourceDir() {
+  std::string dir = EnvOrEmpty("HF_SOURCE_DIR");
+  return dir.empty() ? std::string(HF_SOURCE_DIR) : dir;
+}
+
 std::string MakeTempDir(const std::string& prefix) {
   std::string base = EnvOrEmpty("TMPDIR");
   if (base.empty()) base = "/tmp";

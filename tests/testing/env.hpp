@@ -10,6 +10,9 @@ namespace hf::testing {
 std::string EnvOrEmpty(const char* name);
 bool UnderTestServices();
 
+// The source tree: $HF_SOURCE_DIR (set by ctest), else the directory the tests were built from.
+std::string SourceDir();
+
 // A fresh directory under $TMPDIR, removed by the caller (or left for inspection).
 std::string MakeTempDir(const std::string& prefix);
 

@@ -40,7 +40,7 @@ std::string ToString(StackKind kind) {
 FleetStack::FleetStack(StackKind kind, FleetStackOptions options)
     : kind_(kind), options_(std::move(options)) {
   dir_ = MakeTempDir("hf-stack");
-  fs::copy(std::string(HF_SOURCE_DIR) + "/deploy/adapters", dir_ + "/adapters",
+  fs::copy(::hf::testing::SourceDir() + "/deploy/adapters", dir_ + "/adapters",
            fs::copy_options::recursive);
   fs::create_directories(dir_ + "/disabled");
   for (const auto& [adapter, seconds] : options_.job_seconds) {
