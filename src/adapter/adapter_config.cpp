@@ -118,9 +118,9 @@ Result<void> ReadApi(const YAML::Node& n, ApiConfig& api) {
   if (!r) return {};
   HF_CHECK(Closed(r, "api.retry", {"attempts", "backoff_base", "backoff_max", "jitter"}));
   HF_CHECK(ReadInt(r, "attempts", "api.retry", &api.retry.attempts, 1, 100));
-  HF_CHECK(ReadDuration(r, "backoff_base", "api.retry", &api.retry.backoff_base));
-  HF_CHECK(ReadDuration(r, "backoff_max", "api.retry", &api.retry.backoff_max));
-  if (api.retry.backoff_max < api.retry.backoff_base) {
+  HF_CHECK(ReadDuration(r, "backoff_base", "api.retry", &api.retry.backoff.base));
+  HF_CHECK(ReadDuration(r, "backoff_max", "api.retry", &api.retry.backoff.max));
+  if (api.retry.backoff.max < api.retry.backoff.base) {
     return Bad("api.retry.backoff_max", "must not be less than backoff_base");
   }
   if (auto j = HF_TRY(Text(r, "jitter", "api.retry"))) {
@@ -129,7 +129,7 @@ Result<void> ReadApi(const YAML::Node& n, ApiConfig& api) {
     if (ec != std::errc{} || p != j->data() + j->size() || d < 0 || d > 1) {
       return Bad("api.retry.jitter", "'" + *j + "' is not a fraction from 0 to 1");
     }
-    api.retry.jitter = d;
+    api.retry.backoff.jitter = d;
   }
   return {};
 }
@@ -235,8 +235,8 @@ Result<void> ReadKubernetes(const YAML::Node& n, const std::string& base_dir,
   return {};
 }
 
-Result<void> ReadJob(const YAML::Node& n, const std::string& base_dir, const std::string& resource,
-                     JobConfig& job) {
+Result<void> ReadJob(const YAML::Node& n, const std::string& base_dir,
+                     const model::ResourceKind& kind, JobConfig& job) {
   if (!n) return Bad("job", "is required");
   HF_CHECK(Closed(n, "job",
                   {"runner", "name_template", "command", "args", "env", "timeout", "workdir",
@@ -246,11 +246,11 @@ Result<void> ReadJob(const YAML::Node& n, const std::string& base_dir, const std
     return Bad("job.runner", "'" + job.runner + "' is not one of local, kubernetes");
   }
   // The name must tell jobs of different resources and generations apart.
-  const std::string key = resource == "nodepools" ? "nodepool_id" : "cluster_id";
+  const std::string key(kind.id_variable);
   std::string name_template = "{{adapter}}-{{" + key + "}}-{{generation}}";
   HF_CHECK(ReadString(n, "name_template", "job", &name_template));
-  std::vector<std::string> variables = {"adapter", "cluster_id", "generation"};
-  if (resource == "nodepools") variables.push_back("nodepool_id");
+  std::vector<std::string> variables = {"adapter", key, "generation"};
+  if (kind.HasParent()) variables.emplace_back(model::FindKind(kind.parent)->id_variable);
   auto tmpl = NameTemplate::Parse(name_template, variables, {key, "generation"});
   if (!tmpl) return Bad("job.name_template", tmpl.error().message);
   job.name_template = std::move(*tmpl);
@@ -329,17 +329,19 @@ Result<AdapterConfig> Parse(const YAML::Node& root, const std::string& base_dir)
     return Bad("name", "'" + c.name + "' must be lower-case letters, digits and '-'");
   }
   HF_CHECK(ReadApi(root["api"], c.api));
-  HF_CHECK(ReadString(root, "resource", "", &c.resource));
-  if (c.resource != "clusters" && c.resource != "nodepools") {
-    return Bad("resource", "'" + c.resource + "' is not one of clusters, nodepools");
+  std::string resource(model::kCluster.plural);
+  HF_CHECK(ReadString(root, "resource", "", &resource));
+  c.kind = model::FindKindByPlural(resource);
+  if (c.kind == nullptr) {
+    return Bad("resource", "'" + resource + "' is not one of " + model::KindPluralsText());
   }
   HF_CHECK(ReadBroker(root["broker"], c.broker));
-  if (c.broker.topic.empty()) c.broker.topic = "hyperfleet." + c.resource + ".changed.v1";
+  if (c.broker.topic.empty()) c.broker.topic = c.kind->default_topic;
   if (c.broker.subscription.empty()) {
-    c.broker.subscription = c.resource == "clusters" ? c.name : c.name + "-nodepools";
+    c.broker.subscription = c.kind->HasParent() ? c.name + "-" + resource : c.name;
   }
   HF_CHECK(ReadPreconditions(root["preconditions"], c.preconditions));
-  HF_CHECK(ReadJob(root["job"], base_dir, c.resource, c.job));
+  HF_CHECK(ReadJob(root["job"], base_dir, *c.kind, c.job));
   HF_CHECK(ReadStatus(root["status"], c.reasons));
   return c;
 }

@@ -7,18 +7,19 @@
 
 #include "adapter/name_template.hpp"
 #include "adapter/precondition.hpp"
+#include "common/backoff.hpp"
 #include "common/result.hpp"
 #include "common/time.hpp"
 #include "jobs/kubernetes/kubernetes_job_runner.hpp"
+#include "model/kinds.hpp"
 
 namespace hf::adapter {
 
 // How API calls are retried: on transport errors, timeouts, 408, 429 and 5xx.
 struct RetryConfig {
-  int attempts = 3;                                        // total tries, >= 1
-  Duration backoff_base = std::chrono::milliseconds(200);  // before the 2nd try; doubles
-  Duration backoff_max = std::chrono::seconds(5);          // cap
-  double jitter = 0.2;                                     // ± fraction of each wait, 0..1
+  int attempts = 3;  // total tries, >= 1
+  // Wait before try n+1: backoff.Delay(n) (200ms doubling to 5s, ±20 %).
+  BackoffPolicy backoff{std::chrono::milliseconds(200), std::chrono::seconds(5), 0.2};
 };
 
 struct ApiConfig {
@@ -63,9 +64,10 @@ struct StatusReasons {
 // One adapter's configuration file (see the README for the annotated format).
 struct AdapterConfig {
   std::string name;  // [a-z0-9-]+, as the API knows the adapter
-  // What it reconciles: "clusters" or "nodepools". A nodepool adapter reads GET /nodepools/{id},
-  // reports to /nodepools/{id}/statuses, and its jobs are keyed by the nodepool id.
-  std::string resource = "clusters";
+  // What it reconciles (YAML `resource`: a kind's plural, "clusters" or "nodepools"). A nodepool
+  // adapter reads GET /nodepools/{id}, reports to /nodepools/{id}/statuses, and its jobs are
+  // keyed by the nodepool id.
+  const model::ResourceKind* kind = &model::kCluster;
   ApiConfig api;
   BrokerSection broker;
   std::vector<Precondition> preconditions;

@@ -7,6 +7,7 @@
 #include "jobs/kubernetes/kubernetes_job_runner.hpp"
 #include "jobs/local_job_runner.hpp"
 #include "model/cloud_event.hpp"
+#include "model/condition.hpp"
 
 namespace hf::adapter {
 namespace {
@@ -23,8 +24,8 @@ struct TraceScope {
 };
 
 constexpr int kMaxRetries = 8;
-constexpr Duration kRetryBase = std::chrono::seconds(1);
-constexpr Duration kRetryMax = std::chrono::seconds(30);
+// Spacing of the re-evaluations after a transient failure (1 s doubling to 30 s, ±20 %).
+const BackoffPolicy kRetryBackoff{std::chrono::seconds(1), std::chrono::seconds(30), 0.2};
 
 }  // namespace
 
@@ -61,7 +62,12 @@ AdapterRuntime::AdapterRuntime(AdapterConfig config, broker::Broker& broker,
     : config_(std::move(config)),
       broker_(broker),
       stop_(stop),
-      api_(config_.api, stop),
+      api_(client::ClientOptions{.api_url = config_.api.base_url,
+                                 .user_agent = "hyperfleet-adapter/" HF_VERSION,
+                                 .timeout = config_.api.timeout,
+                                 .attempts = config_.api.retry.attempts,
+                                 .backoff = config_.api.retry.backoff,
+                                 .cancel = &stop}),
       metrics_{
           metrics::Registry::Default().AddCounter("hyperfleet_adapter_events_processed_total",
                                                   "Events handled, by outcome.",
@@ -141,7 +147,7 @@ broker::HandlerResult AdapterRuntime::Handle(const broker::Delivery& delivery) {
               {"message_id", delivery.message.id},
               {"error", event ? "data.id missing" : event.error().message}});
     status = "malformed";
-  } else if (event->data.contains("kind") && event->data["kind"] != Kind()) {
+  } else if (event->data.contains("kind") && event->data["kind"] != config_.kind->name) {
     status = "ignored";  // another kind's event on a shared topic
   } else {
     const TraceScope trace(event->traceparent);
@@ -169,7 +175,8 @@ Outcome AdapterRuntime::Reconcile(const std::string& cluster_id) {
 
 Outcome AdapterRuntime::ReconcileLocked(const std::string& cluster_id) {
   const log::Logger log("adapter");
-  auto fetched = api_.Get(config_.resource, cluster_id, tls_traceparent);
+  auto fetched = api_.Get(*config_.kind, cluster_id, "", {.traceparent = tls_traceparent});
+  if (!fetched && fetched.error().code == ErrorCode::kNotFound) return Forget(cluster_id);
   if (!fetched) {
     CountError("fetch");
     log.Warn("cannot fetch cluster", {{"adapter", config_.name},
@@ -177,8 +184,7 @@ Outcome AdapterRuntime::ReconcileLocked(const std::string& cluster_id) {
                                       {"error", fetched.error().ToString()}});
     return fetched.error().Transient() ? Outcome::kTransient : Outcome::kTerminal;
   }
-  if (!*fetched) return Forget(cluster_id);
-  const json& cluster = **fetched;
+  const json& cluster = *fetched;
   const int64_t generation = cluster.value("generation", int64_t{0});
   if (generation < 1) {
     CountError("fetch");
@@ -195,16 +201,16 @@ Outcome AdapterRuntime::ReconcileLocked(const std::string& cluster_id) {
 
   jobs::JobSpec spec;
   std::map<std::string, std::string> vars = {{"adapter", config_.name},
-                                             {"cluster_id", cluster_id},
+                                             {std::string(config_.kind->id_variable), cluster_id},
                                              {"generation", std::to_string(generation)}};
   spec.env = config_.job.env;
-  if (config_.resource == "nodepools") {
+  if (config_.kind->HasParent()) {
+    const std::string parent_variable(model::FindKind(config_.kind->parent)->id_variable);
     const json* owner =
         cluster.contains("owner_references") ? &cluster["owner_references"] : nullptr;
-    vars["nodepool_id"] = cluster_id;
-    vars["cluster_id"] = owner && owner->is_object() ? owner->value("id", "") : "";
+    vars[parent_variable] = owner && owner->is_object() ? owner->value("id", "") : "";
     spec.env["NODEPOOL_ID"] = cluster_id;
-    spec.env["NODEPOOL_CLUSTER_ID"] = vars["cluster_id"];
+    spec.env["NODEPOOL_CLUSTER_ID"] = vars[parent_variable];
   }
   spec.name = config_.job.name_template.Render(vars);
   spec.cluster_id = cluster_id;  // the key the runner lists this resource's jobs by
@@ -273,15 +279,18 @@ Outcome AdapterRuntime::Report(const std::string& cluster_id, int64_t generation
                                const std::vector<ReportCondition>& conditions,
                                const nlohmann::json& metadata, const nlohmann::json& data) {
   auto body = BuildReport(config_.name, generation, Now(), conditions, metadata, data);
-  auto put = api_.PutStatus(config_.resource, cluster_id, body, tls_traceparent);
+  auto put = api_.PutStatus(*config_.kind, cluster_id, body, {.traceparent = tls_traceparent});
   if (put) {
+    const auto available =
+        std::ranges::find(conditions, model::condition_type::kAvailable, &ReportCondition::type);
     metrics_.reports.WithLabels({config_.name}).Inc();
-    log::Logger("adapter").Info("status reported", {{"adapter", config_.name},
-                                                    {"cluster_id", cluster_id},
-                                                    {"generation", generation},
-                                                    {"available", conditions[1].status},
-                                                    {"reason", conditions[1].reason},
-                                                    {"stored", *put == 201}});
+    log::Logger("adapter").Info(
+        "status reported", {{"adapter", config_.name},
+                            {"cluster_id", cluster_id},
+                            {"generation", generation},
+                            {"available", available != conditions.end() ? available->status : ""},
+                            {"reason", available != conditions.end() ? available->reason : ""},
+                            {"stored", *put == client::StatusOutcome::kStored}});
     return Outcome::kReported;
   }
   if (put.error().code == ErrorCode::kNotFound) return Outcome::kGone;
@@ -313,7 +322,7 @@ void AdapterRuntime::Enqueue(const std::string& cluster_id, int attempt) {
     std::lock_guard lock(retry_mu_);
     if (stopping_ || !queued_.insert(cluster_id).second) return;
     Duration delay{0};
-    if (attempt > 0) delay = std::min<Duration>(kRetryBase * (1 << (attempt - 1)), kRetryMax);
+    if (attempt > 0) delay = kRetryBackoff.Delay(attempt);
     retries_.push_back({cluster_id, attempt, std::chrono::steady_clock::now() + delay});
   }
   retry_cv_.notify_all();

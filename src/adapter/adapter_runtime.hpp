@@ -12,9 +12,9 @@
 #include <thread>
 
 #include "adapter/adapter_config.hpp"
-#include "adapter/api_client.hpp"
 #include "adapter/status_report.hpp"
 #include "broker/broker.hpp"
+#include "client/api_client.hpp"
 #include "common/metrics.hpp"
 #include "jobs/job_runner.hpp"
 
@@ -29,7 +29,7 @@ enum class Outcome {
 };
 
 // One adapter: consumes its subscription and, per event, does what DESIGN.md §8 says for its
-// resource kind (config.resource; "cluster" below stands for a nodepool too) (fetch
+// resource kind (config.kind; "cluster" below stands for a nodepool too) (fetch
 // the cluster, finalize if deleting, check preconditions, find or create this generation's job,
 // report Applied/Available/Health). Runs inside any process: `hyperfleet adapter` wraps one,
 // `hyperfleet dev` runs several on one in-process broker.
@@ -65,8 +65,6 @@ class AdapterRuntime {
   broker::HandlerResult Handle(const broker::Delivery& delivery);
 
   const AdapterConfig& config() const { return config_; }
-  // The event and API kind this adapter reconciles: "Cluster" or "NodePool".
-  std::string Kind() const { return config_.resource == "nodepools" ? "NodePool" : "Cluster"; }
 
  private:
   struct Metrics {
@@ -105,7 +103,7 @@ class AdapterRuntime {
   const AdapterConfig config_;
   broker::Broker& broker_;
   const std::atomic<bool>& stop_;
-  ApiClient api_;
+  client::ApiClient api_;
   Metrics metrics_;
   std::unique_ptr<jobs::JobRunner> runner_;
   std::unique_ptr<broker::Subscriber> subscriber_;

@@ -1,10 +1,24 @@
 #include "adapter/status_report.hpp"
 
+#include "model/condition.hpp"
+
 namespace hf::adapter {
 namespace {
 
-const ReportCondition kHealthy = {"Health", "True", "Healthy",
-                                  "adapter execution completed successfully"};
+using model::condition_status::kFalse;
+using model::condition_status::kTrue;
+using model::condition_type::kApplied;
+using model::condition_type::kAvailable;
+using model::condition_type::kFinalized;
+using model::condition_type::kHealth;
+
+ReportCondition Condition(std::string_view type, std::string_view status, std::string reason,
+                          std::string message) {
+  return {std::string(type), std::string(status), std::move(reason), std::move(message)};
+}
+
+const ReportCondition kHealthy =
+    Condition(kHealth, kTrue, "Healthy", "adapter execution completed successfully");
 
 }  // namespace
 
@@ -26,21 +40,22 @@ nlohmann::json BuildReport(const std::string& adapter, int64_t generation, Time 
 }
 
 std::vector<ReportCondition> JobConditions(const jobs::JobState& job, const StatusReasons& r) {
-  ReportCondition applied{"Applied", "True", r.launched, "job " + job.name + " launched"};
+  const ReportCondition applied =
+      Condition(kApplied, kTrue, r.launched, "job " + job.name + " launched");
   ReportCondition available;
   switch (job.phase) {
     case jobs::JobPhase::kPending:
     case jobs::JobPhase::kRunning:
-      available = {"Available", "False", r.running, "job " + job.name + " is running"};
+      available = Condition(kAvailable, kFalse, r.running, "job " + job.name + " is running");
       break;
     case jobs::JobPhase::kSucceeded:
-      available = {"Available", "True", r.succeeded,
-                   job.message.empty() ? "job " + job.name + " succeeded" : job.message};
+      available = Condition(kAvailable, kTrue, r.succeeded,
+                            job.message.empty() ? "job " + job.name + " succeeded" : job.message);
       break;
     case jobs::JobPhase::kFailed:
-      available = {"Available", "False", r.failed,
-                   "job " + job.name + " failed: " + job.reason +
-                       (job.message.empty() ? "" : ": " + job.message)};
+      available = Condition(kAvailable, kFalse, r.failed,
+                            "job " + job.name + " failed: " + job.reason +
+                                (job.message.empty() ? "" : ": " + job.message));
       break;
   }
   return {applied, available, kHealthy};
@@ -48,27 +63,25 @@ std::vector<ReportCondition> JobConditions(const jobs::JobState& job, const Stat
 
 std::vector<ReportCondition> PreconditionsNotMetConditions(const std::string& unmet,
                                                            const StatusReasons& r) {
-  return {{"Applied", "False", r.preconditions_not_met, "preconditions not met: " + unmet},
-          {"Available", "False", r.preconditions_not_met, "waiting for preconditions"},
+  return {Condition(kApplied, kFalse, r.preconditions_not_met, "preconditions not met: " + unmet),
+          Condition(kAvailable, kFalse, r.preconditions_not_met, "waiting for preconditions"),
           kHealthy};
 }
 
 std::vector<ReportCondition> FinalizedConditions(size_t jobs_deleted, const StatusReasons& r) {
   const std::string message = "cluster deleting: " + std::to_string(jobs_deleted) +
                               " job(s) deleted, nothing left to clean up";
-  return {{"Applied", "False", r.finalized, message},
-          {"Available", "False", r.finalized, message},
-          kHealthy,
-          {"Finalized", "True", r.finalized, message}};
+  return {Condition(kApplied, kFalse, r.finalized, message),
+          Condition(kAvailable, kFalse, r.finalized, message), kHealthy,
+          Condition(kFinalized, kTrue, r.finalized, message)};
 }
 
 std::vector<ReportCondition> ExecutionFailedConditions(const std::string& phase,
                                                        const std::string& message) {
   const std::string reason = "ExecutionFailed:" + phase;
   const std::string text = "adapter failed at phase " + phase + ": " + message;
-  return {{"Applied", "False", reason, text},
-          {"Available", "False", reason, text},
-          {"Health", "False", reason, text}};
+  return {Condition(kApplied, kFalse, reason, text), Condition(kAvailable, kFalse, reason, text),
+          Condition(kHealth, kFalse, reason, text)};
 }
 
 }  // namespace hf::adapter

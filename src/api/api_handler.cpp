@@ -103,7 +103,7 @@ http::Response ApiHandler::Route(Context& ctx) {
                       {"version", HF_VERSION},
                       {"build_time", "unknown"}});
   }
-  std::string_view base = service::kApiBasePath;
+  std::string_view base = model::kApiBasePath;
   if (req.path.compare(0, base.size(), base) != 0 ||
       (req.path.size() > base.size() && req.path[base.size()] != '/')) {
     return EndpointNotFound(req.path, ctx.caller.request_id);
@@ -122,15 +122,15 @@ http::Response ApiHandler::Route(Context& ctx) {
   if (segs.empty()) return EndpointNotFound(req.path, ctx.caller.request_id);
   const service::KindDescriptor* top = kinds_.ByPlural(segs[0]);
   if (!top) return EndpointNotFound(req.path, ctx.caller.request_id);
-  ctx.route = prefix + "/" + top->plural;
+  ctx.route = prefix + "/" + std::string(top->plural);
   service::Scope scope{top, std::nullopt};
   size_t i = 1;
   // /{parent}/{pid}/{child}/…: a nested route when the third segment names a child kind.
   if (segs.size() >= 3) {
     const service::KindDescriptor* child = kinds_.ByPlural(segs[2]);
-    if (child && child->parent_kind == top->kind) {
+    if (child && child->parent == top->name) {
       scope = {child, segs[1]};
-      ctx.route += "/-/" + child->plural;
+      ctx.route += "/-/" + std::string(child->plural);
       i = 3;
     }
   }

@@ -25,13 +25,13 @@ void RegisterBacklogGauges(store::Store& store, const service::Kinds& kinds, Dur
     for (const auto& kind : kinds.all()) {
       store::ReconcileBacklog b;
       for (const auto& row : *backlog) {
-        if (row.kind == kind.kind) b = row;
+        if (row.kind == kind.name) b = row;
       }
-      pending.WithLabels({kind.plural}).Set(static_cast<double>(b.pending));
-      stuck.WithLabels({kind.plural}).Set(static_cast<double>(b.stuck));
-      stuck_for.WithLabels({kind.plural})
-          .Set(b.stuck > 0 && b.oldest ? std::chrono::duration<double>(now - *b.oldest).count()
-                                       : 0);
+      const std::string plural(kind.plural);
+      pending.WithLabels({plural}).Set(static_cast<double>(b.pending));
+      stuck.WithLabels({plural}).Set(static_cast<double>(b.stuck));
+      stuck_for.WithLabels({plural}).Set(
+          b.stuck > 0 && b.oldest ? std::chrono::duration<double>(now - *b.oldest).count() : 0);
     }
   });
 }

@@ -38,7 +38,7 @@ nlohmann::json PresentResource(const model::Resource& r) {
 nlohmann::json PresentAdapterStatus(const model::AdapterStatus& s) {
   nlohmann::json conditions = nlohmann::json::array();
   for (const auto& c : s.conditions) {
-    if (c.status != "True" && c.status != "False" && c.status != "Unknown") continue;
+    if (!model::condition_status::Valid(c.status)) continue;
     nlohmann::json j = {{"type", c.type},
                         {"status", c.status},
                         {"last_transition_time", FormatTime(c.last_transition_time)}};

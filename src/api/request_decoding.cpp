@@ -88,7 +88,7 @@ Result<service::CreateInput> DecodeCreate(const nlohmann::json& body,
   }
   auto kind_name = HF_TRY(OptionalString(body, "kind"));
   if (kind_name.empty()) return Invalid("kind is required");
-  if (kind_name != kind.kind) return Invalid("kind must be '" + kind.kind + "'");
+  if (kind_name != kind.name) return Invalid("kind must be '" + std::string(kind.name) + "'");
   service::CreateInput in;
   in.name = HF_TRY(OptionalString(body, "name"));
   HF_CHECK(service::ValidateName(kind, in.name));

@@ -40,7 +40,7 @@ int RunAdapter(Settings& s, CLI::App& cmd) {
   // HYPERFLEET_TOPIC names the Cluster topic (as for the outbox): it must not move a nodepool
   // adapter onto it. An explicit --topic applies to any adapter.
   if (!s.topic.empty() && (cmd.count("--topic") > 0 ||
-                           (config->resource == "clusters" && std::getenv("HYPERFLEET_TOPIC")))) {
+                           (config->kind == &model::kCluster && std::getenv("HYPERFLEET_TOPIC")))) {
     config->broker.topic = s.topic;
   }
   if (config->job.state_dir.empty()) config->job.state_dir = s.data_dir + "/jobs/" + config->name;

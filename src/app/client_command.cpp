@@ -37,10 +37,9 @@ const char* Help(std::string_view verb) {
   return "Follow adapter conditions until Reconciled=True or the timeout";
 }
 
-void AddLeaf(CLI::App& group, cli::ResourceKind kind, std::string_view verb) {
+void AddLeaf(CLI::App& group, const model::ResourceKind& kind, std::string_view verb) {
   ClientLeaf& leaf = Leaves().emplace_back();
-  const bool nodepool = kind == cli::ResourceKind::kNodePool;
-  leaf.inv.kind = kind;
+  leaf.inv.kind = &kind;
   leaf.inv.verb = std::string(verb);
   CLI::App* cmd = group.add_subcommand(std::string(verb), Help(verb));
   leaf.cmd = cmd;
@@ -51,13 +50,13 @@ void AddLeaf(CLI::App& group, cli::ResourceKind kind, std::string_view verb) {
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
   const bool takes_id = verb != "create" && verb != "list";
-  if (nodepool) {
-    auto* cluster = cmd->add_option("--cluster", leaf.inv.cluster, "Parent cluster ID");
-    if (verb != "list") cluster->required();
+  if (kind.HasParent()) {
+    const model::ResourceKind& parent = *model::FindKind(kind.parent);
+    auto* option = cmd->add_option("--" + std::string(parent.singular), leaf.inv.parent_id,
+                                   "Parent " + std::string(parent.singular) + " ID");
+    if (verb != "list") option->required();
   }
-  if (takes_id) {
-    cmd->add_option("id", leaf.inv.id, nodepool ? "NodePool ID" : "Cluster ID")->required();
-  }
+  if (takes_id) cmd->add_option("id", leaf.inv.id, std::string(kind.name) + " ID")->required();
   if (verb == "create") cmd->add_option("--name", leaf.inv.name, "Name (unique)")->required();
   if (verb == "create" || verb == "patch") {
     leaf.spec_option =
@@ -86,13 +85,11 @@ void AddLeaf(CLI::App& group, cli::ResourceKind kind, std::string_view verb) {
 }  // namespace
 
 void AddClientCommands(CLI::App& app) {
-  for (auto kind : {cli::ResourceKind::kCluster, cli::ResourceKind::kNodePool}) {
-    const bool nodepool = kind == cli::ResourceKind::kNodePool;
-    CLI::App* group = app.add_subcommand(
-        nodepool ? "nodepools" : "clusters",
-        nodepool ? "Manage nodepools through the API" : "Manage clusters through the API");
+  for (const model::ResourceKind* kind : model::kResourceKinds) {
+    const std::string plural(kind->plural);
+    CLI::App* group = app.add_subcommand(plural, "Manage " + plural + " through the API");
     group->require_subcommand(1);
-    for (std::string_view verb : cli::kVerbs) AddLeaf(*group, kind, verb);
+    for (std::string_view verb : cli::kVerbs) AddLeaf(*group, *kind, verb);
   }
 }
 

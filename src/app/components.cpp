@@ -76,7 +76,7 @@ outbox::ReconcilerOptions OutboxOptions(const Settings& s) {
   if (!s.nodepool_topic.empty()) o.topics["NodePool"] = s.nodepool_topic;
   o.batch_size = s.outbox_batch_size;
   o.poll_interval = s.outbox_poll_interval;
-  o.backoff_max = s.outbox_backoff_max;
+  o.backoff.max = s.outbox_backoff_max;
   o.retention = s.outbox_retention;
   return o;
 }

@@ -6,6 +6,7 @@
 #include "cli/table.hpp"
 #include "common/file.hpp"
 #include "common/json_depth.hpp"
+#include "common/text.hpp"
 
 namespace hf::cli {
 

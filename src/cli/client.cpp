@@ -2,11 +2,10 @@
 
 #include <ostream>
 
-#include "cli/api_client.hpp"
 #include "cli/arguments.hpp"
 #include "cli/views.hpp"
 #include "cli/watcher.hpp"
-#include "common/http_message.hpp"
+#include "client/api_client.hpp"
 
 namespace hf::cli {
 namespace {
@@ -23,33 +22,8 @@ int Usage(std::ostream& err, const std::string& message) {
 }
 
 int Failed(std::ostream& err, const Error& error) {
-  err << "error: " << error.message << "\n";
+  err << "error: " << Explain(error) << "\n";
   return kFailed;
-}
-
-// Where a verb's requests go, and how messages name the resource.
-struct Target {
-  std::string what;        // "cluster" / "nodepool"
-  std::string plural;      // "clusters" / "nodepools"
-  std::string collection;  // "/clusters" or "/clusters/{cid}/nodepools" (or "/nodepools")
-  std::string item;        // collection + "/{id}"
-  std::string command;     // "hyperfleet nodepools" plus " … --cluster CID" suffix for hints
-  std::string suffix;
-};
-
-Target TargetOf(const Invocation& inv) {
-  Target t;
-  if (inv.kind == ResourceKind::kCluster) {
-    t = {"cluster", "clusters", "/clusters", "", "hyperfleet clusters", ""};
-  } else {
-    t = {"nodepool", "nodepools", "/nodepools", "", "hyperfleet nodepools", ""};
-    if (!inv.cluster.empty()) {
-      t.collection = "/clusters/" + http::UrlEncode(inv.cluster) + "/nodepools";
-      t.suffix = " --cluster " + inv.cluster;
-    }
-  }
-  t.item = t.collection + "/" + http::UrlEncode(inv.id);
-  return t;
 }
 
 void PrintJson(std::ostream& out, const json& body) {
@@ -71,40 +45,47 @@ Result<json> BodyFields(const Invocation& inv, bool patch) {
 }  // namespace
 
 int Run(const Invocation& inv, std::ostream& out, std::ostream& err) {
-  const Target t = TargetOf(inv);
+  const model::ResourceKind& kind = *inv.kind;
+  const std::string plural(kind.plural);
+  const std::string what(kind.singular);
+  const std::string parent_flag =
+      kind.HasParent() ? "--" + std::string(model::FindKind(kind.parent)->singular) : "";
+  // How hints name the command: "hyperfleet nodepools" … " --cluster CID".
+  const std::string command = "hyperfleet " + plural;
+  const std::string suffix = inv.parent_id.empty() ? "" : " " + parent_flag + " " + inv.parent_id;
   const bool json_out = inv.output == OutputFormat::kJson;
   const bool needs_id = inv.verb != "create" && inv.verb != "list";
-  if (inv.kind == ResourceKind::kNodePool && inv.cluster.empty() && inv.verb != "list") {
-    return Usage(err, "nodepools " + inv.verb + " needs --cluster CLUSTER_ID");
+  if (kind.HasParent() && inv.parent_id.empty() && inv.verb != "list") {
+    return Usage(err, plural + " " + inv.verb + " needs " + parent_flag + " ID");
   }
-  if (needs_id && inv.id.empty()) return Usage(err, t.plural + " " + inv.verb + " needs an ID");
-  const ApiClient api(inv.api_url);
+  if (needs_id && inv.id.empty()) return Usage(err, plural + " " + inv.verb + " needs an ID");
+  const client::ApiClient api({.api_url = inv.api_url, .timeout = std::chrono::seconds(15)});
 
   if (inv.verb == "create") {
-    if (inv.name.empty()) return Usage(err, t.plural + " create needs --name NAME");
+    if (inv.name.empty()) return Usage(err, plural + " create needs --name NAME");
     auto body = BodyFields(inv, /*patch=*/false);
     if (!body) return Usage(err, body.error().message);
-    (*body)["kind"] = inv.kind == ResourceKind::kCluster ? "Cluster" : "NodePool";
+    (*body)["kind"] = kind.name;
     (*body)["name"] = inv.name;
-    auto created = api.Call("POST", t.collection, *body);
+    auto created = api.Create(kind, *body, inv.parent_id);
     if (!created) return Failed(err, created.error());
     if (json_out) {
       PrintJson(out, *created);
     } else {
-      out << RenderResource(*created, Now()) << "\nWatch it reconcile: " << t.command << " watch "
-          << created->value("id", "") << t.suffix << "\n";
+      out << RenderResource(*created, Now()) << "\nWatch it reconcile: " << command << " watch "
+          << created->value("id", "") << suffix << "\n";
     }
     return kOk;
   }
   if (inv.verb == "get" || inv.verb == "patch") {
     Result<json> r = json();
     if (inv.verb == "get") {
-      r = api.Call("GET", t.item);
+      r = api.Get(kind, inv.id, inv.parent_id);
     } else {
       auto body = BodyFields(inv, /*patch=*/true);
       if (!body) return Usage(err, body.error().message);
-      if (body->empty()) return Usage(err, t.plural + " patch needs --spec and/or --label");
-      r = api.Call("PATCH", t.item, *body);
+      if (body->empty()) return Usage(err, plural + " patch needs --spec and/or --label");
+      r = api.Patch(kind, inv.id, *body, inv.parent_id);
     }
     if (!r) return Failed(err, r.error());
     if (json_out) {
@@ -115,48 +96,40 @@ int Run(const Invocation& inv, std::ostream& out, std::ostream& err) {
     return kOk;
   }
   if (inv.verb == "list") {
-    std::string query;
-    auto param = [&](const char* key, const std::string& value) {
-      query += (query.empty() ? "?" : "&") + std::string(key) + "=" + http::UrlEncode(value);
-    };
-    if (inv.page) param("page", std::to_string(*inv.page));
-    if (inv.size) param("size", std::to_string(*inv.size));
-    if (!inv.search.empty()) param("search", inv.search);
-    if (!inv.order.empty()) param("order", inv.order);
-    auto page = api.Call("GET", t.collection + query);
+    auto page = api.List(kind, {inv.search, inv.order, inv.page, inv.size}, inv.parent_id);
     if (!page) return Failed(err, page.error());
     if (json_out) {
       PrintJson(out, *page);
     } else {
-      bool with_cluster = inv.kind == ResourceKind::kNodePool && inv.cluster.empty();
-      out << RenderResourceList(*page, t.plural, with_cluster, Now());
+      const bool with_parent = kind.HasParent() && inv.parent_id.empty();
+      out << RenderResourceList(*page, plural, with_parent, Now());
     }
     return kOk;
   }
   if (inv.verb == "delete") {
-    auto r = api.Call("DELETE", t.item);
+    auto r = api.Delete(kind, inv.id, inv.parent_id);
     if (!r) return Failed(err, r.error());
     if (json_out) {
       PrintJson(out, *r);
     } else {
-      out << "Deletion of " << t.what << " " << r->value("name", "") << " (" << inv.id
+      out << "Deletion of " << what << " " << r->value("name", "") << " (" << inv.id
           << ") requested; it is removed once every adapter has finalized it.\n";
     }
     return kOk;
   }
   if (inv.verb == "force-delete") {
-    if (inv.reason.empty()) return Usage(err, t.plural + " force-delete needs --reason TEXT");
-    auto r = api.Call("POST", t.item + "/force-delete", json{{"reason", inv.reason}});
+    if (inv.reason.empty()) return Usage(err, plural + " force-delete needs --reason TEXT");
+    auto r = api.ForceDelete(kind, inv.id, inv.reason, inv.parent_id);
     if (!r) return Failed(err, r.error());
     if (json_out) {
       PrintJson(out, *r);
     } else {
-      out << "Force-deleted " << t.what << " " << inv.id << ".\n";
+      out << "Force-deleted " << what << " " << inv.id << ".\n";
     }
     return kOk;
   }
   if (inv.verb == "statuses") {
-    auto page = api.Call("GET", t.item + "/statuses?size=100");
+    auto page = api.ListStatuses(kind, inv.id, inv.parent_id);
     if (!page) return Failed(err, page.error());
     if (json_out) {
       PrintJson(out, *page);
@@ -172,7 +145,7 @@ int Run(const Invocation& inv, std::ostream& out, std::ostream& err) {
     if (!interval || interval->count() <= 0) {
       return Usage(err, "invalid --interval '" + inv.interval + "' (use e.g. 500ms or 2s)");
     }
-    return Watch(api, t.item, t.what, {*timeout, *interval, json_out}, out, err);
+    return Watch(api, kind, inv.id, inv.parent_id, {*timeout, *interval, json_out}, out, err);
   }
   return Usage(err, "unknown command '" + inv.verb + "'");
 }

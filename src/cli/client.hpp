@@ -7,9 +7,10 @@
 #include <string_view>
 #include <vector>
 
+#include "model/kinds.hpp"
+
 namespace hf::cli {
 
-enum class ResourceKind { kCluster, kNodePool };
 enum class OutputFormat { kTable, kJson };
 
 // The verbs of `hyperfleet clusters|nodepools <verb>`.
@@ -21,21 +22,21 @@ inline constexpr std::string_view kDefaultApiUrl = "http://localhost:8000";
 // One client command line, as parsed by the CLI11 wiring (src/app/client_command.cpp).
 // Fields a verb does not use are ignored.
 struct Invocation {
-  ResourceKind kind = ResourceKind::kCluster;
+  const model::ResourceKind* kind = &model::kCluster;
   std::string verb;                            // one of kVerbs
   std::string api_url{kDefaultApiUrl};         // --api-url / HYPERFLEET_API_URL
   OutputFormat output = OutputFormat::kTable;  // -o table|json
   std::string id;                              // the resource id (all but create and list)
-  std::string cluster;                         // nodepools: parent cluster (optional for list)
-  std::string name;                            // create
-  std::optional<std::string> spec;             // create/patch: JSON or @FILE
-  std::vector<std::string> labels;             // create/patch: key=value (patch replaces all)
-  std::string search;                          // list
-  std::optional<int> page, size;               // list
-  std::string order;                           // list, e.g. "name asc"
-  std::string reason;                          // force-delete
-  std::string timeout = "5m";                  // watch: give up after this long
-  std::string interval = "500ms";              // watch: poll period
+  std::string parent_id;            // a child kind's parent (--cluster; optional for list)
+  std::string name;                 // create
+  std::optional<std::string> spec;  // create/patch: JSON or @FILE
+  std::vector<std::string> labels;  // create/patch: key=value (patch replaces all)
+  std::string search;               // list
+  std::optional<int> page, size;    // list
+  std::string order;                // list, e.g. "name asc"
+  std::string reason;               // force-delete
+  std::string timeout = "5m";       // watch: give up after this long
+  std::string interval = "500ms";   // watch: poll period
 };
 
 // Runs one client command against the API. Results go to `out` (a table or, with -o json, the

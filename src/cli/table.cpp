@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/text.hpp"
+
 namespace hf::cli {
 namespace {
 
@@ -11,12 +13,6 @@ size_t Width(const std::string& s) {
 }
 
 }  // namespace
-
-std::string OneLine(std::string text) {
-  std::replace_if(
-      text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t'; }, ' ');
-  return text;
-}
 
 Table::Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
 

@@ -24,7 +24,4 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
-// `text` on one line: '\n', '\r' and '\t' become spaces.
-[[nodiscard]] std::string OneLine(std::string text);
-
 }  // namespace hf::cli

@@ -1,6 +1,7 @@
 #include "cli/views.hpp"
 
 #include "cli/table.hpp"
+#include "model/condition.hpp"
 
 namespace hf::cli {
 namespace {
@@ -79,7 +80,7 @@ std::string RenderResourceList(const json& page, std::string_view plural, bool w
     if (!r.is_object()) continue;
     std::vector<std::string> row = {Str(r, "id"), Str(r, "name")};
     if (with_cluster) row.push_back(Str(r.value("owner_references", json::object()), "id"));
-    json reconciled = FindCondition(r, "Reconciled");
+    json reconciled = FindCondition(r, model::condition_type::kReconciled);
     row.push_back(Str(r, "generation"));
     row.push_back(Str(reconciled, "status", "-"));
     row.push_back(AgeOf(r.value("created_time", json()), now));

@@ -2,9 +2,15 @@
 
 #include "cli/table.hpp"
 #include "cli/views.hpp"
+#include "common/text.hpp"
+#include "model/condition.hpp"
 
 namespace hf::cli {
 namespace {
+
+using model::condition_status::kTrue;
+using model::condition_type::kAvailable;
+using model::condition_type::kReconciled;
 
 using nlohmann::json;
 
@@ -47,10 +53,10 @@ Snapshot TakeSnapshot(const json& resource, const json& statuses) {
                                     Str(c, "message"), Int(s, "observed_generation")};
     }
   }
-  json reconciled = FindCondition(resource, "Reconciled");
+  json reconciled = FindCondition(resource, kReconciled);
   if (reconciled.is_object()) {
-    snap["Reconciled"] = {"",
-                          "Reconciled",
+    snap[std::string(kReconciled)] = {"",
+                          std::string(kReconciled),
                           Str(reconciled, "status"),
                           Str(reconciled, "reason"),
                           Str(reconciled, "message"),
@@ -88,14 +94,14 @@ json ChangeJson(const ObservedCondition& c, Time at) {
 }
 
 bool IsReconciled(const json& resource) {
-  json c = FindCondition(resource, "Reconciled");
-  return Str(c, "status") == "True" && Int(c, "observed_generation") == Int(resource, "generation");
+  json c = FindCondition(resource, kReconciled);
+  return Str(c, "status") == kTrue && Int(c, "observed_generation") == Int(resource, "generation");
 }
 
 std::string DescribeMissing(const json& resource, const json& statuses) {
   int64_t generation = Int(resource, "generation");
   std::string out;
-  json reconciled = FindCondition(resource, "Reconciled");
+  json reconciled = FindCondition(resource, kReconciled);
   if (!reconciled.is_object()) {
     out = "no Reconciled condition yet";
   } else {
@@ -114,10 +120,10 @@ std::string DescribeMissing(const json& resource, const json& statuses) {
     json available;
     if (s.contains("conditions") && s["conditions"].is_array()) {
       for (const auto& c : s["conditions"]) {
-        if (Str(c, "type") == "Available") available = c;
+        if (Str(c, "type") == kAvailable) available = c;
       }
     }
-    if (observed == generation && Str(available, "status") == "True") continue;
+    if (observed == generation && Str(available, "status") == kTrue) continue;
     out += "; " + adapter + ": ";
     if (!available.is_object()) {
       out += "no Available condition at generation " + std::to_string(observed);

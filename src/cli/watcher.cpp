@@ -13,8 +13,22 @@ using Clock = std::chrono::steady_clock;
 
 }  // namespace
 
-int Watch(const ApiClient& api, const std::string& path, const std::string& what,
-          const WatchOptions& options, std::ostream& out, std::ostream& err) {
+std::string Explain(const Error& error) {
+  if (error.code == ErrorCode::kInvalidArgument && error.message.starts_with("invalid API URL")) {
+    return error.message + " (set --api-url or HYPERFLEET_API_URL)";
+  }
+  if (error.Transient() && error.message.starts_with("cannot reach")) {
+    return error.message +
+           "; start it with `hyperfleet dev` (or `make dev`), or point --api-url / "
+           "HYPERFLEET_API_URL at a running API";
+  }
+  return error.message;
+}
+
+int Watch(const client::ApiClient& api, const model::ResourceKind& kind, const std::string& id,
+          const std::string& parent_id, const WatchOptions& options, std::ostream& out,
+          std::ostream& err) {
+  const std::string what(kind.singular);
   const auto start = Clock::now();
   const auto deadline = start + options.timeout;
   Snapshot last;
@@ -25,16 +39,17 @@ int Watch(const ApiClient& api, const std::string& path, const std::string& what
     auto remaining = std::chrono::duration_cast<Duration>(deadline - Clock::now());
     Duration call_timeout =
         std::clamp<Duration>(remaining, std::chrono::milliseconds(200), std::chrono::seconds(10));
-    auto got = api.Call("GET", path, std::nullopt, call_timeout);
-    auto reports = got ? api.Call("GET", path + "/statuses?size=100", std::nullopt, call_timeout)
+    const client::CallOptions call{.traceparent = "", .deadline = call_timeout};
+    auto got = api.Get(kind, id, parent_id, call);
+    auto reports = got ? api.ListStatuses(kind, id, parent_id, call)
                        : Result<nlohmann::json>(Fail(got.error()));
     if (!reports) {
       const Error& e = reports.error();
       if (!e.Transient()) {
-        err << "error: " << e.message << "\n";
+        err << "error: " << Explain(e) << "\n";
         return 1;
       }
-      if (transport_error.empty()) err << "warning: " << e.message << " (retrying)\n";
+      if (transport_error.empty()) err << "warning: " << Explain(e) << " (retrying)\n";
       transport_error = e.message;
     } else {
       transport_error.clear();

@@ -16,7 +16,7 @@ namespace hf {
 struct BackoffPolicy {
   Duration base = std::chrono::milliseconds(200);
   Duration max = std::chrono::seconds(30);
-  double jitter = 0.2;  // 0 ≤ jitter < 1
+  double jitter = 0.2;  // 0 ≤ jitter ≤ 1
 
   // base·2^(attempt−1) capped at max, without jitter (attempt < 1 counts as 1).
   [[nodiscard]] Duration Nominal(int attempt) const;

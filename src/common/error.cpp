@@ -4,16 +4,26 @@ namespace hf {
 
 std::string_view ToString(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kInvalidArgument: return "InvalidArgument";
-    case ErrorCode::kBadRequest: return "BadRequest";
-    case ErrorCode::kMalformed: return "Malformed";
-    case ErrorCode::kNotFound: return "NotFound";
-    case ErrorCode::kAlreadyExists: return "AlreadyExists";
-    case ErrorCode::kConflict: return "Conflict";
-    case ErrorCode::kUnprocessable: return "Unprocessable";
-    case ErrorCode::kUnavailable: return "Unavailable";
-    case ErrorCode::kDeadlineExceeded: return "DeadlineExceeded";
-    case ErrorCode::kInternal: return "Internal";
+    case ErrorCode::kInvalidArgument:
+      return "InvalidArgument";
+    case ErrorCode::kBadRequest:
+      return "BadRequest";
+    case ErrorCode::kMalformed:
+      return "Malformed";
+    case ErrorCode::kNotFound:
+      return "NotFound";
+    case ErrorCode::kAlreadyExists:
+      return "AlreadyExists";
+    case ErrorCode::kConflict:
+      return "Conflict";
+    case ErrorCode::kUnprocessable:
+      return "Unprocessable";
+    case ErrorCode::kUnavailable:
+      return "Unavailable";
+    case ErrorCode::kDeadlineExceeded:
+      return "DeadlineExceeded";
+    case ErrorCode::kInternal:
+      return "Internal";
   }
   return "Unknown";
 }

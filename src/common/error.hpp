@@ -9,10 +9,10 @@ namespace hf {
 // What went wrong, in terms a caller can act on. The API maps each code to one HTTP status
 // and problem type (src/api/problem_details.cpp); nothing else decides that mapping.
 enum class ErrorCode {
-  kInvalidArgument,   // a field failed validation (400, HYPERFLEET-VAL-000)
-  kBadRequest,        // the request as a whole is unusable: bad search/order, empty patch (400, VAL-005)
-  kMalformed,         // the body is not the JSON we expect (400, VAL-006)
-  kNotFound,          // 404, NTF-001
+  kInvalidArgument,  // a field failed validation (400, HYPERFLEET-VAL-000)
+  kBadRequest,  // the request as a whole is unusable: bad search/order, empty patch (400, VAL-005)
+  kMalformed,   // the body is not the JSON we expect (400, VAL-006)
+  kNotFound,    // 404, NTF-001
   kAlreadyExists,     // unique constraint (409, CNF-001)
   kConflict,          // state conflict: deleted, not finalizing, lock/serialization (409, CNF-003)
   kUnprocessable,     // understood but refused, e.g. child kind on a flat route (422)

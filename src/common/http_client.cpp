@@ -145,4 +145,25 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& req) const {
   return resp;
 }
 
+ErrorCode ErrorCodeForStatus(long status) {
+  switch (status) {
+    case 404:
+    case 410:
+      return ErrorCode::kNotFound;
+    case 409:
+      return ErrorCode::kConflict;
+    case 422:
+      return ErrorCode::kUnprocessable;
+    case 408:
+    case 504:
+      return ErrorCode::kDeadlineExceeded;
+    case 429:
+      return ErrorCode::kUnavailable;
+    default:
+      if (status >= 500 && status < 600) return ErrorCode::kUnavailable;
+      if (status >= 400 && status < 500) return ErrorCode::kInvalidArgument;
+      return ErrorCode::kInternal;
+  }
+}
+
 }  // namespace hf

@@ -35,6 +35,13 @@ struct HttpResponse {
   [[nodiscard]] bool Ok() const { return status >= 200 && status < 300; }
 };
 
+// The one map from an HTTP status to an ErrorCode, for every client of a remote API (HyperFleet,
+// Kubernetes, Pub/Sub): 404/410 kNotFound; 409 kConflict (a caller that can tell "already
+// exists" from the body refines it to kAlreadyExists); 422 kUnprocessable; 408 and 504
+// kDeadlineExceeded; 429 and every other 5xx kUnavailable (so Error::Transient() is the retry
+// rule); any other 4xx (400, 401, 403, 413, …) kInvalidArgument; anything else kInternal.
+[[nodiscard]] ErrorCode ErrorCodeForStatus(long status);
+
 // A small libcurl client. Any HTTP status is a successful Response (callers interpret it);
 // transport failures are errors naming the URL: kDeadlineExceeded on timeout, kUnavailable on
 // connection refused, DNS failure, reset or cancellation, kInvalidArgument on a malformed URL.

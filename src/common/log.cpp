@@ -16,7 +16,8 @@ std::atomic<Level> g_level{Level::kInfo};
 
 std::shared_ptr<spdlog::logger>& Sink() {
   static std::shared_ptr<spdlog::logger> logger = [] {
-    auto l = std::make_shared<spdlog::logger>("hf", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    auto l =
+        std::make_shared<spdlog::logger>("hf", std::make_shared<spdlog::sinks::stderr_sink_mt>());
     l->set_pattern("%v");
     l->set_level(spdlog::level::trace);
     l->flush_on(spdlog::level::trace);
@@ -28,10 +29,14 @@ std::mutex g_sink_mu;  // guards replacing Sink()
 
 std::string_view LevelName(Level level) {
   switch (level) {
-    case Level::kDebug: return "debug";
-    case Level::kInfo: return "info";
-    case Level::kWarn: return "warn";
-    case Level::kError: return "error";
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
   }
   return "info";
 }
@@ -39,11 +44,16 @@ std::string_view LevelName(Level level) {
 }  // namespace
 
 bool SetLevel(std::string_view name) {
-  if (name == "debug") g_level = Level::kDebug;
-  else if (name == "info") g_level = Level::kInfo;
-  else if (name == "warn" || name == "warning") g_level = Level::kWarn;
-  else if (name == "error") g_level = Level::kError;
-  else return false;
+  if (name == "debug")
+    g_level = Level::kDebug;
+  else if (name == "info")
+    g_level = Level::kInfo;
+  else if (name == "warn" || name == "warning")
+    g_level = Level::kWarn;
+  else if (name == "error")
+    g_level = Level::kError;
+  else
+    return false;
   return true;
 }
 

@@ -24,16 +24,16 @@ inline Result<void> Ok() { return {}; }
 
 // Propagates the error of a Result-returning expression; yields its value otherwise.
 // Usage: `auto row = HF_TRY(tx.Get(id));` (a GCC/Clang statement expression).
-#define HF_TRY(expr)                                                   \
-  ({                                                                   \
-    auto hf_try_result_ = (expr);                                      \
+#define HF_TRY(expr)                                                                \
+  ({                                                                                \
+    auto hf_try_result_ = (expr);                                                   \
     if (!hf_try_result_) return std::unexpected(std::move(hf_try_result_).error()); \
-    std::move(hf_try_result_).value();                                 \
+    std::move(hf_try_result_).value();                                              \
   })
 
 // Same for Result<void>.
-#define HF_CHECK(expr)                                                 \
-  do {                                                                 \
-    auto hf_check_result_ = (expr);                                    \
+#define HF_CHECK(expr)                                                                  \
+  do {                                                                                  \
+    auto hf_check_result_ = (expr);                                                     \
     if (!hf_check_result_) return std::unexpected(std::move(hf_check_result_).error()); \
   } while (false)

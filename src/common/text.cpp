@@ -1,5 +1,7 @@
 #include "common/text.hpp"
 
+#include <algorithm>
+
 namespace hf {
 
 std::vector<std::string_view> Split(std::string_view s, char sep) {
@@ -20,6 +22,12 @@ std::vector<std::string> SplitList(std::string_view text) {
     out.emplace_back(item.substr(first, item.find_last_not_of(" \t") - first + 1));
   }
   return out;
+}
+
+std::string OneLine(std::string text) {
+  std::replace_if(
+      text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t'; }, ' ');
+  return text;
 }
 
 }  // namespace hf

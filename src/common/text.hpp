@@ -12,4 +12,7 @@ std::vector<std::string_view> Split(std::string_view s, char sep);
 // A comma-separated list: items trimmed of spaces and tabs, empty items dropped.
 std::vector<std::string> SplitList(std::string_view text);
 
+// `text` on one line: '\n', '\r' and '\t' become spaces.
+[[nodiscard]] std::string OneLine(std::string text);
+
 }  // namespace hf

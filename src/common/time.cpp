@@ -18,9 +18,8 @@ bool ReadDigits(std::string_view s, size_t pos, size_t n, int& out) {
 }
 
 std::unexpected<Error> BadTime(std::string_view text) {
-  return Fail(ErrorCode::kInvalidArgument,
-              "invalid timestamp '" + std::string(text) +
-                  "': expected RFC 3339, e.g. 2026-01-01T00:00:00Z");
+  return Fail(ErrorCode::kInvalidArgument, "invalid timestamp '" + std::string(text) +
+                                               "': expected RFC 3339, e.g. 2026-01-01T00:00:00Z");
 }
 
 }  // namespace
@@ -46,9 +45,9 @@ Result<Time> ParseTime(std::string_view s) {
   using namespace std::chrono;
   int y, mo, d, h, mi, sec;
   if (!ReadDigits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !ReadDigits(s, 5, 2, mo) ||
-      s[7] != '-' || !ReadDigits(s, 8, 2, d) ||
-      !(s[10] == 'T' || s[10] == 't' || s[10] == ' ') || !ReadDigits(s, 11, 2, h) ||
-      s[13] != ':' || !ReadDigits(s, 14, 2, mi) || s[16] != ':' || !ReadDigits(s, 17, 2, sec)) {
+      s[7] != '-' || !ReadDigits(s, 8, 2, d) || !(s[10] == 'T' || s[10] == 't' || s[10] == ' ') ||
+      !ReadDigits(s, 11, 2, h) || s[13] != ':' || !ReadDigits(s, 14, 2, mi) || s[16] != ':' ||
+      !ReadDigits(s, 17, 2, sec)) {
     return BadTime(s);
   }
   year_month_day ymd{year{y}, month{unsigned(mo)}, day{unsigned(d)}};
@@ -112,11 +111,16 @@ Result<Duration> ParseDuration(std::string_view text) {
     while (pos < text.size() && text[pos] >= 'a' && text[pos] <= 'z') ++pos;
     std::string_view unit = text.substr(unit_start, pos - unit_start);
     if (unit.empty() && start == 0 && pos == text.size()) unit = "s";
-    if (unit == "ms") total_ms += value;
-    else if (unit == "s") total_ms += value * 1000;
-    else if (unit == "m") total_ms += value * 60'000;
-    else if (unit == "h") total_ms += value * 3'600'000;
-    else return bad();
+    if (unit == "ms")
+      total_ms += value;
+    else if (unit == "s")
+      total_ms += value * 1000;
+    else if (unit == "m")
+      total_ms += value * 60'000;
+    else if (unit == "h")
+      total_ms += value * 3'600'000;
+    else
+      return bad();
   }
   return Duration{static_cast<int64_t>(total_ms + 0.5)};
 }

@@ -17,8 +17,8 @@ void RandomBytes(uint8_t* out, int n) {
 
 std::string UuidV7Generator::Next() {
   auto now = std::chrono::system_clock::now().time_since_epoch();
-  return NextAt(static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(now).count()));
+  return NextAt(
+      static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count()));
 }
 
 std::string UuidV7Generator::NextAt(uint64_t unix_ms) {

@@ -10,14 +10,14 @@ namespace hf::model {
 
 // One row of the transactional outbox: an event committed together with the change it announces.
 struct OutboxEvent {
-  int64_t id = 0;  // monotonic, assigned by the store
-  std::string event_id;  // UUIDv7, also the CloudEvent id
+  int64_t id = 0;              // monotonic, assigned by the store
+  std::string event_id;        // UUIDv7, also the CloudEvent id
   std::string aggregate_type;  // "Cluster" | "NodePool"
   std::string aggregate_id;
   int64_t aggregate_generation = 0;
   std::string event_type;  // the CloudEvent type
-  std::string reason;  // created|updated|deleted|requested|status_changed
-  std::string payload;  // the CloudEvent, structured JSON
+  std::string reason;      // created|updated|deleted|requested|status_changed
+  std::string payload;     // the CloudEvent, structured JSON
   Time created_time{};
   std::optional<Time> published_time;
   int attempts = 0;

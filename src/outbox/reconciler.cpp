@@ -1,8 +1,7 @@
 #include "outbox/reconciler.hpp"
 
-#include <random>
-
 #include "common/log.hpp"
+#include "model/kinds.hpp"
 
 namespace hf::outbox {
 namespace {
@@ -36,18 +35,8 @@ std::string Reconciler::TopicFor(const std::string& aggregate_type) const {
   if (auto it = options_.topics.find(aggregate_type); it != options_.topics.end()) {
     return it->second;
   }
-  std::string lower;
-  for (char c : aggregate_type) lower.push_back(static_cast<char>(std::tolower(c)));
-  return "hyperfleet." + lower + "s.changed.v1";
-}
-
-Duration Reconciler::Backoff(int attempts) const {
-  double ms = static_cast<double>(options_.backoff_base.count());
-  for (int i = 1; i < attempts && ms < options_.backoff_max.count(); ++i) ms *= 2;
-  ms = std::min(ms, static_cast<double>(options_.backoff_max.count()));
-  thread_local std::mt19937 rng{std::random_device{}()};
-  std::uniform_real_distribution<double> jitter(0.8, 1.2);
-  return Duration{static_cast<int64_t>(ms * jitter(rng))};
+  const model::ResourceKind* kind = model::FindKind(aggregate_type);
+  return kind ? std::string(kind->default_topic) : "hyperfleet." + aggregate_type + ".changed.v1";
 }
 
 Result<int> Reconciler::RunOnce() {
@@ -83,7 +72,7 @@ Result<int> Reconciler::RunOnce() {
         continue;
       }
       std::string error = k < results.size() ? results[k].error().message : "no result";
-      HF_CHECK(tx->MarkFailed(row.id, error, now + Backoff(row.attempts + 1)));
+      HF_CHECK(tx->MarkFailed(row.id, error, now + options_.backoff.Delay(row.attempts + 1)));
       if (failed++ == 0) first_error = error;
     }
     if (failed > 0) last_error = first_error;
@@ -125,28 +114,31 @@ Result<int64_t> Reconciler::DeleteExpired() {
 }
 
 void Reconciler::Start() {
-  stop_ = false;
-  thread_ = std::thread([this] { Loop(); });
+  stop_ = std::make_unique<StopSignal>();
+  thread_ = std::thread([this, &stop = *stop_] { Loop(stop); });
 }
 
 void Reconciler::Stop() {
-  stop_ = true;
+  if (stop_) stop_->Stop();
   if (thread_.joinable()) thread_.join();
 }
 
-void Reconciler::Loop() {
+void Reconciler::Loop(const StopSignal& stop) {
+  // A failed pass (the store is down) is retried quickly, so publishing resumes within a second
+  // of the store coming back.
+  const BackoffPolicy pass_retry{std::chrono::milliseconds(100), std::chrono::seconds(1), 0.2};
   auto next_retention = std::chrono::steady_clock::now();
-  Duration failure_backoff = options_.backoff_base;
-  while (!stop_) {
+  int failures = 0;
+  while (!stop.stopped()) {
     auto n = RunOnce();
     if (!n) {
+      const Duration wait = pass_retry.Delay(++failures);
       kLog.Warn("outbox pass failed; retrying",
-                {{"error", n.error().ToString()}, {"retry_in_ms", failure_backoff.count()}});
-      std::this_thread::sleep_for(std::min<Duration>(failure_backoff, std::chrono::seconds(1)));
-      failure_backoff = std::min(failure_backoff * 2, options_.backoff_max);
+                {{"error", n.error().ToString()}, {"retry_in_ms", wait.count()}});
+      stop.WaitFor(wait);
       continue;
     }
-    failure_backoff = options_.backoff_base;
+    failures = 0;
     if (std::chrono::steady_clock::now() >= next_retention) {
       next_retention = std::chrono::steady_clock::now() + options_.retention_interval;
       if (auto deleted = DeleteExpired(); deleted && *deleted > 0) {
@@ -154,15 +146,15 @@ void Reconciler::Loop() {
       }
     }
     if (*n >= options_.batch_size) continue;  // more may be waiting
-    WaitForWork();
+    WaitForWork(stop);
   }
 }
 
-void Reconciler::WaitForWork() {
+void Reconciler::WaitForWork(const StopSignal& stop) {
   // Wakes on a new row, or after poll_interval (rows that failed become due later). The wait is
   // cut into slices of at most a second so that Stop() is prompt.
   auto deadline = std::chrono::steady_clock::now() + options_.poll_interval;
-  while (!stop_) {
+  while (!stop.stopped()) {
     auto left = std::chrono::duration_cast<Duration>(deadline - std::chrono::steady_clock::now());
     if (left <= Duration::zero()) return;
     if (store_.WaitForOutbox(std::min<Duration>(left, std::chrono::seconds(1)))) return;

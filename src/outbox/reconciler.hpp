@@ -2,11 +2,13 @@
 
 #include <atomic>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
 #include "broker/broker.hpp"
+#include "common/backoff.hpp"
 #include "common/metrics.hpp"
 #include "common/result.hpp"
 #include "store/store.hpp"
@@ -14,13 +16,13 @@
 namespace hf::outbox {
 
 struct ReconcilerOptions {
-  int batch_size = 100;                                   // rows claimed per transaction
-  Duration poll_interval = std::chrono::seconds(1);       // fallback when no wake-up arrives
-  Duration backoff_base = std::chrono::seconds(1);        // first retry after a failed publish
-  Duration backoff_max = std::chrono::minutes(5);         // retry interval cap
+  int batch_size = 100;                              // rows claimed per transaction
+  Duration poll_interval = std::chrono::seconds(1);  // fallback when no wake-up arrives
+  // Spacing of a row's publish retries (attempt n waits backoff.Delay(n)).
+  BackoffPolicy backoff{std::chrono::seconds(1), std::chrono::minutes(5), 0.2};
   Duration retention = std::chrono::hours(24);            // published rows are kept this long
   Duration retention_interval = std::chrono::minutes(1);  // how often old rows are deleted
-  // Topic per aggregate type; types not listed use hyperfleet.<lowercase type>s.changed.v1.
+  // Topic per aggregate type; types not listed use their kind's default_topic (model/kinds.hpp).
   std::map<std::string, std::string> topics;
 };
 
@@ -52,14 +54,13 @@ class Reconciler {
   std::string PublishError() const;
 
  private:
-  void Loop();
-  void WaitForWork();
-  Duration Backoff(int attempts) const;
+  void Loop(const StopSignal& stop);
+  void WaitForWork(const StopSignal& stop);
 
   store::Store& store_;
   broker::Publisher& publisher_;
   ReconcilerOptions options_;
-  std::atomic<bool> stop_{false};
+  std::unique_ptr<StopSignal> stop_;  // made by Start(), signalled by Stop()
   std::thread thread_;
   mutable std::mutex error_mu_;  // guards publish_error_
   std::string publish_error_;

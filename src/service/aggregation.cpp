@@ -11,10 +11,12 @@ namespace hf::service {
 namespace {
 
 // Wire contract (reference-api §8.2): these strings are matched by clients and tests.
-constexpr std::string_view kTrue = "True";
-constexpr std::string_view kFalse = "False";
-constexpr std::string_view kAvailable = "Available";
-constexpr std::string_view kFinalized = "Finalized";
+using model::condition_status::kFalse;
+using model::condition_status::kTrue;
+using model::condition_type::kAvailable;
+using model::condition_type::kFinalized;
+using model::condition_type::kLastKnownReconciled;
+using model::condition_type::kReconciled;
 
 constexpr std::string_view kReasonReconciledAll = "ReconciledAll";
 constexpr std::string_view kMessageReconciledAll =
@@ -120,8 +122,8 @@ model::Condition ComputeReconciled(const AggregationInput& in, const Reports& re
   const bool all_met = !in.required_adapters.empty() && not_reporting.empty();
   const bool waiting = deleting && all_met && in.has_active_children;
 
-  const model::Condition* prev = res.FindCondition(kConditionReconciled);
-  model::Condition c = Begin(kConditionReconciled, prev, res.updated_time);
+  const model::Condition* prev = res.FindCondition(kReconciled);
+  model::Condition c = Begin(kReconciled, prev, res.updated_time);
   c.status = StatusOf(all_met && !waiting);
   c.observed_generation = res.generation;
   if (c.status == kTrue) {
@@ -151,7 +153,7 @@ model::Condition ComputeReconciled(const AggregationInput& in, const Reports& re
 
 model::Condition ComputeLastKnownReconciled(const AggregationInput& in, const Reports& reports) {
   const auto& res = in.resource;
-  const model::Condition* prev = res.FindCondition(kConditionLastKnownReconciled);
+  const model::Condition* prev = res.FindCondition(kLastKnownReconciled);
   const bool was_true = prev != nullptr && prev->status == kTrue;
 
   bool all_reported = true;
@@ -190,7 +192,7 @@ model::Condition ComputeLastKnownReconciled(const AggregationInput& in, const Re
   } else if (all_reported) {
     status = was_true && !first_failure_window(prev->observed_generation);
   }
-  model::Condition c = Begin(kConditionLastKnownReconciled, prev, res.updated_time);
+  model::Condition c = Begin(kLastKnownReconciled, prev, res.updated_time);
   c.status = StatusOf(status);
   const auto [reason, message] =
       status          ? std::pair(kReasonAllReconciled, kMessageAllReconciled)
@@ -264,7 +266,7 @@ std::string AdapterConditionType(std::string_view adapter) {
     out += word_start ? static_cast<char>(std::toupper(static_cast<unsigned char>(ch))) : ch;
     word_start = false;
   }
-  return out + "Successful";
+  return out + std::string(model::condition_type::kAdapterSuffix);
 }
 
 }  // namespace hf::service

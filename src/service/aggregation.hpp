@@ -10,10 +10,6 @@
 
 namespace hf::service {
 
-// The aggregate condition types every resource with required adapters carries.
-inline constexpr std::string_view kConditionReconciled = "Reconciled";
-inline constexpr std::string_view kConditionLastKnownReconciled = "LastKnownReconciled";
-
 // Everything the aggregation needs; all references are borrowed for the duration of the call.
 struct AggregationInput {
   // generation, updated_time (the reference time "RefTime"), deleted_time and the PREVIOUS

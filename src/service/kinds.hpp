@@ -1,26 +1,25 @@
 #pragma once
 
-#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "model/kinds.hpp"
 
 namespace hf::service {
 
-// What the API knows about one kind of resource.
-struct KindDescriptor {
-  std::string kind;                        // "Cluster"
-  std::string plural;                      // "clusters"
-  std::optional<std::string> parent_kind;  // "Cluster" for NodePool
-  int name_min_len = 3;
-  int name_max_len = 53;
+// One served kind as this deployment configures it: the fixed facts of model::ResourceKind plus
+// the adapters whose reports the kind's Reconciled condition waits for.
+struct KindDescriptor : model::ResourceKind {
   std::vector<std::string> required_adapters;
 };
 
-// The kinds served, in registration order. Cluster and NodePool (child of Cluster).
+// The kinds served, in model::kResourceKinds order (Cluster, then its child NodePool).
 class Kinds {
  public:
   Kinds(std::vector<std::string> cluster_adapters, std::vector<std::string> nodepool_adapters);
 
+  // By name ("Cluster") or plural ("clusters"); nullptr when not served.
   const KindDescriptor* ByKind(std::string_view kind) const;
   const KindDescriptor* ByPlural(std::string_view plural) const;
   const std::vector<KindDescriptor>& all() const { return kinds_; }
@@ -28,7 +27,5 @@ class Kinds {
  private:
   std::vector<KindDescriptor> kinds_;
 };
-
-inline constexpr std::string_view kApiBasePath = "/api/hyperfleet/v1";
 
 }  // namespace hf::service

@@ -1,21 +1,10 @@
 #include "service/outbox_events.hpp"
 
-#include <cctype>
-
 #include "common/uuid.hpp"
 #include "model/cloud_event.hpp"
+#include "model/kinds.hpp"
 
 namespace hf::service {
-
-std::string EventType(std::string_view kind) {
-  std::string lower;
-  for (char c : kind) lower.push_back(static_cast<char>(std::tolower(c)));
-  return "com.redhat.hyperfleet." + lower + ".changed.v1";
-}
-
-std::string DefaultTopic(std::string_view plural) {
-  return "hyperfleet." + std::string(plural) + ".changed.v1";
-}
 
 model::OutboxEvent MakeOutboxEvent(const model::Resource& r, const std::string& reason,
                                    const std::string& traceparent) {
@@ -25,7 +14,8 @@ model::OutboxEvent MakeOutboxEvent(const model::Resource& r, const std::string& 
   e.aggregate_type = r.kind;
   e.aggregate_id = r.id;
   e.aggregate_generation = r.generation;
-  e.event_type = EventType(r.kind);
+  const model::ResourceKind* kind = model::FindKind(r.kind);
+  e.event_type = kind ? std::string(kind->event_type) : "com.redhat.hyperfleet.unknown.changed.v1";
   e.reason = reason;
   e.created_time = now;
   e.next_attempt_time = now;

@@ -20,13 +20,14 @@ void CountReconciliationStarted(const Kinds& kinds, const model::Resource& r, bo
       "Committed creates, spec/label changes and deletes (each starts a reconciliation).",
       {"resource_type", "is_delete"});
   const KindDescriptor* kind = kinds.ByKind(r.kind);
-  started.WithLabels({kind ? kind->plural : r.kind, is_delete ? "true" : "false"}).Inc();
+  started.WithLabels({kind ? std::string(kind->plural) : r.kind, is_delete ? "true" : "false"})
+      .Inc();
 }
 
 std::string Href(const KindDescriptor& kind, const std::string& id,
                  const std::optional<model::ObjectRef>& owner) {
-  if (owner) return owner->href + "/" + kind.plural + "/" + id;
-  return std::string(kApiBasePath) + "/" + kind.plural + "/" + id;
+  if (owner) return owner->href + "/" + std::string(kind.plural) + "/" + id;
+  return kind.Href(id);
 }
 
 Error DeletingError(std::string_view kind, std::string_view id) {
@@ -60,14 +61,14 @@ Result<model::Resource> LoadInScope(store::Tx& tx, const Scope& scope, const std
   if (scope.parent_id) {
     auto parent =
         IsUuid(*scope.parent_id) ? HF_TRY(tx.GetResource(*scope.parent_id)) : std::nullopt;
-    if (!parent || parent->kind != *scope.kind->parent_kind) {
-      return Fail(NotFoundError(*scope.kind->parent_kind, *scope.parent_id));
+    if (!parent || parent->kind != scope.kind->parent) {
+      return Fail(NotFoundError(scope.kind->parent, *scope.parent_id));
     }
   }
   auto r = IsUuid(id) ? HF_TRY(tx.GetResource(id, lock)) : std::nullopt;
-  if (!r || r->kind != scope.kind->kind ||
+  if (!r || r->kind != scope.kind->name ||
       (scope.parent_id && (!r->owner || r->owner->id != *scope.parent_id))) {
-    return Fail(NotFoundError(scope.kind->kind, id));
+    return Fail(NotFoundError(scope.kind->name, id));
   }
   return std::move(*r);
 }
@@ -77,15 +78,16 @@ Result<model::Resource> ResourceService::Create(const Scope& scope, CreateInput 
   const KindDescriptor& kind = *scope.kind;
   HF_CHECK(ValidateName(kind, in.name));
   HF_CHECK(ValidateLabels(in.labels));
-  if (kind.parent_kind && !scope.parent_id) {
-    return Fail(ErrorCode::kUnprocessable,
-                "kind \"" + kind.kind + "\" is a child kind; create it via /" +
-                    kinds_.ByKind(*kind.parent_kind)->plural + "/{id}/" + kind.plural);
+  if (kind.HasParent() && !scope.parent_id) {
+    return Fail(ErrorCode::kUnprocessable, "kind \"" + std::string(kind.name) +
+                                               "\" is a child kind; create it via /" +
+                                               std::string(kinds_.ByKind(kind.parent)->plural) +
+                                               "/{id}/" + std::string(kind.plural));
   }
   auto tx = HF_TRY(store_.Begin(store::TxMode::kWrite));
   model::Resource r;
   r.id = NewUuidV7();
-  r.kind = kind.kind;
+  r.kind = kind.name;
   r.name = std::move(in.name);
   r.spec = std::move(in.spec);
   r.labels = std::move(in.labels);
@@ -93,8 +95,8 @@ Result<model::Resource> ResourceService::Create(const Scope& scope, CreateInput 
     auto parent = IsUuid(*scope.parent_id)
                       ? HF_TRY(tx->GetResource(*scope.parent_id, store::Lock::kForUpdate))
                       : std::nullopt;
-    if (!parent || parent->kind != *kind.parent_kind) {
-      return Fail(NotFoundError(*kind.parent_kind, *scope.parent_id));
+    if (!parent || parent->kind != kind.parent) {
+      return Fail(NotFoundError(kind.parent, *scope.parent_id));
     }
     if (parent->Deleting()) return Fail(DeletingError(parent->kind, parent->id));
     r.owner = model::ObjectRef{parent->id, parent->kind, parent->href};
@@ -105,7 +107,7 @@ Result<model::Resource> ResourceService::Create(const Scope& scope, CreateInput 
   r.conditions = Aggregate({r, kind.required_adapters, {}, false});
   if (auto inserted = tx->InsertResource(r); !inserted) {
     if (inserted.error().code == ErrorCode::kAlreadyExists) {
-      return Fail(ErrorCode::kAlreadyExists, "This " + kind.kind + " already exists",
+      return Fail(ErrorCode::kAlreadyExists, "This " + std::string(kind.name) + " already exists",
                   inserted.error().detail);
     }
     return Fail(inserted.error());
@@ -124,12 +126,12 @@ Result<model::Resource> ResourceService::Get(const Scope& scope, const std::stri
 Result<ListOutput> ResourceService::List(const Scope& scope, const ListInput& in) {
   auto tx = HF_TRY(store_.Begin(store::TxMode::kRead));
   store::ResourceQuery q;
-  q.kind = scope.kind->kind;
+  q.kind = scope.kind->name;
   if (scope.parent_id) {
     auto parent =
         IsUuid(*scope.parent_id) ? HF_TRY(tx->GetResource(*scope.parent_id)) : std::nullopt;
-    if (!parent || parent->kind != *scope.kind->parent_kind) {
-      return Fail(NotFoundError(*scope.kind->parent_kind, *scope.parent_id));
+    if (!parent || parent->kind != scope.kind->parent) {
+      return Fail(NotFoundError(scope.kind->parent, *scope.parent_id));
     }
     q.owner_id = scope.parent_id;
   }

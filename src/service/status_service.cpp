@@ -11,15 +11,22 @@ namespace {
 constexpr auto kMaxFuture = std::chrono::minutes(5);
 constexpr auto kMaxPast = std::chrono::minutes(30);
 
+using model::condition_status::kFalse;
+using model::condition_status::kTrue;
+using model::condition_status::kUnknown;
+using model::condition_type::kApplied;
+using model::condition_type::kAvailable;
+using model::condition_type::kFinalized;
+using model::condition_type::kHealth;
+
 std::string AvailableStatus(const model::AdapterStatus* s) {
-  if (!s) return "False";
-  const auto* c = s->Find("Available");
-  return c ? c->status : "False";
+  const auto* c = s ? s->Find(kAvailable) : nullptr;
+  return c ? c->status : std::string(kFalse);
 }
 
 bool FinalizedTrue(const model::AdapterStatus& s) {
-  const auto* c = s.Find("Finalized");
-  return c && c->status == "True";
+  const auto* c = s.Find(kFinalized);
+  return c && c->status == kTrue;
 }
 
 }  // namespace
@@ -36,7 +43,7 @@ Result<void> ValidateReport(const StatusReport& report, Time now) {
     if (!seen.insert(c.type).second) {
       return invalid("duplicate condition type '" + c.type + "' at index " + index);
     }
-    if (c.status != "True" && c.status != "False" && c.status != "Unknown") {
+    if (!model::condition_status::Valid(c.status)) {
       return invalid("invalid status value '" + c.status + "' for condition at index " + index +
                      " (type: " + c.type + "): must be 'True', 'False', or 'Unknown'");
     }
@@ -77,15 +84,15 @@ Result<std::optional<model::AdapterStatus>> StatusService::Report(const Scope& s
   }
   model::AdapterStatus incoming;
   incoming.conditions = report.conditions;
-  for (const char* mandatory : {"Available", "Applied", "Health"}) {
+  for (std::string_view mandatory : {kAvailable, kApplied, kHealth}) {
     if (!incoming.Find(mandatory)) {
       return Fail(ErrorCode::kInvalidArgument,
-                  std::string("missing mandatory condition '") + mandatory +
+                  "missing mandatory condition '" + std::string(mandatory) +
                       "': all adapters must report Available, Applied, and Health");
     }
   }
-  const std::string available = incoming.Find("Available")->status;
-  if (available == "Unknown" && existing) return std::nullopt;
+  const std::string available = incoming.Find(kAvailable)->status;
+  if (available == kUnknown && existing) return std::nullopt;
 
   const std::string previous_available = AvailableStatus(existing);
   model::AdapterStatus stored;
@@ -135,7 +142,7 @@ Result<std::optional<model::AdapterStatus>> StatusService::Report(const Scope& s
       return stored;
     }
   }
-  if (available != "Unknown") {
+  if (available != kUnknown) {
     bool children = r.Deleting() && !HF_TRY(tx->ListChildren(r.id)).empty();
     auto conditions = Aggregate({r, required, statuses, children});
     if (conditions != r.conditions) HF_CHECK(tx->ReplaceConditions(r.id, conditions));

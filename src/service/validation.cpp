@@ -45,13 +45,13 @@ bool ValidLabelValue(const std::string& v) {
 
 Result<void> ValidateName(const KindDescriptor& kind, const std::string& name) {
   if (name.empty()) return Fail(ErrorCode::kInvalidArgument, "name is required");
-  if (static_cast<int>(name.size()) < kind.name_min_len) {
+  if (static_cast<int>(name.size()) < kind.name_min_length) {
     return Fail(ErrorCode::kInvalidArgument,
-                "name must be at least " + std::to_string(kind.name_min_len) + " characters");
+                "name must be at least " + std::to_string(kind.name_min_length) + " characters");
   }
-  if (static_cast<int>(name.size()) > kind.name_max_len) {
+  if (static_cast<int>(name.size()) > kind.name_max_length) {
     return Fail(ErrorCode::kInvalidArgument,
-                "name must be at most " + std::to_string(kind.name_max_len) + " characters");
+                "name must be at most " + std::to_string(kind.name_max_length) + " characters");
   }
   if (!MatchesName(name)) {
     return Fail(ErrorCode::kInvalidArgument,

@@ -3,13 +3,16 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/backoff.hpp"
+#include "model/condition.hpp"
+
 namespace hf::ticker {
 namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kReconciled = "Reconciled";
-constexpr std::string_view kAdapterSuffix = "Successful";
+using model::condition_type::kAdapterSuffix;
+using model::condition_type::kReconciled;
 
 const json* FindCondition(const json& resource, std::string_view type) {
   auto status = resource.find("status");
@@ -55,11 +58,10 @@ bool MatchesSelector(const json& resource, const std::map<std::string, std::stri
   });
 }
 
-Duration Jittered(Duration d, const DecisionOptions& o, double unit_random) {
-  const double u = std::clamp(unit_random, 0.0, 1.0);
-  const double factor = 1.0 + o.jitter * (2.0 * u - 1.0);
-  return Duration(
-      static_cast<Duration::rep>(std::llround(static_cast<double>(d.count()) * factor)));
+// The jittered wait after `attempts` requests: base·2^attempts (at most backoff_max), scaled by
+// 1 ± jitter as `unit_random` says.
+Duration Wait(int attempts, const DecisionOptions& o, double unit_random) {
+  return BackoffPolicy{o.backoff_base, o.backoff_max, o.jitter}.Delay(attempts + 1, unit_random);
 }
 
 Decision None(Reason reason, BackoffState next) { return {Action::kNone, reason, std::move(next)}; }
@@ -86,12 +88,6 @@ std::string_view ToString(Reason reason) {
       return "invalid";
   }
   return "invalid";
-}
-
-Duration BackoffDelay(int attempts, const DecisionOptions& o) {
-  Duration d = o.backoff_base;
-  for (int i = 0; i < attempts && d < o.backoff_max; ++i) d *= 2;
-  return std::min(d, o.backoff_max);
 }
 
 Decision Decide(const json& resource, Time now, const BackoffState& state, const DecisionOptions& o,
@@ -128,13 +124,13 @@ Decision Decide(const json& resource, Time now, const BackoffState& state, const
 
   auto request = [&](Reason reason) {
     ++next.attempts;
-    next.next_due = now + Jittered(BackoffDelay(next.attempts, o), o, unit_random);
+    next.next_due = now + Wait(next.attempts, o, unit_random);
     return Decision{Action::kRequest, reason, next};
   };
   // 5. (shared by 3) Requests paced by the backoff and the debounce.
   auto paced = [&](Reason reason) {
     if (!next.next_due) {
-      next.next_due = now + Jittered(BackoffDelay(0, o), o, unit_random);
+      next.next_due = now + Wait(0, o, unit_random);
       return None(Reason::kBackoff, next);
     }
     if (now < *next.next_due) return None(Reason::kBackoff, next);
@@ -155,7 +151,7 @@ Decision Decide(const json& resource, Time now, const BackoffState& state, const
   }
 
   // 4. Reconciled: backoff over; only the slow max-age re-check remains.
-  if (reconciled != nullptr && reconciled->value("status", "") == "True") {
+  if (reconciled != nullptr && reconciled->value("status", "") == model::condition_status::kTrue) {
     next.attempts = 0;
     next.next_due.reset();
     const auto updated = TimeField(*reconciled, "last_updated_time");

@@ -14,7 +14,7 @@ namespace hf::ticker {
 // The knobs of the per-resource decision; defaults are the product's (DESIGN.md §8).
 struct DecisionOptions {
   Duration backoff_base = std::chrono::seconds(10);   // first wait of a not-reconciled resource
-  Duration backoff_max = std::chrono::minutes(5);     // cap of the doubling wait
+  Duration backoff_max = std::chrono::minutes(5);     // cap of the doubling wait, jitter included
   double jitter = 0.1;                                // each wait is scaled by 1 ± jitter
   Duration debounce = std::chrono::seconds(10);       // quiet time after the last adapter report
   Duration max_age_ready = std::chrono::minutes(30);  // re-check of reconciled resources
@@ -72,14 +72,11 @@ struct Decision {
 //  5. not reconciled (False, Unknown or missing): first seen → schedule the first request
 //     backoff_base (jittered) from now; a request is made once now ≥ next_due (inclusive) and
 //     now ≥ last report + debounce (inclusive); each request schedules the next one
-//     min(base·2^attempts, backoff_max) (jittered) later.
+//     min(base·2^attempts, backoff_max) (jittered, never above backoff_max) later.
 // "Last report" is the newest last_updated_time of the <Adapter>Successful conditions; a time
 // in the future (API clock ahead) counts from when the ticker first saw it, so skew can never
 // postpone a request by more than the debounce.
 [[nodiscard]] Decision Decide(const nlohmann::json& resource, Time now, const BackoffState& state,
                               const DecisionOptions& options, double unit_random);
-
-// The un-jittered wait after `attempts` requests: base·2^attempts, at most backoff_max.
-[[nodiscard]] Duration BackoffDelay(int attempts, const DecisionOptions& options);
 
 }  // namespace hf::ticker

@@ -4,7 +4,9 @@
 #include <random>
 #include <set>
 
+#include "common/backoff.hpp"
 #include "common/log.hpp"
+#include "model/kinds.hpp"
 #include "ticker/queries.hpp"
 
 namespace hf::ticker {
@@ -19,8 +21,9 @@ double Seconds(Time t) { return std::chrono::duration<double>(t.time_since_epoch
 Result<void> Validate(const TickerOptions& o) {
   auto bad = [](const std::string& what) { return Fail(ErrorCode::kInvalidArgument, what); };
   const auto& d = o.decision;
-  if (o.resource_type != "clusters" && o.resource_type != "nodepools") {
-    return bad("resource_type must be clusters or nodepools, got '" + o.resource_type + "'");
+  if (model::FindKindByPlural(o.resource_type) == nullptr) {
+    return bad("resource_type must be " + model::KindPluralsText() + ", got '" + o.resource_type +
+               "'");
   }
   if (o.poll_interval <= Duration::zero()) return bad("poll_interval must be positive");
   if (d.backoff_base <= Duration::zero()) return bad("backoff_base must be positive");
@@ -137,7 +140,7 @@ void Ticker::Handle(const nlohmann::json& resource, Time now) {
                  {"reason", reason},
                  {"generation", d.next.generation},
                  {"attempt", d.next.attempts},
-                 {"status", *sent == EventStatus::kPending ? "pending" : "accepted"}});
+                 {"status", *sent == client::EventOutcome::kPending ? "pending" : "accepted"}});
     } else if (sent.error().code == ErrorCode::kNotFound) {
       std::lock_guard lock(mu_);
       entries_.erase(id);  // deleted meanwhile
@@ -184,12 +187,9 @@ void Ticker::Loop() {
       failures = 0;
     } else {
       ++failures;
-      const Duration cap = std::max(options_.error_backoff_max, options_.poll_interval);
-      Duration backoff = options_.poll_interval;
-      for (int i = 1; i < failures && backoff < cap; ++i) backoff *= 2;
-      backoff = std::min(backoff, cap);
-      wait = Duration(static_cast<Duration::rep>(static_cast<double>(backoff.count()) *
-                                                 (0.9 + 0.2 * random_())));
+      const BackoffPolicy retry{options_.poll_interval,
+                                std::max(options_.error_backoff_max, options_.poll_interval), 0.1};
+      wait = retry.Delay(failures, random_());
       kLog.Warn("poll failed", {{"error", polled.error().ToString()},
                                 {"failures", failures},
                                 {"retry_in_ms", wait.count()}});

@@ -82,7 +82,7 @@ status:
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->api.base_url, "http://api:8000");
   EXPECT_EQ(c->api.retry.attempts, 5);
-  EXPECT_DOUBLE_EQ(c->api.retry.jitter, 0.5);
+  EXPECT_DOUBLE_EQ(c->api.retry.backoff.jitter, 0.5);
   EXPECT_EQ(c->broker.type, "googlepubsub");
   EXPECT_EQ(c->broker.subscription, "s1");
   EXPECT_EQ(c->preconditions.size(), 3u);
@@ -165,7 +165,7 @@ TEST_F(AdapterConfigTest, LoadsShippedExamples) {
     ASSERT_TRUE(c) << name << ": " << c.error().message;
     EXPECT_EQ(c->name, name);
     const std::string resource = name.starts_with("nodepool-") ? "nodepools" : "clusters";
-    EXPECT_EQ(c->resource, resource) << name;
+    EXPECT_EQ(c->kind->plural, resource) << name;
     EXPECT_EQ(c->broker.topic, "hyperfleet." + resource + ".changed.v1") << name;
     EXPECT_EQ(c->broker.subscription, resource == "clusters" ? name : name + "-nodepools");
   }
@@ -272,7 +272,7 @@ TEST_F(AdapterConfigTest, LoadsShippedKubernetesExamples) {
     // The same adapter as the local example: resource, broker wiring, chain, job.
     auto local = LoadAdapterConfig(kExamples + "/" + name + ".yaml");
     ASSERT_TRUE(local) << local.error().message;
-    EXPECT_EQ(c->resource, local->resource) << name;
+    EXPECT_EQ(c->kind, local->kind) << name;
     EXPECT_EQ(c->broker.topic, local->broker.topic) << name;
     EXPECT_EQ(c->broker.subscription, local->broker.subscription) << name;
     ASSERT_EQ(c->preconditions.size(), local->preconditions.size()) << name;

@@ -30,8 +30,8 @@ void PublishesAllAndSurvivesAnOutage(const broker::BrokerConfig& config, const s
   ReconcilerOptions options;
   options.topics["Cluster"] = topic;
   options.poll_interval = std::chrono::milliseconds(100);
-  options.backoff_base = std::chrono::milliseconds(100);
-  options.backoff_max = std::chrono::seconds(1);
+  options.backoff.base = std::chrono::milliseconds(100);
+  options.backoff.max = std::chrono::seconds(1);
   auto subscriber = std::move(*(*broker)->NewSubscriber());
   Collector collector;
   ASSERT_TRUE(subscriber->Subscribe(topic, "adapter", collector.Handler(), {.parallelism = 8}));

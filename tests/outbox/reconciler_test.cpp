@@ -87,7 +87,7 @@ TEST_F(ReconcilerTest, AFailingRowBacksOffWithoutBlockingOthers) {
   FlakyPublisher flaky(*publisher_);
   flaky.failing.insert(ids[2]);
   ReconcilerOptions options;
-  options.backoff_base = std::chrono::milliseconds(200);
+  options.backoff.base = std::chrono::milliseconds(200);
   Reconciler r(*store_, flaky, options);
   EXPECT_EQ(r.RunOnce().value_or(-1), 4);
   EXPECT_EQ(Pending(*store_), 1);
@@ -110,7 +110,7 @@ TEST_F(ReconcilerTest, BrokerDownKeepsRowsPendingUntilItReturns) {
   FlakyPublisher flaky(*publisher_);
   flaky.down = true;
   ReconcilerOptions options;
-  options.backoff_base = std::chrono::milliseconds(50);
+  options.backoff.base = std::chrono::milliseconds(50);
   options.poll_interval = std::chrono::milliseconds(50);
   Reconciler r(*store_, flaky, options);
   EXPECT_EQ(r.PublishError(), "");  // nothing tried yet

@@ -49,15 +49,6 @@ BackoffState FirstSight(const json& r, const DecisionOptions& o = Defaults()) {
   return d.next;
 }
 
-TEST(BackoffDelay, DoublesFromBaseAndCaps) {
-  DecisionOptions o;
-  EXPECT_EQ(BackoffDelay(0, o), seconds(10));
-  EXPECT_EQ(BackoffDelay(1, o), seconds(20));
-  EXPECT_EQ(BackoffDelay(4, o), seconds(160));
-  EXPECT_EQ(BackoffDelay(5, o), minutes(5));   // 320 s capped
-  EXPECT_EQ(BackoffDelay(60, o), minutes(5));  // no overflow
-}
-
 TEST(Decide, NotReconciledWaitsTheBaseFirstThenRequestsExactlyAtTheEdge) {
   const json r = NotReconciled();
   BackoffState s = FirstSight(r);
@@ -105,13 +96,14 @@ TEST(Decide, JitterStaysWithinTenPercent) {
   // Out-of-range samples are clamped, never beyond the bounds.
   EXPECT_EQ(*Decide(r, kT0, {}, Defaults(), -3.0).next.next_due, kT0 + seconds(9));
   EXPECT_EQ(*Decide(r, kT0, {}, Defaults(), 7.0).next.next_due, kT0 + seconds(11));
-  // At the cap the jitter applies to the capped value.
+  // At the cap the jitter only shortens: backoff_max is never exceeded (hf::BackoffPolicy).
   BackoffState s = low.next;
   s.attempts = 9;
   s.next_due = kT0;
   auto capped = Decide(r, kT0, s, Defaults(), 1.0);
   ASSERT_EQ(capped.action, Action::kRequest);
-  EXPECT_EQ(*capped.next.next_due, kT0 + seconds(330));
+  EXPECT_EQ(*capped.next.next_due, kT0 + seconds(300));
+  EXPECT_EQ(*Decide(r, kT0, s, Defaults(), 0.0).next.next_due, kT0 + seconds(270));
 }
 
 TEST(Decide, NewGenerationResetsTheBackoff) {

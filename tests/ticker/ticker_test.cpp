@@ -30,11 +30,11 @@ class FakeApi : public FleetApi {
     }
     return Fail(ErrorCode::kInvalidArgument, "unexpected search " + search);
   }
-  Result<EventStatus> RequestEvent(const std::string& id) override {
+  Result<client::EventOutcome> RequestEvent(const std::string& id) override {
     std::lock_guard lock(mu);
     requests.push_back(id);
     if (request_error) return Fail(*request_error);
-    return pending ? EventStatus::kPending : EventStatus::kAccepted;
+    return pending ? client::EventOutcome::kPending : client::EventOutcome::kAccepted;
   }
 
   std::mutex mu;

@@ -4,7 +4,6 @@
 #include <cctype>
 #include <chrono>
 #include <exception>
-#include <random>
 
 #include "broker/detail/broker_metrics.hpp"
 
@@ -73,13 +72,7 @@ HandlerResult InvokeHandler(const Handler& handler, const Delivery& delivery, Co
 }
 
 Duration RedeliveryDelay(const SubscribeOptions& o, int attempt) {
-  double ms = static_cast<double>(o.min_redelivery_backoff.count());
-  const double cap = static_cast<double>(o.max_redelivery_backoff.count());
-  for (int i = 1; i < attempt && ms < cap; ++i) ms *= 2;
-  ms = std::min(ms, cap);
-  thread_local std::mt19937 rng{std::random_device{}()};
-  std::uniform_real_distribution<double> jitter(0.8, 1.2);
-  return Duration(static_cast<int64_t>(std::min(ms * jitter(rng), cap)));
+  return BackoffPolicy{o.min_redelivery_backoff, o.max_redelivery_backoff, 0.2}.Delay(attempt);
 }
 
 }  // namespace hf::broker::detail

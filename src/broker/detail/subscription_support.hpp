@@ -6,6 +6,7 @@
 
 #include "broker/broker.hpp"
 #include "broker/detail/counters.hpp"
+#include "common/backoff.hpp"
 #include "common/log.hpp"
 #include "common/result.hpp"
 
@@ -25,5 +26,10 @@ HandlerResult InvokeHandler(const Handler& handler, const Delivery& delivery, Co
 // How long to wait before redelivering after the `attempt`-th delivery was Nacked:
 // min_backoff · 2^(attempt-1), capped at max_backoff, with ±20 % jitter.
 Duration RedeliveryDelay(const SubscribeOptions& options, int attempt);
+
+// Spacing of a subscriber's reconnects (RabbitMQ) and failed pulls (Pub/Sub): 100 ms doubling to
+// 5 s, ±50 %; reset after a success.
+inline const BackoffPolicy kReconnectBackoff{std::chrono::milliseconds(100),
+                                             std::chrono::seconds(5), 0.5};
 
 }  // namespace hf::broker::detail

@@ -8,21 +8,6 @@ namespace {
 
 constexpr const char* kScope = "https://www.googleapis.com/auth/pubsub";
 
-ErrorCode CodeForStatus(long status) {
-  switch (status) {
-    case 400:
-      return ErrorCode::kInvalidArgument;
-    case 404:
-      return ErrorCode::kNotFound;
-    case 409:
-      return ErrorCode::kAlreadyExists;
-    case 504:
-      return ErrorCode::kDeadlineExceeded;
-    default:
-      return status == 429 || status >= 500 ? ErrorCode::kUnavailable : ErrorCode::kInternal;
-  }
-}
-
 }  // namespace
 
 PubSubClient::PubSubClient(PubSubSettings settings) : settings_(std::move(settings)) {
@@ -74,10 +59,15 @@ Result<nlohmann::json> PubSubClient::Call(const std::string& method, const std::
   auto j = nlohmann::json::parse(resp.body, nullptr, false);
   if (!resp.Ok()) {
     std::string text = resp.body.substr(0, 300);
+    std::string status;  // Google's canonical code, e.g. ALREADY_EXISTS
     if (!j.is_discarded() && j.contains("error") && j["error"].is_object()) {
       text = j["error"].value("message", text);
+      status = j["error"].value("status", "");
     }
-    return Fail(CodeForStatus(resp.status), "Pub/Sub " + method + " " + path + " failed",
+    ErrorCode code = ErrorCodeForStatus(resp.status);
+    // Google answers 409 for ALREADY_EXISTS (creating a topic or subscription twice) and ABORTED.
+    if (code == ErrorCode::kConflict && status != "ABORTED") code = ErrorCode::kAlreadyExists;
+    return Fail(code, "Pub/Sub " + method + " " + path + " failed",
                 "HTTP " + std::to_string(resp.status) + ": " + text);
   }
   if (j.is_discarded()) return Fail(ErrorCode::kInternal, "Pub/Sub answered with invalid JSON");

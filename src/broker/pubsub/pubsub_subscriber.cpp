@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <random>
 
 #include "broker/detail/subscription_support.hpp"
 #include "broker/detail/worker_pool.hpp"
@@ -124,8 +123,7 @@ void RunSettler(std::shared_ptr<PubSubConsumption> c) {
 void RunPuller(std::shared_ptr<PubSubConsumption> c) {
   std::thread settler(RunSettler, c);
   WorkerPool pool(c->options.parallelism);
-  Duration backoff = std::chrono::milliseconds(100);
-  std::mt19937 rng{std::random_device{}()};
+  int failures = 0;
   while (!c->stop.load()) {
     const int free = pool.WaitForIdle(std::chrono::milliseconds(200));
     if (free == 0) continue;
@@ -134,13 +132,11 @@ void RunPuller(std::shared_ptr<PubSubConsumption> c) {
       if (c->stop.load()) break;
       c->logger.Warn("pull failed; retrying",
                      {{"subscription", c->subscription}, {"error", pulled.error().ToString()}});
-      std::uniform_int_distribution<int64_t> jitter(backoff.count() / 2, backoff.count());
       std::unique_lock lock(c->mu);
-      c->cv.wait_for(lock, Duration(jitter(rng)), [&] { return c->stop.load(); });
-      backoff = std::min<Duration>(backoff * 2, std::chrono::seconds(5));
+      c->cv.wait_for(lock, kReconnectBackoff.Delay(++failures), [&] { return c->stop.load(); });
       continue;
     }
-    backoff = std::chrono::milliseconds(100);
+    failures = 0;
     for (auto& m : *pulled) {
       pool.Submit([c, m = std::move(m)] {
         const Delivery d{m.message, c->topic, c->subscription, m.delivery_attempt};

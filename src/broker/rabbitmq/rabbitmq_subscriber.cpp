@@ -7,7 +7,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
-#include <random>
 
 #include "broker/detail/subscription_support.hpp"
 #include "broker/detail/worker_pool.hpp"
@@ -203,8 +202,7 @@ void RunConsumption(std::shared_ptr<RabbitMqConsumption> c) {
   WorkerPool pool(c->options.parallelism);
   std::vector<Verdict> delayed;
   std::unique_ptr<AmqpConnection> conn;
-  Duration backoff = std::chrono::milliseconds(100);
-  std::mt19937 rng{std::random_device{}()};
+  int failures = 0;
   while (!c->stop.load()) {
     auto opened = AmqpConnection::Open(c->url, c->timeout, /*heartbeat_seconds=*/10);
     if (opened) {
@@ -214,17 +212,15 @@ void RunConsumption(std::shared_ptr<RabbitMqConsumption> c) {
       if (r || c->stop.load()) break;
       c->logger.Warn("consumer lost its connection; reconnecting",
                      {{"queue", c->queue}, {"error", r.error().ToString()}});
-      backoff = std::chrono::milliseconds(100);
+      failures = 0;
     } else {
       c->logger.Warn("cannot connect; retrying",
                      {{"queue", c->queue}, {"error", opened.error().ToString()}});
     }
     conn.reset();
     // Sleep with jitter, waking early on stop.
-    std::uniform_int_distribution<int64_t> jitter(backoff.count() / 2, backoff.count());
     std::unique_lock lock(c->mu);
-    c->cv.wait_for(lock, Duration(jitter(rng)), [&] { return c->stop.load(); });
-    backoff = std::min<Duration>(backoff * 2, std::chrono::seconds(5));
+    c->cv.wait_for(lock, kReconnectBackoff.Delay(++failures), [&] { return c->stop.load(); });
   }
   // Stopping: let running handlers finish, apply their verdicts, then close (which requeues
   // everything still unacked).

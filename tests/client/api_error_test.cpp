@@ -1,9 +1,9 @@
 // problem+json (and other error bodies) as one line.
-#include "cli/problem.hpp"
+#include "client/api_error.hpp"
 
 #include <gtest/gtest.h>
 
-namespace hf::cli {
+namespace hf::client {
 namespace {
 
 TEST(FormatProblem, TitleDetailAndCode) {
@@ -38,4 +38,4 @@ TEST(FormatProblem, MissingTitleOrDetail) {
 }
 
 }  // namespace
-}  // namespace hf::cli
+}  // namespace hf::client

@@ -1,11 +1,11 @@
-#include "cli/problem.hpp"
+#include "client/api_error.hpp"
 
 #include <cctype>
 #include <nlohmann/json.hpp>
 
-#include "cli/table.hpp"
+#include "common/text.hpp"
 
-namespace hf::cli {
+namespace hf::client {
 namespace {
 
 std::string ReasonPhrase(long status) {
@@ -80,4 +80,24 @@ std::string FormatProblem(long status, std::string_view body) {
   return OneLine(std::move(line));
 }
 
-}  // namespace hf::cli
+Error ErrorFromResponse(const HttpResponse& response, std::string_view what) {
+  Error e{ErrorCodeForStatus(response.status),
+          FormatProblem(response.status, response.body),
+          std::string(what),
+          {}};
+  const nlohmann::json j = nlohmann::json::parse(response.body, nullptr, false);
+  if (!j.is_object()) return e;
+  if (e.code == ErrorCode::kConflict && Text(j, "code") == "HYPERFLEET-CNF-001") {
+    e.code = ErrorCode::kAlreadyExists;
+  }
+  if (auto errors = j.find("errors"); errors != j.end() && errors->is_array()) {
+    for (const auto& v : *errors) {
+      if (!v.is_object()) continue;
+      e.violations.push_back(
+          {Text(v, "field"), Text(v, "value"), Text(v, "constraint"), Text(v, "message")});
+    }
+  }
+  return e;
+}
+
+}  // namespace hf::client

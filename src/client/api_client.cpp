@@ -1,0 +1,205 @@
+#include "client/api_client.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include "client/api_error.hpp"
+#include "common/http_message.hpp"
+
+namespace hf::client {
+namespace {
+
+using nlohmann::json;
+
+bool Idempotent(std::string_view method) {
+  return method == "GET" || method == "PUT" || method == "DELETE" || method == "HEAD";
+}
+
+std::string Str(std::string_view s) { return std::string(s); }
+
+}  // namespace
+
+ApiClient::ApiClient(ClientOptions options) : options_(std::move(options)) {
+  while (!options_.api_url.empty() && options_.api_url.back() == '/') options_.api_url.pop_back();
+}
+
+std::string ApiClient::CollectionPath(const model::ResourceKind& kind, std::string_view parent_id) {
+  std::string path;
+  if (kind.HasParent() && !parent_id.empty()) {
+    const model::ResourceKind* parent = model::FindKind(kind.parent);
+    path = "/" + Str(parent->plural) + "/" + http::UrlEncode(parent_id);
+  }
+  return path + "/" + Str(kind.plural);
+}
+
+HttpRequest ApiClient::Request(std::string_view method, std::string_view path,
+                               const std::string& body, const CallOptions& call) const {
+  HttpRequest req;
+  req.method = Str(method);
+  req.url = options_.api_url + Str(model::kApiBasePath) + Str(path);
+  req.body = body;
+  req.cancel = options_.cancel;
+  req.headers = {{"Accept", "application/json"}, {"User-Agent", options_.user_agent}};
+  if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
+  if (!call.traceparent.empty()) req.headers.emplace_back("traceparent", call.traceparent);
+  return req;
+}
+
+Result<HttpResponse> ApiClient::Send(std::string_view method, std::string_view path,
+                                     const std::optional<json>& body,
+                                     const CallOptions& call) const {
+  HttpRequest req = Request(method, path, body ? body->dump() : std::string(), call);
+  const std::string what = req.method + " " + req.url;
+  const auto deadline = call.deadline ? std::chrono::steady_clock::now() + *call.deadline
+                                      : std::chrono::steady_clock::time_point::max();
+  const int attempts = Idempotent(method) ? std::max(1, options_.attempts) : 1;
+  for (int attempt = 1;; ++attempt) {
+    req.timeout = options_.timeout;
+    if (call.deadline) {
+      const auto left =
+          std::chrono::duration_cast<Duration>(deadline - std::chrono::steady_clock::now());
+      req.timeout = std::clamp<Duration>(left, std::chrono::milliseconds(1), options_.timeout);
+    }
+    Result<HttpResponse> res = http_.Send(req);
+    Error error;
+    if (res && res->Ok()) return res;
+    if (res) {
+      error = ErrorFromResponse(*res, what);
+    } else if (res.error().code == ErrorCode::kInvalidArgument) {
+      return Fail(ErrorCode::kInvalidArgument, "invalid API URL '" + options_.api_url + "'",
+                  res.error().detail);
+    } else {
+      // The transport detail reads "METHOD URL: <curl reason> (<more>)"; keep the reason.
+      std::string why = res.error().message;
+      if (size_t at = res.error().detail.find(req.url + ": "); at != std::string::npos) {
+        why = res.error().detail.substr(at + req.url.size() + 2);
+        why = why.substr(0, why.find(" ("));
+      }
+      error = Error{res.error().code == ErrorCode::kDeadlineExceeded ? ErrorCode::kDeadlineExceeded
+                                                                     : ErrorCode::kUnavailable,
+                    "cannot reach the HyperFleet API at " + options_.api_url + " (" + why + ")",
+                    res.error().detail,
+                    {}};
+    }
+    const bool cancelled = options_.cancel != nullptr && options_.cancel->load();
+    if (!error.Transient() || attempt >= attempts || cancelled) return Fail(std::move(error));
+    const Duration wait = options_.backoff.Delay(attempt);
+    if (call.deadline && std::chrono::steady_clock::now() + wait >= deadline) {
+      return Fail(std::move(error));
+    }
+    // A cancellable sleep: the cancel flag is polled, as HttpClient does.
+    const auto until = std::chrono::steady_clock::now() + wait;
+    while (std::chrono::steady_clock::now() < until) {
+      if (options_.cancel != nullptr && options_.cancel->load()) return Fail(std::move(error));
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+          std::chrono::milliseconds(20), until - std::chrono::steady_clock::now()));
+    }
+  }
+}
+
+Result<json> ApiClient::Call(std::string_view method, std::string_view path,
+                             const std::optional<json>& body, const CallOptions& call) const {
+  const HttpResponse res = HF_TRY(Send(method, path, body, call));
+  if (res.body.empty()) return json();
+  json parsed = json::parse(res.body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) {
+    return Fail(ErrorCode::kMalformed,
+                "the API at " + options_.api_url + " answered " + std::to_string(res.status) +
+                    " with a non-JSON body",
+                Str(method) + " " + Str(path));
+  }
+  return parsed;
+}
+
+Result<json> ApiClient::Get(const model::ResourceKind& kind, std::string_view id,
+                            std::string_view parent_id, const CallOptions& call) const {
+  return Call("GET", CollectionPath(kind, parent_id) + "/" + http::UrlEncode(id), std::nullopt,
+              call);
+}
+
+Result<json> ApiClient::List(const model::ResourceKind& kind, const ListQuery& query,
+                             std::string_view parent_id) const {
+  std::string params;
+  auto param = [&](const char* key, const std::string& value) {
+    params += (params.empty() ? "?" : "&") + std::string(key) + "=" + http::UrlEncode(value);
+  };
+  if (query.page) param("page", std::to_string(*query.page));
+  if (query.size) param("size", std::to_string(*query.size));
+  if (!query.search.empty()) param("search", query.search);
+  if (!query.order.empty()) param("order", query.order);
+  return Call("GET", CollectionPath(kind, parent_id) + params);
+}
+
+Result<std::vector<json>> ApiClient::ListAll(const model::ResourceKind& kind,
+                                             std::string_view search, int page_size) const {
+  std::vector<json> out;
+  for (int page = 1;; ++page) {
+    const json body = HF_TRY(List(kind, {Str(search), "", page, page_size}));
+    const auto items = body.find("items");
+    if (!body.is_object() || items == body.end() || !items->is_array()) {
+      return Fail(ErrorCode::kMalformed,
+                  "the API's list of " + Str(kind.plural) + " has no items array");
+    }
+    for (const auto& item : *items) out.push_back(item);
+    const int64_t total = body.value("total", static_cast<int64_t>(0));
+    // Offset paging: stop on an empty or short page, or once `total` items were read.
+    if (items->empty() || static_cast<int64_t>(out.size()) >= total ||
+        static_cast<int>(items->size()) < page_size) {
+      return out;
+    }
+  }
+}
+
+Result<json> ApiClient::Create(const model::ResourceKind& kind, const json& body,
+                               std::string_view parent_id) const {
+  return Call("POST", CollectionPath(kind, parent_id), body);
+}
+
+Result<json> ApiClient::Patch(const model::ResourceKind& kind, std::string_view id,
+                              const json& body, std::string_view parent_id) const {
+  return Call("PATCH", CollectionPath(kind, parent_id) + "/" + http::UrlEncode(id), body);
+}
+
+Result<json> ApiClient::Delete(const model::ResourceKind& kind, std::string_view id,
+                               std::string_view parent_id) const {
+  return Call("DELETE", CollectionPath(kind, parent_id) + "/" + http::UrlEncode(id));
+}
+
+Result<json> ApiClient::ForceDelete(const model::ResourceKind& kind, std::string_view id,
+                                    std::string_view reason, std::string_view parent_id) const {
+  return Call("POST", CollectionPath(kind, parent_id) + "/" + http::UrlEncode(id) + "/force-delete",
+              json{{"reason", reason}});
+}
+
+Result<json> ApiClient::ListStatuses(const model::ResourceKind& kind, std::string_view id,
+                                     std::string_view parent_id, const CallOptions& call) const {
+  return Call("GET",
+              CollectionPath(kind, parent_id) + "/" + http::UrlEncode(id) + "/statuses?size=100",
+              std::nullopt, call);
+}
+
+Result<StatusOutcome> ApiClient::PutStatus(const model::ResourceKind& kind, std::string_view id,
+                                           const json& report, const CallOptions& call) const {
+  const HttpResponse res = HF_TRY(
+      Send("PUT", CollectionPath(kind) + "/" + http::UrlEncode(id) + "/statuses", report, call));
+  return res.status == 204 ? StatusOutcome::kDiscarded : StatusOutcome::kStored;
+}
+
+Result<EventOutcome> ApiClient::RequestEvent(const model::ResourceKind& kind,
+                                             std::string_view id) const {
+  const json body = {{"aggregate_type", kind.name}, {"aggregate_id", id}, {"reason", "requested"}};
+  const json res = HF_TRY(Call("POST", "/events", body));
+  return res.is_object() && res.value("status", "") == "pending" ? EventOutcome::kPending
+                                                                 : EventOutcome::kAccepted;
+}
+
+std::string ApiClient::Probe() const {
+  HttpRequest req = Request("GET", CollectionPath(model::kCluster) + "?page=1&size=1", "", {});
+  req.timeout = std::chrono::seconds(2);
+  auto res = http_.Send(req);
+  if (!res) return "API unreachable: " + res.error().message;
+  if (res->status >= 500) return "API answers HTTP " + std::to_string(res->status);
+  return "";
+}
+
+}  // namespace hf::client

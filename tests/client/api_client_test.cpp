@@ -1,0 +1,273 @@
+// The one HyperFleet API client against a real HTTP server on loopback whose answers each test
+// scripts: paths and headers, the status→error map, retries, deadlines, paging and cancellation.
+#include "client/api_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "common/http_server.hpp"
+
+namespace hf::client {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+http::ServerOptions LoopbackOptions() {
+  http::ServerOptions o;
+  o.host = "127.0.0.1";
+  o.threads = 2;
+  return o;
+}
+
+// A loopback server that records every request and answers from a script (the last answer
+// repeats once the script runs out).
+class ScriptedApi {
+ public:
+  explicit ScriptedApi(std::function<http::Response(const http::Request&)> answer)
+      : answer_(std::move(answer)), server_(LoopbackOptions(), [this](const http::Request& r) {
+          {
+            std::lock_guard lock(mu_);
+            requests_.push_back(r);
+          }
+          return answer_(r);
+        }) {
+    EXPECT_TRUE(server_.Start().has_value());
+  }
+  ~ScriptedApi() { server_.Stop(milliseconds(100)); }
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()); }
+  std::vector<http::Request> requests() const {
+    std::lock_guard lock(mu_);
+    return requests_;
+  }
+
+ private:
+  std::function<http::Response(const http::Request&)> answer_;
+  mutable std::mutex mu_;  // guards requests_
+  std::vector<http::Request> requests_;
+  http::Server server_;
+};
+
+http::Response Answer(int status, const json& body) {
+  return {status, "application/json", body.is_null() ? "" : body.dump(), {}};
+}
+
+json Problem(int status, const std::string& code, const std::string& detail) {
+  return {{"type", "https://api.hyperfleet.io/errors/x"},
+          {"title", "Title"},
+          {"status", status},
+          {"detail", detail},
+          {"code", code}};
+}
+
+ClientOptions Options(const std::string& url, int attempts = 1) {
+  return {.api_url = url + "/",  // a trailing '/' is ignored
+          .user_agent = "test-agent",
+          .timeout = std::chrono::seconds(5),
+          .attempts = attempts,
+          .backoff = {milliseconds(10), milliseconds(50), 0.2},
+          .cancel = nullptr};
+}
+
+TEST(ApiClient, OwnsTheBasePathAndTheHeaders) {
+  ScriptedApi api([](const http::Request&) { return Answer(200, {{"id", "c1"}}); });
+  const ApiClient client(Options(api.url()));
+  auto got = client.Get(model::kCluster, "c 1", "", {.traceparent = "00-abc-def-01"});
+  ASSERT_TRUE(got.has_value()) << got.error().ToString();
+  EXPECT_EQ((*got)["id"], "c1");
+  ASSERT_TRUE(client.Patch(model::kNodePool, "n1", {{"spec", json::object()}}, "c1"));
+  const auto seen = api.requests();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].method, "GET");
+  EXPECT_EQ(seen[0].path, "/api/hyperfleet/v1/clusters/c 1");  // the id is URL-encoded
+  EXPECT_EQ(seen[0].Header("traceparent"), "00-abc-def-01");
+  EXPECT_EQ(seen[0].Header("user-agent"), "test-agent");
+  EXPECT_EQ(seen[0].Header("accept"), "application/json");
+  EXPECT_EQ(seen[1].method, "PATCH");
+  EXPECT_EQ(seen[1].path, "/api/hyperfleet/v1/clusters/c1/nodepools/n1");
+  EXPECT_EQ(seen[1].Header("content-type"), "application/json");
+  EXPECT_EQ(json::parse(seen[1].body), json({{"spec", json::object()}}));
+  EXPECT_EQ(seen[1].Header("traceparent"), "");
+}
+
+TEST(ApiClient, MapsAnswersToErrorsKeepingTheProblemDetail) {
+  ScriptedApi api([](const http::Request& r) {
+    if (r.path.ends_with("/missing")) {
+      return Answer(404, Problem(404, "HYPERFLEET-NTF-001", "Cluster with id='missing' not found"));
+    }
+    if (r.method == "POST" && r.path.ends_with("/clusters")) {
+      return Answer(409, Problem(409, "HYPERFLEET-CNF-001", "This Cluster already exists"));
+    }
+    if (r.method == "DELETE") {
+      return Answer(409, Problem(409, "HYPERFLEET-CNF-003", "Cluster 'x' is marked for deletion"));
+    }
+    if (r.method == "PATCH") {
+      json p = Problem(400, "HYPERFLEET-VAL-000", "Invalid request");
+      p["errors"] = {{{"field", "name"}, {"constraint", "max_length"}, {"message", "too long"}}};
+      return Answer(400, p);
+    }
+    if (r.path.ends_with("/notjson")) return http::Response{200, "text/plain", "hello", {}};
+    return Answer(422, Problem(422, "HYPERFLEET-VAL-007", "child kind"));
+  });
+  const ApiClient client(Options(api.url()));
+  auto missing = client.Get(model::kCluster, "missing");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(missing.error().message,
+            "404 Title: Cluster with id='missing' not found (HYPERFLEET-NTF-001)");
+  EXPECT_NE(missing.error().detail.find("GET http://127.0.0.1:"), std::string::npos);
+
+  auto exists = client.Create(model::kCluster, {{"name", "x"}});
+  ASSERT_FALSE(exists);
+  EXPECT_EQ(exists.error().code, ErrorCode::kAlreadyExists);
+  auto deleting = client.Delete(model::kCluster, "x");
+  ASSERT_FALSE(deleting);
+  EXPECT_EQ(deleting.error().code, ErrorCode::kConflict);
+
+  auto invalid = client.Patch(model::kCluster, "x", {{"name", "y"}});
+  ASSERT_FALSE(invalid);
+  EXPECT_EQ(invalid.error().code, ErrorCode::kInvalidArgument);
+  ASSERT_EQ(invalid.error().violations.size(), 1u);
+  EXPECT_EQ(invalid.error().violations[0].field, "name");
+  EXPECT_EQ(invalid.error().violations[0].constraint, "max_length");
+
+  auto unprocessable = client.Create(model::kNodePool, {{"name", "x"}});
+  ASSERT_FALSE(unprocessable);
+  EXPECT_EQ(unprocessable.error().code, ErrorCode::kUnprocessable);
+
+  auto not_json = client.Call("GET", "/notjson");
+  ASSERT_FALSE(not_json);
+  EXPECT_EQ(not_json.error().code, ErrorCode::kMalformed);
+}
+
+TEST(ErrorCodeForStatus, IsTheOneMap) {
+  EXPECT_EQ(ErrorCodeForStatus(400), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(ErrorCodeForStatus(401), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(ErrorCodeForStatus(404), ErrorCode::kNotFound);
+  EXPECT_EQ(ErrorCodeForStatus(408), ErrorCode::kDeadlineExceeded);
+  EXPECT_EQ(ErrorCodeForStatus(409), ErrorCode::kConflict);
+  EXPECT_EQ(ErrorCodeForStatus(422), ErrorCode::kUnprocessable);
+  EXPECT_EQ(ErrorCodeForStatus(429), ErrorCode::kUnavailable);
+  EXPECT_EQ(ErrorCodeForStatus(500), ErrorCode::kUnavailable);
+  EXPECT_EQ(ErrorCodeForStatus(503), ErrorCode::kUnavailable);
+  EXPECT_EQ(ErrorCodeForStatus(504), ErrorCode::kDeadlineExceeded);
+  EXPECT_EQ(ErrorCodeForStatus(302), ErrorCode::kInternal);
+}
+
+TEST(ApiClient, RetriesIdempotentCallsOnTransientAnswersOnly) {
+  std::atomic<int> calls{0};
+  ScriptedApi api([&](const http::Request& r) {
+    const int n = ++calls;
+    if (r.method == "GET" && n < 3) return Answer(503, Problem(503, "HYPERFLEET-SVC-001", "db"));
+    if (r.method == "POST") return Answer(503, Problem(503, "HYPERFLEET-SVC-001", "db"));
+    if (r.method == "PUT") return Answer(400, Problem(400, "HYPERFLEET-VAL-000", "bad report"));
+    return Answer(200, {{"id", "c1"}});
+  });
+  const ApiClient client(Options(api.url(), /*attempts=*/4));
+  auto got = client.Get(model::kCluster, "c1");
+  ASSERT_TRUE(got.has_value()) << got.error().ToString();
+  EXPECT_EQ(calls.load(), 3);  // two 503s, then the answer
+
+  calls = 10;  // past the GET script
+  auto created = client.Create(model::kCluster, {{"name", "x"}});
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(calls.load(), 11);  // POST is not retried
+
+  auto put = client.PutStatus(model::kCluster, "c1", {{"adapter", "dns"}});
+  ASSERT_FALSE(put);
+  EXPECT_EQ(put.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(calls.load(), 12);  // a 400 is not retried either
+}
+
+TEST(ApiClient, GivesUpAtTheCallDeadline) {
+  ScriptedApi api([](const http::Request&) {
+    std::this_thread::sleep_for(milliseconds(1500));
+    return Answer(200, {{"id", "c1"}});
+  });
+  const ApiClient client(Options(api.url(), /*attempts=*/3));
+  auto got =
+      client.Get(model::kCluster, "c1", "", {.traceparent = "", .deadline = milliseconds(200)});
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, ErrorCode::kDeadlineExceeded);
+  EXPECT_EQ(api.requests().size(), 1u);  // no retry fits in what is left of the deadline
+}
+
+TEST(ApiClient, UnreachableApiNamesTheUrl) {
+  const ApiClient client(Options("http://127.0.0.1:1", /*attempts=*/2));
+  auto got = client.Get(model::kCluster, "c1");
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(got.error().message.rfind("cannot reach the HyperFleet API at http://127.0.0.1:1 (", 0),
+            0u)
+      << got.error().message;
+  const ApiClient bad(Options("not a url"));
+  auto refused = bad.Get(model::kCluster, "c1");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(ApiClient, CancelEndsRetryWaits) {
+  ScriptedApi api([](const http::Request&) { return Answer(503, json::object()); });
+  std::atomic<bool> cancel{false};
+  ClientOptions o = Options(api.url(), /*attempts=*/100);
+  o.backoff = {std::chrono::seconds(30), std::chrono::seconds(30), 0};
+  o.cancel = &cancel;
+  const ApiClient client(o);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(milliseconds(100));
+    cancel = true;
+  });
+  auto got = client.Get(model::kCluster, "c1");  // would wait 30 s per retry if not cancelled
+  stopper.join();
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(api.requests().size(), 1u);
+}
+
+TEST(ApiClient, ListAllWalksThePages) {
+  ScriptedApi api([](const http::Request& r) {
+    const int page = std::stoi(r.Query("page").value_or("1"));
+    const int size = std::stoi(r.Query("size").value_or("0"));
+    json items = json::array();
+    for (int i = (page - 1) * size; i < std::min(page * size, 250); ++i)
+      items.push_back({{"i", i}});
+    return Answer(200, {{"items", items}, {"total", 250}, {"page", page}, {"size", size}});
+  });
+  const ApiClient client(Options(api.url()));
+  auto all = client.ListAll(model::kNodePool, "labels.a='b'", 100);
+  ASSERT_TRUE(all.has_value()) << all.error().ToString();
+  ASSERT_EQ(all->size(), 250u);
+  EXPECT_EQ(all->back()["i"], 249);
+  const auto seen = api.requests();
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].path, "/api/hyperfleet/v1/nodepools");
+  EXPECT_EQ(seen[2].Query("search").value_or(""), "labels.a='b'");
+}
+
+TEST(ApiClient, StatusAndEventOutcomes) {
+  ScriptedApi api([](const http::Request& r) {
+    if (r.method == "PUT")
+      return Answer(r.body.find("stale") != std::string::npos ? 204 : 201, nullptr);
+    const json body = json::parse(r.body);
+    return Answer(201, {{"status", body["aggregate_id"] == "dup" ? "pending" : "created"}});
+  });
+  const ApiClient client(Options(api.url()));
+  EXPECT_EQ(client.PutStatus(model::kNodePool, "n1", {{"x", "fresh"}}).value(),
+            StatusOutcome::kStored);
+  EXPECT_EQ(client.PutStatus(model::kNodePool, "n1", {{"x", "stale"}}).value(),
+            StatusOutcome::kDiscarded);
+  EXPECT_EQ(client.RequestEvent(model::kNodePool, "n1").value(), EventOutcome::kAccepted);
+  EXPECT_EQ(client.RequestEvent(model::kNodePool, "dup").value(), EventOutcome::kPending);
+  const auto seen = api.requests();
+  EXPECT_EQ(seen[0].path, "/api/hyperfleet/v1/nodepools/n1/statuses");
+  EXPECT_EQ(json::parse(seen[2].body)["aggregate_type"], "NodePool");
+  EXPECT_EQ(seen[2].path, "/api/hyperfleet/v1/events");
+}
+
+}  // namespace
+}  // namespace hf::client
