@@ -3,7 +3,6 @@
 #include <charconv>
 
 #include "common/json_depth.hpp"
-#include "search/order.hpp"
 #include "search/search.hpp"
 #include "service/validation.hpp"
 
@@ -178,9 +177,7 @@ Result<Paging> DecodePaging(const http::Request& req) {
 }
 
 Result<void> ValidateIgnoredListQuery(const http::Request& req) {
-  if (auto search = req.Query("search"); search && !search->empty()) {
-    HF_CHECK(search::CompileSearch(*search, Dialect::kPostgres));
-  }
+  if (auto search = req.Query("search")) HF_CHECK(search::ParseSearch(*search));
   HF_CHECK(search::ParseOrder(req.QueryAll("order")));
   return {};
 }

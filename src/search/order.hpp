@@ -9,9 +9,9 @@ namespace hf::search {
 
 // One ORDER BY term of a list query.
 struct OrderTerm {
-  // A plain column of `resources` from the search module's fixed allow-list (id, kind, name,
-  // href, generation, owner_id, owner_kind, owner_href, created_time, updated_time,
-  // deleted_time, created_by, updated_by, deleted_by), unqualified: the caller adds the alias.
+  // A plain resource column from the search module's fixed allow-list (id, kind, name, href,
+  // generation, owner_id, owner_kind, owner_href, created_time, updated_time, deleted_time,
+  // created_by, updated_by, deleted_by), as the API names it.
   std::string column;
   bool descending = false;
 };

@@ -2,8 +2,8 @@
 
 #include <string>
 
+#include "search/detail/filter_builder.hpp"
 #include "search/detail/parser.hpp"
-#include "search/detail/sql_compiler.hpp"
 
 namespace hf::search {
 namespace {
@@ -17,15 +17,15 @@ std::string_view Trim(std::string_view s) {
 
 }  // namespace
 
-Result<SqlFragment> CompileSearch(std::string_view search, Dialect dialect) {
+Result<std::optional<Filter>> ParseSearch(std::string_view search) {
   search = Trim(search);
-  if (search.empty()) return SqlFragment{};
+  if (search.empty()) return std::nullopt;
   if (search.size() > kMaxSearchLength) {
     return Fail(ErrorCode::kBadRequest, "search query exceeds maximum length of " +
                                             std::to_string(kMaxSearchLength) + " characters");
   }
   const detail::Expr expr = HF_TRY(detail::Parse(search));
-  return detail::CompileExpr(expr, dialect);
+  return HF_TRY(detail::BuildFilter(expr));
 }
 
 }  // namespace hf::search

@@ -1,15 +1,16 @@
 #pragma once
 
-// The search component: the TSL subset of the `search` list parameter compiled to
-// parameterised SQL, and the `order` parameter parsed against the same column allow-list.
-// User text never becomes SQL text: values are bound parameters and names come only from
-// fixed forms. Contracts: CompileSearch below, ParseOrder in search/order.hpp.
+// The search component: the TSL subset of the `search` list parameter parsed and checked into a
+// SQL-free Filter (search/filter.hpp), and the `order` parameter parsed against the same column
+// allow-list (search/order.hpp). The store compiles both to SQL; user text never becomes SQL
+// text there either: names reach SQL only through fixed forms and values are bound parameters.
 
 #include <cstddef>
+#include <optional>
 #include <string_view>
 
 #include "common/result.hpp"
-#include "common/sql_fragment.hpp"
+#include "search/filter.hpp"
 #include "search/order.hpp"
 
 namespace hf::search {
@@ -17,9 +18,8 @@ namespace hf::search {
 // Longest search query accepted, in bytes after trimming.
 inline constexpr size_t kMaxSearchLength = 4096;
 
-// Compiles a search expression into a WHERE fragment over the resources table aliased `r`
-// (joined to resource_labels / resource_conditions by `r.id IN (SELECT resource_id …)` only).
-// The input is trimmed; an empty or all-blank query gives an empty fragment (no filter).
+// Parses and checks a search expression into a Filter over resources. The input is trimmed; an
+// empty or all-blank query gives nullopt (no filter).
 //
 // Language: `field op value` with = != < <= > >= like ilike, `field in [v, …]` (or `(v, …)`),
 // `field between v and v`, `field is [not] null`; combined with not > and > or (tightest
@@ -33,16 +33,13 @@ inline constexpr size_t kMaxSearchLength = 4096;
 //   - status.conditions.<Type>             only `= 'True'|'False'|'Unknown'`
 //   - status.conditions.<Type>.<field>     last_updated_time, last_transition_time (RFC 3339)
 //                                          or observed_generation (int32); = != < <= > >= only
-// `not` may not enclose a label or condition term.
-//
-// Like patterns use % and _ with '\' as escape in both dialects; on SQLite `like` is compiled
-// to GLOB to stay case-sensitive, and `ilike` folds ASCII letters only.
+// `not` may not enclose a label or condition term. Like patterns use % and _ with '\' as escape.
 //
 // Errors are kBadRequest with the reference API's messages, e.g.
 // "failed to parse search query: expected a quoted string or a number but found … at position 8",
 // "search query exceeds maximum length of 4096 characters", "<name> is not a valid field name",
 // "<x> is not a related resource of Resource", "invalid field in search or order query",
 // "field 'generation' expects an integer", "NOT operator is not supported with label queries".
-Result<SqlFragment> CompileSearch(std::string_view search, Dialect dialect);
+Result<std::optional<Filter>> ParseSearch(std::string_view search);
 
 }  // namespace hf::search

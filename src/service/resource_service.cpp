@@ -135,10 +135,8 @@ Result<ListOutput> ResourceService::List(const Scope& scope, const ListInput& in
     }
     q.owner_id = scope.parent_id;
   }
-  q.filter = HF_TRY(search::CompileSearch(in.search, store_.dialect()));
-  for (auto& term : HF_TRY(search::ParseOrder(in.order))) {
-    q.order.push_back({term.column, term.descending});
-  }
+  q.filter = HF_TRY(search::ParseSearch(in.search));
+  q.order = HF_TRY(search::ParseOrder(in.order));
   q.offset = (in.page - 1) * in.size;
   q.limit = in.size;
   auto page = HF_TRY(tx->ListResources(q));

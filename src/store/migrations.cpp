@@ -7,10 +7,11 @@
 
 namespace hf::store {
 
-Result<std::vector<Migration>> LoadMigrations(Dialect dialect, const std::string& dir) {
+Result<std::vector<Migration>> LoadMigrations(detail::Dialect dialect, const std::string& dir) {
   if (dir.empty()) return EmbeddedMigrations(dialect);
   namespace fs = std::filesystem;
-  const fs::path folder = fs::path(dir) / (dialect == Dialect::kPostgres ? "postgres" : "sqlite");
+  const fs::path folder =
+      fs::path(dir) / (dialect == detail::Dialect::kPostgres ? "postgres" : "sqlite");
   std::vector<Migration> out;
   std::error_code ec;
   for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {

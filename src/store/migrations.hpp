@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "common/sql_fragment.hpp"
+#include "store/detail/sql_fragment.hpp"
 
 namespace hf::store {
 
@@ -15,10 +15,10 @@ struct Migration {
 };
 
 // The migrations compiled into the binary from migrations/<dialect>/*.sql, sorted by name.
-const std::vector<Migration>& EmbeddedMigrations(Dialect dialect);
+const std::vector<Migration>& EmbeddedMigrations(detail::Dialect dialect);
 
 // The embedded migrations when `dir` is empty; otherwise <dir>/<postgres|sqlite>/*.sql read now,
 // sorted by name (InvalidArgument if the folder cannot be read).
-Result<std::vector<Migration>> LoadMigrations(Dialect dialect, const std::string& dir);
+Result<std::vector<Migration>> LoadMigrations(detail::Dialect dialect, const std::string& dir);
 
 }  // namespace hf::store

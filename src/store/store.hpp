@@ -8,10 +8,11 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "common/sql_fragment.hpp"
 #include "model/adapter_status.hpp"
 #include "model/outbox_event.hpp"
 #include "model/resource.hpp"
+#include "search/filter.hpp"
+#include "search/order.hpp"
 
 namespace hf::store {
 
@@ -22,18 +23,14 @@ struct Page {
   int64_t total = 0;
 };
 
-// Sort key for resource lists. `column` is a validated resources column name.
-struct OrderBy {
-  std::string column;
-  bool descending = false;
-};
-
-// What ListResources returns. `filter` is SQL over the resources table aliased `r`.
+// What ListResources returns: resources of `kind` (and of `owner_id`, when set) that match
+// `filter`, sorted by `order` and then by id. The store compiles the filter and the order terms
+// to SQL for its dialect; a column name outside its allow-list is InvalidArgument.
 struct ResourceQuery {
   std::string kind;
   std::optional<std::string> owner_id;
-  SqlFragment filter;
-  std::vector<OrderBy> order;  // empty: created_time desc
+  std::optional<search::Filter> filter;  // nullopt: no filter
+  std::vector<search::OrderTerm> order;  // empty: created_time desc
   int64_t offset = 0;
   int64_t limit = 20;
 };
@@ -133,7 +130,6 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  virtual Dialect dialect() const = 0;
   virtual Result<std::unique_ptr<Tx>> Begin(TxMode mode) = 0;
   // Cheap round trip to the database, bounded by `timeout`.
   virtual Result<void> Ping(std::chrono::milliseconds timeout) = 0;

@@ -48,10 +48,10 @@ class PgDatabase final : public TestDatabase {
   std::string name_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Postgres, StoreContract,
-                         ::testing::Values(StoreBackend{
-                             "Server", kDsnEnv, [] { return std::make_unique<PgDatabase>(); }}),
-                         BackendName);
+const auto kPgBackends = ::testing::Values(
+    StoreBackend{"Server", kDsnEnv, [] { return std::make_unique<PgDatabase>(); }});
+INSTANTIATE_TEST_SUITE_P(Postgres, StoreContract, kPgBackends, BackendName);
+INSTANTIATE_TEST_SUITE_P(Postgres, StoreSearch, kPgBackends, BackendName);
 
 class PgStoreTest : public ::testing::Test {
  protected:
@@ -157,14 +157,18 @@ TEST_F(PgStoreTest, StatementTimeoutIsDeadlineExceededAndPoolIsBounded) {
   auto store = Open(options);
   ASSERT_TRUE(store);
   HF_ASSERT_OK(store->Migrate());
+  const auto r = MakeResource("Cluster", "c1");
   {
     auto tx = HF_ASSERT_OK(store->Begin(TxMode::kWrite));
-    HF_ASSERT_OK(tx->InsertResource(MakeResource("Cluster", "c1")));  // a row to sleep on
+    HF_ASSERT_OK(tx->InsertResource(r));  // a row to lock
     HF_ASSERT_OK(tx->Commit());
   }
   {
-    auto tx = HF_ASSERT_OK(store->Begin(TxMode::kRead));
-    auto slow = tx->ListResources({.kind = "Cluster", .filter = {"pg_sleep(?) IS NULL", {1.0}}});
+    // Waiting for a row lock held by another transaction outlasts the statement timeout.
+    auto holder = HF_ASSERT_OK(store->Begin(TxMode::kWrite));
+    HF_ASSERT_OK(holder->GetResource(r.id, Lock::kForUpdate));
+    auto waiter = HF_ASSERT_OK(store->Begin(TxMode::kWrite));
+    auto slow = waiter->GetResource(r.id, Lock::kForUpdate);
     ASSERT_FALSE(slow);
     EXPECT_EQ(slow.error().code, ErrorCode::kDeadlineExceeded) << slow.error().ToString();
   }

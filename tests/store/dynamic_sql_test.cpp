@@ -17,15 +17,5 @@ TEST(RenumberPlaceholders, NumbersFromTheGivenIndexAndSkipsQuotedText) {
             ErrorCode::kInvalidArgument);
 }
 
-TEST(ResourceOrderClause, ValidatesColumnsAndAddsTieBreaker) {
-  EXPECT_EQ(*ResourceOrderClause({}), "r.created_time DESC, r.id DESC");
-  EXPECT_EQ(*ResourceOrderClause({{"name", false}, {"created_time", true}}),
-            "r.name ASC, r.created_time DESC, r.id");
-  EXPECT_EQ(*ResourceOrderClause({{"deleted_time", false}, {"id", true}}),
-            "r.deleted_time ASC NULLS LAST, r.id DESC");
-  EXPECT_FALSE(ResourceOrderClause({{"spec", false}}));
-  EXPECT_FALSE(ResourceOrderClause({{"name; DROP TABLE resources", false}}));
-}
-
 }  // namespace
 }  // namespace hf::store::detail

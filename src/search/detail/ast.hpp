@@ -2,13 +2,14 @@
 
 #include <cstddef>
 #include <string>
-#include <string_view>
 #include <vector>
+
+#include "search/filter.hpp"
 
 namespace hf::search::detail {
 
-// A literal value as written in the query. Numbers keep their text so that each target can bind
-// them in its own type (int64, double, or text).
+// A literal value as written in the query. Numbers keep their text so that BuildFilter can type
+// them by the field they are compared to (int64, double, or text).
 struct Literal {
   enum class Kind { kString, kNumber };
   Kind kind = Kind::kString;
@@ -20,30 +21,9 @@ struct Literal {
   [[nodiscard]] bool IsInteger() const { return IsNumber() && text.find('.') == std::string::npos; }
 };
 
-enum class CompareOp {
-  kEq,
-  kNe,
-  kLt,
-  kLe,
-  kGt,
-  kGe,
-  kIn,
-  kBetween,
-  kIsNull,
-  kIsNotNull,
-  kLike,
-  kILike
-};
-
-// The operator as a user writes it ("=", "in", "is not null"), for messages.
-std::string_view ToString(CompareOp op);
-
-// True for = != < <= > >=.
-inline bool IsOrdering(CompareOp op) { return op <= CompareOp::kGe; }
-
 // `<field> <op> <values>`. `values` holds one literal for = != < <= > >= like ilike, two for
 // between, one or more for in, none for is [not] null.
-struct Comparison {
+struct ComparisonExpr {
   std::string field;
   size_t pos = 0;
   CompareOp op = CompareOp::kEq;
@@ -55,7 +35,7 @@ struct Comparison {
 struct Expr {
   enum class Kind { kComparison, kAnd, kOr, kNot };
   Kind kind = Kind::kComparison;
-  Comparison comparison;
+  ComparisonExpr comparison;
   std::vector<Expr> operands;
 };
 

@@ -5,37 +5,6 @@
 #include "search/detail/lexer.hpp"
 
 namespace hf::search::detail {
-
-std::string_view ToString(CompareOp op) {
-  switch (op) {
-    case CompareOp::kEq:
-      return "=";
-    case CompareOp::kNe:
-      return "!=";
-    case CompareOp::kLt:
-      return "<";
-    case CompareOp::kLe:
-      return "<=";
-    case CompareOp::kGt:
-      return ">";
-    case CompareOp::kGe:
-      return ">=";
-    case CompareOp::kIn:
-      return "in";
-    case CompareOp::kBetween:
-      return "between";
-    case CompareOp::kIsNull:
-      return "is null";
-    case CompareOp::kIsNotNull:
-      return "is not null";
-    case CompareOp::kLike:
-      return "like";
-    case CompareOp::kILike:
-      return "ilike";
-  }
-  return "?";
-}
-
 namespace {
 
 // Recursive descent over the token list; one method per grammar rule (see parser.hpp).
@@ -111,7 +80,7 @@ class Parser {
       return Expected("a field name or '('");
     }
     Advance();
-    Comparison cmp{.field = field.text, .pos = field.pos, .op = CompareOp::kEq, .values = {}};
+    ComparisonExpr cmp{.field = field.text, .pos = field.pos, .op = CompareOp::kEq, .values = {}};
     const Token& op = Peek();
     switch (op.kind) {
       case TokenKind::kEq:

@@ -20,7 +20,8 @@ inline constexpr int kMaxNesting = 64;
 //               | FIELD "is" ["not"] "null"
 //   value      := STRING | NUMBER
 // Keywords are case-insensitive. Only syntax is checked here; field names and value types are
-// checked when compiling. Errors are SyntaxErrors naming what was expected and where.
+// checked by BuildFilter (search/detail/filter_builder.hpp). Errors are SyntaxErrors naming what
+// was expected and where.
 Result<Expr> Parse(std::string_view query);
 
 }  // namespace hf::search::detail

@@ -4,11 +4,11 @@
 
 namespace hf::search::detail {
 
-// How a column's values must be written in a query and bound.
+// How a column's values must be written in a query, and the type of its search::Value.
 enum class ColumnType {
-  kText,     // any literal; numbers are bound as their text
-  kInteger,  // an unquoted integer, bound as int64
-  kTime,     // a quoted RFC 3339 timestamp, bound in hf::FormatTime form
+  kText,     // any literal; numbers become their text
+  kInteger,  // an unquoted integer, as int64
+  kTime,     // a quoted RFC 3339 timestamp, as Time
 };
 
 struct ResourceColumn {
@@ -16,8 +16,8 @@ struct ResourceColumn {
   ColumnType type;
 };
 
-// The plain columns of `resources` that a search may compare and a list may order by: the
-// only column names the search module ever writes into SQL. nullptr for any other name
+// The plain columns of `resources` that a search may compare and a list may order by (the
+// column names of search::ColumnTerm and search::OrderTerm). nullptr for any other name
 // (including spec, which is reached through `spec.<path>` only).
 const ResourceColumn* FindResourceColumn(std::string_view name);
 

@@ -1,11 +1,10 @@
 #pragma once
 
 #include <string>
-#include <vector>
 
 #include "common/result.hpp"
+#include "store/detail/sql_fragment.hpp"
 #include "store/detail/statements.hpp"
-#include "store/store.hpp"
 
 namespace hf::store::detail {
 
@@ -14,10 +13,5 @@ namespace hf::store::detail {
 // number of placeholders differs from the number of parameters.
 Result<std::string> RenumberPlaceholders(const SqlFragment& fragment, size_t first,
                                          const Statements& statements);
-
-// "r.name ASC, r.id" for a resource list: validated columns (NULLs sort last ascending, as on
-// PostgreSQL), then the id as tie-breaker; empty
-// order means newest first. InvalidArgument for a column that is not a sortable resources column.
-Result<std::string> ResourceOrderClause(const std::vector<OrderBy>& order);
 
 }  // namespace hf::store::detail

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "common/sql_fragment.hpp"
+#include "store/detail/sql_fragment.hpp"
 
 namespace hf::store::detail {
 

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "store/detail/dynamic_sql.hpp"
+#include "store/detail/search_sql.hpp"
 
 namespace hf::store::detail {
 namespace {
@@ -294,9 +295,10 @@ Result<Page<model::Resource>> SqlTx::ListResources(const ResourceQuery& q) {
     params.emplace_back(*q.owner_id);
     where += " AND r.owner_id = " + st_.Placeholder(params.size());
   }
-  if (!q.filter.empty()) {
-    where += " AND (" + HF_TRY(RenumberPlaceholders(q.filter, params.size() + 1, st_)) + ")";
-    params.insert(params.end(), q.filter.params.begin(), q.filter.params.end());
+  if (q.filter) {
+    const SqlFragment filter = HF_TRY(SearchFilterSql(*q.filter, st_.dialect));
+    where += " AND (" + HF_TRY(RenumberPlaceholders(filter, params.size() + 1, st_)) + ")";
+    params.insert(params.end(), filter.params.begin(), filter.params.end());
   }
   const std::vector<SqlParam> filter_params = params;
   const std::string order = HF_TRY(ResourceOrderClause(q.order));

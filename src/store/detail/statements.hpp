@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "common/sql_fragment.hpp"
+#include "store/detail/sql_fragment.hpp"
 #include "store/detail/sql_session.hpp"
 
 namespace hf::store::detail {

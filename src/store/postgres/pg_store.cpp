@@ -27,7 +27,7 @@ std::string ConnInfo(const std::string& url, const StoreOptions& options) {
 
 Result<std::unique_ptr<PgStore>> PgStore::Open(const std::string& url,
                                                const StoreOptions& options) {
-  auto migrations = HF_TRY(LoadMigrations(Dialect::kPostgres, options.migrations_dir));
+  auto migrations = HF_TRY(LoadMigrations(detail::Dialect::kPostgres, options.migrations_dir));
   std::unique_ptr<PgStore> store(
       new PgStore(ConnInfo(url, options), options, std::move(migrations)));
   HF_CHECK(store->Ping(options.acquire_timeout));

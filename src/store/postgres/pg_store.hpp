@@ -22,7 +22,6 @@ class PgStore final : public Store {
   // `url`: postgres://… or postgresql://…. Connects once; Unavailable if that fails.
   static Result<std::unique_ptr<PgStore>> Open(const std::string& url, const StoreOptions& options);
 
-  Dialect dialect() const override { return Dialect::kPostgres; }
   Result<std::unique_ptr<Tx>> Begin(TxMode mode) override;
   Result<void> Ping(std::chrono::milliseconds timeout) override;
   // One transaction under pg_advisory_xact_lock: concurrent migrators apply each migration once.

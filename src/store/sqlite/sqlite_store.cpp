@@ -15,7 +15,7 @@ constexpr int kMaxReaders = 4;
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
                                                        const StoreOptions& options) {
-  auto migrations = HF_TRY(LoadMigrations(Dialect::kSqlite, options.migrations_dir));
+  auto migrations = HF_TRY(LoadMigrations(detail::Dialect::kSqlite, options.migrations_dir));
   std::unique_ptr<SqliteStore> store(new SqliteStore(path, options, std::move(migrations)));
   HF_CHECK(store->Ping(options.acquire_timeout));  // fails early on a bad path
   return store;

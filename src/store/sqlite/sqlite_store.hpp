@@ -22,7 +22,6 @@ class SqliteStore final : public Store {
   static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path,
                                                    const StoreOptions& options);
 
-  Dialect dialect() const override { return Dialect::kSqlite; }
   Result<std::unique_ptr<Tx>> Begin(TxMode mode) override;
   Result<void> Ping(std::chrono::milliseconds timeout) override;
   Result<MigrationReport> Migrate() override;
