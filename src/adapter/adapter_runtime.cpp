@@ -4,8 +4,7 @@
 
 #include "adapter/status_report.hpp"
 #include "common/log.hpp"
-#include "jobs/kubernetes/kubernetes_job_runner.hpp"
-#include "jobs/local_job_runner.hpp"
+#include "jobs/open_job_runner.hpp"
 #include "model/cloud_event.hpp"
 
 namespace hf::adapter {
@@ -35,24 +34,14 @@ Result<std::unique_ptr<AdapterRuntime>> AdapterRuntime::Create(AdapterConfig con
     return Fail(ErrorCode::kInvalidArgument,
                 "adapter " + config.name + ": api.base_url is not set");
   }
-  std::unique_ptr<jobs::JobRunner> runner;
-  if (config.job.runner == "kubernetes") {
-    jobs::KubernetesJobRunnerOptions options = config.job.kubernetes;
-    options.adapter = config.name;
-    auto opened = jobs::KubernetesJobRunner::Open(std::move(options));
-    if (!opened) {
-      return Fail(opened.error().code, "adapter " + config.name + ": " + opened.error().message);
-    }
-    runner = std::move(*opened);
-  } else {
-    if (config.job.state_dir.empty()) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  "adapter " + config.name + ": job.state_dir is not set");
-    }
-    runner = HF_TRY(jobs::LocalJobRunner::Open({.state_dir = config.job.state_dir}));
+  jobs::JobRunnerConfig runner_config = config.job.runner;
+  runner_config.kubernetes.adapter = config.name;
+  auto runner = jobs::OpenJobRunner(runner_config);
+  if (!runner) {
+    return Fail(runner.error().code, "adapter " + config.name + ": " + runner.error().message);
   }
   return std::unique_ptr<AdapterRuntime>(
-      new AdapterRuntime(std::move(config), broker, stop, std::move(runner)));
+      new AdapterRuntime(std::move(config), broker, stop, std::move(*runner)));
 }
 
 AdapterRuntime::AdapterRuntime(AdapterConfig config, broker::Broker& broker,
@@ -80,7 +69,7 @@ AdapterRuntime::AdapterRuntime(AdapterConfig config, broker::Broker& broker,
                                                   "Events nacked for redelivery.", {"adapter"}),
       },
       runner_(std::move(runner)) {
-  runner_->OnFinished([this](const jobs::JobState& job) { Enqueue(job.cluster_id, 0); });
+  runner_->OnFinished([this](const jobs::JobState& job) { Enqueue(job.resource_id, 0); });
 }
 
 AdapterRuntime::~AdapterRuntime() { Stop(); }
@@ -207,9 +196,9 @@ Outcome AdapterRuntime::ReconcileLocked(const std::string& cluster_id) {
     spec.env["NODEPOOL_CLUSTER_ID"] = vars["cluster_id"];
   }
   spec.name = config_.job.name_template.Render(vars);
-  spec.cluster_id = cluster_id;  // the key the runner lists this resource's jobs by
+  spec.resource_id = cluster_id;  // the key the runner lists this resource's jobs by
   spec.generation = generation;
-  spec.cluster_json = cluster.dump();
+  spec.resource_json = cluster.dump();
   spec.argv = config_.job.argv;
   spec.workdir = config_.job.workdir;
   spec.timeout = config_.job.timeout;
@@ -225,7 +214,7 @@ Outcome AdapterRuntime::ReconcileLocked(const std::string& cluster_id) {
   const jobs::JobState& state = job->state;
   json metadata = {{"job_name", state.name},
                    {"job_phase", jobs::ToString(state.phase)},
-                   {"runner", config_.job.runner}};
+                   {"runner", config_.job.runner.backend}};
   json data;
   if (jobs::Finished(state.phase)) {
     data = {{"job",
@@ -239,7 +228,7 @@ Outcome AdapterRuntime::ReconcileLocked(const std::string& cluster_id) {
 }
 
 std::optional<size_t> AdapterRuntime::DeleteJobs(const std::string& cluster_id) {
-  auto jobs = runner_->ListByCluster(cluster_id);
+  auto jobs = runner_->ListByResource(cluster_id);
   if (!jobs) {
     CountError("cleanup");
     return std::nullopt;

@@ -43,7 +43,8 @@ int RunAdapter(Settings& s, CLI::App& cmd) {
                            (config->resource == "clusters" && std::getenv("HYPERFLEET_TOPIC")))) {
     config->broker.topic = s.topic;
   }
-  if (config->job.state_dir.empty()) config->job.state_dir = s.data_dir + "/jobs/" + config->name;
+  std::string& state_dir = config->job.runner.local.state_dir;
+  if (state_dir.empty()) state_dir = s.data_dir + "/jobs/" + config->name;
 
   s.broker = config->broker.type;
   s.pubsub_project = config->broker.pubsub_project;
@@ -65,7 +66,7 @@ int RunAdapter(Settings& s, CLI::App& cmd) {
   log.Info("running", {{"adapter", config->name},
                        {"api", config->api.base_url},
                        {"broker", s.broker},
-                       {"state_dir", config->job.state_dir},
+                       {"state_dir", state_dir},
                        {"health_port", s.health_port},
                        {"metrics_port", s.metrics_port}});
   int sig = WaitForTerminationSignal();
