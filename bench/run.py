@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""HyperFleet benchmarks (`make bench`, DESIGN.md §9).
+"""HyperFleet benchmarks (`make bench`, see README.md#benchmarks).
 
 Runs under scripts/with-test-services.sh (PostgreSQL, the Pub/Sub emulator and RabbitMQ on
 loopback ports, found through HF_TEST_* variables), prints a table and writes

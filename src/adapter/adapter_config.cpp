@@ -241,9 +241,10 @@ Result<void> ReadJob(const YAML::Node& n, const std::string& base_dir,
   HF_CHECK(Closed(n, "job",
                   {"runner", "name_template", "command", "args", "env", "timeout", "workdir",
                    "state_dir", "kubernetes"}));
-  HF_CHECK(ReadString(n, "runner", "job", &job.runner));
-  if (job.runner != "local" && job.runner != "kubernetes") {
-    return Bad("job.runner", "'" + job.runner + "' is not one of local, kubernetes");
+  std::string& backend = job.runner.backend;
+  HF_CHECK(ReadString(n, "runner", "job", &backend));
+  if (backend != jobs::kLocalBackend && backend != jobs::kKubernetesBackend) {
+    return Bad("job.runner", "'" + backend + "' is not one of local, kubernetes");
   }
   // The name must tell jobs of different resources and generations apart.
   const std::string key(kind.id_variable);
@@ -265,13 +266,13 @@ Result<void> ReadJob(const YAML::Node& n, const std::string& base_dir,
   }
   HF_CHECK(ReadDuration(n, "timeout", "job", &job.timeout));
 
-  if (job.runner == "kubernetes") {
+  if (backend == jobs::kKubernetesBackend) {
     for (std::string key : {"command", "args"}) {
       if (n[key]) return Bad("job." + key, "is for runner: local (use job.kubernetes." + key + ")");
     }
     if (n["workdir"]) return Bad("job.workdir", "is for runner: local");
-    HF_CHECK(ReadString(n, "state_dir", "job", &job.state_dir));  // accepted, unused
-    return ReadKubernetes(n["kubernetes"], base_dir, job.kubernetes);
+    HF_CHECK(ReadString(n, "state_dir", "job", &job.runner.local.state_dir));  // accepted, unused
+    return ReadKubernetes(n["kubernetes"], base_dir, job.runner.kubernetes);
   }
   if (n["kubernetes"]) return Bad("job.kubernetes", "is only used with runner: kubernetes");
 
@@ -293,8 +294,9 @@ Result<void> ReadJob(const YAML::Node& n, const std::string& base_dir,
   if (!fs::is_directory(job.workdir)) {
     return Bad("job.workdir", "'" + job.workdir + "' is not a directory");
   }
-  HF_CHECK(ReadString(n, "state_dir", "job", &job.state_dir));
-  job.state_dir = Resolve(base_dir, job.state_dir);
+  std::string& state_dir = job.runner.local.state_dir;
+  HF_CHECK(ReadString(n, "state_dir", "job", &state_dir));
+  state_dir = Resolve(base_dir, state_dir);
   return {};
 }
 

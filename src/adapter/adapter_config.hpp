@@ -10,7 +10,7 @@
 #include "common/backoff.hpp"
 #include "common/result.hpp"
 #include "common/time.hpp"
-#include "jobs/kubernetes/kubernetes_job_runner.hpp"
+#include "jobs/job_runner_config.hpp"
 #include "model/kinds.hpp"
 
 namespace hf::adapter {
@@ -38,17 +38,18 @@ struct BrokerSection {
 };
 
 struct JobConfig {
-  std::string runner = "local";  // local | kubernetes
-  NameTemplate name_template;    // variables: cluster_id, generation (both required), adapter
+  // Which runner and its options: job.runner is runner.backend; runner: local reads
+  // job.state_dir into runner.local.state_dir (default, empty: <data dir>/jobs/<name>), runner:
+  // kubernetes reads job.kubernetes into runner.kubernetes (`adapter` is left empty, the runtime
+  // sets it).
+  jobs::JobRunnerConfig runner;
+  NameTemplate name_template;  // variables: cluster_id, generation (both required), adapter
   std::map<std::string, std::string> env;
   Duration timeout = std::chrono::minutes(10);  // kubernetes: activeDeadlineSeconds
   // runner: local
   std::vector<std::string> argv;  // command then args; a relative command path is resolved
                                   // against the config file's directory
   std::string workdir;            // default: the config file's directory
-  std::string state_dir;          // default (empty): <data dir>/jobs/<name>
-  // runner: kubernetes (job.kubernetes; `adapter` is left empty, the runtime sets it)
-  jobs::KubernetesJobRunnerOptions kubernetes;
 };
 
 // The condition reasons the adapter reports.

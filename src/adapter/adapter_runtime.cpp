@@ -4,8 +4,7 @@
 
 #include "adapter/status_report.hpp"
 #include "common/log.hpp"
-#include "jobs/kubernetes/kubernetes_job_runner.hpp"
-#include "jobs/local_job_runner.hpp"
+#include "jobs/open_job_runner.hpp"
 #include "model/cloud_event.hpp"
 #include "model/condition.hpp"
 
@@ -36,24 +35,14 @@ Result<std::unique_ptr<AdapterRuntime>> AdapterRuntime::Create(AdapterConfig con
     return Fail(ErrorCode::kInvalidArgument,
                 "adapter " + config.name + ": api.base_url is not set");
   }
-  std::unique_ptr<jobs::JobRunner> runner;
-  if (config.job.runner == "kubernetes") {
-    jobs::KubernetesJobRunnerOptions options = config.job.kubernetes;
-    options.adapter = config.name;
-    auto opened = jobs::KubernetesJobRunner::Open(std::move(options));
-    if (!opened) {
-      return Fail(opened.error().code, "adapter " + config.name + ": " + opened.error().message);
-    }
-    runner = std::move(*opened);
-  } else {
-    if (config.job.state_dir.empty()) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  "adapter " + config.name + ": job.state_dir is not set");
-    }
-    runner = HF_TRY(jobs::LocalJobRunner::Open({.state_dir = config.job.state_dir}));
+  jobs::JobRunnerConfig runner_config = config.job.runner;
+  runner_config.kubernetes.adapter = config.name;
+  auto runner = jobs::OpenJobRunner(runner_config);
+  if (!runner) {
+    return Fail(runner.error().code, "adapter " + config.name + ": " + runner.error().message);
   }
   return std::unique_ptr<AdapterRuntime>(
-      new AdapterRuntime(std::move(config), broker, stop, std::move(runner)));
+      new AdapterRuntime(std::move(config), broker, stop, std::move(*runner)));
 }
 
 AdapterRuntime::AdapterRuntime(AdapterConfig config, broker::Broker& broker,
@@ -86,7 +75,7 @@ AdapterRuntime::AdapterRuntime(AdapterConfig config, broker::Broker& broker,
                                                   "Events nacked for redelivery.", {"adapter"}),
       },
       runner_(std::move(runner)) {
-  runner_->OnFinished([this](const jobs::JobState& job) { Enqueue(job.cluster_id, 0); });
+  runner_->OnFinished([this](const jobs::JobState& job) { Enqueue(job.resource_id, 0); });
 }
 
 AdapterRuntime::~AdapterRuntime() { Stop(); }
@@ -135,13 +124,13 @@ broker::HandlerResult AdapterRuntime::Handle(const broker::Delivery& delivery) {
   const log::Logger log("adapter");
   std::string status;
   auto event = model::CloudEvent::Decode(delivery.message.body);
-  std::string cluster_id;
+  std::string resource_id;
   if (event && event->data.is_object() && event->data.contains("id") &&
       event->data["id"].is_string()) {
-    cluster_id = event->data["id"].get<std::string>();
+    resource_id = event->data["id"].get<std::string>();
   }
   Outcome outcome = Outcome::kTerminal;
-  if (cluster_id.empty()) {
+  if (resource_id.empty()) {
     log.Warn("malformed event acked",
              {{"adapter", config_.name},
               {"message_id", delivery.message.id},
@@ -151,7 +140,7 @@ broker::HandlerResult AdapterRuntime::Handle(const broker::Delivery& delivery) {
     status = "ignored";  // another kind's event on a shared topic
   } else {
     const TraceScope trace(event->traceparent);
-    outcome = Reconcile(cluster_id);
+    outcome = Reconcile(resource_id);
     status = outcome == Outcome::kReported    ? "success"
              : outcome == Outcome::kGone      ? "not_found"
              : outcome == Outcome::kTransient ? "nacked"
@@ -167,20 +156,20 @@ broker::HandlerResult AdapterRuntime::Handle(const broker::Delivery& delivery) {
   return broker::HandlerResult::kAck;
 }
 
-Outcome AdapterRuntime::Reconcile(const std::string& cluster_id) {
+Outcome AdapterRuntime::Reconcile(const std::string& resource_id) {
   std::lock_guard lock(
-      cluster_locks_[std::hash<std::string>{}(cluster_id) % cluster_locks_.size()]);
-  return ReconcileLocked(cluster_id);
+      resource_locks_[std::hash<std::string>{}(resource_id) % resource_locks_.size()]);
+  return ReconcileLocked(resource_id);
 }
 
-Outcome AdapterRuntime::ReconcileLocked(const std::string& cluster_id) {
+Outcome AdapterRuntime::ReconcileLocked(const std::string& resource_id) {
   const log::Logger log("adapter");
-  auto fetched = api_.Get(*config_.kind, cluster_id, "", {.traceparent = tls_traceparent});
-  if (!fetched && fetched.error().code == ErrorCode::kNotFound) return Forget(cluster_id);
+  auto fetched = api_.Get(*config_.kind, resource_id, "", {.traceparent = tls_traceparent});
+  if (!fetched && fetched.error().code == ErrorCode::kNotFound) return Forget(resource_id);
   if (!fetched) {
     CountError("fetch");
     log.Warn("cannot fetch cluster", {{"adapter", config_.name},
-                                      {"cluster_id", cluster_id},
+                                      {"resource_id", resource_id},
                                       {"error", fetched.error().ToString()}});
     return fetched.error().Transient() ? Outcome::kTransient : Outcome::kTerminal;
   }
@@ -188,20 +177,21 @@ Outcome AdapterRuntime::ReconcileLocked(const std::string& cluster_id) {
   const int64_t generation = cluster.value("generation", int64_t{0});
   if (generation < 1) {
     CountError("fetch");
-    log.Error("cluster has no generation", {{"adapter", config_.name}, {"cluster_id", cluster_id}});
+    log.Error("cluster has no generation",
+              {{"adapter", config_.name}, {"resource_id", resource_id}});
     return Outcome::kTerminal;
   }
   if (cluster.contains("deleted_time") && !cluster["deleted_time"].is_null()) {
-    return Finalize(cluster_id, generation);
+    return Finalize(resource_id, generation);
   }
   if (auto pre = Evaluate(config_.preconditions, cluster); !pre.met) {
-    return Report(cluster_id, generation,
+    return Report(resource_id, generation,
                   PreconditionsNotMetConditions(pre.message, config_.reasons));
   }
 
   jobs::JobSpec spec;
   std::map<std::string, std::string> vars = {{"adapter", config_.name},
-                                             {std::string(config_.kind->id_variable), cluster_id},
+                                             {std::string(config_.kind->id_variable), resource_id},
                                              {"generation", std::to_string(generation)}};
   spec.env = config_.job.env;
   if (config_.kind->HasParent()) {
@@ -209,13 +199,13 @@ Outcome AdapterRuntime::ReconcileLocked(const std::string& cluster_id) {
     const json* owner =
         cluster.contains("owner_references") ? &cluster["owner_references"] : nullptr;
     vars[parent_variable] = owner && owner->is_object() ? owner->value("id", "") : "";
-    spec.env["NODEPOOL_ID"] = cluster_id;
+    spec.env["NODEPOOL_ID"] = resource_id;
     spec.env["NODEPOOL_CLUSTER_ID"] = vars[parent_variable];
   }
   spec.name = config_.job.name_template.Render(vars);
-  spec.cluster_id = cluster_id;  // the key the runner lists this resource's jobs by
+  spec.resource_id = resource_id;  // the key the runner lists this resource's jobs by
   spec.generation = generation;
-  spec.cluster_json = cluster.dump();
+  spec.resource_json = cluster.dump();
   spec.argv = config_.job.argv;
   spec.workdir = config_.job.workdir;
   spec.timeout = config_.job.timeout;
@@ -225,13 +215,13 @@ Outcome AdapterRuntime::ReconcileLocked(const std::string& cluster_id) {
       CountError("job");
       return Outcome::kTransient;
     }
-    return ReportFailure(cluster_id, generation, "job", job.error());
+    return ReportFailure(resource_id, generation, "job", job.error());
   }
   if (job->created) metrics_.jobs_created.WithLabels({config_.name}).Inc();
   const jobs::JobState& state = job->state;
   json metadata = {{"job_name", state.name},
                    {"job_phase", jobs::ToString(state.phase)},
-                   {"runner", config_.job.runner}};
+                   {"runner", config_.job.runner.backend}};
   json data;
   if (jobs::Finished(state.phase)) {
     data = {{"job",
@@ -241,11 +231,11 @@ Outcome AdapterRuntime::ReconcileLocked(const std::string& cluster_id) {
     if (state.exit_code) data["job"]["exit_code"] = *state.exit_code;
     if (!state.data.is_null()) data["job"]["data"] = state.data;
   }
-  return Report(cluster_id, generation, JobConditions(state, config_.reasons), metadata, data);
+  return Report(resource_id, generation, JobConditions(state, config_.reasons), metadata, data);
 }
 
-std::optional<size_t> AdapterRuntime::DeleteJobs(const std::string& cluster_id) {
-  auto jobs = runner_->ListByCluster(cluster_id);
+std::optional<size_t> AdapterRuntime::DeleteJobs(const std::string& resource_id) {
+  auto jobs = runner_->ListByResource(resource_id);
   if (!jobs) {
     CountError("cleanup");
     return std::nullopt;
@@ -259,34 +249,34 @@ std::optional<size_t> AdapterRuntime::DeleteJobs(const std::string& cluster_id) 
   return jobs->size();
 }
 
-Outcome AdapterRuntime::Finalize(const std::string& cluster_id, int64_t generation) {
-  const auto deleted = DeleteJobs(cluster_id);
+Outcome AdapterRuntime::Finalize(const std::string& resource_id, int64_t generation) {
+  const auto deleted = DeleteJobs(resource_id);
   if (!deleted) return Outcome::kTransient;
-  return Report(cluster_id, generation, FinalizedConditions(*deleted, config_.reasons));
+  return Report(resource_id, generation, FinalizedConditions(*deleted, config_.reasons));
 }
 
-Outcome AdapterRuntime::Forget(const std::string& cluster_id) {
+Outcome AdapterRuntime::Forget(const std::string& resource_id) {
   // Normally nothing is left (Finalize removed it); after a force-delete our jobs still are.
-  const auto deleted = DeleteJobs(cluster_id);
+  const auto deleted = DeleteJobs(resource_id);
   if (!deleted) return Outcome::kTransient;
   log::Logger("adapter").Info(
       *deleted == 0 ? "cluster not found; nothing to do" : "cluster gone; removed its jobs",
-      {{"adapter", config_.name}, {"cluster_id", cluster_id}, {"jobs_deleted", *deleted}});
+      {{"adapter", config_.name}, {"resource_id", resource_id}, {"jobs_deleted", *deleted}});
   return Outcome::kGone;
 }
 
-Outcome AdapterRuntime::Report(const std::string& cluster_id, int64_t generation,
+Outcome AdapterRuntime::Report(const std::string& resource_id, int64_t generation,
                                const std::vector<ReportCondition>& conditions,
                                const nlohmann::json& metadata, const nlohmann::json& data) {
   auto body = BuildReport(config_.name, generation, Now(), conditions, metadata, data);
-  auto put = api_.PutStatus(*config_.kind, cluster_id, body, {.traceparent = tls_traceparent});
+  auto put = api_.PutStatus(*config_.kind, resource_id, body, {.traceparent = tls_traceparent});
   if (put) {
     const auto available =
         std::ranges::find(conditions, model::condition_type::kAvailable, &ReportCondition::type);
     metrics_.reports.WithLabels({config_.name}).Inc();
     log::Logger("adapter").Info(
         "status reported", {{"adapter", config_.name},
-                            {"cluster_id", cluster_id},
+                            {"resource_id", resource_id},
                             {"generation", generation},
                             {"available", available != conditions.end() ? available->status : ""},
                             {"reason", available != conditions.end() ? available->reason : ""},
@@ -297,19 +287,19 @@ Outcome AdapterRuntime::Report(const std::string& cluster_id, int64_t generation
   CountError("report");
   log::Logger("adapter").Warn(
       "status report failed",
-      {{"adapter", config_.name}, {"cluster_id", cluster_id}, {"error", put.error().ToString()}});
+      {{"adapter", config_.name}, {"resource_id", resource_id}, {"error", put.error().ToString()}});
   return put.error().Transient() ? Outcome::kTransient : Outcome::kTerminal;
 }
 
-Outcome AdapterRuntime::ReportFailure(const std::string& cluster_id, int64_t generation,
+Outcome AdapterRuntime::ReportFailure(const std::string& resource_id, int64_t generation,
                                       const std::string& phase, const Error& error) {
   CountError(phase);
   log::Logger("adapter").Error("execution failed", {{"adapter", config_.name},
-                                                    {"cluster_id", cluster_id},
+                                                    {"resource_id", resource_id},
                                                     {"phase", phase},
                                                     {"error", error.ToString()}});
   Outcome reported =
-      Report(cluster_id, generation, ExecutionFailedConditions(phase, error.message));
+      Report(resource_id, generation, ExecutionFailedConditions(phase, error.message));
   return reported == Outcome::kTransient ? Outcome::kTransient : Outcome::kTerminal;
 }
 
@@ -317,13 +307,13 @@ void AdapterRuntime::CountError(const std::string& phase) {
   metrics_.errors.WithLabels({config_.name, phase}).Inc();
 }
 
-void AdapterRuntime::Enqueue(const std::string& cluster_id, int attempt) {
+void AdapterRuntime::Enqueue(const std::string& resource_id, int attempt) {
   {
     std::lock_guard lock(retry_mu_);
-    if (stopping_ || !queued_.insert(cluster_id).second) return;
+    if (stopping_ || !queued_.insert(resource_id).second) return;
     Duration delay{0};
     if (attempt > 0) delay = kRetryBackoff.Delay(attempt);
-    retries_.push_back({cluster_id, attempt, std::chrono::steady_clock::now() + delay});
+    retries_.push_back({resource_id, attempt, std::chrono::steady_clock::now() + delay});
   }
   retry_cv_.notify_all();
 }
@@ -342,11 +332,11 @@ void AdapterRuntime::RetryLoop() {
     }
     Retry item = *due;
     retries_.erase(due);
-    queued_.erase(item.cluster_id);
+    queued_.erase(item.resource_id);
     lock.unlock();
-    Outcome outcome = Reconcile(item.cluster_id);
+    Outcome outcome = Reconcile(item.resource_id);
     if (outcome == Outcome::kTransient && item.attempt < kMaxRetries && !stop_) {
-      Enqueue(item.cluster_id, item.attempt + 1);
+      Enqueue(item.resource_id, item.attempt + 1);
     }
     lock.lock();
   }

@@ -28,7 +28,7 @@ enum class Outcome {
   kTerminal,   // a failure retrying cannot fix, reported as Health=False where possible (ack)
 };
 
-// One adapter: consumes its subscription and, per event, does what DESIGN.md §8 says for its
+// One adapter: consumes its subscription and, per event, does what docs/architecture.md#the-flow-of-one-event says for its
 // resource kind (config.kind; "cluster" below stands for a nodepool too) (fetch
 // the cluster, finalize if deleting, check preconditions, find or create this generation's job,
 // report Applied/Available/Health). Runs inside any process: `hyperfleet adapter` wraps one,
@@ -59,7 +59,7 @@ class AdapterRuntime {
   std::string NotReadyReason() const;
 
   // Handles one cluster now, as for an event about it.
-  Outcome Reconcile(const std::string& cluster_id);
+  Outcome Reconcile(const std::string& resource_id);
   // The broker handler: decodes the CloudEvent (malformed → logged and acked), reconciles its
   // cluster, nacks on kTransient.
   broker::HandlerResult Handle(const broker::Delivery& delivery);
@@ -76,27 +76,27 @@ class AdapterRuntime {
     metrics::Family<metrics::Counter>& nacks;
   };
   struct Retry {
-    std::string cluster_id;
+    std::string resource_id;
     int attempt = 0;
     std::chrono::steady_clock::time_point due;
   };
 
   AdapterRuntime(AdapterConfig config, broker::Broker& broker, const std::atomic<bool>& stop,
                  std::unique_ptr<jobs::JobRunner> runner);
-  Outcome ReconcileLocked(const std::string& cluster_id);
-  Outcome Finalize(const std::string& cluster_id, int64_t generation);
+  Outcome ReconcileLocked(const std::string& resource_id);
+  Outcome Finalize(const std::string& resource_id, int64_t generation);
   // The resource is gone (a 404): deletes the jobs still kept for it.
-  Outcome Forget(const std::string& cluster_id);
+  Outcome Forget(const std::string& resource_id);
   // Deletes every job of the resource; how many, or nullopt (counted as a cleanup error).
-  std::optional<size_t> DeleteJobs(const std::string& cluster_id);
-  Outcome Report(const std::string& cluster_id, int64_t generation,
+  std::optional<size_t> DeleteJobs(const std::string& resource_id);
+  Outcome Report(const std::string& resource_id, int64_t generation,
                  const std::vector<ReportCondition>& conditions,
                  const nlohmann::json& metadata = nullptr, const nlohmann::json& data = nullptr);
   // Counts the error, reports Health=False ExecutionFailed:<phase>; kTerminal unless the
   // report itself hit a transient failure.
-  Outcome ReportFailure(const std::string& cluster_id, int64_t generation, const std::string& phase,
-                        const Error& error);
-  void Enqueue(const std::string& cluster_id, int attempt);
+  Outcome ReportFailure(const std::string& resource_id, int64_t generation,
+                        const std::string& phase, const Error& error);
+  void Enqueue(const std::string& resource_id, int attempt);
   void RetryLoop();
   void CountError(const std::string& phase);
 
@@ -111,7 +111,7 @@ class AdapterRuntime {
 
   // Serialises the handling of one cluster (held across its API calls and job operations:
   // that is its purpose). Cluster ids hash onto a fixed set of stripes.
-  std::array<std::mutex, 64> cluster_locks_;
+  std::array<std::mutex, 64> resource_locks_;
 
   std::mutex retry_mu_;  // guards retries_, queued_, stopping_
   std::condition_variable retry_cv_;

@@ -1,4 +1,4 @@
-// hyperfleet adapter --config FILE: one adapter process (DESIGN.md §8). The file is the
+// hyperfleet adapter --config FILE: one adapter process (docs/architecture.md#the-flow-of-one-event). The file is the
 // adapter's own YAML (src/adapter/adapter_config.hpp), not a settings file; the command's flags
 // and HYPERFLEET_* variables (--api-url, --broker, --pubsub-project, --rabbitmq-url, --topic)
 // override it, and fill what it leaves out.
@@ -43,7 +43,8 @@ int RunAdapter(Settings& s, CLI::App& cmd) {
                            (config->kind == &model::kCluster && std::getenv("HYPERFLEET_TOPIC")))) {
     config->broker.topic = s.topic;
   }
-  if (config->job.state_dir.empty()) config->job.state_dir = s.data_dir + "/jobs/" + config->name;
+  std::string& state_dir = config->job.runner.local.state_dir;
+  if (state_dir.empty()) state_dir = s.data_dir + "/jobs/" + config->name;
 
   s.broker = config->broker.type;
   s.pubsub_project = config->broker.pubsub_project;
@@ -65,7 +66,7 @@ int RunAdapter(Settings& s, CLI::App& cmd) {
   log.Info("running", {{"adapter", config->name},
                        {"api", config->api.base_url},
                        {"broker", s.broker},
-                       {"state_dir", config->job.state_dir},
+                       {"state_dir", state_dir},
                        {"health_port", s.health_port},
                        {"metrics_port", s.metrics_port}});
   int sig = WaitForTerminationSignal();

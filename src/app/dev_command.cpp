@@ -1,4 +1,4 @@
-// `hyperfleet dev`: API + outbox + ticker + the example adapters in one process (DESIGN.md §1).
+// `hyperfleet dev`: API + outbox + ticker + the example adapters in one process (docs/architecture.md#components).
 #include <unistd.h>
 
 #include <algorithm>
@@ -50,10 +50,10 @@ Result<std::vector<adapter::AdapterConfig>> LoadAdapters(const std::string& dir,
   std::vector<adapter::AdapterConfig> configs;
   for (const auto& file : files) {
     auto config = HF_TRY(adapter::LoadAdapterConfig(file.string()));
-    if (config.job.runner != "local") continue;  // dev runs local jobs only
+    if (config.job.runner.backend != jobs::kLocalBackend) continue;  // dev runs local jobs only
     config.api.base_url = api_url;
-    if (config.job.state_dir.empty()) {
-      config.job.state_dir = (fs::absolute(data_dir) / "jobs" / config.name).string();
+    if (config.job.runner.local.state_dir.empty()) {
+      config.job.runner.local.state_dir = (fs::absolute(data_dir) / "jobs" / config.name).string();
     }
     configs.push_back(std::move(config));
   }

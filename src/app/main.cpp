@@ -1,4 +1,4 @@
-// hyperfleet: one binary, one subcommand per component (DESIGN.md §2).
+// hyperfleet: one binary, one subcommand per component (docs/architecture.md#components).
 #include <CLI/CLI.hpp>
 #include <iostream>
 

@@ -1,4 +1,4 @@
-// `hyperfleet ticker`: the event ticker for one resource type (DESIGN.md §8).
+// `hyperfleet ticker`: the event ticker for one resource type (docs/architecture.md#the-flow-of-one-event).
 #include <atomic>
 
 #include "app/commands.hpp"

@@ -1,8 +1,9 @@
 #pragma once
 
-// The jobs component's front door: a job is one run of an adapter's work for one cluster at one
-// generation, found by its unique name. Backends: local (child processes, local_job_runner.hpp)
-// and kubernetes (batch/v1 Jobs, kubernetes/kubernetes_job_runner.hpp).
+// The jobs component's interface: a job is one run of an adapter's work for one resource (a
+// cluster or a nodepool) at one generation, found by its unique name. Callers open a runner with
+// OpenJobRunner (open_job_runner.hpp); the backends are local (child processes,
+// local_job_runner.hpp) and kubernetes (batch/v1 Jobs, kubernetes/kubernetes_job_runner.hpp).
 
 #include <cstdint>
 #include <functional>
@@ -30,9 +31,9 @@ inline bool Finished(JobPhase p) { return p == JobPhase::kSucceeded || p == JobP
 // What to run. `name` must be a file-name-safe string ([A-Za-z0-9._-], not starting with '.').
 struct JobSpec {
   std::string name;
-  std::string cluster_id;
+  std::string resource_id;  // the cluster or nodepool the job works on; ListByResource's key
   int64_t generation = 0;
-  std::string cluster_json;                // handed to the job as a file ($CLUSTER_JSON)
+  std::string resource_json;               // handed to the job ($CLUSTER_JSON, see the backends)
   std::vector<std::string> argv;           // argv[0]: a path, or a name looked up on $PATH
   std::map<std::string, std::string> env;  // added to the runner's own environment
   std::string workdir;                     // empty: the runner's current directory
@@ -42,12 +43,12 @@ struct JobSpec {
 // A job as last observed.
 struct JobState {
   std::string name;
-  std::string cluster_id;
+  std::string resource_id;
   int64_t generation = 0;
   JobPhase phase = JobPhase::kPending;
-  std::string reason;  // finished jobs: from the result file, or derived from the exit code
-  std::string message;
-  nlohmann::json data;  // the result file's `data`, null when absent
+  std::string reason;   // finished jobs: from the job's result (job_result.hpp), or derived from
+  std::string message;  // how it ended (exit code, timeout)
+  nlohmann::json data;  // the result's `data`, null when absent
   std::optional<int> exit_code;
   Time created_time{};
   std::optional<Time> finished_time;
@@ -71,8 +72,8 @@ class JobRunner {
   virtual Result<std::optional<JobState>> Get(const std::string& name) = 0;
   // Kills the job if it runs and forgets it. Absent jobs are fine.
   virtual Result<void> Delete(const std::string& name) = 0;
-  // Every job of one cluster, any generation.
-  virtual Result<std::vector<JobState>> ListByCluster(const std::string& cluster_id) = 0;
+  // Every job of one resource (JobSpec::resource_id), any generation.
+  virtual Result<std::vector<JobState>> ListByResource(const std::string& resource_id) = 0;
   // Called (from a runner thread, once per job) when a job this runner watches finishes. Set it
   // before creating jobs; it must not block for long.
   virtual void OnFinished(std::function<void(const JobState&)> callback) = 0;

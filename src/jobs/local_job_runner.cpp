@@ -1,24 +1,20 @@
 #include "jobs/local_job_runner.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <sstream>
 
 #include "common/file.hpp"
 #include "common/log.hpp"
-
-extern char** environ;
+#include "jobs/detail/process.hpp"
+#include "jobs/job_result.hpp"
 
 namespace hf::jobs {
 namespace {
@@ -32,6 +28,11 @@ constexpr const char* kState = "state.json";
 constexpr const char* kResult = "result.json";
 constexpr const char* kClusterJson = "cluster.json";
 constexpr const char* kLogFile = "log";
+// The state.json key of JobState::resource_id, and the one written before it was renamed.
+constexpr const char* kResourceIdKey = "resource_id";
+constexpr const char* kOldResourceIdKey = "cluster_id";
+// Set in each job's environment; finds a job's process when its starter died before recording it.
+constexpr const char* kJobNameEnv = "JOB_NAME";
 // Directories being prepared for a claim; never job names (those cannot start with '.').
 constexpr std::string_view kStagingPrefix = ".claim-";
 
@@ -53,28 +54,6 @@ Result<void> WriteAtomically(const std::string& path, const std::string& text) {
   return {};
 }
 
-// The start time of a live (non-zombie) process, from /proc/<pid>/stat; nullopt if it is gone.
-std::optional<uint64_t> ProcessStart(pid_t pid) {
-  auto stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return std::nullopt;
-  auto close = stat->rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream fields(stat->substr(close + 2));
-  std::string state;
-  fields >> state;  // field 3
-  if (state == "Z" || state == "X") return std::nullopt;
-  std::string skip;
-  for (int i = 4; i < 22; ++i) fields >> skip;
-  uint64_t start = 0;
-  fields >> start;  // field 22
-  return start;
-}
-
-bool Alive(pid_t pid, uint64_t start) {
-  auto now = ProcessStart(pid);
-  return now && *now == start;
-}
-
 // Runner instances alive in this process, so that a job of a destroyed runner is adopted by a
 // new one in the same process (e.g. an adapter restarted inside `hyperfleet dev`).
 std::mutex live_mu;
@@ -84,29 +63,6 @@ std::atomic<uint64_t> next_runner_token{1};
 bool RunnerAlive(uint64_t token) {
   std::lock_guard lock(live_mu);
   return live_runners.count(token) > 0;
-}
-
-// The process group leader started for job `name` (its environment holds JOB_NAME=name), if it
-// still runs. Only needed when the runner that spawned it died before recording its pid.
-std::optional<pid_t> FindJobProcess(const std::string& name) {
-  const std::string needle = "JOB_NAME=" + name;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-    const std::string file = entry.path().filename().string();
-    if (file.empty() || !std::all_of(file.begin(), file.end(), ::isdigit)) continue;
-    const pid_t pid = std::stoi(file);
-    if (::getpgid(pid) != pid) continue;  // jobs lead their own process group
-    auto environ_text = ReadFile(entry.path().string() + "/environ");
-    if (!environ_text) continue;
-    std::string_view rest(*environ_text);
-    while (!rest.empty()) {
-      const size_t end = rest.find('\0');
-      if (rest.substr(0, end) == needle) return pid;
-      if (end == std::string_view::npos) break;
-      rest.remove_prefix(end + 1);
-    }
-  }
-  return std::nullopt;
 }
 
 bool ValidName(const std::string& name) {
@@ -135,7 +91,8 @@ std::optional<Time> TimeField(const json& j, const char* key) {
 JobState FromJson(const json& j) {
   JobState s;
   s.name = j.value("name", "");
-  s.cluster_id = j.value("cluster_id", "");
+  s.resource_id =
+      j.contains(kResourceIdKey) ? j.value(kResourceIdKey, "") : j.value(kOldResourceIdKey, "");
   s.generation = j.value("generation", int64_t{0});
   s.phase = ParsePhase(j.value("phase", ""));
   s.reason = j.value("reason", "");
@@ -148,104 +105,31 @@ JobState FromJson(const json& j) {
   return s;
 }
 
-// The job's outcome from its result file, if it wrote a usable one.
+// The job's outcome from its result file, if it wrote one.
 std::optional<JobState> FromResultFile(const std::string& path) {
   auto text = ReadFile(path);
   if (!text) return std::nullopt;
   JobState s;
-  json r = json::parse(*text, nullptr, false);
-  std::string status = r.is_object() ? r.value("status", "") : "";
-  if (status != "success" && status != "failure") {
+  auto result = ParseJobResult(*text);
+  if (!result) {
     s.phase = JobPhase::kFailed;
     s.reason = "InvalidResult";
-    s.message = "the result file is not {\"status\": \"success\"|\"failure\", ...}";
+    s.message = "the result file is not " + std::string(kJobResultFormat);
     return s;
   }
-  s.phase = status == "success" ? JobPhase::kSucceeded : JobPhase::kFailed;
-  auto text_field = [&](const char* key) {
-    return r.contains(key) && r[key].is_string() ? r[key].get<std::string>() : std::string();
-  };
-  s.reason = text_field("reason");
-  s.message = text_field("message");
-  if (r.contains("data")) s.data = r["data"];
+  s.phase = result->phase;
+  s.reason = std::move(result->reason);
+  s.message = std::move(result->message);
+  s.data = std::move(result->data);
   return s;
-}
-
-std::string Describe(int wait_status) {
-  if (WIFEXITED(wait_status)) return "exited with code " + std::to_string(WEXITSTATUS(wait_status));
-  return "killed by signal " + std::to_string(WTERMSIG(wait_status));
-}
-
-// Starts argv in a new process group with stdout/stderr appended to log_path.
-Result<pid_t> Spawn(const JobSpec& spec, const std::map<std::string, std::string>& extra_env,
-                    const std::string& log_path) {
-  std::map<std::string, std::string> env;
-  for (char** e = environ; e && *e; ++e) {
-    std::string_view entry(*e);
-    auto eq = entry.find('=');
-    if (eq != std::string_view::npos) env.emplace(entry.substr(0, eq), entry.substr(eq + 1));
-  }
-  for (const auto& [k, v] : spec.env) env[k] = v;
-  for (const auto& [k, v] : extra_env) env[k] = v;
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> args = spec.argv;
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawnattr_init(&attr);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                   0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  // The job must not inherit our sockets: an orphaned job holding the listening ports would keep
-  // a crashed adapter (or `dev`) from starting again.
-  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-  if (!spec.workdir.empty()) posix_spawn_file_actions_addchdir_np(&actions, spec.workdir.c_str());
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD, SIGQUIT}) sigaddset(&defaults, sig);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  pid_t pid = 0;
-  int rc = posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "cannot start '" + spec.argv[0] + "': " + std::string(strerror(rc)));
-  }
-  return pid;
 }
 
 }  // namespace
 
-std::string_view ToString(JobPhase phase) {
-  switch (phase) {
-    case JobPhase::kPending:
-      return "pending";
-    case JobPhase::kRunning:
-      return "running";
-    case JobPhase::kSucceeded:
-      return "succeeded";
-    case JobPhase::kFailed:
-      return "failed";
-  }
-  return "pending";
-}
-
 Result<std::unique_ptr<LocalJobRunner>> LocalJobRunner::Open(LocalJobRunnerOptions options) {
+  if (options.state_dir.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "local job runner: state_dir is required");
+  }
   std::error_code ec;
   fs::create_directories(options.state_dir, ec);
   if (ec || !fs::is_directory(options.state_dir)) {
@@ -273,7 +157,7 @@ Result<std::unique_ptr<LocalJobRunner>> LocalJobRunner::Open(LocalJobRunnerOptio
 LocalJobRunner::LocalJobRunner(LocalJobRunnerOptions options)
     : options_(std::move(options)),
       self_pid_(::getpid()),
-      self_start_(ProcessStart(::getpid()).value_or(0)),
+      self_start_(detail::ProcessStartTime(::getpid()).value_or(0)),
       token_(next_runner_token++),
       watcher_([this] { WatchLoop(); }) {
   std::lock_guard lock(live_mu);
@@ -311,7 +195,7 @@ Result<JobRunner::Created> LocalJobRunner::CreateIfAbsent(const JobSpec& spec) {
   const std::string dir = Dir(spec.name);
   const Time now = Now();
   json state = {{"name", spec.name},
-                {"cluster_id", spec.cluster_id},
+                {kResourceIdKey, spec.resource_id},
                 {"generation", spec.generation},
                 {"created_time", FormatTime(now)},
                 {"deadline", FormatTime(now + spec.timeout)},
@@ -336,7 +220,7 @@ Result<JobRunner::Created> LocalJobRunner::CreateIfAbsent(const JobSpec& spec) {
                   staging + ": " + strerror(errno));
   }
   if (staged) staged = WriteAtomically(staging + "/" + kState, state.dump());
-  if (staged) staged = WriteAtomically(staging + "/" + kClusterJson, spec.cluster_json);
+  if (staged) staged = WriteAtomically(staging + "/" + kClusterJson, spec.resource_json);
   for (int attempt = 0; staged && ::rename(staging.c_str(), dir.c_str()) != 0; ++attempt) {
     if (errno != EEXIST && errno != ENOTEMPTY) {
       staged = Fail(ErrorCode::kUnavailable, "cannot claim job", dir + ": " + strerror(errno));
@@ -359,12 +243,16 @@ Result<JobRunner::Created> LocalJobRunner::CreateIfAbsent(const JobSpec& spec) {
     return Fail(staged.error());
   }
   // This call owns the name now.
-  std::map<std::string, std::string> env = {{"CLUSTER_ID", spec.cluster_id},
-                                            {"GENERATION", std::to_string(spec.generation)},
-                                            {"CLUSTER_JSON", dir + "/" + kClusterJson},
-                                            {"RESULT_FILE", dir + "/" + kResult},
-                                            {"JOB_NAME", spec.name}};
-  auto pid = Spawn(spec, env, dir + "/" + kLogFile);
+  detail::SpawnRequest request{.argv = spec.argv,
+                               .env = spec.env,
+                               .workdir = spec.workdir,
+                               .log_path = dir + "/" + kLogFile};
+  request.env["CLUSTER_ID"] = spec.resource_id;
+  request.env["GENERATION"] = std::to_string(spec.generation);
+  request.env["CLUSTER_JSON"] = dir + "/" + kClusterJson;
+  request.env["RESULT_FILE"] = dir + "/" + kResult;
+  request.env[kJobNameEnv] = spec.name;
+  auto pid = detail::SpawnInNewGroup(request);
   if (!pid) {
     state["phase"] = "failed";
     state["reason"] = "LaunchFailed";
@@ -376,7 +264,7 @@ Result<JobRunner::Created> LocalJobRunner::CreateIfAbsent(const JobSpec& spec) {
   }
   Watched w;
   w.pid = *pid;
-  w.pid_start = ProcessStart(*pid).value_or(0);
+  w.pid_start = detail::ProcessStartTime(*pid).value_or(0);
   w.deadline = now + spec.timeout;
   state["phase"] = "running";
   state["pid"] = w.pid;
@@ -389,7 +277,7 @@ Result<JobRunner::Created> LocalJobRunner::CreateIfAbsent(const JobSpec& spec) {
   wake_.notify_all();
   if (!written) return Fail(written.error());
   kLog.Info("job started", {{"job", spec.name},
-                            {"cluster_id", spec.cluster_id},
+                            {"resource_id", spec.resource_id},
                             {"generation", spec.generation},
                             {"pid", w.pid}});
   return Created{FromJson(state), true};
@@ -436,10 +324,10 @@ Result<std::optional<JobState>> LocalJobRunner::Read(const std::string& name, bo
   if (adopt && s.phase == JobPhase::kPending && OwnerGone(j) && fs::exists(dir + "/" + kLogFile)) {
     // Spawned, but its starter died before recording the process: find it and watch it, or
     // take the outcome it left behind.
-    if (auto pid = FindJobProcess(name)) {
+    if (auto pid = detail::FindGroupLeaderWithEnv(std::string(kJobNameEnv) + "=" + name)) {
       j["phase"] = "running";
       j["pid"] = *pid;
-      j["pid_start"] = ProcessStart(*pid).value_or(0);
+      j["pid_start"] = detail::ProcessStartTime(*pid).value_or(0);
       Adopt(name, j);
       s.phase = JobPhase::kRunning;
     } else {
@@ -456,7 +344,7 @@ bool LocalJobRunner::OwnerGone(const nlohmann::json& state) const {
   if (owner == self_pid_ && owner_start == self_start_) {
     return owner_token != token_ && !RunnerAlive(owner_token);
   }
-  return owner <= 0 || !Alive(owner, owner_start);
+  return owner <= 0 || !detail::ProcessAlive(owner, owner_start);
 }
 
 bool LocalJobRunner::Abandoned(const std::string& name) const {
@@ -525,7 +413,7 @@ Result<void> LocalJobRunner::Delete(const std::string& name) {
   }
   if (j.is_object() && j.value("phase", "") == "running") {
     pid_t pid = j.value("pid", 0);
-    if (pid > 0 && Alive(pid, j.value("pid_start", uint64_t{0}))) ::killpg(pid, SIGKILL);
+    if (detail::ProcessAlive(pid, j.value("pid_start", uint64_t{0}))) detail::KillGroup(pid);
   }
   std::error_code ec;
   fs::remove_all(Dir(name), ec);
@@ -534,13 +422,13 @@ Result<void> LocalJobRunner::Delete(const std::string& name) {
   return {};
 }
 
-Result<std::vector<JobState>> LocalJobRunner::ListByCluster(const std::string& cluster_id) {
+Result<std::vector<JobState>> LocalJobRunner::ListByResource(const std::string& resource_id) {
   std::vector<JobState> out;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(options_.state_dir, ec)) {
     if (!entry.is_directory() || !ValidName(entry.path().filename().string())) continue;
     auto state = Read(entry.path().filename().string(), false);
-    if (state && *state && (*state)->cluster_id == cluster_id) out.push_back(std::move(**state));
+    if (state && *state && (*state)->resource_id == resource_id) out.push_back(std::move(**state));
   }
   if (ec) return Fail(ErrorCode::kUnavailable, "cannot list jobs", ec.message());
   return out;
@@ -555,27 +443,19 @@ void LocalJobRunner::WatchLoop() {
     lock.unlock();
     std::vector<std::pair<std::string, std::optional<JobState>>> done;
     for (auto& [name, w] : snapshot) {
-      std::optional<int> wait_status;
-      bool ended = false;
-      int status = 0;
-      pid_t r = w.pid > 0 ? ::waitpid(w.pid, &status, WNOHANG) : -1;
-      if (r == w.pid) {
-        ended = true;
-        wait_status = status;
-      } else if (r < 0) {
-        ended = !Alive(w.pid, w.pid_start);  // not our child: a job adopted from another process
-      }
+      const auto ended = detail::PollExit(w.pid, w.pid_start);
       if (!ended && !w.timed_out && Now() > w.deadline) {
         kLog.Warn("job timed out; killing its process group", {{"job", name}, {"pid", w.pid}});
-        ::killpg(w.pid, SIGKILL);
+        detail::KillGroup(w.pid);
         w.timed_out = true;
         std::lock_guard relock(mu_);
         if (auto it = watched_.find(name); it != watched_.end()) it->second.timed_out = true;
       }
       if (!ended) continue;
-      if (w.pid > 0) ::killpg(w.pid, SIGKILL);  // leftovers of the job's group, if any
-      done.emplace_back(
-          name, w.deleted ? std::nullopt : std::optional<JobState>(Finish(name, w, wait_status)));
+      detail::KillGroup(w.pid);  // leftovers of the job's group, if any
+      done.emplace_back(name, w.deleted
+                                  ? std::nullopt
+                                  : std::optional<JobState>(Finish(name, w, ended->wait_status)));
     }
     lock.lock();
     for (const auto& [name, state] : done) watched_.erase(name);
@@ -610,14 +490,11 @@ JobState LocalJobRunner::Finish(const std::string& name, const Watched& w,
     bool ok = WIFEXITED(*wait_status) && WEXITSTATUS(*wait_status) == 0;
     outcome.phase = ok ? JobPhase::kSucceeded : JobPhase::kFailed;
     outcome.reason = ok ? "Completed" : (WIFEXITED(*wait_status) ? "NonZeroExit" : "Killed");
-    outcome.message = "the job " + Describe(*wait_status);
+    outcome.message = "the job " + detail::DescribeWaitStatus(*wait_status);
   } else {
     outcome.phase = JobPhase::kFailed;
     outcome.reason = "AdapterRestarted";
     outcome.message = "the job ended while its adapter was not running and wrote no result";
-  }
-  if (outcome.reason.empty()) {
-    outcome.reason = outcome.phase == JobPhase::kSucceeded ? "Completed" : "Failed";
   }
   if (wait_status && WIFEXITED(*wait_status)) j["exit_code"] = WEXITSTATUS(*wait_status);
   j["phase"] = ToString(outcome.phase);

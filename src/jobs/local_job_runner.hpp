@@ -9,27 +9,21 @@
 #include <thread>
 
 #include "jobs/job_runner.hpp"
+#include "jobs/local_job_runner_options.hpp"
 
 namespace hf::jobs {
 
-struct LocalJobRunnerOptions {
-  // One directory per job, named after it: state.json, log (stdout+stderr), result.json
-  // ($RESULT_FILE) and cluster.json ($CLUSTER_JSON). Created if missing.
-  std::string state_dir;
-  Duration poll_interval = std::chrono::milliseconds(50);  // how often running jobs are checked
-  // A job directory without state.json older than this was left by a creator that died between
-  // claiming the name and recording itself (microseconds apart when alive): it is taken over.
-  Duration launch_grace = std::chrono::seconds(10);
-};
-
 // Runs each job as a child process in its own process group, with the spec's env plus
-// CLUSTER_ID, GENERATION, CLUSTER_JSON, RESULT_FILE and JOB_NAME. The job ends when its process
-// exits; then any processes left in its group are killed. Past its timeout the whole group is
-// killed (SIGKILL) and the job fails "TimedOut". The outcome is the result file
-// {status: success|failure, reason, message, data} when the job wrote one, else the exit code.
+// CLUSTER_ID (the spec's resource_id), GENERATION, CLUSTER_JSON (a file holding resource_json),
+// RESULT_FILE and JOB_NAME. The job ends when its process exits; then any processes left in its
+// group are killed. Past its timeout the whole group is killed (SIGKILL) and the job fails
+// "TimedOut". The outcome is the result file (job_result.hpp) when the job wrote one, else the
+// exit code.
 //
-// Creation is atomic by name: the job's directory is claimed with mkdir(2), so one name never
-// runs twice, also across threads, processes and replicas sharing state_dir on one host.
+// Creation is atomic by name: the job's directory is claimed by renaming a fully written one into
+// place, so one name never runs twice, also across threads, processes and replicas sharing
+// state_dir on one host. state.json records the job's resource as "resource_id"; files written
+// before the rename of that key ("cluster_id") are still read.
 //
 // Restarts: stopping the runner (or its process) leaves running jobs running. A runner that
 // finds a running job whose owning process is gone adopts it: it watches the pid (and kills the
@@ -39,7 +33,7 @@ struct LocalJobRunnerOptions {
 class LocalJobRunner final : public JobRunner {
  public:
   // Creates state_dir, adopts orphaned running jobs and starts the watcher thread. Errors:
-  // kUnavailable if state_dir cannot be created.
+  // kInvalidArgument if state_dir is empty, kUnavailable if it cannot be created.
   static Result<std::unique_ptr<LocalJobRunner>> Open(LocalJobRunnerOptions options);
   // Stops watching; running jobs keep running (see above).
   ~LocalJobRunner() override;
@@ -47,7 +41,7 @@ class LocalJobRunner final : public JobRunner {
   Result<Created> CreateIfAbsent(const JobSpec& spec) override;
   Result<std::optional<JobState>> Get(const std::string& name) override;
   Result<void> Delete(const std::string& name) override;
-  Result<std::vector<JobState>> ListByCluster(const std::string& cluster_id) override;
+  Result<std::vector<JobState>> ListByResource(const std::string& resource_id) override;
   void OnFinished(std::function<void(const JobState&)> callback) override;
 
  private:

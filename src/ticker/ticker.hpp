@@ -1,6 +1,6 @@
 #pragma once
 
-// The event ticker (DESIGN.md §8): every poll_interval it lists, through the API, the resources
+// The event ticker (docs/architecture.md#the-flow-of-one-event): every poll_interval it lists, through the API, the resources
 // that need attention and asks the API for an event for each one whose Decide() says so.
 // Front door of src/ticker: Decide (decision.hpp), the search filters (queries.hpp) and the
 // API seam (fleet_api.hpp) are its parts.

@@ -90,7 +90,7 @@ status:
   EXPECT_EQ(c->job.env.at("JOB_DURATION"), "0.1");
   EXPECT_EQ(c->job.timeout, std::chrono::seconds(30));
   EXPECT_EQ(c->job.workdir, dir_ + "/jobs");
-  EXPECT_EQ(c->job.state_dir, dir_ + "/state");
+  EXPECT_EQ(c->job.runner.local.state_dir, dir_ + "/state");
   EXPECT_EQ(c->reasons.succeeded, "Placed");
   EXPECT_EQ(c->reasons.failed, "JobFailed");
 }
@@ -205,10 +205,10 @@ job:
     kubeconfig: kube/config
 )");
   ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->job.runner, "kubernetes");
+  EXPECT_EQ(c->job.runner.backend, "kubernetes");
   EXPECT_EQ(c->job.timeout, std::chrono::minutes(2));
   EXPECT_EQ(c->job.env.at("JOB_DURATION"), "0.2");
-  const auto& k = c->job.kubernetes;
+  const auto& k = c->job.runner.kubernetes;
   EXPECT_EQ(k.namespace_name, "hyperfleet-jobs");
   EXPECT_EQ(k.pod.image, "hyperfleet:latest");
   EXPECT_EQ(k.pod.command, std::vector<std::string>{"/usr/share/hyperfleet/jobs/validation.sh"});
@@ -224,10 +224,10 @@ job:
   auto minimal =
       Parse("name: dns\njob:\n  runner: kubernetes\n  kubernetes: {image: i, command: /j}\n");
   ASSERT_TRUE(minimal) << minimal.error().message;
-  EXPECT_EQ(minimal->job.kubernetes.pod.backoff_limit, 0);
-  EXPECT_FALSE(minimal->job.kubernetes.pod.ttl_seconds_after_finished);
-  EXPECT_TRUE(minimal->job.kubernetes.namespace_name.empty());
-  EXPECT_EQ(minimal->job.kubernetes.pod.command, std::vector<std::string>{"/j"});
+  EXPECT_EQ(minimal->job.runner.kubernetes.pod.backoff_limit, 0);
+  EXPECT_FALSE(minimal->job.runner.kubernetes.pod.ttl_seconds_after_finished);
+  EXPECT_TRUE(minimal->job.runner.kubernetes.namespace_name.empty());
+  EXPECT_EQ(minimal->job.runner.kubernetes.pod.command, std::vector<std::string>{"/j"});
 }
 
 TEST_F(AdapterConfigTest, KubernetesRunnerErrorsNameTheKeyPath) {
@@ -266,9 +266,9 @@ TEST_F(AdapterConfigTest, LoadsShippedKubernetesExamples) {
     auto c = LoadAdapterConfig(kExamples + "/kubernetes/" + name + ".yaml");
     ASSERT_TRUE(c) << name << ": " << c.error().message;
     EXPECT_EQ(c->name, name);
-    EXPECT_EQ(c->job.runner, "kubernetes");
-    EXPECT_EQ(c->job.kubernetes.pod.image, "hyperfleet:latest");
-    EXPECT_TRUE(c->job.kubernetes.namespace_name.empty());
+    EXPECT_EQ(c->job.runner.backend, "kubernetes");
+    EXPECT_EQ(c->job.runner.kubernetes.pod.image, "hyperfleet:latest");
+    EXPECT_TRUE(c->job.runner.kubernetes.namespace_name.empty());
     // The same adapter as the local example: resource, broker wiring, chain, job.
     auto local = LoadAdapterConfig(kExamples + "/" + name + ".yaml");
     ASSERT_TRUE(local) << local.error().message;
@@ -295,7 +295,7 @@ TEST_F(AdapterConfigTest, LoadsShippedKubernetesExamples) {
     // to /usr/share/hyperfleet/jobs/).
     ASSERT_FALSE(local->job.argv.empty());
     EXPECT_EQ(
-        c->job.kubernetes.pod.command,
+        c->job.runner.kubernetes.pod.command,
         std::vector<std::string>{"/usr/share/hyperfleet/jobs/" +
                                  std::filesystem::path(local->job.argv[0]).filename().string()})
         << name;

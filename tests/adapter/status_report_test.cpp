@@ -1,4 +1,4 @@
-// Status report bodies and the conditions for each situation of DESIGN.md §8.
+// Status report bodies and the conditions for each situation of docs/architecture.md#the-flow-of-one-event.
 #include "adapter/status_report.hpp"
 
 #include <gtest/gtest.h>

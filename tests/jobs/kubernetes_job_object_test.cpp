@@ -67,7 +67,7 @@ TEST(StateFromJobTest, Phases) {
   auto running = StateFromJob(Job({{"active", 1}}));
   EXPECT_EQ(running.phase, JobPhase::kRunning);
   EXPECT_EQ(running.name, "dns-c1-2");
-  EXPECT_EQ(running.cluster_id, "c1");
+  EXPECT_EQ(running.resource_id, "c1");
   EXPECT_EQ(running.generation, 2);
   EXPECT_EQ(FormatTime(running.created_time), "2026-01-02T03:04:05.000000Z");
 
@@ -114,7 +114,7 @@ TEST(ApplyPodsTest, DeadlineExceededKeepsItsReasonButTakesTheData) {
 TEST(BuildJobManifestTest, TimeoutRoundsUpAndOptionalFieldsAreOmitted) {
   JobSpec spec;
   spec.name = "Dns_C1-2";
-  spec.cluster_id = "c1";
+  spec.resource_id = "c1";
   spec.generation = 2;
   spec.timeout = std::chrono::milliseconds(1500);
   PodSettings pod;

@@ -73,8 +73,7 @@ class KubernetesJobRunnerTest : public ::testing::Test {
     c.server = api_.url();
     c.token = "test-token";
     o.connection = c;
-    o.backoff_base = 20ms;
-    o.backoff_max = 200ms;
+    o.backoff = {.base = 20ms, .max = 200ms};
     o.watch_timeout = 60s;
     return o;
   }
@@ -90,9 +89,9 @@ class KubernetesJobRunnerTest : public ::testing::Test {
                       int64_t generation = 3) {
     JobSpec s;
     s.name = name;
-    s.cluster_id = cluster;
+    s.resource_id = cluster;
     s.generation = generation;
-    s.cluster_json = R"({"id":")" + cluster + R"(","generation":3})";
+    s.resource_json = R"({"id":")" + cluster + R"(","generation":3})";
     s.argv = {"ignored"};
     s.env = {{"JOB_DURATION", "0.2"}};
     s.timeout = 90s;
@@ -123,7 +122,7 @@ TEST_F(KubernetesJobRunnerTest, CreateBuildsTheJobObject) {
   ASSERT_TRUE(c) << c.error().ToString();
   EXPECT_TRUE(c->created);
   EXPECT_EQ(c->state.name, "validation-c1-3");
-  EXPECT_EQ(c->state.cluster_id, "c1");
+  EXPECT_EQ(c->state.resource_id, "c1");
   EXPECT_EQ(c->state.generation, 3);
   EXPECT_EQ(c->state.phase, JobPhase::kRunning);
 
@@ -176,7 +175,7 @@ TEST_F(KubernetesJobRunnerTest, DuplicateGetDeleteAndList) {
   ASSERT_TRUE(missing);
   EXPECT_FALSE(*missing);
 
-  auto listed = runner->ListByCluster("c1");
+  auto listed = runner->ListByResource("c1");
   ASSERT_TRUE(listed) << listed.error().ToString();
   std::set<std::string> names;
   for (const auto& s : *listed) names.insert(s.name);
@@ -186,7 +185,7 @@ TEST_F(KubernetesJobRunnerTest, DuplicateGetDeleteAndList) {
   EXPECT_FALSE(api_.Job(kNs, "validation-c1-3"));
   EXPECT_EQ(api_.LastDeleteOptions().value("propagationPolicy", ""), "Background");
   EXPECT_TRUE(runner->Delete("validation-c1-3")) << "deleting an absent job is fine";
-  EXPECT_EQ(runner->ListByCluster("c1")->size(), 1u);
+  EXPECT_EQ(runner->ListByResource("c1")->size(), 1u);
 }
 
 TEST_F(KubernetesJobRunnerTest, LosingTheCreateRaceReadsTheOtherJob) {
@@ -237,7 +236,7 @@ TEST_F(KubernetesJobRunnerTest, WatchReportsCompletionAtOnceAndOnlyOnce) {
   ASSERT_TRUE(Eventually([&] { return finished.Count() == 1; }));
   JobState s = finished.At(0);
   EXPECT_EQ(s.name, "validation-c1-3");
-  EXPECT_EQ(s.cluster_id, "c1");
+  EXPECT_EQ(s.resource_id, "c1");
   EXPECT_EQ(s.phase, JobPhase::kSucceeded);
   EXPECT_EQ(s.reason, "ClusterValid");
   EXPECT_EQ(s.message, "ok");

@@ -136,8 +136,7 @@ TEST_F(KubernetesTlsTest, RunnerCreatesAndWatchesJobsOverTls) {
   o.pod.image = "hyperfleet:latest";
   o.pod.command = {"/usr/share/hyperfleet/jobs/validation.sh"};
   o.connection = Connection(proxy);
-  o.backoff_base = 20ms;
-  o.backoff_max = 200ms;
+  o.backoff = {.base = 20ms, .max = 200ms};
   auto runner = KubernetesJobRunner::Open(std::move(o));
   ASSERT_TRUE(runner) << runner.error().ToString();
   std::mutex mu;
@@ -154,9 +153,9 @@ TEST_F(KubernetesTlsTest, RunnerCreatesAndWatchesJobsOverTls) {
 
   JobSpec spec;
   spec.name = "validation-c1-1";
-  spec.cluster_id = "c1";
+  spec.resource_id = "c1";
   spec.generation = 1;
-  spec.cluster_json = R"({"id":"c1"})";
+  spec.resource_json = R"({"id":"c1"})";
   spec.argv = {"ignored"};
   spec.timeout = 60s;
   auto created = (*runner)->CreateIfAbsent(spec);

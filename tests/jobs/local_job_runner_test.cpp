@@ -40,9 +40,9 @@ class LocalJobRunnerTest : public ::testing::Test {
   static JobSpec Spec(const std::string& name, const std::string& script, Duration timeout = 30s) {
     JobSpec s;
     s.name = name;
-    s.cluster_id = "c1";
+    s.resource_id = "c1";
     s.generation = 2;
-    s.cluster_json = R"({"id":"c1","generation":2})";
+    s.resource_json = R"({"id":"c1","generation":2})";
     s.argv = {"sh", "-c", script};
     s.timeout = timeout;
     return s;
@@ -78,7 +78,7 @@ TEST_F(LocalJobRunnerTest, ExitCodeZeroSucceedsAndCallsBackOnce) {
   EXPECT_EQ(s.phase, JobPhase::kSucceeded);
   EXPECT_EQ(s.reason, "Completed");
   EXPECT_EQ(s.exit_code, 0);
-  EXPECT_EQ(s.cluster_id, "c1");
+  EXPECT_EQ(s.resource_id, "c1");
   EXPECT_EQ(s.generation, 2);
   ASSERT_TRUE(s.finished_time.has_value());
   std::this_thread::sleep_for(200ms);
@@ -87,6 +87,8 @@ TEST_F(LocalJobRunnerTest, ExitCodeZeroSucceedsAndCallsBackOnce) {
   std::string line;
   std::getline(log, line);
   EXPECT_EQ(line, "hello");
+  std::ifstream state(dir_ + "/state/ok-1/state.json");
+  EXPECT_EQ(nlohmann::json::parse(state).value("resource_id", ""), "c1");
 }
 
 TEST_F(LocalJobRunnerTest, NonZeroExitFails) {
@@ -189,7 +191,8 @@ TEST_F(LocalJobRunnerTest, ARestartedRunnerFindsTheRunningJobAndFinishesIt) {
 }
 
 TEST_F(LocalJobRunnerTest, AJobThatEndedUnwatchedWithoutResultFails) {
-  // Simulates a job whose adapter died: state says running, the pid is gone.
+  // Simulates a job whose adapter died: state says running, the pid is gone. Written as versions
+  // before the rename did, with "cluster_id" for the resource: still read.
   std::filesystem::create_directories(dir_ + "/state/orphan-1");
   std::ofstream(dir_ + "/state/orphan-1/state.json")
       << R"({"name":"orphan-1","cluster_id":"c9","generation":1,"phase":"running",)"
@@ -199,6 +202,11 @@ TEST_F(LocalJobRunnerTest, AJobThatEndedUnwatchedWithoutResultFails) {
   auto s = WaitFinished(*again, "orphan-1");
   EXPECT_EQ(s.phase, JobPhase::kFailed);
   EXPECT_EQ(s.reason, "AdapterRestarted");
+  EXPECT_EQ(s.resource_id, "c9");
+  auto listed = again->ListByResource("c9");
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].name, "orphan-1");
 }
 
 // A pid that belonged to a process which has exited.
@@ -265,7 +273,7 @@ TEST_F(LocalJobRunnerTest, AClaimThatNeverReachedItsNameIsIgnoredAndCleanedUp) {
   WritePendingClaim(staging, false);
   std::filesystem::last_write_time(
       staging, std::filesystem::file_time_type::clock::now() - std::chrono::minutes(5));
-  auto listed = runner_->ListByCluster("c1");
+  auto listed = runner_->ListByResource("c1");
   ASSERT_TRUE(listed);
   EXPECT_TRUE(listed->empty());
   auto c = runner_->CreateIfAbsent(Spec("fresh-1", "true"));
@@ -276,12 +284,12 @@ TEST_F(LocalJobRunnerTest, AClaimThatNeverReachedItsNameIsIgnoredAndCleanedUp) {
   EXPECT_FALSE(std::filesystem::exists(staging));
 }
 
-TEST_F(LocalJobRunnerTest, DeleteKillsAndForgetsAndListFindsByCluster) {
+TEST_F(LocalJobRunnerTest, DeleteKillsAndForgetsAndListFindsByResource) {
   ASSERT_TRUE(runner_->CreateIfAbsent(Spec("a-1", "sleep 30")));
   auto other = Spec("b-1", "exit 0");
-  other.cluster_id = "c2";
+  other.resource_id = "c2";
   ASSERT_TRUE(runner_->CreateIfAbsent(other));
-  auto list = runner_->ListByCluster("c1");
+  auto list = runner_->ListByResource("c1");
   ASSERT_TRUE(list);
   ASSERT_EQ(list->size(), 1u);
   EXPECT_EQ((*list)[0].name, "a-1");

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "jobs/job_result.hpp"
+
 namespace hf::jobs::kube {
 namespace {
 
@@ -91,16 +93,16 @@ json BuildJobManifest(const JobSpec& spec, std::string_view adapter,
   const std::string name = KubeJobName(spec.name);
   json labels = {{std::string(kManagedByLabel), kManagedByValue},
                  {std::string(kAdapterLabel), KubeLabelValue(adapter)},
-                 {std::string(kClusterIdLabel), KubeLabelValue(spec.cluster_id)}};
+                 {std::string(kResourceIdLabel), KubeLabelValue(spec.resource_id)}};
   json annotations = {{std::string(kGenerationAnnotation), std::to_string(spec.generation)},
-                      {std::string(kClusterIdAnnotation), spec.cluster_id},
+                      {std::string(kResourceIdAnnotation), spec.resource_id},
                       {std::string(kJobNameAnnotation), spec.name}};
 
   std::map<std::string, std::string> env = spec.env;
-  env["CLUSTER_ID"] = spec.cluster_id;
+  env["CLUSTER_ID"] = spec.resource_id;
   env["GENERATION"] = std::to_string(spec.generation);
   env["JOB_NAME"] = name;
-  env["CLUSTER_JSON_CONTENT"] = spec.cluster_json;
+  env["CLUSTER_JSON_CONTENT"] = spec.resource_json;
   env["RESULT_FILE"] = std::string(kTerminationLog);
   json env_list = json::array();
   for (const auto& [k, v] : env) env_list.push_back({{"name", k}, {"value", v}});
@@ -145,8 +147,8 @@ JobState StateFromJob(const json& job) {
   const json& status = Field(job, "status");
   JobState s;
   s.name = Text(meta, "name");
-  s.cluster_id = Text(annotations, std::string(kClusterIdAnnotation).c_str());
-  if (s.cluster_id.empty()) s.cluster_id = Text(labels, std::string(kClusterIdLabel).c_str());
+  s.resource_id = Text(annotations, std::string(kResourceIdAnnotation).c_str());
+  if (s.resource_id.empty()) s.resource_id = Text(labels, std::string(kResourceIdLabel).c_str());
   try {
     s.generation = std::stoll(Text(annotations, std::string(kGenerationAnnotation).c_str()));
   } catch (const std::exception&) {
@@ -205,17 +207,12 @@ void ApplyPods(JobState& state, const json& pod_list) {
     state.exit_code = (*best)["exitCode"].get<int>();
   if (!Finished(state.phase)) return;
   const std::string message = Text(*best, "message");
-  const json result = json::parse(message, nullptr, false);
-  const std::string status = result.is_object() ? Text(result, "status") : "";
-  if (status == "success" || status == "failure") {
-    if (result.contains("data")) state.data = result["data"];
+  if (auto result = ParseJobResult(message)) {
+    state.data = std::move(result->data);
     if (state.phase == JobPhase::kFailed && state.reason == "DeadlineExceeded") return;
-    state.phase = status == "success" ? JobPhase::kSucceeded : JobPhase::kFailed;
-    state.reason = Text(result, "reason");
-    state.message = Text(result, "message");
-    if (state.reason.empty()) {
-      state.reason = state.phase == JobPhase::kSucceeded ? "Completed" : "Failed";
-    }
+    state.phase = result->phase;
+    state.reason = std::move(result->reason);
+    state.message = std::move(result->message);
     return;
   }
   if (state.phase == JobPhase::kFailed && !message.empty()) {

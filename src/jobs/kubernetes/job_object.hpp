@@ -17,9 +17,11 @@ namespace hf::jobs::kube {
 inline constexpr std::string_view kManagedByLabel = "app.kubernetes.io/managed-by";
 inline constexpr std::string_view kManagedByValue = "hyperfleet";
 inline constexpr std::string_view kAdapterLabel = "hyperfleet.io/adapter";
-inline constexpr std::string_view kClusterIdLabel = "hyperfleet.io/cluster-id";
+// JobSpec::resource_id (a cluster's or a nodepool's id). The key keeps its first name, cluster-id:
+// it is stored on existing Jobs and ListByResource selects by it.
+inline constexpr std::string_view kResourceIdLabel = "hyperfleet.io/cluster-id";
 inline constexpr std::string_view kGenerationAnnotation = "hyperfleet.io/generation";
-inline constexpr std::string_view kClusterIdAnnotation = "hyperfleet.io/cluster-id";
+inline constexpr std::string_view kResourceIdAnnotation = "hyperfleet.io/cluster-id";
 inline constexpr std::string_view kJobNameAnnotation = "hyperfleet.io/job-name";
 inline constexpr std::string_view kTerminationLog = "/dev/termination-log";
 
@@ -54,8 +56,8 @@ struct PodSettings {
 };
 
 // The Job manifest for `spec`, named KubeJobName(spec.name). The container gets spec.env plus
-// CLUSTER_ID, GENERATION, JOB_NAME, CLUSTER_JSON_CONTENT (the cluster JSON itself) and
-// RESULT_FILE=/dev/termination-log; spec.timeout becomes activeDeadlineSeconds (rounded up).
+// CLUSTER_ID (spec.resource_id), GENERATION, JOB_NAME, CLUSTER_JSON_CONTENT (spec.resource_json)
+// and RESULT_FILE=/dev/termination-log; spec.timeout becomes activeDeadlineSeconds (rounded up).
 nlohmann::json BuildJobManifest(const JobSpec& spec, std::string_view adapter,
                                 std::string_view namespace_name, const PodSettings& pod);
 
@@ -64,10 +66,10 @@ nlohmann::json BuildJobManifest(const JobSpec& spec, std::string_view adapter,
 JobState StateFromJob(const nlohmann::json& job);
 
 // Adds what the job's pods tell (a PodList of the pods labelled job-name=<job>): the exit code
-// and the termination message of the last terminated container. A message that is the result
-// JSON {status, reason, message, data} decides the outcome as the local runner's result file
-// does (except a Job failed by DeadlineExceeded, which stays so); other text (the log tail,
-// with FallbackToLogsOnError) is appended to the message of a failed job.
+// and the termination message of the last terminated container. A message that is a job result
+// (job_result.hpp) decides the outcome as the local runner's result file does (except a Job
+// failed by DeadlineExceeded, which stays so); other text (the log tail, with
+// FallbackToLogsOnError) is appended to the message of a failed job.
 void ApplyPods(JobState& state, const nlohmann::json& pod_list);
 
 }  // namespace hf::jobs::kube

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "common/file.hpp"
+#include "common/http_client.hpp"
 
 namespace hf::jobs::kube {
 namespace {
@@ -103,29 +104,9 @@ Error ApiError(const KubeResponse& r, const std::string& what) {
   }
   const std::string text = what + ": Kubernetes API answered " + std::to_string(r.status) +
                            (server_message.empty() ? "" : ": " + server_message);
-  ErrorCode code = ErrorCode::kInternal;
-  switch (r.status) {
-    case 401:
-    case 403:
-      code = ErrorCode::kInvalidArgument;
-      break;
-    case 400:
-    case 422:
-      code = ErrorCode::kUnprocessable;
-      break;
-    case 404:
-      code = ErrorCode::kNotFound;
-      break;
-    case 409:
-      code = StatusReason(r.body) == "AlreadyExists" ? ErrorCode::kAlreadyExists
-                                                     : ErrorCode::kConflict;
-      break;
-    case 410:
-      code = ErrorCode::kConflict;
-      break;
-    default:
-      if (r.status == 408 || r.status == 429 || r.status >= 500) code = ErrorCode::kUnavailable;
-      break;
+  ErrorCode code = ErrorCodeForStatus(r.status);
+  if (code == ErrorCode::kConflict && StatusReason(r.body) == "AlreadyExists") {
+    code = ErrorCode::kAlreadyExists;
   }
   return Error{code, text, r.text.substr(0, 1000), {}};
 }

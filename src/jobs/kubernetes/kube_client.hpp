@@ -24,9 +24,10 @@ struct KubeResponse {
 };
 
 // The Error for a non-2xx response, naming `what` and carrying the API server's own message
-// (Status.message). Transient (kUnavailable): 408, 429 and 5xx. Terminal: 401/403
-// (kInvalidArgument: credentials or RBAC), 400/422 (kUnprocessable: the object was refused).
-// 404 → kNotFound, 409 → kAlreadyExists (reason AlreadyExists) or kConflict, 410 → kConflict.
+// (Status.message), with the code from hf::ErrorCodeForStatus: transient for 408, 429 and 5xx;
+// terminal for 400/401/403 (kInvalidArgument: a refused object, credentials or RBAC) and 422
+// (kUnprocessable); 404/410 kNotFound; 409 kAlreadyExists when the reason is AlreadyExists,
+// else kConflict.
 Error ApiError(const KubeResponse& response, const std::string& what);
 
 // The Status.reason of an error body, e.g. "AlreadyExists", "Expired"; empty when absent.

@@ -1,7 +1,5 @@
 #include "jobs/kubernetes/kubernetes_job_runner.hpp"
 
-#include <random>
-
 #include "common/http_message.hpp"
 #include "common/log.hpp"
 
@@ -64,11 +62,7 @@ KubernetesJobRunner::KubernetesJobRunner(KubernetesJobRunnerOptions options,
       watcher_([this] { WatchLoop(); }) {}
 
 KubernetesJobRunner::~KubernetesJobRunner() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
+  stop_.Stop();
   watcher_.join();
 }
 
@@ -101,7 +95,9 @@ Result<std::optional<JobState>> KubernetesJobRunner::Fetch(const std::string& ku
 
 Result<JobRunner::Created> KubernetesJobRunner::CreateIfAbsent(const JobSpec& spec) {
   if (spec.name.empty()) return Fail(ErrorCode::kInvalidArgument, "job name is empty");
-  if (spec.cluster_id.empty()) return Fail(ErrorCode::kInvalidArgument, "job has no cluster id");
+  if (spec.resource_id.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "job has no resource id");
+  }
   const std::string name = kube::KubeJobName(spec.name);
   if (auto existing = HF_TRY(Fetch(name))) return Created{std::move(*existing), false};
   {
@@ -113,7 +109,7 @@ Result<JobRunner::Created> KubernetesJobRunner::CreateIfAbsent(const JobSpec& sp
   if (r.status == 200 || r.status == 201) {
     kLog.Info("job created", {{"job", name},
                               {"namespace", namespace_},
-                              {"cluster_id", spec.cluster_id},
+                              {"resource_id", spec.resource_id},
                               {"generation", spec.generation}});
     return Created{kube::StateFromJob(r.body), true};
   }
@@ -141,35 +137,23 @@ Result<void> KubernetesJobRunner::Delete(const std::string& name) {
   return {};
 }
 
-Result<std::vector<JobState>> KubernetesJobRunner::ListByCluster(const std::string& cluster_id) {
+Result<std::vector<JobState>> KubernetesJobRunner::ListByResource(const std::string& resource_id) {
   const std::string selector = kube::AdapterSelector(options_.adapter) + "," +
-                               std::string(kube::kClusterIdLabel) + "=" +
-                               kube::KubeLabelValue(cluster_id);
+                               std::string(kube::kResourceIdLabel) + "=" +
+                               kube::KubeLabelValue(resource_id);
   auto r = HF_TRY(client_.Send("GET", JobsPath() + "?labelSelector=" + http::UrlEncode(selector)));
-  if (r.status != 200) return Fail(kube::ApiError(r, "list jobs of cluster " + cluster_id));
+  if (r.status != 200) return Fail(kube::ApiError(r, "list jobs of resource " + resource_id));
   std::vector<JobState> out;
   if (r.body.contains("items") && r.body["items"].is_array()) {
     for (const auto& item : r.body["items"]) {
       JobState s = kube::StateFromJob(item);
-      if (s.cluster_id == cluster_id) out.push_back(std::move(s));
+      if (s.resource_id == resource_id) out.push_back(std::move(s));
     }
   }
   return out;
 }
 
 // --- the watch ---------------------------------------------------------------------------
-
-void KubernetesJobRunner::Backoff(int& failures) {
-  const auto exp = std::min(failures, 20);
-  Duration wait = options_.backoff_base * (int64_t{1} << exp);
-  wait = std::min(wait, options_.backoff_max);
-  thread_local std::mt19937 rng{std::random_device{}()};
-  std::uniform_real_distribution<double> jitter(0.8, 1.2);
-  wait = Duration(static_cast<int64_t>(static_cast<double>(wait.count()) * jitter(rng)));
-  ++failures;
-  std::unique_lock lock(mu_);
-  wake_.wait_for(lock, wait, [&] { return stopping_.load(); });
-}
 
 Result<std::string> KubernetesJobRunner::Relist(bool first) {
   const std::string selector = kube::AdapterSelector(options_.adapter);
@@ -230,17 +214,17 @@ void KubernetesJobRunner::WatchLoop() {
   const std::string selector = http::UrlEncode(kube::AdapterSelector(options_.adapter));
   const auto timeout_s = std::max<int64_t>(
       1, std::chrono::duration_cast<std::chrono::seconds>(options_.watch_timeout).count());
-  int failures = 0;
+  int failures = 0;  // in a row; the wait after the n-th is options_.backoff.Delay(n)
   bool first = true;
   std::string rv;
-  while (!stopping_) {
+  while (!stop_.stopped()) {
     if (rv.empty()) {
       auto listed = Relist(first);
       if (!listed) {
         watching_ = false;
         kLog.Warn("cannot list jobs; retrying",
                   {{"namespace", namespace_}, {"error", listed.error().ToString()}});
-        Backoff(failures);
+        stop_.Backoff(options_.backoff, ++failures);
         continue;
       }
       first = false;
@@ -276,10 +260,10 @@ void KubernetesJobRunner::WatchLoop() {
             std::lock_guard lock(mu_);
             reported_.erase(NameOf(object));
           }
-          return !stopping_.load();
+          return !stop_.stopped();
         },
-        stopping_, options_.watch_timeout + std::chrono::seconds(30));
-    if (stopping_) break;
+        stop_.flag(), options_.watch_timeout + std::chrono::seconds(30));
+    if (stop_.stopped()) break;
     if (r && (r->status == 410 || gone)) {
       kLog.Info("watch resourceVersion expired; relisting", {{"namespace", namespace_}});
       rv.clear();
@@ -291,14 +275,14 @@ void KubernetesJobRunner::WatchLoop() {
                               : r->status != 200 ? kube::ApiError(*r, "watch jobs").ToString()
                                                  : error_event;
       kLog.Warn("job watch failed; reconnecting", {{"namespace", namespace_}, {"error", why}});
-      Backoff(failures);
+      stop_.Backoff(options_.backoff, ++failures);
       continue;
     }
     // The server ended the stream (timeoutSeconds, or it went away cleanly): resume from rv.
     if (got_event || std::chrono::steady_clock::now() - started > std::chrono::seconds(1)) {
       failures = 0;
     } else {
-      Backoff(failures);  // streams that end at once: do not spin
+      stop_.Backoff(options_.backoff, ++failures);  // streams that end at once: do not spin
     }
   }
   watching_ = false;

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -9,28 +8,12 @@
 #include <string>
 #include <thread>
 
+#include "common/backoff.hpp"
 #include "jobs/job_runner.hpp"
-#include "jobs/kubernetes/job_object.hpp"
 #include "jobs/kubernetes/kube_client.hpp"
-#include "jobs/kubernetes/kube_config.hpp"
+#include "jobs/kubernetes/kubernetes_job_runner_options.hpp"
 
 namespace hf::jobs {
-
-struct KubernetesJobRunnerOptions {
-  std::string adapter;         // the hyperfleet.io/adapter label of its jobs; required
-  std::string namespace_name;  // empty: the connection's namespace, else "default"
-  kube::PodSettings pod;       // image (required), command, args, service account, ...
-  std::string kubeconfig;      // empty: see kube::ResolveConnection
-  kube::InClusterPaths in_cluster;
-  // Use this connection instead of resolving one (tests).
-  std::optional<kube::KubeConnection> connection;
-  Duration request_timeout = std::chrono::seconds(10);
-  // How long one watch request stays open before it is renewed (timeoutSeconds).
-  Duration watch_timeout = std::chrono::minutes(5);
-  // Reconnect backoff after a failed watch or list: doubles from base to max, ±20 % jitter.
-  Duration backoff_base = std::chrono::milliseconds(200);
-  Duration backoff_max = std::chrono::seconds(30);
-};
 
 // Runs each job as a batch/v1 Job in one namespace (see kube::BuildJobManifest for the object;
 // names go through kube::KubeJobName, so JobState::name is the Kubernetes name and may differ
@@ -44,8 +27,8 @@ struct KubernetesJobRunnerOptions {
 // finished when the runner starts are not reported (as with the local runner).
 //
 // Errors: kUnavailable / kDeadlineExceeded for 408/429/5xx, timeouts and transport failures
-// (retry later); kInvalidArgument for 401/403 (credentials, RBAC) and kUnprocessable for
-// 400/422 (object refused), both carrying the API server's message.
+// (retry later); kInvalidArgument for 400/401/403 (object refused, credentials, RBAC) and
+// kUnprocessable for 422 (object invalid), both carrying the API server's message.
 class KubernetesJobRunner final : public JobRunner {
  public:
   // Resolves the connection and starts the watch. Does not contact the API server (the watch
@@ -57,7 +40,7 @@ class KubernetesJobRunner final : public JobRunner {
   Result<std::optional<JobState>> Get(const std::string& name) override;
   Result<void> Delete(const std::string& name) override;
   // From the Job objects alone (no pod lookups: reason/message of finished jobs are the Job's).
-  Result<std::vector<JobState>> ListByCluster(const std::string& cluster_id) override;
+  Result<std::vector<JobState>> ListByResource(const std::string& resource_id) override;
   void OnFinished(std::function<void(const JobState&)> callback) override;
 
   const std::string& namespace_name() const { return namespace_; }
@@ -79,16 +62,14 @@ class KubernetesJobRunner final : public JobRunner {
   // Handles one watched Job (ADDED/MODIFIED): reports it if it finished and was not yet.
   void Observe(const nlohmann::json& job);
   void Report(const nlohmann::json& job);
-  void Backoff(int& failures);
 
   const KubernetesJobRunnerOptions options_;
   const std::string namespace_;
   kube::KubeClient client_;
-  std::atomic<bool> stopping_{false};
+  StopSignal stop_;  // set by the destructor; ends the watch and its backoff waits
   std::atomic<bool> watching_{false};
 
   std::mutex mu_;  // guards the members below
-  std::condition_variable wake_;
   std::function<void(const JobState&)> on_finished_;
   std::set<std::string> reported_;      // finished jobs already called back (or pre-existing)
   std::set<std::string> created_here_;  // jobs this runner created (reported even if the first
