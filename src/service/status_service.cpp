@@ -22,24 +22,6 @@ bool FinalizedTrue(const model::AdapterStatus& s) {
   return c && c->status == "True";
 }
 
-// After `child` was removed: its parent may have been waiting for it to finish deleting. A parent
-// whose kind has required adapters gets a `status_changed` event so they look again; one with
-// none to wait for goes with its last child (and so on up).
-Result<void> AfterChildRemoved(store::Tx& tx, const Kinds& kinds, const model::Resource& child,
-                               const Caller& caller) {
-  if (!child.owner) return {};
-  auto parent = HF_TRY(tx.GetResource(child.owner->id, store::Lock::kForUpdate));
-  if (!parent || !parent->Deleting()) return {};
-  const KindDescriptor* kind = kinds.ByKind(parent->kind);
-  if (kind && !kind->required_adapters.empty()) {
-    HF_TRY(AppendEvent(tx, *parent, "status_changed", caller.traceparent));
-    return {};
-  }
-  if (!HF_TRY(tx.ListChildren(parent->id)).empty()) return {};
-  HF_CHECK(tx.DeleteResource(parent->id));
-  return AfterChildRemoved(tx, kinds, *parent, caller);
-}
-
 }  // namespace
 
 Result<void> ValidateReport(const StatusReport& report, Time now) {

@@ -309,6 +309,40 @@ TEST(HttpServer, ABodyOverTheLimitIs413AndClosesTheConnection) {
   EXPECT_EQ(next.Read().body, "2");
 }
 
+TEST(HttpServer, AChunkedBodyOverTheLimitIs413Too) {
+  ServerOptions options;
+  options.body_limit = 1024;
+  auto server = StartServer(
+      [](const Request& req) {
+        return Response{200, "text/plain", std::to_string(req.body.size()), {}};
+      },
+      options);
+  const std::string chunk = std::string("200\r\n") + std::string(0x200, 'a') + "\r\n";
+  const std::string head = "POST /c HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+  {
+    Connection c(server->port());
+    ASSERT_TRUE(c.Send(head + chunk + chunk + "0\r\n\r\n"));
+    EXPECT_EQ(c.Read().body, "1024");
+  }
+  Connection c(server->port());
+  ASSERT_TRUE(c.Send(head + chunk + chunk + chunk + "0\r\n\r\n"));
+  EXPECT_EQ(c.Read().status, 413);
+  EXPECT_TRUE(c.Closed());
+}
+
+// Headers over 64 KiB are not read into memory: the connection is dropped unanswered.
+TEST(HttpServer, OversizedHeadersEndTheConnection) {
+  std::atomic<int> calls{0};
+  auto server = StartServer([&](const Request& req) {
+    ++calls;
+    return Echo(req);
+  });
+  Connection c(server->port());
+  c.Send(Get("/x", "X-Big: " + std::string(70 * 1024, 'h') + "\r\n"));
+  EXPECT_TRUE(c.Closed());
+  EXPECT_EQ(calls, 0);
+}
+
 TEST(HttpServer, AnIncompleteRequestIsDroppedAfterTheReadTimeout) {
   ServerOptions options;
   options.read_timeout = 200ms;

@@ -4,18 +4,17 @@
 
 #include <gtest/gtest.h>
 
-#include "faulty_store.hpp"
 #include "model/cloud_event.hpp"
 #include "service_fixture.hpp"
 
 namespace hf::service {
 namespace {
 
-using testing::FaultyStore;
+using testing::FaultyOutboxTest;
 using testing::MakeReport;
 using testing::Must;
-using testing::OpenMemoryStore;
 using testing::ServiceTest;
+using testing::UnwatchedClusterTest;
 
 using ResourceServiceTest = ServiceTest;
 
@@ -365,6 +364,22 @@ TEST_F(ResourceServiceTest, ForceDeleteRemovesAFinalizingTreeAndTellsAdapters) {
   EXPECT_EQ(statuses.error().code, ErrorCode::kNotFound);
 }
 
+TEST_F(ResourceServiceTest, ForceDeletingANodePoolTellsItsDeletingCluster) {
+  auto c = CreateCluster("alpha");
+  auto np = CreateNodePool(c.id, "pool");
+  Must(resources_.Delete(Clusters(), c.id, caller_));
+  Publish(Events());
+  Must(resources_.ForceDelete(NodePools(c.id), np.id, "adapter gone", caller_));
+  EXPECT_FALSE(Find(np));
+  auto events = Events();
+  ASSERT_EQ(events.size(), 6u);  // 2 created, 2 deleted, then these two
+  EXPECT_EQ(events[4].aggregate_id, np.id);
+  EXPECT_EQ(events[4].reason, "force_deleted");
+  EXPECT_EQ(events[5].aggregate_id, c.id);
+  EXPECT_EQ(events[5].reason, "status_changed");
+  EXPECT_TRUE(Find(c));  // its own adapters still have to finalize it
+}
+
 // A kind without required adapters has no one to wait for.
 class NoAdaptersTest : public ServiceTest {
  protected:
@@ -384,16 +399,20 @@ TEST_F(NoAdaptersTest, CreateHasNoConditionsAndDeleteRemovesAtOnce) {
   EXPECT_TRUE(resources_.Create(Clusters(), {"alpha", {}, {}}, caller_));
 }
 
-// Every change commits with its event or not at all.
-class ResourceAtomicityTest : public ServiceTest {
- protected:
-  ResourceAtomicityTest()
-      : ServiceTest({"validation", "dns"}, {"np-agent"},
-                    std::make_unique<FaultyStore>(OpenMemoryStore())) {}
-  void FailOutbox(bool fail) { static_cast<FaultyStore&>(*store_).fail_append_outbox = fail; }
-};
+TEST_F(UnwatchedClusterTest, ADeletingClusterWaitsForItsNodePoolsThenGoesWithTheLast) {
+  auto c = CreateCluster("alpha");
+  auto np1 = CreateNodePool(c.id, "pool-a");
+  auto np2 = CreateNodePool(c.id, "pool-b");
+  Must(resources_.Delete(Clusters(), c.id, caller_));
+  ASSERT_TRUE(Find(c));
+  EXPECT_EQ(Reasons(c.id), (std::vector<std::string>{"created", "deleted"}));
+  Must(resources_.ForceDelete(NodePools(c.id), np1.id, "gone", caller_));
+  EXPECT_TRUE(Find(c));  // pool-b is still there
+  Must(resources_.ForceDelete(NodePools(c.id), np2.id, "gone", caller_));
+  EXPECT_FALSE(Find(c));
+}
 
-TEST_F(ResourceAtomicityTest, ChangesRollBackWhenTheirEventCannotBeWritten) {
+TEST_F(FaultyOutboxTest, ChangesRollBackWhenTheirEventCannotBeWritten) {
   auto c = CreateCluster("alpha");
   auto np = CreateNodePool(c.id, "pool");
   FailOutbox(true);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "faulty_store.hpp"
 #include "model/outbox_event.hpp"
 #include "service/caller.hpp"
 #include "service/kinds.hpp"
@@ -118,6 +119,21 @@ class ServiceTest : public ::testing::Test {
   Kinds kinds_;
   ResourceService resources_;
   StatusService statuses_;
+};
+
+// Clusters with no required adapters, nodepools with one.
+class UnwatchedClusterTest : public ServiceTest {
+ protected:
+  UnwatchedClusterTest() : ServiceTest({}, {"np-agent"}) {}
+};
+
+// The usual kinds on a FaultyStore, to show that changes and their events commit together.
+class FaultyOutboxTest : public ServiceTest {
+ protected:
+  FaultyOutboxTest()
+      : ServiceTest({"validation", "dns"}, {"np-agent"},
+                    std::make_unique<FaultyStore>(OpenMemoryStore())) {}
+  void FailOutbox(bool fail) { static_cast<FaultyStore&>(*store_).fail_append_outbox = fail; }
 };
 
 }  // namespace hf::service::testing

@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include "faulty_store.hpp"
 #include "service_fixture.hpp"
 
 namespace hf::service {
@@ -13,11 +12,11 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::Cond;
-using testing::FaultyStore;
+using testing::FaultyOutboxTest;
 using testing::MakeReport;
 using testing::Must;
-using testing::OpenMemoryStore;
 using testing::ServiceTest;
+using testing::UnwatchedClusterTest;
 
 using StatusServiceTest = ServiceTest;
 
@@ -272,12 +271,6 @@ TEST_F(StatusServiceTest, FinalizedOnAnActiveResourceDeletesNothing) {
   EXPECT_EQ(r->FindCondition("Reconciled")->status, "True");
 }
 
-// Clusters with no required adapters, nodepools with one.
-class UnwatchedClusterTest : public ServiceTest {
- protected:
-  UnwatchedClusterTest() : ServiceTest({}, {"np-agent"}) {}
-};
-
 // The cluster had nobody to wait for but its nodepool: when that goes, so does the cluster.
 TEST_F(UnwatchedClusterTest, AClusterWithoutAdaptersGoesWithItsLastNodePool) {
   auto c = CreateCluster("alpha");
@@ -289,15 +282,7 @@ TEST_F(UnwatchedClusterTest, AClusterWithoutAdaptersGoesWithItsLastNodePool) {
   EXPECT_FALSE(Find(c));
 }
 
-class StatusAtomicityTest : public ServiceTest {
- protected:
-  StatusAtomicityTest()
-      : ServiceTest({"validation", "dns"}, {"np-agent"},
-                    std::make_unique<FaultyStore>(OpenMemoryStore())) {}
-  void FailOutbox(bool fail) { static_cast<FaultyStore&>(*store_).fail_append_outbox = fail; }
-};
-
-TEST_F(StatusAtomicityTest, AReportRollsBackWhenItsEventCannotBeWritten) {
+TEST_F(FaultyOutboxTest, AReportRollsBackWhenItsEventCannotBeWritten) {
   auto c = CreateCluster("alpha");
   auto np = CreateNodePool(c.id, "pool");
   Must(resources_.Delete(Clusters(), c.id, caller_));
