@@ -4,7 +4,9 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/log.hpp"
@@ -26,11 +28,13 @@ constexpr size_t kLingerBytes = 64 << 20;
 struct Server::Impl {
   ServerOptions options;
   Handler handler;
-  asio::io_context io;
+  // Reset by Stop(): destroying it destroys every session still waiting on a socket, which
+  // closes the connection.
+  std::optional<asio::io_context> io{std::in_place};
   std::optional<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
   std::atomic<bool> draining{false};
-  std::atomic<int> in_flight{0};  // requests being handled
+  std::atomic<int> in_flight{0};  // requests being handled or answered
   std::atomic<bool> stopped{false};
   int bound_port = 0;
 
@@ -89,14 +93,14 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!ParseTarget(req.target, req.path, req.query)) {
       res = ErrorResponse(req, 400, "malformed request target");
     } else {
-      ++server_.in_flight;
+      ++server_.in_flight;  // until the answer is written (Write)
+      counted_ = true;
       try {
         res = server_.handler(req);
       } catch (const std::exception& e) {
         kLog.Error("handler threw", {{"error", e.what()}, {"path", req.path}});
         res = ErrorResponse(req, 500, "internal error");
       }
-      --server_.in_flight;
     }
     Write(std::move(res), keep_alive && !server_.draining, version);
   }
@@ -122,6 +126,7 @@ class Session : public std::enable_shared_from_this<Session> {
     bhttp::async_write(stream_, *out,
                        [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
                          self->response_.reset();
+                         if (std::exchange(self->counted_, false)) --self->server_.in_flight;
                          if (ec || !keep_alive) {
                            self->Close();
                            if (!ec && self->linger_) {
@@ -155,6 +160,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<bhttp::response<bhttp::string_body>> response_;
   bool first_ = true;
+  bool counted_ = false;  // the answer being written is of a request counted in in_flight
   bool linger_ = false;
   std::array<char, 16 * 1024> drain_;
 };
@@ -162,7 +168,7 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 void Server::Impl::Accept() {
-  acceptor->async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+  acceptor->async_accept(asio::make_strand(*io), [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
       kLog.Warn("accept failed", {{"error", ec.message()}});
@@ -187,7 +193,7 @@ Result<void> Server::Start() {
       asio::ip::make_address(im.options.host == "localhost" ? "127.0.0.1" : im.options.host, ec);
   if (ec) return Fail(ErrorCode::kInvalidArgument, "invalid listen host '" + im.options.host + "'");
   tcp::endpoint endpoint(address, static_cast<unsigned short>(im.options.port));
-  im.acceptor.emplace(im.io);
+  im.acceptor.emplace(*im.io);
   im.acceptor->open(endpoint.protocol(), ec);
   if (!ec) im.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) im.acceptor->bind(endpoint, ec);
@@ -200,7 +206,7 @@ Result<void> Server::Start() {
   im.Accept();
   int n = im.options.threads;
   if (n <= 0) n = std::max(4, static_cast<int>(std::thread::hardware_concurrency()) * 4);
-  for (int i = 0; i < n; ++i) im.threads.emplace_back([&im] { im.io.run(); });
+  for (int i = 0; i < n; ++i) im.threads.emplace_back([&im] { im.io->run(); });
   return {};
 }
 
@@ -211,7 +217,7 @@ void Server::Stop(std::chrono::milliseconds drain) {
   if (im.stopped.exchange(true)) return;
   im.draining = true;
   if (im.acceptor) {
-    asio::post(im.io, [&im] {
+    asio::post(*im.io, [&im] {
       beast::error_code ec;
       im.acceptor->close(ec);
     });
@@ -220,10 +226,12 @@ void Server::Stop(std::chrono::milliseconds drain) {
   while (im.in_flight > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  im.io.stop();
+  im.io->stop();
   for (auto& t : im.threads) {
     if (t.joinable()) t.join();
   }
+  im.acceptor.reset();
+  im.io.reset();
 }
 
 }  // namespace hf::http

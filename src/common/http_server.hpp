@@ -39,7 +39,8 @@ class Server {
   Result<void> Start();
   // The bound port (useful with port 0).
   int port() const;
-  // Stops accepting and waits up to `drain` for in-flight requests; idempotent.
+  // Stops accepting, waits up to `drain` for in-flight requests to be answered (handled and
+  // their response written), then closes every connection, idle ones included; idempotent.
   void Stop(std::chrono::milliseconds drain = std::chrono::milliseconds(10'000));
 
   struct Impl;

@@ -56,6 +56,21 @@ Result<std::vector<model::Condition>> Recompute(store::Tx& tx, const Kinds& kind
   return Aggregate({r, kind->required_adapters, statuses, children});
 }
 
+Result<void> AfterChildRemoved(store::Tx& tx, const Kinds& kinds, const model::Resource& child,
+                               const Caller& caller) {
+  if (!child.owner) return {};
+  auto parent = HF_TRY(tx.GetResource(child.owner->id, store::Lock::kForUpdate));
+  if (!parent || !parent->Deleting()) return {};
+  const KindDescriptor* kind = kinds.ByKind(parent->kind);
+  if (kind && !kind->required_adapters.empty()) {
+    HF_TRY(AppendEvent(tx, *parent, "status_changed", caller.traceparent));
+    return {};
+  }
+  if (!HF_TRY(tx.ListChildren(parent->id)).empty()) return {};
+  HF_CHECK(tx.DeleteResource(parent->id));
+  return AfterChildRemoved(tx, kinds, *parent, caller);
+}
+
 Result<model::Resource> LoadInScope(store::Tx& tx, const Scope& scope, const std::string& id,
                                     store::Lock lock) {
   if (scope.parent_id) {
@@ -220,6 +235,7 @@ Result<void> ResourceService::ForceDelete(const Scope& scope, const std::string&
     return Fail(ErrorCode::kConflict, r.kind + " '" + r.id + "' is not in Finalizing state");
   }
   HF_CHECK(HardDelete(*tx, r, &caller));
+  HF_CHECK(AfterChildRemoved(*tx, kinds_, r, caller));
   HF_CHECK(tx->Commit());
   kLog.Warn("force-deleted resource", {{"kind", r.kind},
                                        {"resource_id", r.id},

@@ -67,7 +67,8 @@ class ResourceService {
   // Soft delete: deleted_time, generation +1, event `deleted`, cascading to children.
   // Idempotent. Kinds without required adapters are removed at once.
   Result<model::Resource> Delete(const Scope& scope, const std::string& id, const Caller& caller);
-  // Removes a resource that is already being deleted, with its children, at once.
+  // Removes a resource that is already being deleted, with its children, at once; its parent
+  // then hears of it as in AfterChildRemoved.
   Result<void> ForceDelete(const Scope& scope, const std::string& id, const std::string& reason,
                            const Caller& caller);
 
@@ -83,6 +84,11 @@ class ResourceService {
 
 // "Cluster with id='x' not found".
 Error NotFoundError(std::string_view kind, std::string_view id);
+// After `child` was removed within tx: its parent may have been waiting for it to finish
+// deleting. A deleting parent whose kind has required adapters gets a `status_changed` event so
+// they look again; one with none to wait for goes with its last child (and so on up).
+Result<void> AfterChildRemoved(store::Tx& tx, const Kinds& kinds, const model::Resource& child,
+                               const Caller& caller);
 // The conditions of `r` recomputed from its adapter statuses.
 Result<std::vector<model::Condition>> Recompute(store::Tx& tx, const Kinds& kinds,
                                                 const model::Resource& r);

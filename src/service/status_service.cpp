@@ -131,13 +131,7 @@ Result<std::optional<model::AdapterStatus>> StatusService::Report(const Scope& s
     }
     if (all_finalized && HF_TRY(tx->ListChildren(r.id)).empty()) {
       HF_CHECK(tx->DeleteResource(r.id));
-      if (r.owner) {
-        // The parent may have been waiting for this child: let its adapters look again.
-        auto parent = HF_TRY(tx->GetResource(r.owner->id, store::Lock::kForUpdate));
-        if (parent && parent->Deleting()) {
-          HF_TRY(AppendEvent(*tx, *parent, "status_changed", caller.traceparent));
-        }
-      }
+      HF_CHECK(AfterChildRemoved(*tx, kinds_, r, caller));
       HF_CHECK(tx->Commit());
       return stored;
     }

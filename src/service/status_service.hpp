@@ -29,7 +29,9 @@ struct StatusReport {
 Result<void> ValidateReport(const StatusReport& report, Time now);
 
 // Accepts adapter reports, folds them into the resource's conditions, and hard-deletes a
-// deleting resource once every required adapter reports Finalized=True. Thread-safe.
+// deleting resource once every required adapter reports Finalized=True and it has no children
+// left; then its deleting parent is told (`status_changed`), or, when the parent's kind has no
+// required adapters and this was its last child, removed too. Thread-safe.
 class StatusService {
  public:
   StatusService(store::Store& store, const Kinds& kinds) : store_(store), kinds_(kinds) {}

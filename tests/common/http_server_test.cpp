@@ -1,0 +1,437 @@
+// The HTTP server on a loopback port with small handlers, talked to with raw sockets (to see the
+// connection itself) and with HttpClient: request decoding, keep-alive, its own error answers,
+// the body limit, timeouts, and drain on Stop().
+#include "common/http_server.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <future>
+#include <map>
+#include <string>
+#include <thread>
+
+#include "common/http_client.hpp"
+#include "testing/loopback.hpp"
+
+namespace hf::http {
+namespace {
+
+using namespace std::chrono_literals;
+
+// How long a test waits for anything before failing instead of hanging.
+constexpr auto kPatience = 5s;
+
+// A connected client socket, closed on destruction.
+class Connection {
+ public:
+  explicit Connection(int port) : fd_(hf::testing::ConnectToLoopback(port)) {
+    if (fd_ < 0) return;
+    timeval tv{std::chrono::duration_cast<std::chrono::seconds>(kPatience).count(), 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~Connection() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+
+  bool Send(const std::string& data) {
+    size_t sent = 0;
+    while (sent < data.size()) {
+      const ssize_t n = send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      sent += static_cast<size_t>(n);
+    }
+    return true;
+  }
+
+  struct Reply {
+    int status = 0;
+    std::map<std::string, std::string> headers;  // lower-case names
+    std::string body;
+  };
+  // Reads one response (Content-Length framed); status 0 if the connection ended first.
+  Reply Read() {
+    Reply reply;
+    size_t end;
+    while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+      if (!Fill()) return reply;
+    }
+    const std::string head = buffer_.substr(0, end);
+    buffer_.erase(0, end + 4);
+    reply.status = std::stoi(head.substr(head.find(' ') + 1, 3));
+    size_t line = head.find("\r\n");
+    while (line != std::string::npos) {
+      const size_t next = head.find("\r\n", line + 2);
+      const std::string field = head.substr(line + 2, next - line - 2);
+      const size_t colon = field.find(':');
+      std::string name = field.substr(0, colon);
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      reply.headers[name] = field.substr(field.find_first_not_of(' ', colon + 1));
+      line = next;
+    }
+    const size_t length = std::stoul(reply.headers["content-length"]);
+    while (buffer_.size() < length) {
+      if (!Fill()) return Reply{};
+    }
+    reply.body = buffer_.substr(0, length);
+    buffer_.erase(0, length);
+    return reply;
+  }
+
+  // Whether the server closed the connection (end of stream or reset) within kPatience.
+  bool Closed() {
+    while (true) {
+      char c;
+      const ssize_t n = recv(fd_, &c, 1, 0);
+      if (n == 0) return true;
+      if (n < 0) return errno == ECONNRESET;
+    }
+  }
+
+ private:
+  bool Fill() {
+    char chunk[4096];
+    const ssize_t n = recv(fd_, chunk, sizeof chunk, 0);
+    if (n <= 0) return false;
+    buffer_.append(chunk, static_cast<size_t>(n));
+    return true;
+  }
+
+  int fd_;
+  std::string buffer_;
+};
+
+std::string Get(const std::string& path, const std::string& extra_headers = "") {
+  return "GET " + path + " HTTP/1.1\r\nHost: test\r\n" + extra_headers + "\r\n";
+}
+
+std::string Post(const std::string& path, const std::string& body) {
+  return "POST " + path +
+         " HTTP/1.1\r\nHost: test\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+         body;
+}
+
+// A problem+json error answer, as the API installs, naming the status and the path.
+Response ProblemAnswer(const Request& req, int status, const std::string& detail) {
+  return {status,
+          "application/problem+json",
+          "{\"status\":" + std::to_string(status) + ",\"detail\":\"" + detail +
+              "\",\"instance\":\"" + req.path + "\"}",
+          {}};
+}
+
+// A started server on 127.0.0.1 answering with `handler`.
+std::unique_ptr<Server> StartServer(Handler handler, ServerOptions options = {}) {
+  options.host = "127.0.0.1";
+  options.port = 0;
+  options.threads = 4;
+  auto server = std::make_unique<Server>(std::move(options), std::move(handler));
+  auto started = server->Start();
+  EXPECT_TRUE(started) << started.error().ToString();
+  EXPECT_GT(server->port(), 0);
+  return server;
+}
+
+// Answers 200 with "<method> <path>" as the body.
+Response Echo(const Request& req) { return {200, "text/plain", req.method + " " + req.path, {}}; }
+
+TEST(HttpServer, HandlersSeeTheDecodedRequest) {
+  std::promise<Request> seen;
+  auto server = StartServer([&](const Request& req) {
+    seen.set_value(req);
+    return Response{201, "application/json", "{\"ok\":true}", {{"X-Reply", "yes"}}};
+  });
+  HttpClient client;
+  auto res = client.Send(
+      {"POST",
+       "http://127.0.0.1:" + std::to_string(server->port()) + "/api/things/?name=a%20b&tag=x&tag=y",
+       {{"X-Request-Id", "req-7"}, {"Content-Type", "application/json"}},
+       "{\"a\":1}"});
+  ASSERT_TRUE(res) << res.error().ToString();
+  EXPECT_EQ(res->status, 201);
+  EXPECT_EQ(res->body, "{\"ok\":true}");
+  EXPECT_EQ(res->Header("content-type"), "application/json");
+  EXPECT_EQ(res->Header("x-reply"), "yes");
+  EXPECT_EQ(res->Header("server"), "hyperfleet");
+
+  const Request req = seen.get_future().get();
+  EXPECT_EQ(req.method, "POST");
+  EXPECT_EQ(req.target, "/api/things/?name=a%20b&tag=x&tag=y");
+  EXPECT_EQ(req.path, "/api/things");  // trailing '/' removed
+  EXPECT_EQ(req.Query("name"), "a b");
+  EXPECT_EQ(req.QueryAll("tag"), (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ(req.Header("x-request-id"), "req-7");
+  EXPECT_EQ(req.body, "{\"a\":1}");
+  EXPECT_EQ(req.remote, "127.0.0.1");
+}
+
+TEST(HttpServer, NoContentHasNoContentType) {
+  auto server = StartServer([](const Request&) {
+    return Response{204, "application/json", "", {}};
+  });
+  Connection c(server->port());
+  ASSERT_TRUE(c.Send(Get("/x")));
+  auto reply = c.Read();
+  EXPECT_EQ(reply.status, 204);
+  EXPECT_FALSE(reply.headers.contains("content-type"));
+}
+
+TEST(HttpServer, KeepAliveServesSeveralRequestsOnOneConnection) {
+  auto server = StartServer(Echo);
+  Connection c(server->port());
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(c.Send(Get("/first")));
+  auto first = c.Read();
+  EXPECT_EQ(first.status, 200);
+  EXPECT_EQ(first.body, "GET /first");
+  ASSERT_TRUE(c.Send(Post("/second", "payload")));
+  auto second = c.Read();
+  EXPECT_EQ(second.status, 200);
+  EXPECT_EQ(second.body, "POST /second");
+  // Pipelined: both requests sent before either answer is read, answered in order.
+  ASSERT_TRUE(c.Send(Get("/third") + Get("/fourth")));
+  EXPECT_EQ(c.Read().body, "GET /third");
+  EXPECT_EQ(c.Read().body, "GET /fourth");
+}
+
+TEST(HttpServer, ConnectionCloseAndHttp10EndTheConnection) {
+  auto server = StartServer(Echo);
+  {
+    Connection c(server->port());
+    ASSERT_TRUE(c.Send(Get("/bye", "Connection: close\r\n")));
+    auto reply = c.Read();
+    EXPECT_EQ(reply.status, 200);
+    EXPECT_EQ(reply.headers["connection"], "close");
+    EXPECT_TRUE(c.Closed());
+  }
+  {
+    Connection c(server->port());
+    ASSERT_TRUE(c.Send("GET /old HTTP/1.0\r\n\r\n"));
+    EXPECT_EQ(c.Read().body, "GET /old");
+    EXPECT_TRUE(c.Closed());
+  }
+}
+
+TEST(HttpServer, AThrowingHandlerIsA500AndTheConnectionStaysUsable) {
+  ServerOptions options;
+  options.error_response = ProblemAnswer;
+  auto server = StartServer(
+      [](const Request& req) -> Response {
+        if (req.path == "/boom") throw std::runtime_error("boom");
+        return Echo(req);
+      },
+      options);
+  Connection c(server->port());
+  ASSERT_TRUE(c.Send(Get("/boom")));
+  auto reply = c.Read();
+  EXPECT_EQ(reply.status, 500);
+  EXPECT_EQ(reply.headers["content-type"], "application/problem+json");
+  EXPECT_EQ(reply.body, R"({"status":500,"detail":"internal error","instance":"/boom"})");
+  ASSERT_TRUE(c.Send(Get("/after")));
+  EXPECT_EQ(c.Read().body, "GET /after");
+}
+
+TEST(HttpServer, AMalformedTargetIsA400WithoutCallingTheHandler) {
+  std::atomic<int> calls{0};
+  ServerOptions options;
+  options.error_response = ProblemAnswer;
+  auto server = StartServer(
+      [&](const Request& req) {
+        ++calls;
+        return Echo(req);
+      },
+      options);
+  Connection c(server->port());
+  ASSERT_TRUE(c.Send(Get("/bad%zz")));
+  auto reply = c.Read();
+  EXPECT_EQ(reply.status, 400);
+  EXPECT_EQ(reply.headers["content-type"], "application/problem+json");
+  EXPECT_NE(reply.body.find("malformed request target"), std::string::npos);
+  EXPECT_EQ(calls, 0);
+}
+
+TEST(HttpServer, DefaultErrorAnswersArePlainText) {
+  auto server = StartServer([](const Request&) -> Response { throw std::runtime_error("x"); });
+  Connection c(server->port());
+  ASSERT_TRUE(c.Send(Get("/x")));
+  auto reply = c.Read();
+  EXPECT_EQ(reply.status, 500);
+  EXPECT_EQ(reply.headers["content-type"], "text/plain");
+  EXPECT_EQ(reply.body, "internal error\n");
+}
+
+TEST(HttpServer, ABodyOverTheLimitIs413AndClosesTheConnection) {
+  std::atomic<int> calls{0};
+  ServerOptions options;
+  options.body_limit = 1024;
+  options.error_response = ProblemAnswer;
+  auto server = StartServer(
+      [&](const Request& req) {
+        ++calls;
+        return Response{200, "text/plain", std::to_string(req.body.size()), {}};
+      },
+      options);
+  {
+    Connection c(server->port());
+    ASSERT_TRUE(c.Send(Post("/api/clusters", std::string(1024, 'a'))));
+    EXPECT_EQ(c.Read().body, "1024");  // exactly the limit is fine
+  }
+  {
+    // The whole oversized body is sent before reading: the answer must still arrive (the
+    // server drains what the client sends instead of resetting the connection).
+    Connection c(server->port());
+    ASSERT_TRUE(c.Send(Post("/api/clusters?x=1", std::string(256 * 1024, 'a'))));
+    auto reply = c.Read();
+    EXPECT_EQ(reply.status, 413);
+    EXPECT_EQ(reply.headers["content-type"], "application/problem+json");
+    EXPECT_EQ(reply.headers["connection"], "close");
+    EXPECT_EQ(reply.body,
+              R"({"status":413,"detail":"request body too large","instance":"/api/clusters"})");
+    EXPECT_TRUE(c.Closed());
+  }
+  {
+    // A Content-Length over the limit is refused before the body is sent.
+    Connection c(server->port());
+    ASSERT_TRUE(c.Send("POST /big HTTP/1.1\r\nHost: t\r\nContent-Length: 5000000\r\n\r\n"));
+    EXPECT_EQ(c.Read().status, 413);
+    EXPECT_TRUE(c.Closed());
+  }
+  EXPECT_EQ(calls, 1);
+  // The server keeps serving other connections.
+  Connection next(server->port());
+  ASSERT_TRUE(next.Send(Post("/small", "hi")));
+  EXPECT_EQ(next.Read().body, "2");
+}
+
+TEST(HttpServer, AChunkedBodyOverTheLimitIs413Too) {
+  ServerOptions options;
+  options.body_limit = 1024;
+  auto server = StartServer(
+      [](const Request& req) {
+        return Response{200, "text/plain", std::to_string(req.body.size()), {}};
+      },
+      options);
+  const std::string chunk = std::string("200\r\n") + std::string(0x200, 'a') + "\r\n";
+  const std::string head = "POST /c HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+  {
+    Connection c(server->port());
+    ASSERT_TRUE(c.Send(head + chunk + chunk + "0\r\n\r\n"));
+    EXPECT_EQ(c.Read().body, "1024");
+  }
+  Connection c(server->port());
+  ASSERT_TRUE(c.Send(head + chunk + chunk + chunk + "0\r\n\r\n"));
+  EXPECT_EQ(c.Read().status, 413);
+  EXPECT_TRUE(c.Closed());
+}
+
+// Headers over 64 KiB are not read into memory: the connection is dropped unanswered.
+TEST(HttpServer, OversizedHeadersEndTheConnection) {
+  std::atomic<int> calls{0};
+  auto server = StartServer([&](const Request& req) {
+    ++calls;
+    return Echo(req);
+  });
+  Connection c(server->port());
+  c.Send(Get("/x", "X-Big: " + std::string(70 * 1024, 'h') + "\r\n"));
+  EXPECT_TRUE(c.Closed());
+  EXPECT_EQ(calls, 0);
+}
+
+TEST(HttpServer, AnIncompleteRequestIsDroppedAfterTheReadTimeout) {
+  ServerOptions options;
+  options.read_timeout = 200ms;
+  auto server = StartServer(Echo, options);
+  Connection c(server->port());
+  ASSERT_TRUE(c.Send("GET /slow HTTP/1.1\r\nHost: t\r\n"));  // headers never finish
+  EXPECT_TRUE(c.Closed());
+  EXPECT_EQ(c.Read().status, 0);  // and no answer was written
+}
+
+TEST(HttpServer, AnIdleKeepAliveConnectionIsClosedAfterTheIdleTimeout) {
+  ServerOptions options;
+  options.idle_timeout = 200ms;
+  auto server = StartServer(Echo, options);
+  Connection c(server->port());
+  ASSERT_TRUE(c.Send(Get("/once")));
+  EXPECT_EQ(c.Read().status, 200);
+  EXPECT_TRUE(c.Closed());
+}
+
+TEST(HttpServer, StartFailsWhenThePortIsTaken) {
+  auto first = StartServer(Echo);
+  ServerOptions options;
+  options.host = "127.0.0.1";
+  options.port = first->port();
+  Server second(options, Echo);
+  auto started = second.Start();
+  ASSERT_FALSE(started);
+  EXPECT_EQ(started.error().code, ErrorCode::kUnavailable);
+
+  options.host = "not an address";
+  options.port = 0;
+  Server bad(options, Echo);
+  auto invalid = bad.Start();
+  ASSERT_FALSE(invalid);
+  EXPECT_EQ(invalid.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(HttpServer, StopLetsAnInFlightRequestFinishThenRefusesConnections) {
+  std::promise<void> entered;
+  auto server = StartServer([&](const Request& req) {
+    if (req.path == "/slow") {
+      entered.set_value();
+      std::this_thread::sleep_for(500ms);
+      return Response{200, "text/plain", "finished", {}};
+    }
+    return Echo(req);
+  });
+  const int port = server->port();
+  Connection idle(port);  // a keep-alive connection with no request in flight
+  ASSERT_TRUE(idle.Send(Get("/warm-up")));
+  ASSERT_EQ(idle.Read().status, 200);
+
+  Connection slow(port);
+  ASSERT_TRUE(slow.Send(Get("/slow")));
+  ASSERT_EQ(entered.get_future().wait_for(kPatience), std::future_status::ready);
+  server->Stop(kPatience);
+
+  // Stop returned after the slow request was answered, and asked the client to go.
+  auto reply = slow.Read();
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.body, "finished");
+  EXPECT_EQ(reply.headers["connection"], "close");
+  // No new connections, and the idle one is closed.
+  Connection late(port);
+  EXPECT_FALSE(late.connected());
+  EXPECT_TRUE(idle.Closed());
+  server->Stop();  // idempotent
+}
+
+TEST(HttpServer, StopWaitsUntilAnInFlightResponseIsWrittenOut) {
+  // Far more than the socket buffers hold: the write is still going when the handler returns.
+  const std::string large(32 << 20, 'x');
+  std::promise<void> entered;
+  auto server = StartServer([&](const Request&) {
+    entered.set_value();
+    std::this_thread::sleep_for(200ms);
+    return Response{200, "text/plain", large, {}};
+  });
+  Connection c(server->port());
+  ASSERT_TRUE(c.Send(Get("/large")));
+  ASSERT_EQ(entered.get_future().wait_for(kPatience), std::future_status::ready);
+  auto stopped = std::async(std::launch::async, [&] { server->Stop(kPatience); });
+  auto reply = c.Read();
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.body.size(), large.size());
+  stopped.get();
+  EXPECT_TRUE(c.Closed());
+}
+
+}  // namespace
+}  // namespace hf::http
