@@ -11,7 +11,8 @@
 
 namespace hf::ticker {
 
-// The knobs of the per-resource decision; defaults are the product's (docs/architecture.md#the-flow-of-one-event).
+// The knobs of the per-resource decision; defaults are the product's
+// (docs/architecture.md#the-flow-of-one-event).
 struct DecisionOptions {
   Duration backoff_base = std::chrono::seconds(10);   // first wait of a not-reconciled resource
   Duration backoff_max = std::chrono::minutes(5);     // cap of the doubling wait, jitter included

@@ -26,8 +26,8 @@ class FleetApi {
 };
 
 struct HttpFleetApiOptions {
-  std::string base_url = "http://localhost:8000";  // without the base path
-  std::string resource_type = "clusters";          // a kind's plural (model/kinds.hpp)
+  std::string base_url = "http://localhost:8000";     // without the base path
+  std::string resource_type{model::kCluster.plural};  // a kind's plural (model/kinds.hpp)
   int page_size = 100;
   Duration timeout = std::chrono::seconds(10);  // per request
   const std::atomic<bool>* cancel = nullptr;    // aborts in-flight requests when set

@@ -1,9 +1,9 @@
 #pragma once
 
-// The event ticker (docs/architecture.md#the-flow-of-one-event): every poll_interval it lists, through the API, the resources
-// that need attention and asks the API for an event for each one whose Decide() says so.
-// Front door of src/ticker: Decide (decision.hpp), the search filters (queries.hpp) and the
-// API seam (fleet_api.hpp) are its parts.
+// The event ticker (docs/architecture.md#the-flow-of-one-event): every poll_interval it lists,
+// through the API, the resources that need attention and asks the API for an event for each one
+// whose Decide() says so. Front door of src/ticker: Decide (decision.hpp), the search filters
+// (queries.hpp) and the API seam (fleet_api.hpp) are its parts.
 
 #include <atomic>
 #include <condition_variable>
@@ -16,13 +16,14 @@
 
 #include "common/metrics.hpp"
 #include "common/result.hpp"
+#include "model/kinds.hpp"
 #include "ticker/decision.hpp"
 #include "ticker/fleet_api.hpp"
 
 namespace hf::ticker {
 
 struct TickerOptions {
-  std::string resource_type = "clusters";                 // clusters | nodepools
+  std::string resource_type{model::kCluster.plural};      // a kind's plural
   Duration poll_interval = std::chrono::seconds(5);       // time between poll starts
   Duration error_backoff_max = std::chrono::seconds(30);  // cap of the retry wait after failures
   DecisionOptions decision;

@@ -11,6 +11,7 @@
 
 #include "common/text.hpp"
 #include "common/time.hpp"
+#include "model/condition.hpp"
 #include "search/detail/resource_columns.hpp"
 
 namespace hf::search::detail {
@@ -248,8 +249,7 @@ Result<Term> ConditionStatusTermOf(const ComparisonExpr& cmp, std::string type) 
     return BadRequest("only equality operator (=) is supported for condition status queries");
   }
   const Literal& value = cmp.values.front();
-  if (value.IsNumber() ||
-      (value.text != "True" && value.text != "False" && value.text != "Unknown")) {
+  if (value.IsNumber() || !model::condition_status::Valid(value.text)) {
     return BadRequest("condition status '" + value.text +
                       "' is invalid: must be True, False, or Unknown");
   }
