@@ -1,6 +1,8 @@
 # HyperFleet: the two commands are `make dev` and `make test`.
+# PRESET picks the CMakePresets.json preset and with it the build directory: release → build/,
+# any other preset P → build-P/ (debug, asan, tsan). test, dev and bench all use it.
 PRESET ?= release
-BUILD_DIR := build
+BUILD_DIR := $(if $(filter release,$(PRESET)),build,build-$(PRESET))
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
@@ -11,7 +13,7 @@ deps:
 
 build: deps
 	@cmake --preset $(PRESET) >/dev/null
-	@cmake --build --preset $(PRESET) -j $(JOBS)
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
 # Builds, starts PostgreSQL, the Pub/Sub emulator and RabbitMQ on loopback ports in temporary
 # directories, runs every test with ctest, stops the services, and fails if any test failed.
@@ -26,11 +28,11 @@ dev: build
 BENCH_ARGS ?=
 bench: deps
 	@cmake --preset $(PRESET) >/dev/null
-	@cmake --build --preset $(PRESET) -j $(JOBS) --target hyperfleet hf_bench_outbox
-	@scripts/with-test-services.sh bench/run.py $(BENCH_ARGS)
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target hyperfleet hf_bench_outbox
+	@HF_BUILD_DIR=$(abspath $(BUILD_DIR)) scripts/with-test-services.sh bench/run.py $(BENCH_ARGS)
 
 format:
 	@find src tests -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
 
 clean:
-	@rm -rf build build-debug build-asan
+	@rm -rf build build-debug build-asan build-tsan
