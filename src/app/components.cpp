@@ -70,7 +70,7 @@ Result<std::shared_ptr<broker::Broker>> OpenBroker(const Settings& s) {
   return broker::OpenBroker(c);
 }
 
-outbox::ReconcilerOptions OutboxOptions(const Settings& s) {
+Result<Outbox> OpenOutbox(const Settings& s, store::Store& store) {
   outbox::ReconcilerOptions o;
   if (!s.topic.empty()) o.topics["Cluster"] = s.topic;
   if (!s.nodepool_topic.empty()) o.topics["NodePool"] = s.nodepool_topic;
@@ -78,7 +78,13 @@ outbox::ReconcilerOptions OutboxOptions(const Settings& s) {
   o.poll_interval = s.outbox_poll_interval;
   o.backoff_max = s.outbox_backoff_max;
   o.retention = s.outbox_retention;
-  return o;
+  Outbox outbox;
+  outbox.broker = HF_TRY(OpenBroker(s));
+  outbox.publisher = HF_TRY(outbox.broker->NewPublisher());
+  outbox.reconciler = std::make_unique<outbox::Reconciler>(store, *outbox.publisher, std::move(o));
+  outbox::RegisterOutboxGauges(store);
+  RegisterBrokerMetrics(*outbox.broker);
+  return outbox;
 }
 
 http::ServerOptions ApiServerOptions(const Settings& s) {

@@ -78,10 +78,10 @@ int RunDev(Settings& s, CLI::App&) {
   auto opened = OpenStore(s);
   if (!opened) return StartupFailure("dev", opened.error());
   store::Store& store = **opened;
-  auto broker = OpenBroker(s);
-  if (!broker) return StartupFailure("dev", broker.error());
-  auto publisher = (*broker)->NewPublisher();
-  if (!publisher) return StartupFailure("dev", publisher.error());
+  auto publishing = OpenOutbox(s, store);
+  if (!publishing) return StartupFailure("dev", publishing.error());
+  broker::Broker& broker = *publishing->broker;
+  outbox::Reconciler& reconciler = *publishing->reconciler;
   const std::string api_url = "http://127.0.0.1:" + std::to_string(s.port);
   auto adapter_configs = LoadAdapters(
       s.adapters_dir.empty() ? DefaultAdaptersDir() : s.adapters_dir, api_url, s.data_dir);
@@ -91,9 +91,6 @@ int RunDev(Settings& s, CLI::App&) {
   service::Kinds kinds(s.cluster_adapters, s.nodepool_adapters);
   api::ApiHandler handler(store, kinds);
   api::RegisterBacklogGauges(store, kinds, s.reconciliation_stuck_threshold);
-  outbox::Reconciler reconciler(store, **publisher, OutboxOptions(s));
-  outbox::RegisterOutboxGauges(store);
-  RegisterBrokerMetrics(**broker);
   http::Server server(ApiServerOptions(s),
                       [&handler](const http::Request& r) { return handler.Handle(r); });
   if (auto started = server.Start(); !started) return StartupFailure("dev", started.error());
@@ -103,7 +100,7 @@ int RunDev(Settings& s, CLI::App&) {
   std::atomic<bool> stopping{false};
   std::vector<std::unique_ptr<adapter::AdapterRuntime>> adapters;
   for (auto& config : *adapter_configs) {
-    auto runtime = adapter::AdapterRuntime::Create(config, **broker, stopping);
+    auto runtime = adapter::AdapterRuntime::Create(config, broker, stopping);
     if (!runtime) return StartupFailure("dev", runtime.error());
     if (auto started = (*runtime)->Start(); !started) return StartupFailure("dev", started.error());
     adapters.push_back(std::move(*runtime));
@@ -142,7 +139,7 @@ int RunDev(Settings& s, CLI::App&) {
   for (const auto& a : adapters) names.push_back(a->config().name);
   kLog.Info("running", {{"api", api_url},
                         {"db", s.db},
-                        {"broker", (*broker)->Type()},
+                        {"broker", broker.Type()},
                         {"adapters", names},
                         {"health_port", s.health_port},
                         {"metrics_port", s.metrics_port}});
