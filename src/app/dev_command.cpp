@@ -12,6 +12,7 @@
 #include "api/problem_details.hpp"
 #include "app/commands.hpp"
 #include "app/components.hpp"
+#include "app/transition_log.hpp"
 #include "common/log.hpp"
 #include "common/signals.hpp"
 #include "ticker/ticker.hpp"
@@ -64,6 +65,13 @@ Result<std::vector<adapter::AdapterConfig>> LoadAdapters(const std::string& dir,
 
 int RunDev(Settings& s, CLI::App&) {
   BlockTerminationSignals();
+  // A person watches dev: at the default level it shows the resource transitions, the jobs and
+  // the warnings and errors of the rest (not every request); --log-level debug shows every line.
+  if (s.log_level == Settings{}.log_level) {
+    log::SetLevel("warn");
+    log::SetComponentLevel("dev", log::Level::kInfo);
+    log::SetComponentLevel("jobs", log::Level::kInfo);
+  }
   std::error_code ec;
   fs::create_directories(s.data_dir, ec);
   if (ec) {
@@ -94,6 +102,9 @@ int RunDev(Settings& s, CLI::App&) {
   http::Server server(ApiServerOptions(s),
                       [&handler](const http::Request& r) { return handler.Handle(r); });
   if (auto started = server.Start(); !started) return StartupFailure("dev", started.error());
+  TransitionLog transitions(store, broker,
+                            {reconciler.TopicFor("Cluster"), reconciler.TopicFor("NodePool")});
+  if (auto started = transitions.Start(); !started) return StartupFailure("dev", started.error());
   reconciler.Start();
 
   // Adapters, each with its own subscription on the shared broker.
@@ -162,6 +173,7 @@ int RunDev(Settings& s, CLI::App&) {
   for (auto& a : adapters) a->Stop();
   server.Stop(std::chrono::milliseconds(5000));
   reconciler.Stop();
+  transitions.Stop();
   ops.Stop();
   kLog.Info("stopped");
   return 0;
