@@ -1,36 +1,44 @@
 # HyperFleet: the two commands are `make dev` and `make test`.
+# PRESET picks the CMakePresets.json preset and with it the build directory: release → build/,
+# any other preset P → build-P/ (debug, asan, tsan). test, dev and bench all use it.
 PRESET ?= release
-BUILD_DIR := build
+BUILD_DIR := $(if $(filter release,$(PRESET)),build,build-$(PRESET))
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: deps build test dev bench format clean
+.PHONY: deps configure build test dev bench format clean
 
 deps:
 	@scripts/install-deps.sh
 
-build: deps
+# One build directory per preset serves every target: the tests stay configured (that costs
+# seconds), each target below builds only what it runs.
+configure: deps
 	@cmake --preset $(PRESET) >/dev/null
-	@cmake --build --preset $(PRESET) -j $(JOBS)
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
 # Builds, starts PostgreSQL, the Pub/Sub emulator and RabbitMQ on loopback ports in temporary
 # directories, runs every test with ctest, stops the services, and fails if any test failed.
 test: build
 	@scripts/with-test-services.sh ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
-dev: build
+# Builds only the hyperfleet binary (half of the build steps; the other half are tests) and runs
+# it: API + outbox + ticker + the example adapters in one process.
+dev: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target hyperfleet
 	@$(BUILD_DIR)/bin/hyperfleet dev
 
 # Builds only what the benchmarks run (the binary and bench/ tools), starts the test services and
 # runs bench/run.py: a table on stdout and bench/results/latest.json. BENCH_ARGS="--only api".
 BENCH_ARGS ?=
-bench: deps
-	@cmake --preset $(PRESET) >/dev/null
-	@cmake --build --preset $(PRESET) -j $(JOBS) --target hyperfleet hf_bench_outbox
-	@scripts/with-test-services.sh bench/run.py $(BENCH_ARGS)
+bench: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target hyperfleet hf_bench_outbox
+	@HF_BUILD_DIR=$(abspath $(BUILD_DIR)) scripts/with-test-services.sh bench/run.py $(BENCH_ARGS)
 
 format:
 	@find src tests -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
 
 clean:
-	@rm -rf build build-debug build-asan
+	@rm -rf build build-debug build-asan build-tsan

@@ -31,8 +31,9 @@ from datetime import datetime
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
-BIN = os.path.join(ROOT, "build", "bin", "hyperfleet")
-OUTBOX_TOOL = os.path.join(ROOT, "build", "bin", "hf_bench_outbox")
+BUILD = os.environ.get("HF_BUILD_DIR") or os.path.join(ROOT, "build")  # make bench sets it per PRESET
+BIN = os.path.join(BUILD, "bin", "hyperfleet")
+OUTBOX_TOOL = os.path.join(BUILD, "bin", "hf_bench_outbox")
 PGBENCH = "/usr/lib/postgresql/15/bin/pgbench"
 PSQL = "/usr/lib/postgresql/15/bin/psql"
 WRK = shutil.which("wrk") or "/usr/bin/wrk"

@@ -1,7 +1,8 @@
-// hyperfleet adapter --config FILE: one adapter process (docs/architecture.md#the-flow-of-one-event). The file is the
-// adapter's own YAML (src/adapter/adapter_config.hpp), not a settings file; the command's flags
-// and HYPERFLEET_* variables (--api-url, --broker, --pubsub-project, --rabbitmq-url, --topic)
-// override it, and fill what it leaves out.
+// hyperfleet adapter --config FILE: one adapter process
+// (docs/architecture.md#the-flow-of-one-event). The file is the adapter's own YAML
+// (src/adapter/adapter_config.hpp), not a settings file; the command's flags and HYPERFLEET_*
+// variables (--api-url, --broker, --pubsub-project, --rabbitmq-url, --topic) override it, and fill
+// what it leaves out.
 #include <cstdlib>
 
 #include "adapter/adapter_config.hpp"

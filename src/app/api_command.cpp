@@ -1,9 +1,7 @@
-#include <iostream>
 #include <thread>
 
 #include "api/api_handler.hpp"
 #include "api/backlog_gauges.hpp"
-#include "api/problem_details.hpp"
 #include "app/commands.hpp"
 #include "app/components.hpp"
 #include "common/log.hpp"
@@ -17,16 +15,6 @@ const log::Logger kLog{"api"};
 
 }  // namespace
 
-int RunMigrate(Settings& s, CLI::App&) {
-  auto store = store::OpenStore(s.db, {});
-  if (!store) return StartupFailure("migrate", store.error());
-  auto report = (*store)->Migrate();
-  if (!report) return StartupFailure("migrate", report.error());
-  for (const auto& name : report->applied) std::cout << "applied " << name << "\n";
-  std::cout << "schema is up to date (" << report->total << " migrations)\n";
-  return 0;
-}
-
 int RunApi(Settings& s, CLI::App&) {
   BlockTerminationSignals();
   auto opened = OpenStore(s);
@@ -34,20 +22,13 @@ int RunApi(Settings& s, CLI::App&) {
   store::Store& store = **opened;
 
   // --with-outbox: the reconciler shares this process and its store (in-process wake-ups).
-  std::shared_ptr<broker::Broker> broker;
-  std::unique_ptr<broker::Publisher> publisher;
-  std::unique_ptr<outbox::Reconciler> reconciler;
+  Outbox publishing;
   if (s.with_outbox) {
-    auto b = OpenBroker(s);
-    if (!b) return StartupFailure("api", b.error());
-    broker = *b;
-    auto p = broker->NewPublisher();
-    if (!p) return StartupFailure("api", p.error());
-    publisher = std::move(*p);
-    reconciler = std::make_unique<outbox::Reconciler>(store, *publisher, OutboxOptions(s));
-    outbox::RegisterOutboxGauges(store);
-    RegisterBrokerMetrics(*broker);
+    auto opened_outbox = OpenOutbox(s, store);
+    if (!opened_outbox) return StartupFailure("api", opened_outbox.error());
+    publishing = std::move(*opened_outbox);
   }
+  outbox::Reconciler* reconciler = publishing.reconciler.get();
 
   service::Kinds kinds(s.cluster_adapters, s.nodepool_adapters);
   api::ApiHandler handler(store, kinds);
@@ -68,9 +49,7 @@ int RunApi(Settings& s, CLI::App&) {
 
   http::Server server(ApiServerOptions(s),
                       [&handler](const http::Request& r) { return handler.Handle(r); });
-  OpsServers ops(s, [&store, &reconciler] {
-    return NotReadyReason(store, reconciler ? &*reconciler : nullptr);
-  });
+  OpsServers ops(s, [&store, reconciler] { return NotReadyReason(store, reconciler); });
   if (auto started = server.Start(); !started) return StartupFailure("api", started.error());
   if (auto started = ops.Start(); !started) return StartupFailure("api", started.error());
   if (reconciler) reconciler->Start();
@@ -87,30 +66,6 @@ int RunApi(Settings& s, CLI::App&) {
   if (reconciler) reconciler->Stop();
   ops.Stop();
   kLog.Info("stopped");
-  return 0;
-}
-
-int RunOutbox(Settings& s, CLI::App&) {
-  BlockTerminationSignals();
-  auto opened = OpenStore(s);
-  if (!opened) return StartupFailure("outbox", opened.error());
-  store::Store& store = **opened;
-  auto broker = OpenBroker(s);
-  if (!broker) return StartupFailure("outbox", broker.error());
-  auto publisher = (*broker)->NewPublisher();
-  if (!publisher) return StartupFailure("outbox", publisher.error());
-  outbox::Reconciler reconciler(store, **publisher, OutboxOptions(s));
-  outbox::RegisterOutboxGauges(store);
-  RegisterBrokerMetrics(**broker);
-  OpsServers ops(s, [&store, &reconciler] { return NotReadyReason(store, &reconciler); });
-  if (auto started = ops.Start(); !started) return StartupFailure("outbox", started.error());
-  reconciler.Start();
-  log::Logger("outbox").Info(
-      "publishing", {{"broker", (*broker)->Type()}, {"db", s.db.substr(0, s.db.find(':'))}});
-  WaitForTerminationSignal();
-  ops.draining() = true;
-  reconciler.Stop();
-  ops.Stop();
   return 0;
 }
 

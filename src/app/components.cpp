@@ -4,9 +4,11 @@
 
 #include "api/problem_details.hpp"
 #include "broker/open_broker.hpp"
+#include "common/backoff.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "common/signals.hpp"
+#include "model/kinds.hpp"
 
 namespace hf::app {
 namespace {
@@ -25,9 +27,10 @@ Result<std::unique_ptr<store::Store>> OpenStoreWaiting(const Settings& s,
                                                        const store::StoreOptions& options) {
   const bool network = s.db.starts_with("postgres");
   const auto give_up = std::chrono::steady_clock::now() + s.db_startup_wait;
-  Duration backoff = std::chrono::milliseconds(500);
-  for (;;) {
+  const BackoffPolicy retry{std::chrono::milliseconds(500), std::chrono::seconds(5), 0.2};
+  for (int attempt = 1;; ++attempt) {
     auto store = store::OpenStore(s.db, options);
+    const Duration backoff = retry.Delay(attempt);
     if (store || !network || !store.error().Transient() ||
         std::chrono::steady_clock::now() + backoff > give_up) {
       return store;
@@ -42,7 +45,6 @@ Result<std::unique_ptr<store::Store>> OpenStoreWaiting(const Settings& s,
     if (WaitForTerminationSignal(backoff) != 0) {
       return Fail(ErrorCode::kUnavailable, "stopped while waiting for the database");
     }
-    backoff = std::min<Duration>(backoff * 2, std::chrono::seconds(5));
   }
 }
 
@@ -70,15 +72,21 @@ Result<std::shared_ptr<broker::Broker>> OpenBroker(const Settings& s) {
   return broker::OpenBroker(c);
 }
 
-outbox::ReconcilerOptions OutboxOptions(const Settings& s) {
+Result<Outbox> OpenOutbox(const Settings& s, store::Store& store) {
   outbox::ReconcilerOptions o;
-  if (!s.topic.empty()) o.topics["Cluster"] = s.topic;
-  if (!s.nodepool_topic.empty()) o.topics["NodePool"] = s.nodepool_topic;
+  if (!s.topic.empty()) o.topics[std::string(model::kCluster.name)] = s.topic;
+  if (!s.nodepool_topic.empty()) o.topics[std::string(model::kNodePool.name)] = s.nodepool_topic;
   o.batch_size = s.outbox_batch_size;
   o.poll_interval = s.outbox_poll_interval;
   o.backoff.max = s.outbox_backoff_max;
   o.retention = s.outbox_retention;
-  return o;
+  Outbox outbox;
+  outbox.broker = HF_TRY(OpenBroker(s));
+  outbox.publisher = HF_TRY(outbox.broker->NewPublisher());
+  outbox.reconciler = std::make_unique<outbox::Reconciler>(store, *outbox.publisher, std::move(o));
+  outbox::RegisterOutboxGauges(store);
+  RegisterBrokerMetrics(*outbox.broker);
+  return outbox;
 }
 
 http::ServerOptions ApiServerOptions(const Settings& s) {

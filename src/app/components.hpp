@@ -15,8 +15,18 @@ namespace hf::app {
 Result<std::unique_ptr<store::Store>> OpenStore(const Settings& s);
 // Opens the broker named by settings.broker (memory, googlepubsub, rabbitmq).
 Result<std::shared_ptr<broker::Broker>> OpenBroker(const Settings& s);
-// Outbox reconciler options from settings (topics per aggregate type).
-outbox::ReconcilerOptions OutboxOptions(const Settings& s);
+
+// The outbox reconciler of one process and what it publishes through. Members are declared in
+// dependency order, so they are destroyed reconciler first.
+struct Outbox {
+  std::shared_ptr<broker::Broker> broker;  // `dev` also hands it to its adapters
+  std::unique_ptr<broker::Publisher> publisher;
+  std::unique_ptr<outbox::Reconciler> reconciler;  // not started
+};
+// Opens the broker (OpenBroker), a publisher and a reconciler on `store` (options from settings:
+// topics per aggregate type, batch size, intervals), and registers the outbox depth gauges and
+// the broker counters. Used by `outbox`, `api --with-outbox` and `dev`; `store` must outlive it.
+Result<Outbox> OpenOutbox(const Settings& s, store::Store& store);
 // The REST API server's options: host, port, threads, and problem+json for oversized bodies.
 http::ServerOptions ApiServerOptions(const Settings& s);
 // Registers hyperfleet_broker_* gauges read from the broker's counters at each scrape.

@@ -1,4 +1,5 @@
-// `hyperfleet dev`: API + outbox + ticker + the example adapters in one process (docs/architecture.md#components).
+// `hyperfleet dev`: API + outbox + ticker + the example adapters in one process
+// (docs/architecture.md#components).
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,8 +13,10 @@
 #include "api/problem_details.hpp"
 #include "app/commands.hpp"
 #include "app/components.hpp"
+#include "app/transition_log.hpp"
 #include "common/log.hpp"
 #include "common/signals.hpp"
+#include "model/kinds.hpp"
 #include "ticker/ticker.hpp"
 
 namespace hf::app {
@@ -64,6 +67,13 @@ Result<std::vector<adapter::AdapterConfig>> LoadAdapters(const std::string& dir,
 
 int RunDev(Settings& s, CLI::App&) {
   BlockTerminationSignals();
+  // A person watches dev: at the default level it shows the resource transitions, the jobs and
+  // the warnings and errors of the rest (not every request); --log-level debug shows every line.
+  if (s.log_level == Settings{}.log_level) {
+    log::SetLevel("warn");
+    log::SetComponentLevel("dev", log::Level::kInfo);
+    log::SetComponentLevel("jobs", log::Level::kInfo);
+  }
   std::error_code ec;
   fs::create_directories(s.data_dir, ec);
   if (ec) {
@@ -78,10 +88,10 @@ int RunDev(Settings& s, CLI::App&) {
   auto opened = OpenStore(s);
   if (!opened) return StartupFailure("dev", opened.error());
   store::Store& store = **opened;
-  auto broker = OpenBroker(s);
-  if (!broker) return StartupFailure("dev", broker.error());
-  auto publisher = (*broker)->NewPublisher();
-  if (!publisher) return StartupFailure("dev", publisher.error());
+  auto publishing = OpenOutbox(s, store);
+  if (!publishing) return StartupFailure("dev", publishing.error());
+  broker::Broker& broker = *publishing->broker;
+  outbox::Reconciler& reconciler = *publishing->reconciler;
   const std::string api_url = "http://127.0.0.1:" + std::to_string(s.port);
   auto adapter_configs = LoadAdapters(
       s.adapters_dir.empty() ? DefaultAdaptersDir() : s.adapters_dir, api_url, s.data_dir);
@@ -91,19 +101,22 @@ int RunDev(Settings& s, CLI::App&) {
   service::Kinds kinds(s.cluster_adapters, s.nodepool_adapters);
   api::ApiHandler handler(store, kinds);
   api::RegisterBacklogGauges(store, kinds, s.reconciliation_stuck_threshold);
-  outbox::Reconciler reconciler(store, **publisher, OutboxOptions(s));
-  outbox::RegisterOutboxGauges(store);
-  RegisterBrokerMetrics(**broker);
   http::Server server(ApiServerOptions(s),
                       [&handler](const http::Request& r) { return handler.Handle(r); });
   if (auto started = server.Start(); !started) return StartupFailure("dev", started.error());
+  std::vector<std::string> topics;
+  for (const model::ResourceKind* kind : model::kResourceKinds) {
+    topics.push_back(reconciler.TopicFor(std::string(kind->name)));
+  }
+  TransitionLog transitions(store, broker, topics);
+  if (auto started = transitions.Start(); !started) return StartupFailure("dev", started.error());
   reconciler.Start();
 
   // Adapters, each with its own subscription on the shared broker.
   std::atomic<bool> stopping{false};
   std::vector<std::unique_ptr<adapter::AdapterRuntime>> adapters;
   for (auto& config : *adapter_configs) {
-    auto runtime = adapter::AdapterRuntime::Create(config, **broker, stopping);
+    auto runtime = adapter::AdapterRuntime::Create(config, broker, stopping);
     if (!runtime) return StartupFailure("dev", runtime.error());
     if (auto started = (*runtime)->Start(); !started) return StartupFailure("dev", started.error());
     adapters.push_back(std::move(*runtime));
@@ -112,7 +125,8 @@ int RunDev(Settings& s, CLI::App&) {
   // One ticker per resource type, talking to the API over HTTP like their standalone form.
   std::vector<std::unique_ptr<ticker::HttpFleetApi>> fleets;
   std::vector<std::unique_ptr<ticker::Ticker>> tickers;
-  for (const char* type : {"clusters", "nodepools"}) {
+  for (const model::ResourceKind* kind : model::kResourceKinds) {
+    const std::string type(kind->plural);
     ticker::HttpFleetApiOptions fleet_options;
     fleet_options.base_url = api_url;
     fleet_options.resource_type = type;
@@ -142,7 +156,7 @@ int RunDev(Settings& s, CLI::App&) {
   for (const auto& a : adapters) names.push_back(a->config().name);
   kLog.Info("running", {{"api", api_url},
                         {"db", s.db},
-                        {"broker", (*broker)->Type()},
+                        {"broker", broker.Type()},
                         {"adapters", names},
                         {"health_port", s.health_port},
                         {"metrics_port", s.metrics_port}});
@@ -165,6 +179,7 @@ int RunDev(Settings& s, CLI::App&) {
   for (auto& a : adapters) a->Stop();
   server.Stop(std::chrono::milliseconds(5000));
   reconciler.Stop();
+  transitions.Stop();
   ops.Stop();
   kLog.Info("stopped");
   return 0;

@@ -12,8 +12,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", HF_VERSION);
   hf::app::Settings settings;
   std::vector<std::unique_ptr<hf::app::SettingsLoader>> loaders;
-  const std::vector<std::string> server = {"db",    "broker",      "pubsub-project", "rabbitmq-url",
-                                           "topic", "health-port", "metrics-port",   "log-level"};
+  const std::vector<std::string> server = {"db",           "broker",    "pubsub-project",
+                                           "rabbitmq-url", "topic",     "health-port",
+                                           "metrics-port", "log-level", "log-format"};
   auto flags = [&](std::vector<std::string> extra) {
     extra.insert(extra.end(), server.begin(), server.end());
     return extra;
@@ -92,6 +93,13 @@ int main(int argc, char** argv) {
     if (!hf::log::SetLevel(settings.log_level)) {
       std::cerr << "hyperfleet: unknown log level '" << settings.log_level
                 << "' (use debug, info, warn or error)\n";
+      return 2;
+    }
+    const bool dev = sub.cmd->get_name() == "dev";
+    if (!hf::log::SetFormat(settings.log_format.empty() ? (dev ? "text" : "json")
+                                                        : settings.log_format)) {
+      std::cerr << "hyperfleet: unknown log format '" << settings.log_format
+                << "' (use json or text)\n";
       return 2;
     }
     return sub.run(settings, *sub.cmd);

@@ -29,6 +29,8 @@ SettingsLoader::SettingsLoader(CLI::App* cmd, Settings& s, const std::vector<std
       {"data-dir", [&] { b.Bind("data_dir", &s.data_dir, ""); }, "state directory"},
       {"api-url", [&] { b.Bind("api_url", &s.api_url, ""); }, "HyperFleet API base URL"},
       {"log-level", [&] { b.Bind("log_level", &s.log_level, ""); }, "debug|info|warn|error"},
+      {"log-format", [&] { b.Bind("log_format", &s.log_format, ""); },
+       "json|text (default: text for dev, json otherwise)"},
       {"with-outbox", [&] { b.Bind("with_outbox", &s.with_outbox, ""); },
        "also run the outbox reconciler in this process", true},
       {"skip-migrations", [&] { b.Bind("skip_migrations", &s.skip_migrations, ""); },

@@ -33,6 +33,7 @@ struct Settings {
   std::string data_dir = ".hyperfleet";
   std::string api_url = "http://localhost:8000";
   std::string log_level = "info";
+  std::string log_format;  // json|text; empty: text for dev, json for the other commands
   bool with_outbox = false;
   bool skip_migrations = false;
   int db_max_connections = 16;

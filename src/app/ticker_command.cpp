@@ -1,4 +1,5 @@
-// `hyperfleet ticker`: the event ticker for one resource type (docs/architecture.md#the-flow-of-one-event).
+// `hyperfleet ticker`: the event ticker for one resource type
+// (docs/architecture.md#the-flow-of-one-event).
 #include <atomic>
 
 #include "app/commands.hpp"

@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <cctype>
+#include <map>
 #include <mutex>
 
 #include "common/time.hpp"
@@ -13,6 +15,9 @@ namespace hf::log {
 namespace {
 
 std::atomic<Level> g_level{Level::kInfo};
+std::atomic<Format> g_format{Format::kJson};
+std::mutex g_component_levels_mu;  // guards g_component_levels
+std::map<std::string, Level, std::less<>> g_component_levels;
 
 std::shared_ptr<spdlog::logger>& Sink() {
   static std::shared_ptr<spdlog::logger> logger = [] {
@@ -41,6 +46,53 @@ std::string_view LevelName(Level level) {
   return "info";
 }
 
+bool Enabled(Level level, std::string_view component) {
+  {
+    std::lock_guard lock(g_component_levels_mu);
+    if (auto it = g_component_levels.find(component); it != g_component_levels.end()) {
+      return level >= it->second;
+    }
+  }
+  return level >= g_level.load(std::memory_order_relaxed);
+}
+
+std::string JsonLine(Level level, std::string_view component, std::string_view msg,
+                     const nlohmann::json& fields) {
+  nlohmann::json line = {{"time", FormatTime(Now())},
+                         {"level", LevelName(level)},
+                         {"component", component},
+                         {"msg", msg}};
+  if (fields.is_object()) {
+    for (auto it = fields.begin(); it != fields.end(); ++it) line[it.key()] = it.value();
+  }
+  return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// A field value as text: a string as is unless it is empty or holds a space, quote or '=' (then
+// JSON-quoted), anything else as compact JSON.
+std::string TextValue(const nlohmann::json& value) {
+  if (value.is_string()) {
+    const auto& s = value.get_ref<const std::string&>();
+    if (!s.empty() && s.find_first_of(" \t\n\"=") == std::string::npos) return s;
+  }
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string TextLine(Level level, std::string_view component, std::string_view msg,
+                     const nlohmann::json& fields) {
+  std::string name(LevelName(level));
+  for (char& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  name.resize(5, ' ');
+  std::string line = FormatTime(Now()).substr(11, 8) + " " + name + " ";
+  line.append(component).append(": ").append(msg);
+  if (fields.is_object()) {
+    for (auto it = fields.begin(); it != fields.end(); ++it) {
+      line += " " + it.key() + "=" + TextValue(it.value());
+    }
+  }
+  return line;
+}
+
 }  // namespace
 
 bool SetLevel(std::string_view name) {
@@ -57,6 +109,21 @@ bool SetLevel(std::string_view name) {
   return true;
 }
 
+void SetComponentLevel(std::string_view component, Level level) {
+  std::lock_guard lock(g_component_levels_mu);
+  g_component_levels.insert_or_assign(std::string(component), level);
+}
+
+bool SetFormat(std::string_view name) {
+  if (name == "json")
+    g_format = Format::kJson;
+  else if (name == "text")
+    g_format = Format::kText;
+  else
+    return false;
+  return true;
+}
+
 void SetOutputFile(const std::string& path) {
   std::lock_guard lock(g_sink_mu);
   auto l = std::make_shared<spdlog::logger>(
@@ -68,23 +135,19 @@ void SetOutputFile(const std::string& path) {
 
 void Write(Level level, std::string_view component, std::string_view msg,
            const nlohmann::json& fields) {
-  if (level < g_level.load(std::memory_order_relaxed)) return;
-  nlohmann::json line = {{"time", FormatTime(Now())},
-                         {"level", LevelName(level)},
-                         {"component", component},
-                         {"msg", msg}};
-  if (fields.is_object()) {
-    for (auto it = fields.begin(); it != fields.end(); ++it) line[it.key()] = it.value();
-  }
+  if (!Enabled(level, component)) return;
+  const std::string line = g_format.load(std::memory_order_relaxed) == Format::kText
+                               ? TextLine(level, component, msg, fields)
+                               : JsonLine(level, component, msg, fields);
   std::shared_ptr<spdlog::logger> sink;
   {
     std::lock_guard lock(g_sink_mu);
     sink = Sink();
   }
-  sink->info(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  sink->info(line);
 }
 
-bool Logger::Enabled(Level level) const { return level >= g_level.load(std::memory_order_relaxed); }
+bool Logger::Enabled(Level level) const { return log::Enabled(level, component_); }
 void Logger::Debug(std::string_view msg, const nlohmann::json& f) const {
   Write(Level::kDebug, component_, msg, f);
 }
