@@ -78,7 +78,12 @@ AdapterRuntime::AdapterRuntime(AdapterConfig config, broker::Broker& broker,
   runner_->OnFinished([this](const jobs::JobState& job) { Enqueue(job.resource_id, 0); });
 }
 
-AdapterRuntime::~AdapterRuntime() { Stop(); }
+AdapterRuntime::~AdapterRuntime() {
+  Stop();
+  // The runner's threads call OnFinished (Enqueue: retry_mu_, retry_cv_): join them before those
+  // members are destroyed.
+  runner_.reset();
+}
 
 Result<void> AdapterRuntime::Start() {
   {

@@ -1,7 +1,8 @@
-#include "app/tranition_log.hpp"
+#include "app/transition_log.hpp"
 
 #include "common/log.hpp"
 #include "model/cloud_event.hpp"
+#include "model/condition.hpp"
 #include "service/aggregation.hpp"
 
 namespace hf::app {
@@ -129,8 +130,8 @@ void TransitionLog::Check(const Event& event) {
   }
   if (!reconciled) return;
   const model::Condition& c = *reconciled;
-  if (c.status != was.reconciled ||
-      (c.status == model::condition_status::kTrue && c.observed_generation != was.reconciled_generation)) {
+  if (c.status != was.reconciled || (c.status == model::condition_status::kTrue &&
+                                     c.observed_generation != was.reconciled_generation)) {
     nlohmann::json fields = {{"generation", c.observed_generation}};
     if (c.status != model::condition_status::kTrue) {
       fields["reason"] = c.reason;

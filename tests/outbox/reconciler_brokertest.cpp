@@ -32,8 +32,8 @@ void PublishesAllAndSurvivesAnOutage(const broker::BrokerConfig& config, const s
   options.poll_interval = std::chrono::milliseconds(100);
   options.backoff.base = std::chrono::milliseconds(100);
   options.backoff.max = std::chrono::seconds(1);
+  Collector collector;  // outlives the subscriber that calls it
   auto subscriber = std::move(*(*broker)->NewSubscriber());
-  Collector collector;
   ASSERT_TRUE(subscriber->Subscribe(topic, "adapter", collector.Handler(), {.parallelism = 8}));
   auto publisher = std::move(*(*broker)->NewPublisher());
   Reconciler r(*store, *publisher, options);
@@ -51,8 +51,8 @@ void PublishesAllAndSurvivesAnOutage(const broker::BrokerConfig& config, const s
   (void)down.RunOnce();
   EXPECT_EQ(Pending(*store), 10);  // nothing lost, nothing marked published
   ASSERT_EQ(std::system(start.c_str()), 0);
-  auto subscriber2 = std::move(*(*broker)->NewSubscriber());
   Collector after;
+  auto subscriber2 = std::move(*(*broker)->NewSubscriber());
   ASSERT_TRUE(subscriber2->Subscribe(topic, "adapter", after.Handler(), {.parallelism = 8}));
   down.Start();
   for (int i = 0; i < 300 && Pending(*store) > 0; ++i) {

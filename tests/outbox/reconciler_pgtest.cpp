@@ -27,8 +27,8 @@ TEST(ReconcilerPg, TwoReplicasPublishEveryRowOnceBetweenThem) {
   broker::BrokerConfig config;
   config.memory_name = "pg-replicas-" + NewUuidV7();
   auto broker = *broker::OpenBroker(config);
+  Collector collector;  // outlives the subscriber that calls it
   auto subscriber = std::move(*broker->NewSubscriber());
-  Collector collector;
   ASSERT_TRUE(subscriber->Subscribe("hyperfleet.clusters.changed.v1", "subscription-s", collector.Handler(),
                                     {.parallelism = 4}));
   auto pub_a = std::move(*broker->NewPublisher());
@@ -60,8 +60,8 @@ TEST(ReconcilerPg, CommitWakesTheReconcilerThroughNotify) {
   broker::BrokerConfig config;
   config.memory_name = "pg-notify-" + NewUuidV7();
   auto broker = *broker::OpenBroker(config);
+  Collector collector;  // outlives the subscriber that calls it
   auto subscriber = std::move(*broker->NewSubscriber());
-  Collector collector;
   ASSERT_TRUE(subscriber->Subscribe("hyperfleet.clusters.changed.v1", "subscription-s", collector.Handler(), {}));
   auto publisher = std::move(*broker->NewPublisher());
   ReconcilerOptions options;

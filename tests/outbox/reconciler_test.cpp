@@ -34,8 +34,9 @@ class ReconcilerTest : public ::testing::Test {
   std::unique_ptr<store::Store> store_;
   std::shared_ptr<broker::Broker> broker_;
   std::unique_ptr<broker::Publisher> publisher_;
+  Collector collector_;  // before subscriber_ (which calls them), so they outlive it
+  Collector nodepools_;
   std::unique_ptr<broker::Subscriber> subscriber_;
-  Collector collector_;
 };
 
 // Fails the messages whose id is in `failing`, or every message while `down` is set.
@@ -171,15 +172,14 @@ TEST_F(ReconcilerTest, DeletesPublishedRowsPastRetention) {
 }
 
 TEST_F(ReconcilerTest, RoutesEachAggregateTypeToItsTopic) {
-  Collector nodepools;
   ASSERT_TRUE(subscriber_->Subscribe("hyperfleet.nodepools.changed.v1", "adapter-a",
-                                     nodepools.Handler(), {}));
+                                     nodepools_.Handler(), {}));
   AppendRows(*store_, 2, "Cluster");
   AppendRows(*store_, 3, "NodePool");
   Reconciler r(*store_, *publisher_, {});
   EXPECT_EQ(r.RunOnce().value_or(-1), 5);
   EXPECT_EQ(collector_.WaitDistinct(2, std::chrono::seconds(5)), 2u);
-  EXPECT_EQ(nodepools.WaitDistinct(3, std::chrono::seconds(5)), 3u);
+  EXPECT_EQ(nodepools_.WaitDistinct(3, std::chrono::seconds(5)), 3u);
 }
 
 }  // namespace
