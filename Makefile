@@ -13,10 +13,11 @@ deps:
 
 # One build directory per preset serves every target: the tests stay configured (that costs
 # seconds), each target below builds only what it runs.
-configure: deps
+configure:
 	@cmake --preset $(PRESET) >/dev/null
 
-build: configure
+build: deps
+	@$(MAKE) --no-print-directory configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
 # Builds, starts PostgreSQL, the Pub/Sub emulator and RabbitMQ on loopback ports in temporary
@@ -27,14 +28,18 @@ test: build
 
 # Builds only the hyperfleet binary (half of the build steps; the other half are tests) and runs
 # it: API + outbox + ticker + the example adapters in one process.
-dev: configure
+# Installs only the build packages (not the test services: PostgreSQL, RabbitMQ, the emulator).
+dev:
+	@HF_DEPS=build scripts/install-deps.sh
+	@$(MAKE) --no-print-directory configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target hyperfleet
 	@$(BUILD_DIR)/bin/hyperfleet dev
 
 # Builds only what the benchmarks run (the binary and bench/ tools), starts the test services and
 # runs bench/run.py: a table on stdout and bench/results/latest.json. BENCH_ARGS="--only api".
 BENCH_ARGS ?=
-bench: configure
+bench: deps
+	@$(MAKE) --no-print-directory configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target hyperfleet hf_bench_outbox
 	@HF_BUILD_DIR=$(abspath $(BUILD_DIR)) scripts/with-test-services.sh bench/run.py $(BENCH_ARGS)
 
