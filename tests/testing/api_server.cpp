@@ -40,7 +40,9 @@ bool ApiServer::Start() {
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   process_ = std::make_unique<Process>(argv, std::map<std::string, std::string>{},
                                        dir_ + "/api.log");
-  if (!WaitForPort(port_, std::chrono::seconds(30)) || !process_->Running()) {
+  // Up means every port answers: the health server starts just after the API's.
+  if (!WaitForPort(port_, std::chrono::seconds(30)) ||
+      !WaitForPort(health_port_, std::chrono::seconds(5)) || !process_->Running()) {
     std::string log = process_->Log();
     error_ = "hyperfleet api did not start; log tail:\n" +
              log.substr(log.size() > 3000 ? log.size() - 3000 : 0);
