@@ -24,6 +24,8 @@ case "$HF_DEPS" in
     PACKAGES+=(
       # benchmarks
       libbenchmark-dev
+      # make tidy (clang-tidy 14 and 16 cannot parse libstdc++ 12's <expected>)
+      clang-tidy-19
       # test services and tools
       postgresql-15 postgresql-client-15 rabbitmq-server default-jre-headless
       wrk curl procps iproute2 python3

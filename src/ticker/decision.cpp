@@ -62,7 +62,7 @@ Duration Jittered(Duration d, const DecisionOptions& o, double unit_random) {
       static_cast<Duration::rep>(std::llround(static_cast<double>(d.count()) * factor)));
 }
 
-Decision None(Reason reason, BackoffState next) { return {Action::kNone, reason, std::move(next)}; }
+Decision None(Reason reason, BackoffState next) { return {Action::kNone, reason, next}; }
 
 }  // namespace
 

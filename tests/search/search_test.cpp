@@ -324,7 +324,7 @@ TEST(CompileSearch, SyntaxErrors) {
   EXPECT_EQ(ErrorOf("name = 'a' é"), parse("unexpected character 'é' at position 12"));
   EXPECT_EQ(ErrorOf("name = 'a\xff'"), parse("invalid UTF-8 at position 10"));
   EXPECT_EQ(ErrorOf("name = 'a\xed\xa0\x80'"), parse("invalid UTF-8 at position 10"));  // surrogate
-  EXPECT_EQ(ErrorOf(std::string("name = 'a\0'", 12)), parse("NUL character at position 10"));
+  EXPECT_EQ(ErrorOf(std::string("name = 'a\0'", 11)), parse("NUL character at position 10"));
 }
 
 TEST(CompileSearch, NestingIsBounded) {
@@ -506,7 +506,7 @@ TEST(CompileSearch, InjectionAttemptsAreBoundOrRejected) {
         if (value != "?") {
           EXPECT_EQ(f.sql.find(value), std::string::npos) << f.sql;
         }
-        EXPECT_EQ(f.sql.find(";"), std::string::npos) << f.sql;
+        EXPECT_EQ(f.sql.find(';'), std::string::npos) << f.sql;
       }
     }
   }
