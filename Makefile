@@ -6,7 +6,7 @@ BUILD_DIR := $(if $(filter release,$(PRESET)),build,build-$(PRESET))
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: deps configure build test dev bench format clean
+.PHONY: deps configure build test dev bench format tidy clean
 
 deps:
 	@scripts/install-deps.sh
@@ -45,6 +45,13 @@ bench: deps
 
 format:
 	@find src tests -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+
+# The .clang-tidy checks over every source of src/ and tests/ (needs only the configure step's
+# compile_commands.json); fails on any finding.
+tidy:
+	@HF_DEPS=tidy scripts/install-deps.sh
+	@$(MAKE) --no-print-directory configure
+	@run-clang-tidy-19 -p $(BUILD_DIR) -quiet -j $(JOBS) '$(CURDIR)/(src|tests)/'
 
 clean:
 	@rm -rf build build-debug build-asan build-tsan

@@ -20,6 +20,9 @@ PACKAGES=(
 )
 case "$HF_DEPS" in
   build) ;;
+  # make tidy: clang-tidy 14 and 16 cannot parse libstdc++ 12's <expected>. Not in `all`: CI
+  # does not run it.
+  tidy) PACKAGES+=(clang-tidy-19) ;;
   all)
     PACKAGES+=(
       # benchmarks
@@ -30,7 +33,7 @@ case "$HF_DEPS" in
     )
     ;;
   *)
-    echo "install-deps: ERROR: HF_DEPS must be 'all' (default) or 'build', not '$HF_DEPS'" >&2
+    echo "install-deps: ERROR: HF_DEPS must be 'all' (default), 'build' or 'tidy', not '$HF_DEPS'" >&2
     exit 2
     ;;
 esac

@@ -335,7 +335,7 @@ void AdapterRuntime::RetryLoop() {
       retry_cv_.wait_until(lock, next);
       continue;
     }
-    Retry item = *due;
+    Retry item = std::move(*due);
     retries_.erase(due);
     queued_.erase(item.resource_id);
     lock.unlock();

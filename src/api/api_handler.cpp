@@ -33,8 +33,7 @@ const std::set<std::string> kEventReasons = {"created", "updated", "deleted", "r
 }  // namespace
 
 ApiHandler::ApiHandler(store::Store& store, const service::Kinds& kinds)
-    : store_(store),
-      kinds_(kinds),
+    : kinds_(kinds),
       resources_(store, kinds),
       statuses_(store, kinds),
       events_(store, kinds),
@@ -168,7 +167,7 @@ http::Response ApiHandler::Collection(Context& ctx, const service::Scope& scope)
     }
     nlohmann::json list = PresentList(std::move(items), out->page, out->total);
     if (*fields && list["items"].empty()) list["items"] = nullptr;  // as the reference answers
-    return Json(200, std::move(list));
+    return Json(200, list);
   }
   if (req.method == "POST") {
     auto body = DecodeObjectBody(req.body);

@@ -39,7 +39,6 @@ class ApiHandler {
   http::Response Error(const Context& ctx, const hf::Error& error) const;
   http::Response MethodNotAllowed(const Context& ctx, const char* allow) const;
 
-  store::Store& store_;
   const service::Kinds& kinds_;
   service::ResourceService resources_;
   service::StatusService statuses_;

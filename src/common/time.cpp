@@ -1,6 +1,7 @@
 #include "common/time.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 
 namespace hf {
@@ -122,7 +123,7 @@ Result<Duration> ParseDuration(std::string_view text) {
     else
       return bad();
   }
-  return Duration{static_cast<int64_t>(total_ms + 0.5)};
+  return Duration{std::llround(total_ms)};
 }
 
 std::string FormatDuration(Duration d) {

@@ -64,7 +64,7 @@ Duration Wait(int attempts, const DecisionOptions& o, double unit_random) {
   return BackoffPolicy{o.backoff_base, o.backoff_max, o.jitter}.Delay(attempts + 1, unit_random);
 }
 
-Decision None(Reason reason, BackoffState next) { return {Action::kNone, reason, std::move(next)}; }
+Decision None(Reason reason, BackoffState next) { return {Action::kNone, reason, next}; }
 
 }  // namespace
 

@@ -155,7 +155,7 @@ void Ticker::Handle(const nlohmann::json& resource, Time now) {
   }
   if (d.reason == Reason::kInvalid || d.reason == Reason::kSelector) return;
   std::lock_guard lock(mu_);
-  entries_[id] = Entry{std::move(d.next), now};
+  entries_[id] = Entry{d.next, now};
 }
 
 void Ticker::Start() {

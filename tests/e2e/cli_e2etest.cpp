@@ -37,7 +37,7 @@ TEST(Cli, EverySubcommandHasHelp) {
 }
 
 TEST(Cli, UsageErrorsAreOneLineWithExitCode2) {
-  for (auto args : std::vector<std::vector<std::string>>{
+  for (const auto& args : std::vector<std::vector<std::string>>{
            {"frobnicate"}, {"api", "--no-such-flag"}, {}, {"migrate", "--port", "1"}}) {
     auto r = Hyperfleet(args);
     EXPECT_EQ(r.exit_code, 2) << r.output;

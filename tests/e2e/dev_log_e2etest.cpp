@@ -218,7 +218,7 @@ TEST(DevLogE2E, LogFormatJsonGivesTheSameLinesAsJson) {
     ASSERT_TRUE(j.is_object()) << line;
     EXPECT_NE(j.value("msg", ""), "request") << "a request line: " << line;
     if (j.value("component", "") == "dev" && j.value("msg", "") == "Cluster as-json created") {
-      created_line = j.value("id", "") == created["id"];
+      created_line = j.value("id", "") == created["id"].get<std::string>();
     }
   }
   EXPECT_TRUE(created_line) << dev.process().Log();

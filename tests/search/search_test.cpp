@@ -308,7 +308,7 @@ TEST(ParseSearch, SyntaxErrors) {
   EXPECT_EQ(ErrorOf("name = 'a' é"), parse("unexpected character 'é' at position 12"));
   EXPECT_EQ(ErrorOf("name = 'a\xff'"), parse("invalid UTF-8 at position 10"));
   EXPECT_EQ(ErrorOf("name = 'a\xed\xa0\x80'"), parse("invalid UTF-8 at position 10"));  // surrogate
-  EXPECT_EQ(ErrorOf(std::string("name = 'a\0'", 12)), parse("NUL character at position 10"));
+  EXPECT_EQ(ErrorOf(std::string("name = 'a\0'", 11)), parse("NUL character at position 10"));
 }
 
 TEST(ParseSearch, NestingIsBounded) {

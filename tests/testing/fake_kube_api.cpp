@@ -397,7 +397,7 @@ FakeKubeApi::Reply FakeKubeApi::Handle(const std::string& method, const std::str
   };
   if (pods_path && method == "GET") return {200, list(pods_, parts[4], "PodList", "v1")};
   if (!jobs_path) return {404, Status(404, "the server could not find the requested resource")};
-  const std::string ns = parts[5];
+  const std::string& ns = parts[5];
   if (parts.size() == 7) {
     if (method == "GET") {
       const std::string w = query.count("watch") ? query.at("watch") : "";
@@ -457,7 +457,7 @@ FakeKubeApi::Reply FakeKubeApi::Handle(const std::string& method, const std::str
     changed_.notify_all();
     return {201, job};
   }
-  const std::string name = parts[7];
+  const std::string& name = parts[7];
   auto it = jobs_.find({ns, name});
   if (it == jobs_.end()) {
     return {404, Status(404, "jobs.batch \"" + name + "\" not found")};
