@@ -1,4 +1,5 @@
-// hf_bench_outbox: the outbox figures of `make bench` (README.md#benchmarks), printed as one JSON object.
+// hf_bench_outbox: the outbox figures of `make bench` (README.md#benchmarks), printed as one JSON
+// object.
 //
 //   hf_bench_outbox throughput --db URL --broker memory|googlepubsub|rabbitmq [--events N]
 //       Raw publish rate (Publisher::Publish in batches of --batch; half of the N messages

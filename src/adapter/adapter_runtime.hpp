@@ -28,11 +28,11 @@ enum class Outcome {
   kTerminal,   // a failure retrying cannot fix, reported as Health=False where possible (ack)
 };
 
-// One adapter: consumes its subscription and, per event, does what docs/architecture.md#the-flow-of-one-event says for its
-// resource kind (config.kind; "cluster" below stands for a nodepool too) (fetch
-// the cluster, finalize if deleting, check preconditions, find or create this generation's job,
-// report Applied/Available/Health). Runs inside any process: `hyperfleet adapter` wraps one,
-// `hyperfleet dev` runs several on one in-process broker.
+// One adapter: consumes its subscription and, per event, does what
+// docs/architecture.md#the-flow-of-one-event says for its resource kind (config.kind; "cluster"
+// below stands for a nodepool too) (fetch the cluster, finalize if deleting, check preconditions,
+// find or create this generation's job, report Applied/Available/Health). Runs inside any process:
+// `hyperfleet adapter` wraps one, `hyperfleet dev` runs several on one in-process broker.
 //
 // Clusters are handled one at a time each (striped in-process locks) and jobs are created
 // atomically by name, so duplicate deliveries and several replicas never start two jobs for one

@@ -56,11 +56,11 @@ Snapshot TakeSnapshot(const json& resource, const json& statuses) {
   json reconciled = FindCondition(resource, kReconciled);
   if (reconciled.is_object()) {
     snap[std::string(kReconciled)] = {"",
-                          std::string(kReconciled),
-                          Str(reconciled, "status"),
-                          Str(reconciled, "reason"),
-                          Str(reconciled, "message"),
-                          Int(reconciled, "observed_generation")};
+                                      std::string(kReconciled),
+                                      Str(reconciled, "status"),
+                                      Str(reconciled, "reason"),
+                                      Str(reconciled, "message"),
+                                      Int(reconciled, "observed_generation")};
   }
   return snap;
 }

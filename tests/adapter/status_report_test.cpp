@@ -1,4 +1,5 @@
-// Status report bodies and the conditions for each situation of docs/architecture.md#the-flow-of-one-event.
+// Status report bodies and the conditions for each situation of
+// docs/architecture.md#the-flow-of-one-event.
 #include "adapter/status_report.hpp"
 
 #include <gtest/gtest.h>

@@ -29,8 +29,8 @@ TEST(ReconcilerPg, TwoReplicasPublishEveryRowOnceBetweenThem) {
   auto broker = *broker::OpenBroker(config);
   Collector collector;  // outlives the subscriber that calls it
   auto subscriber = std::move(*broker->NewSubscriber());
-  ASSERT_TRUE(subscriber->Subscribe("hyperfleet.clusters.changed.v1", "subscription-s", collector.Handler(),
-                                    {.parallelism = 4}));
+  ASSERT_TRUE(subscriber->Subscribe("hyperfleet.clusters.changed.v1", "subscription-s",
+                                    collector.Handler(), {.parallelism = 4}));
   auto pub_a = std::move(*broker->NewPublisher());
   auto pub_b = std::move(*broker->NewPublisher());
   ReconcilerOptions options;
@@ -62,7 +62,8 @@ TEST(ReconcilerPg, CommitWakesTheReconcilerThroughNotify) {
   auto broker = *broker::OpenBroker(config);
   Collector collector;  // outlives the subscriber that calls it
   auto subscriber = std::move(*broker->NewSubscriber());
-  ASSERT_TRUE(subscriber->Subscribe("hyperfleet.clusters.changed.v1", "subscription-s", collector.Handler(), {}));
+  ASSERT_TRUE(subscriber->Subscribe("hyperfleet.clusters.changed.v1", "subscription-s",
+                                    collector.Handler(), {}));
   auto publisher = std::move(*broker->NewPublisher());
   ReconcilerOptions options;
   options.poll_interval = std::chrono::seconds(60);

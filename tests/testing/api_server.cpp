@@ -31,15 +31,21 @@ ApiServer::ApiServer(const std::string& backend, std::vector<std::string> extra_
 ApiServer::~ApiServer() { process_.reset(); }
 
 bool ApiServer::Start() {
-  std::vector<std::string> argv = {HyperfleetBinary(), "api",
-                                   "--db", db_url_,
-                                   "--host", "127.0.0.1",
-                                   "--port", std::to_string(port_),
-                                   "--health-port", std::to_string(health_port_),
-                                   "--metrics-port", std::to_string(metrics_port_)};
+  std::vector<std::string> argv = {HyperfleetBinary(),
+                                   "api",
+                                   "--db",
+                                   db_url_,
+                                   "--host",
+                                   "127.0.0.1",
+                                   "--port",
+                                   std::to_string(port_),
+                                   "--health-port",
+                                   std::to_string(health_port_),
+                                   "--metrics-port",
+                                   std::to_string(metrics_port_)};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
-  process_ = std::make_unique<Process>(argv, std::map<std::string, std::string>{},
-                                       dir_ + "/api.log");
+  process_ =
+      std::make_unique<Process>(argv, std::map<std::string, std::string>{}, dir_ + "/api.log");
   // The API port first, then the health port (its server starts after the API's).
   if (!WaitForPort(port_, std::chrono::seconds(30)) ||
       !WaitForPort(health_port_, std::chrono::seconds(10)) || !process_->Running()) {
