@@ -12,6 +12,7 @@ Sections: api (create, get), list (10k, 100k, RSS), outbox, e2e_dev, e2e_pg.
 """
 
 import argparse
+import base64
 import json
 import os
 import platform
@@ -173,9 +174,12 @@ def fresh_db(name):
 
 def start_api(procs, name, db_url, extra=None, env=None):
     port, health, metrics = free_port(), free_port(), free_port()
+    extra = extra or []
+    if "--auth-enabled" not in extra:  # on by default; the API figures are measured without
+        extra = ["--auth-enabled", "false"] + extra
     p = procs.start(name, [BIN, "api", "--db", db_url, "--host", "127.0.0.1", "--port", str(port),
                            "--health-port", str(health), "--metrics-port", str(metrics),
-                           "--log-level", "warn"] + (extra or []), env=env)
+                           "--log-level", "warn"] + extra, env=env)
     wait_ready(procs, health, name)
     return p, f"http://127.0.0.1:{port}"
 
@@ -421,8 +425,58 @@ def section_api(res, args, work):
                 "higher")
         res.add("api_get_p50_ms", get["p50_ms"], "ms", base_get["p50_ms"], "pgbench p50", "lower")
         res.add("api_get_p99_ms", get["p99_ms"], "ms", base_get["p99_ms"], "pgbench p99", "lower")
+
+        # The same GETs with a bearer token (RS256, verified on every request) against a second
+        # API on the same database with authentication on; the baseline is the first API.
+        config, token = bench_issuer(work)
+        _, auth_base = start_api(procs, "api-auth", db, extra=["--config", config,
+                                                               "--auth-enabled", "true",
+                                                               "--skip-migrations"])
+        log(f"api: GET /clusters/{{id}} with a verified RS256 token vs without, A-B-B-A")
+        authed, plain = abba(
+            lambda d: wrk(auth_base + API + "/clusters", "get.lua", d, CONCURRENCY,
+                          env={"BENCH_IDS": ids_file, "BENCH_TOKEN": token}),
+            lambda d: wrk(base + API + "/clusters", "get.lua", d, CONCURRENCY,
+                          env={"BENCH_IDS": ids_file}),
+            args.duration)
+        res.add("api_get_auth_rps", authed["rps"], "req/s", plain["rps"],
+                "the same GETs with auth off", "higher")
+        res.add("api_get_auth_p99_ms", authed["p99_ms"], "ms", plain["p99_ms"],
+                "the same GETs with auth off, p99", "lower")
     finally:
         procs.close()
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def bench_issuer(work):
+    """An RS256 key made with the openssl tool, its JWKS in a file, an API config trusting it and
+    one reader token valid for an hour: (config path, token)."""
+    key = os.path.join(work, "bench-key.pem")
+    subprocess.run(["openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
+                    "rsa_keygen_bits:2048", "-out", key], check=True, capture_output=True)
+    modulus = subprocess.run(["openssl", "rsa", "-in", key, "-noout", "-modulus"], check=True,
+                             capture_output=True, text=True).stdout.strip().split("=", 1)[1]
+    jwks = {"keys": [{"kty": "RSA", "kid": "bench", "alg": "RS256", "use": "sig",
+                      "n": b64url(bytes.fromhex(modulus)), "e": b64url((65537).to_bytes(3, "big"))}]}
+    jwks_file = os.path.join(work, "bench-jwks.json")
+    with open(jwks_file, "w") as f:
+        json.dump(jwks, f)
+    issuer = "https://bench.invalid"
+    config = os.path.join(work, "bench-auth.yaml")
+    with open(config, "w") as f:
+        f.write(f"auth:\n  issuers:\n    - {{issuer_url: {issuer}, jwks_file: {jwks_file}, "
+                "audience: hyperfleet, identity_claim: sub, role: reader}\n")
+    now = int(time.time())
+    signing_input = (b64url(json.dumps({"alg": "RS256", "kid": "bench", "typ": "JWT"}).encode())
+                     + "." + b64url(json.dumps({"iss": issuer, "sub": "bench", "aud": "hyperfleet",
+                                                "iat": now, "exp": now + 3600}).encode()))
+    signature = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key],
+                               input=signing_input.encode(), check=True,
+                               capture_output=True).stdout
+    return config, signing_input + "." + b64url(signature)
 
 
 # --- section: list at 10k / 100k, RSS -----------------------------------------------------------

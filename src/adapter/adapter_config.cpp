@@ -106,8 +106,10 @@ bool ValidAdapterName(const std::string& name) {
 
 Result<void> ReadApi(const YAML::Node& n, ApiConfig& api) {
   if (!n) return {};
-  HF_CHECK(Closed(n, "api", {"base_url", "timeout", "retry"}));
+  HF_CHECK(Closed(n, "api", {"base_url", "timeout", "retry", "token_file", "ca_file"}));
   HF_CHECK(ReadString(n, "base_url", "api", &api.base_url));
+  HF_CHECK(ReadString(n, "token_file", "api", &api.token_file));
+  HF_CHECK(ReadString(n, "ca_file", "api", &api.ca_file));
   while (!api.base_url.empty() && api.base_url.back() == '/') api.base_url.pop_back();
   if (!api.base_url.empty() && api.base_url.rfind("http://", 0) != 0 &&
       api.base_url.rfind("https://", 0) != 0) {

@@ -7,6 +7,7 @@
 
 #include "adapter/name_template.hpp"
 #include "adapter/precondition.hpp"
+#include "client/token_source.hpp"
 #include "common/backoff.hpp"
 #include "common/result.hpp"
 #include "common/time.hpp"
@@ -26,6 +27,10 @@ struct ApiConfig {
   std::string base_url;                         // empty: the command's --api-url
   Duration timeout = std::chrono::seconds(10);  // per request
   RetryConfig retry;
+  std::string token_file;  // bearer token, re-read on change; empty: the command's --token-file
+  std::string ca_file;     // trust for an https base_url; empty: the command's --ca-file
+  // Set by `dev --auth` (tokens it mints); when set it wins over token_file. Not a YAML key.
+  client::TokenSource token{};
 };
 
 struct BrokerSection {

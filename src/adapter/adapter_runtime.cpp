@@ -56,7 +56,12 @@ AdapterRuntime::AdapterRuntime(AdapterConfig config, broker::Broker& broker,
                                  .timeout = config_.api.timeout,
                                  .attempts = config_.api.retry.attempts,
                                  .backoff = config_.api.retry.backoff,
-                                 .cancel = &stop}),
+                                 .cancel = &stop,
+                                 .token = config_.api.token ? config_.api.token
+                                          : config_.api.token_file.empty()
+                                              ? client::TokenSource{}
+                                              : client::TokenFromFile(config_.api.token_file),
+                                 .ca_file = config_.api.ca_file}),
       metrics_{
           metrics::Registry::Default().AddCounter("hyperfleet_adapter_events_processed_total",
                                                   "Events handled, by outcome.",

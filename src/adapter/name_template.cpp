@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/text.hpp"
+
 namespace hf::adapter {
 
 Result<NameTemplate> NameTemplate::Parse(std::string_view text,
@@ -21,9 +23,7 @@ Result<NameTemplate> NameTemplate::Parse(std::string_view text,
     if (open == text.size()) break;
     size_t close = text.find("}}", open + 2);
     if (close == std::string_view::npos) return bad("unclosed '{{'");
-    std::string name(text.substr(open + 2, close - open - 2));
-    name.erase(0, name.find_first_not_of(" \t"));
-    name.erase(name.find_last_not_of(" \t") + 1);
+    std::string name(Trim(text.substr(open + 2, close - open - 2)));
     if (std::find(known.begin(), known.end(), name) == known.end()) {
       std::string list;
       for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;

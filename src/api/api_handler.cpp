@@ -3,6 +3,7 @@
 #include <chrono>
 #include <set>
 
+#include "api/access_policy.hpp"
 #include "api/field_projection.hpp"
 #include "api/presenters.hpp"
 #include "api/problem_details.hpp"
@@ -32,8 +33,10 @@ const std::set<std::string> kEventReasons = {"created", "updated", "deleted", "r
 
 }  // namespace
 
-ApiHandler::ApiHandler(store::Store& store, const service::Kinds& kinds)
+ApiHandler::ApiHandler(store::Store& store, const service::Kinds& kinds,
+                       const auth::TokenVerifier* verifier)
     : kinds_(kinds),
+      verifier_(verifier),
       resources_(store, kinds),
       statuses_(store, kinds),
       events_(store, kinds),
@@ -44,18 +47,19 @@ ApiHandler::ApiHandler(store::Store& store, const service::Kinds& kinds)
           "hyperfleet_api_request_duration_seconds", "HTTP request latency of the API.",
           {"method", "path"}, metrics::DefaultLatencyBuckets())),
       db_errors_total_(metrics::Registry::Default().AddCounter(
-          "hyperfleet_db_errors_total", "Database errors seen by the API.", {"error_type"})) {}
+          "hyperfleet_db_errors_total", "Database errors seen by the API.", {"error_type"})),
+      auth_failures_total_(metrics::Registry::Default().AddCounter(
+          "hyperfleet_api_auth_failures_total",
+          "Requests refused by authentication (401) or authorisation (403, reason forbidden).",
+          {"reason"})) {}
 
 http::Response ApiHandler::Handle(const http::Request& req) {
   auto start = std::chrono::steady_clock::now();
-  Context ctx{req, {}, "unmatched"};
+  Context ctx{req, {}, "unmatched", ""};
   ctx.caller.request_id = NewUuidV7();
   ctx.caller.traceparent = req.Header("traceparent");
-  if (auto identity = req.Header("x-hyperfleet-identity");
-      !identity.empty() && identity.size() <= 256) {
-    ctx.caller.actor = identity;
-  }
-  http::Response res = Route(ctx);
+  std::optional<http::Response> refused = Admit(ctx);
+  http::Response res = refused ? std::move(*refused) : Route(ctx);
   res.headers.emplace_back("X-Request-ID", ctx.caller.request_id);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   requests_total_.WithLabels({req.method, ctx.route, std::to_string(res.status)}).Inc();
@@ -65,8 +69,51 @@ http::Response ApiHandler::Handle(const http::Request& req) {
                         {"status", res.status},
                         {"duration_ms", seconds * 1000},
                         {"request_id", ctx.caller.request_id},
+                        {"identity", ctx.caller.actor},
+                        {"role", ctx.role},
                         {"remote", req.remote}});
   return res;
+}
+
+std::optional<http::Response> ApiHandler::Admit(Context& ctx) const {
+  const auto& req = ctx.req;
+  if (!verifier_) {
+    if (auto identity = req.Header("x-hyperfleet-identity");
+        !identity.empty() && identity.size() <= 256) {
+      ctx.caller.actor = identity;
+    }
+    return std::nullopt;
+  }
+  if (IsOpen(req)) return std::nullopt;
+  const std::string authorization = req.Header("authorization");
+  std::string_view token;
+  if (authorization.size() > 7 &&
+      (authorization.starts_with("Bearer ") || authorization.starts_with("bearer "))) {
+    token = std::string_view(authorization).substr(7);
+  }
+  auto verified = verifier_->Verify(token);
+  if (auto* rejected = std::get_if<auth::Rejection>(&verified)) {
+    auth_failures_total_.WithLabels({rejected->reason}).Inc();
+    using Kind = auth::Rejection::Kind;
+    const char* code = rejected->kind == Kind::kMissing   ? "HYPERFLEET-AUT-001"
+                       : rejected->kind == Kind::kExpired ? "HYPERFLEET-AUT-003"
+                                                          : "HYPERFLEET-AUT-002";
+    std::string detail = rejected->detail;
+    if (rejected->kind == Kind::kMissing) {
+      detail = authorization.empty()
+                   ? "authentication required: send 'Authorization: Bearer <token>'"
+                   : "the Authorization header must be 'Bearer <token>'";
+    }
+    return Unauthenticated(code, detail, req.path, ctx.caller.request_id);
+  }
+  const auto& principal = std::get<auth::Principal>(verified);
+  ctx.caller.actor = principal.identity;
+  ctx.role = std::string(auth::ToString(principal.role));
+  if (auto denied = Deny(principal.role, req)) {
+    auth_failures_total_.WithLabels({"forbidden"}).Inc();
+    return Forbidden(*denied, req.path, ctx.caller.request_id);
+  }
+  return std::nullopt;
 }
 
 http::Response ApiHandler::Json(int status, const nlohmann::json& body) const {

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "auth/token_verifier.hpp"
 #include "common/http_message.hpp"
 #include "common/metrics.hpp"
 #include "service/event_service.hpp"
@@ -15,9 +16,15 @@ namespace hf::api {
 // The REST API under /api/hyperfleet/v1 as a pure function from request to response: routing,
 // decoding, calling the services and presenting. Adds X-Request-ID to every response, logs each
 // request as one JSON line and counts it in the metrics. Thread-safe.
+//
+// With a `verifier`, every request but the open ones (access_policy.hpp) needs a valid bearer
+// token whose role allows it; the token's identity fills the audit fields and the request log,
+// and X-HyperFleet-Identity is ignored. Without one (a trusted network), that header names the
+// caller.
 class ApiHandler {
  public:
-  ApiHandler(store::Store& store, const service::Kinds& kinds);
+  ApiHandler(store::Store& store, const service::Kinds& kinds,
+             const auth::TokenVerifier* verifier = nullptr);
 
   http::Response Handle(const http::Request& req);
 
@@ -26,7 +33,12 @@ class ApiHandler {
     const http::Request& req;
     service::Caller caller;
     std::string route = "unmatched";  // the path template for metrics
+    std::string role;                 // of a verified token; "" with auth off or open routes
   };
+
+  // Authenticates and authorises the request (auth on), setting ctx.caller.actor and ctx.role;
+  // the 401/403 answer when refused.
+  std::optional<http::Response> Admit(Context& ctx) const;
 
   http::Response Route(Context& ctx);
   http::Response Collection(Context& ctx, const service::Scope& scope);
@@ -40,12 +52,14 @@ class ApiHandler {
   http::Response MethodNotAllowed(const Context& ctx, const char* allow) const;
 
   const service::Kinds& kinds_;
+  const auth::TokenVerifier* verifier_;
   service::ResourceService resources_;
   service::StatusService statuses_;
   service::EventService events_;
   metrics::Family<metrics::Counter>& requests_total_;
   metrics::Family<metrics::Histogram>& request_duration_;
   metrics::Family<metrics::Counter>& db_errors_total_;
+  metrics::Family<metrics::Counter>& auth_failures_total_;
 };
 
 // The OpenAPI document we serve, as JSON (converted from the embedded openapi/openapi.yaml).

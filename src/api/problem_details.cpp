@@ -30,6 +30,10 @@ ProblemType TypeOf(ErrorCode code) {
       return {409, "HYPERFLEET-CNF-003", "conflict", "State Conflict"};
     case ErrorCode::kUnprocessable:
       return {422, "HYPERFLEET-VAL-000", "validation-error", "Validation Failed"};
+    case ErrorCode::kUnauthenticated:
+      return {401, "HYPERFLEET-AUT-002", "authentication-required", "Authentication Required"};
+    case ErrorCode::kPermissionDenied:
+      return {403, "HYPERFLEET-AUZ-001", "forbidden", "Forbidden"};
     case ErrorCode::kUnavailable:
       return {503, "HYPERFLEET-SVC-001", "service-unavailable", "Service Unavailable"};
     case ErrorCode::kDeadlineExceeded:
@@ -74,6 +78,32 @@ http::Response Problem(const Error& error, const std::string& instance,
     errors.push_back(std::move(item));
   }
   return Render(t.status, t.code, t.type, t.title, detail, instance, trace_id, std::move(errors));
+}
+
+http::Response Unauthenticated(const char* code, const std::string& detail,
+                               const std::string& instance, const std::string& trace_id) {
+  auto res = Render(401, code, "authentication-required", "Authentication Required", detail,
+                    instance, trace_id);
+  std::string challenge = "Bearer realm=\"hyperfleet\"";
+  if (std::string_view(code) != "HYPERFLEET-AUT-001") {
+    std::string quoted;  // RFC 6750: error_description is a quoted string without '"' or '\\'
+    for (char c : detail) {
+      auto u = static_cast<unsigned char>(c);
+      if (c != '"' && c != '\\' && u >= 0x20 && u < 0x7f) quoted.push_back(c);
+    }
+    challenge += ", error=\"invalid_token\", error_description=\"" + quoted + "\"";
+  }
+  res.headers.emplace_back("WWW-Authenticate", std::move(challenge));
+  return res;
+}
+
+http::Response Forbidden(const std::string& detail, const std::string& instance,
+                         const std::string& trace_id) {
+  auto res =
+      Render(403, "HYPERFLEET-AUZ-001", "forbidden", "Forbidden", detail, instance, trace_id);
+  res.headers.emplace_back("WWW-Authenticate",
+                           "Bearer realm=\"hyperfleet\", error=\"insufficient_scope\"");
+  return res;
 }
 
 http::Response EndpointNotFound(const std::string& path, const std::string& trace_id) {

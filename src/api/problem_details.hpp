@@ -12,6 +12,15 @@ namespace hf::api {
 http::Response Problem(const Error& error, const std::string& instance,
                        const std::string& trace_id);
 
+// 401 for a request without valid credentials: `code` is HYPERFLEET-AUT-001 (no token), -002
+// (invalid token) or -003 (expired token). Sets WWW-Authenticate (RFC 6750) with the reason.
+http::Response Unauthenticated(const char* code, const std::string& detail,
+                               const std::string& instance, const std::string& trace_id);
+
+// 403: the caller's role may not make this request (HYPERFLEET-AUZ-001).
+http::Response Forbidden(const std::string& detail, const std::string& instance,
+                         const std::string& trace_id);
+
 // 404 for a path no route matches (HYPERFLEET-NTF-000).
 http::Response EndpointNotFound(const std::string& path, const std::string& trace_id);
 

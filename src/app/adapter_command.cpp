@@ -1,7 +1,8 @@
 // hyperfleet adapter --config FILE: one adapter process
 // (docs/architecture.md#the-flow-of-one-event). The file is the adapter's own YAML
 // (src/adapter/adapter_config.hpp), not a settings file; the command's flags and HYPERFLEET_*
-// variables (--api-url, --broker, --pubsub-project, --rabbitmq-url, --topic) override it, and fill
+// variables (--api-url, --token-file, --ca-file, --broker, --pubsub-project, --rabbitmq-url,
+// --topic) override it, and fill
 // what it leaves out.
 #include <cstdlib>
 
@@ -34,6 +35,8 @@ int RunAdapter(Settings& s, CLI::App& cmd) {
     if (target.empty() || given(flag, env)) target = value;
   };
   apply(config->api.base_url, s.api_url, "--api-url", "HYPERFLEET_API_URL");
+  apply(config->api.token_file, s.token_file, "--token-file", "HYPERFLEET_TOKEN_FILE");
+  apply(config->api.ca_file, s.ca_file, "--ca-file", "HYPERFLEET_CA_FILE");
   apply(config->broker.type, s.broker, "--broker", "HYPERFLEET_BROKER");
   apply(config->broker.pubsub_project, s.pubsub_project, "--pubsub-project",
         "HYPERFLEET_PUBSUB_PROJECT");

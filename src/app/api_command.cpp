@@ -17,6 +17,12 @@ const log::Logger kLog{"api"};
 
 int RunApi(Settings& s, CLI::App&) {
   BlockTerminationSignals();
+  auto verifier = OpenVerifier(s);
+  if (!verifier) return StartupFailure("api", verifier.error());
+  if (!*verifier) {
+    kLog.Warn("authentication is off: anyone who can reach the API may change every resource",
+              {{"setting", "auth.enabled=false"}});
+  }
   auto opened = OpenStore(s);
   if (!opened) return StartupFailure("api", opened.error());
   store::Store& store = **opened;
@@ -31,7 +37,7 @@ int RunApi(Settings& s, CLI::App&) {
   outbox::Reconciler* reconciler = publishing.reconciler.get();
 
   service::Kinds kinds(s.cluster_adapters, s.nodepool_adapters);
-  api::ApiHandler handler(store, kinds);
+  api::ApiHandler handler(store, kinds, verifier->get());
   api::RegisterBacklogGauges(store, kinds, s.reconciliation_stuck_threshold);
   auto& registry = metrics::Registry::Default();
   registry.AddGauge("hyperfleet_api_build_info", "Build information.", {"component", "version"})
@@ -53,7 +59,9 @@ int RunApi(Settings& s, CLI::App&) {
   if (auto started = server.Start(); !started) return StartupFailure("api", started.error());
   if (auto started = ops.Start(); !started) return StartupFailure("api", started.error());
   if (reconciler) reconciler->Start();
-  kLog.Info("serving", {{"url", "http://" + s.host + ":" + std::to_string(server.port())},
+  const char* scheme = s.tls_cert_file.empty() ? "http://" : "https://";
+  kLog.Info("serving", {{"url", scheme + s.host + ":" + std::to_string(server.port())},
+                        {"auth", *verifier != nullptr},
                         {"health_port", s.health_port},
                         {"metrics_port", s.metrics_port},
                         {"db", s.db.substr(0, s.db.find(':'))},

@@ -1,4 +1,5 @@
 // The client subcommands `hyperfleet clusters|nodepools <verb>`: CLI11 wiring for src/cli.
+#include <cstdlib>
 #include <iostream>
 #include <list>
 
@@ -46,6 +47,12 @@ void AddLeaf(CLI::App& group, const model::ResourceKind& kind, std::string_view 
   cmd->add_option("--api-url", leaf.inv.api_url, "HyperFleet API base URL")
       ->envname("HYPERFLEET_API_URL")
       ->capture_default_str();
+  cmd->add_option("--token-file", leaf.inv.token_file,
+                  "File holding the bearer token (or set HYPERFLEET_TOKEN)")
+      ->envname("HYPERFLEET_TOKEN_FILE");
+  cmd->add_option("--ca-file", leaf.inv.ca_file, "CA bundle for an https API URL")
+      ->envname("HYPERFLEET_CA_FILE");
+  if (const char* token = std::getenv("HYPERFLEET_TOKEN")) leaf.inv.token = token;
   cmd->add_option("-o,--output", leaf.output, "Output format: table (for people) or json")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();

@@ -89,11 +89,24 @@ Result<Outbox> OpenOutbox(const Settings& s, store::Store& store) {
   return outbox;
 }
 
+Result<std::unique_ptr<auth::TokenVerifier>> OpenVerifier(const Settings& s) {
+  if (!s.auth_enabled) return nullptr;
+  if (s.auth_issuers.empty()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "authentication is on but no token issuer is configured: set auth.issuers in "
+                "the --config file (README: Authentication), or HYPERFLEET_AUTH_ENABLED=false "
+                "on a trusted network");
+  }
+  return auth::TokenVerifier::Create(s.auth_issuers);
+}
+
 http::ServerOptions ApiServerOptions(const Settings& s) {
   http::ServerOptions options;
   options.host = s.host;
   options.port = s.port;
   options.threads = s.server_threads;
+  options.tls_cert_file = s.tls_cert_file;
+  options.tls_key_file = s.tls_key_file;
   options.error_response = [limit = options.body_limit](const http::Request& req, int status,
                                                         const std::string& detail) {
     if (status == 413) return api::PayloadTooLarge(req.path, limit);

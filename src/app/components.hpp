@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "app/settings.hpp"
+#include "auth/token_verifier.hpp"
 #include "broker/broker.hpp"
 #include "common/http_server.hpp"
 #include "common/ops_handlers.hpp"
@@ -27,6 +28,9 @@ struct Outbox {
 // topics per aggregate type, batch size, intervals), and registers the outbox depth gauges and
 // the broker counters. Used by `outbox`, `api --with-outbox` and `dev`; `store` must outlive it.
 Result<Outbox> OpenOutbox(const Settings& s, store::Store& store);
+// The API's token verifier: nullptr when auth.enabled is false (a trusted network). With auth on
+// and no issuer configured, an error saying what to set.
+Result<std::unique_ptr<auth::TokenVerifier>> OpenVerifier(const Settings& s);
 // The REST API server's options: host, port, threads, and problem+json for oversized bodies.
 http::ServerOptions ApiServerOptions(const Settings& s);
 // Registers hyperfleet_broker_* gauges read from the broker's counters at each scrape.

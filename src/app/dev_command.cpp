@@ -14,6 +14,8 @@
 #include "app/commands.hpp"
 #include "app/components.hpp"
 #include "app/transition_log.hpp"
+#include "auth/local_issuer.hpp"
+#include "common/file.hpp"
 #include "common/log.hpp"
 #include "common/signals.hpp"
 #include "model/kinds.hpp"
@@ -63,6 +65,41 @@ Result<std::vector<adapter::AdapterConfig>> LoadAdapters(const std::string& dir,
   return configs;
 }
 
+// `dev --auth`: a loopback issuer whose key lives in the data dir. Its tokens carry a `roles`
+// claim: components get "adapter", the user "admin"; anything else is a reader.
+struct DevAuth {
+  std::unique_ptr<auth::LocalIssuer> issuer;
+  std::string user_token_file;
+};
+
+constexpr std::chrono::seconds kComponentTokenTtl{600};
+constexpr std::chrono::hours kUserTokenTtl{12};
+
+Result<DevAuth> StartDevAuth(Settings& s) {
+  const fs::path dir = fs::absolute(s.data_dir);
+  auto key = HF_TRY(auth::SigningKey::LoadOrCreate((dir / "signing-key.pem").string()));
+  DevAuth out{HF_TRY(auth::LocalIssuer::Start(std::move(key))), (dir / "token").string()};
+  auth::IssuerConfig issuer;
+  issuer.issuer_url = out.issuer->url();  // keys found by OIDC discovery, as in production
+  issuer.audience = "hyperfleet";
+  issuer.identity_claim = "sub";
+  issuer.role = auth::Role::kReader;
+  issuer.roles_claim = "roles";
+  issuer.role_map = {{"admin", auth::Role::kAdmin}, {"adapter", auth::Role::kAdapter}};
+  s.auth_issuers.push_back(std::move(issuer));
+  const char* user = std::getenv("USER");
+  const std::string token = out.issuer->Mint(std::string(user && *user ? user : "developer"),
+                                             kUserTokenTtl, {{"roles", {"admin"}}});
+  HF_CHECK(WriteFileAtomically(out.user_token_file, token + "\n", 0600));
+  return out;
+}
+
+client::TokenSource ComponentToken(const DevAuth& dev, const std::string& subject) {
+  if (!dev.issuer) return {};
+  return dev.issuer->TokenSource("system:hyperfleet:" + subject, kComponentTokenTtl,
+                                 {{"roles", {"adapter"}}});
+}
+
 }  // namespace
 
 int RunDev(Settings& s, CLI::App&) {
@@ -84,7 +121,6 @@ int RunDev(Settings& s, CLI::App&) {
                            {}});
   }
   if (s.db == Settings{}.db) s.db = "sqlite:" + (fs::path(s.data_dir) / "hyperfleet.db").string();
-  if (s.host == Settings{}.host) s.host = "127.0.0.1";
   auto opened = OpenStore(s);
   if (!opened) return StartupFailure("dev", opened.error());
   store::Store& store = **opened;
@@ -97,9 +133,18 @@ int RunDev(Settings& s, CLI::App&) {
       s.adapters_dir.empty() ? DefaultAdaptersDir() : s.adapters_dir, api_url, s.data_dir);
   if (!adapter_configs) return StartupFailure("dev", adapter_configs.error());
 
+  DevAuth dev_auth;
+  if (s.auth_enabled) {
+    auto started = StartDevAuth(s);
+    if (!started) return StartupFailure("dev", started.error());
+    dev_auth = std::move(*started);
+  }
+  auto verifier = OpenVerifier(s);
+  if (!verifier) return StartupFailure("dev", verifier.error());
+
   // API with the outbox reconciler in-process (commits wake it directly).
   service::Kinds kinds(s.cluster_adapters, s.nodepool_adapters);
-  api::ApiHandler handler(store, kinds);
+  api::ApiHandler handler(store, kinds, verifier->get());
   api::RegisterBacklogGauges(store, kinds, s.reconciliation_stuck_threshold);
   http::Server server(ApiServerOptions(s),
                       [&handler](const http::Request& r) { return handler.Handle(r); });
@@ -116,6 +161,7 @@ int RunDev(Settings& s, CLI::App&) {
   std::atomic<bool> stopping{false};
   std::vector<std::unique_ptr<adapter::AdapterRuntime>> adapters;
   for (auto& config : *adapter_configs) {
+    config.api.token = ComponentToken(dev_auth, "adapter:" + config.name);
     auto runtime = adapter::AdapterRuntime::Create(config, broker, stopping);
     if (!runtime) return StartupFailure("dev", runtime.error());
     if (auto started = (*runtime)->Start(); !started) return StartupFailure("dev", started.error());
@@ -131,6 +177,7 @@ int RunDev(Settings& s, CLI::App&) {
     fleet_options.base_url = api_url;
     fleet_options.resource_type = type;
     fleet_options.cancel = &stopping;
+    fleet_options.token = ComponentToken(dev_auth, "ticker:" + type);
     fleets.push_back(std::make_unique<ticker::HttpFleetApi>(fleet_options));
     ticker::TickerOptions ticker_options;
     ticker_options.resource_type = type;
@@ -168,8 +215,15 @@ int RunDev(Settings& s, CLI::App&) {
          "ID)\n"
       << "   or:  curl -s -X POST " << api_url
       << "/api/hyperfleet/v1/clusters -d '{\"kind\":\"Cluster\",\"name\":\"demo\",\"spec\":{}}'\n"
-      << "  Ctrl-C stops everything; clusters are kept in " << s.data_dir << "\n"
-      << std::endl;
+      << "  Ctrl-C stops everything; clusters are kept in " << s.data_dir << "\n";
+  if (dev_auth.issuer) {
+    std::cout << "  auth: on (tokens signed by " << dev_auth.issuer->url()
+              << "); for the CLI run:\n"
+              << "        export HYPERFLEET_TOKEN_FILE=" << dev_auth.user_token_file << "\n"
+              << "        (curl: -H \"Authorization: Bearer $(cat " << dev_auth.user_token_file
+              << ")\")\n";
+  }
+  std::cout << std::endl;
 
   const int sig = WaitForTerminationSignal();
   kLog.Info("stopping", {{"signal", sig}});

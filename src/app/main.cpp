@@ -33,20 +33,21 @@ int main(int argc, char** argv) {
     return cmd;
   };
   add("api", "Serve the REST API (:8000), health (:8080) and metrics (:9090)",
-      flags({"host", "port", "with-outbox", "skip-migrations"}), hf::app::RunApi);
+      flags({"host", "port", "with-outbox", "skip-migrations", "auth-enabled", "tls-cert-file",
+             "tls-key-file"}),
+      hf::app::RunApi);
   add("outbox", "Publish committed outbox events to the broker", flags({"skip-migrations"}),
       hf::app::RunOutbox);
   add("ticker", "Request events for resources that need reconciling",
       flags({"api-url", "resource-type", "poll-interval", "backoff-base", "backoff-max", "debounce",
-             "max-age-ready"}),
+             "max-age-ready", "token-file", "ca-file"}),
       hf::app::RunTicker);
-  auto* adapter = add("adapter", "Run one adapter from its config file", flags({"api-url"}),
-                      hf::app::RunAdapter);
-  (void)adapter;
+  add("adapter", "Run one adapter from its config file",
+      flags({"api-url", "token-file", "ca-file"}), hf::app::RunAdapter);
   add("migrate", "Apply pending database migrations", {"db", "log-level"}, hf::app::RunMigrate);
   add("dev", "Run everything in one process on embedded defaults",
       flags({"host", "port", "data-dir", "adapters-dir", "skip-migrations", "poll-interval",
-             "backoff-base", "backoff-max", "debounce", "max-age-ready"}),
+             "backoff-base", "backoff-max", "debounce", "max-age-ready", "auth"}),
       hf::app::RunDev);
   hf::app::AddClientCommands(app);
 
@@ -84,6 +85,7 @@ int main(int argc, char** argv) {
     // The adapter's --config is its adapter YAML (read by RunAdapter), not a settings file.
     std::string adapter_yaml;
     if (sub.cmd->get_name() == "adapter") std::swap(adapter_yaml, settings.config_file);
+    hf::app::ApplyCommandDefaults(sub.cmd->get_name(), settings);
     auto loaded = sub.loader->Load();
     if (sub.cmd->get_name() == "adapter") std::swap(adapter_yaml, settings.config_file);
     if (!loaded) {

@@ -2,15 +2,19 @@
 
 #include <algorithm>
 
+#include "common/file.hpp"
+#include "common/text.hpp"
+
 namespace hf::app {
 
 SettingsLoader::SettingsLoader(CLI::App* cmd, Settings& s, const std::vector<std::string>& flags)
     : settings_(s) {
   struct Key {
-    std::string key;
+    std::string key;  // the flag name; its config key with '-' as '_' unless `config_key`
     std::function<void()> bind;
     std::string help;
     bool is_switch = false;
+    std::string config_key{};
   };
   auto& b = binder_;
   std::vector<Key> keys = {
@@ -49,11 +53,22 @@ SettingsLoader::SettingsLoader(CLI::App* cmd, Settings& s, const std::vector<std
        "re-check reconciled resources this often (e.g. 30m)"},
       {"adapters-dir", [&] { b.Bind("adapters_dir", &s.adapters_dir, ""); },
        "directory of adapter configs"},
+      {"auth-enabled", [&] { b.Bind("auth.enabled", &s.auth_enabled, ""); },
+       "verify bearer tokens (true|false; needs auth.issuers)", false, "auth.enabled"},
+      {"auth", [] {}, "turn authentication on (signs its own tokens)", true, "auth.enabled"},
+      {"token-file", [&] { b.Bind("token_file", &s.token_file, ""); },
+       "bearer token file for the API (re-read when it changes)"},
+      {"ca-file", [&] { b.Bind("ca_file", &s.ca_file, ""); },
+       "CA bundle that signs the API's TLS certificate"},
+      {"tls-cert-file", [&] { b.Bind("tls_cert_file", &s.tls_cert_file, ""); },
+       "serve HTTPS with this certificate chain (PEM)"},
+      {"tls-key-file", [&] { b.Bind("tls_key_file", &s.tls_key_file, ""); },
+       "private key of --tls-cert-file (PEM)"},
   };
   for (auto& k : keys) {
     k.bind();
     if (std::find(flags.begin(), flags.end(), k.key) == flags.end()) continue;
-    std::string key = k.key;
+    std::string key = k.config_key.empty() ? k.key : k.config_key;
     std::replace(key.begin(), key.end(), '-', '_');
     if (k.is_switch) {
       cmd->add_flag_callback(
@@ -64,6 +79,15 @@ SettingsLoader::SettingsLoader(CLI::App* cmd, Settings& s, const std::vector<std
           ->type_name("VALUE");
     }
   }
+  b.Bind(
+      "auth.issuers",
+      [&s](const YAML::Node& node) -> Result<void> {
+        s.auth_issuers = HF_TRY(auth::ParseIssuers(node));
+        return Ok();
+      },
+      "");
+  b.Bind("db_file", &s.db_file, "");
+  b.Bind("rabbitmq_url_file", &s.rabbitmq_url_file, "");
   b.Bind("pubsub_credentials_file", &s.pubsub_credentials_file, "");
   b.Bind("db_max_connections", &s.db_max_connections, "");
   b.Bind("db_query_timeout", &s.db_query_timeout, "");
@@ -110,7 +134,30 @@ Result<void> SettingsLoader::Load() {
     return bad("outbox_backoff_max must be at least 1s (the first retry waits 1s)");
   }
   if (s.outbox_retention <= Duration::zero()) return bad("outbox_retention must be positive");
+  if (s.tls_cert_file.empty() != s.tls_key_file.empty()) {
+    return bad("tls_cert_file and tls_key_file go together: set both to serve HTTPS, or neither");
+  }
+  // Secrets from files replace the URL settings.
+  for (auto [file_key, file, target] :
+       {std::tuple{"db_file", &settings_.db_file, &settings_.db},
+        std::tuple{"rabbitmq_url_file", &settings_.rabbitmq_url_file, &settings_.rabbitmq_url}}) {
+    if (file->empty()) continue;
+    auto text = ReadFile(*file);
+    if (!text) {
+      return bad(std::string(file_key) + ": cannot read '" + *file +
+                 "' (mount the Secret there, or unset " + file_key + ")");
+    }
+    *target = std::string(Trim(*text));
+    if (target->empty()) return bad(std::string(file_key) + ": '" + *file + "' is empty");
+  }
   return Ok();
+}
+
+void ApplyCommandDefaults(const std::string& command, Settings& s) {
+  if (command == "dev") {
+    s.host = "127.0.0.1";
+    s.auth_enabled = false;
+  }
 }
 
 }  // namespace hf::app

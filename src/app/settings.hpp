@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/issuer_config.hpp"
 #include "common/config.hpp"
 #include "common/time.hpp"
 
@@ -19,6 +20,10 @@ struct Settings {
   std::string pubsub_project = "hyperfleet";
   std::string pubsub_credentials_file;  // service-account key; empty: metadata server
   std::string rabbitmq_url = "amqp://guest:guest@localhost:5672/";
+  // Secrets from files (a mounted Secret), so they never need a command line: when set, the
+  // file's content (trimmed) replaces db / rabbitmq_url.
+  std::string db_file;
+  std::string rabbitmq_url_file;
   std::string topic;           // the Cluster topic; default per resource type
   std::string nodepool_topic;  // the NodePool topic (outbox); default per resource type
   // outbox
@@ -26,7 +31,7 @@ struct Settings {
   Duration outbox_poll_interval{1'000};
   Duration outbox_backoff_max{300'000};
   Duration outbox_retention{86'400'000};
-  std::string host = "0.0.0.0";
+  std::string host = "0.0.0.0";  // dev: 127.0.0.1 (ApplyCommandDefaults)
   int port = 8000;
   int health_port = 8080;
   int metrics_port = 9090;
@@ -34,6 +39,16 @@ struct Settings {
   std::string api_url = "http://localhost:8000";
   std::string log_level = "info";
   std::string log_format;  // json|text; empty: text for dev, json for the other commands
+  // api: verify bearer tokens (README: Authentication); dev: off unless --auth.
+  bool auth_enabled = true;
+  std::vector<auth::IssuerConfig> auth_issuers;
+  // api: serve HTTPS with this certificate and key (re-read when they change).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // clients (ticker, adapter, CLI): trust for the API's certificate, and the bearer token to
+  // send (re-read when it changes, as Kubernetes rotates projected tokens).
+  std::string ca_file;
+  std::string token_file;
   bool with_outbox = false;
   bool skip_migrations = false;
   int db_max_connections = 16;
@@ -63,6 +78,10 @@ struct Settings {
 
 // Binds settings to config keys and adds the matching flags to `cmd`. `flags` names which
 // flags this subcommand takes (e.g. {"db", "port"}); every key stays settable from YAML/env.
+// Defaults that differ by subcommand, applied before loading: `dev` binds 127.0.0.1 and keeps
+// auth off (it is a laptop tool; --host and --auth override).
+void ApplyCommandDefaults(const std::string& command, Settings& s);
+
 class SettingsLoader {
  public:
   SettingsLoader(CLI::App* cmd, Settings& settings, const std::vector<std::string>& flags);

@@ -28,6 +28,8 @@ int RunTicker(Settings& s, CLI::App&) {
   api_options.base_url = s.api_url;
   api_options.resource_type = s.resource_type;
   api_options.cancel = &stopping;
+  if (!s.token_file.empty()) api_options.token = client::TokenFromFile(s.token_file);
+  api_options.ca_file = s.ca_file;
   ticker::HttpFleetApi api(api_options);
   ticker::Ticker ticker(api, options);
   OpsServers ops(

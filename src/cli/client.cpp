@@ -59,7 +59,13 @@ int Run(const Invocation& inv, std::ostream& out, std::ostream& err) {
     return Usage(err, plural + " " + inv.verb + " needs " + parent_flag + " ID");
   }
   if (needs_id && inv.id.empty()) return Usage(err, plural + " " + inv.verb + " needs an ID");
-  const client::ApiClient api({.api_url = inv.api_url, .timeout = std::chrono::seconds(15)});
+  const client::ApiClient api({.api_url = inv.api_url,
+                               .timeout = std::chrono::seconds(15),
+                               .token = !inv.token_file.empty()
+                                            ? client::TokenFromFile(inv.token_file)
+                                        : !inv.token.empty() ? client::FixedToken(inv.token)
+                                                             : client::TokenSource{},
+                               .ca_file = inv.ca_file});
 
   if (inv.verb == "create") {
     if (inv.name.empty()) return Usage(err, plural + " create needs --name NAME");

@@ -23,8 +23,11 @@ inline constexpr std::string_view kDefaultApiUrl = "http://localhost:8000";
 // Fields a verb does not use are ignored.
 struct Invocation {
   const model::ResourceKind* kind = &model::kCluster;
-  std::string verb;                            // one of kVerbs
-  std::string api_url{kDefaultApiUrl};         // --api-url / HYPERFLEET_API_URL
+  std::string verb;                     // one of kVerbs
+  std::string api_url{kDefaultApiUrl};  // --api-url / HYPERFLEET_API_URL
+  std::string token_file;  // --token-file / HYPERFLEET_TOKEN_FILE: bearer token, wins over `token`
+  std::string token;       // HYPERFLEET_TOKEN only (a secret never goes on a command line)
+  std::string ca_file;     // --ca-file / HYPERFLEET_CA_FILE: trust for an https API
   OutputFormat output = OutputFormat::kTable;  // -o table|json
   std::string id;                              // the resource id (all but create and list)
   std::string parent_id;            // a child kind's parent (--cluster; optional for list)

@@ -22,6 +22,18 @@ std::string Explain(const Error& error) {
            "; start it with `hyperfleet dev` (or `make dev`), or point --api-url / "
            "HYPERFLEET_API_URL at a running API";
   }
+  if (error.message.starts_with("the TLS certificate of")) {
+    return error.message +
+           " (set --ca-file or HYPERFLEET_CA_FILE to the CA that signed the API's certificate)";
+  }
+  if (error.code == ErrorCode::kUnauthenticated) {
+    return error.message +
+           "; send a valid token: HYPERFLEET_TOKEN_FILE (or --token-file) naming a file that "
+           "holds one, or HYPERFLEET_TOKEN (`hyperfleet dev --auth` writes <data-dir>/token)";
+  }
+  if (error.code == ErrorCode::kPermissionDenied) {
+    return error.message + " (the token's role is too weak for this command)";
+  }
   return error.message;
 }
 

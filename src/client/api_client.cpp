@@ -32,23 +32,28 @@ std::string ApiClient::CollectionPath(const model::ResourceKind& kind, std::stri
   return path + "/" + Str(kind.plural);
 }
 
-HttpRequest ApiClient::Request(std::string_view method, std::string_view path,
-                               const std::string& body, const CallOptions& call) const {
+Result<HttpRequest> ApiClient::Request(std::string_view method, std::string_view path,
+                                       const std::string& body, const CallOptions& call) const {
   HttpRequest req;
   req.method = Str(method);
   req.url = options_.api_url + Str(model::kApiBasePath) + Str(path);
   req.body = body;
   req.cancel = options_.cancel;
+  req.ca_file = options_.ca_file;
   req.headers = {{"Accept", "application/json"}, {"User-Agent", options_.user_agent}};
   if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
   if (!call.traceparent.empty()) req.headers.emplace_back("traceparent", call.traceparent);
+  if (options_.token) {
+    std::string token = HF_TRY(options_.token());
+    if (!token.empty()) req.headers.emplace_back("Authorization", "Bearer " + token);
+  }
   return req;
 }
 
 Result<HttpResponse> ApiClient::Send(std::string_view method, std::string_view path,
                                      const std::optional<json>& body,
                                      const CallOptions& call) const {
-  HttpRequest req = Request(method, path, body ? body->dump() : std::string(), call);
+  HttpRequest req = HF_TRY(Request(method, path, body ? body->dump() : std::string(), call));
   const std::string what = req.method + " " + req.url;
   const auto deadline = call.deadline ? std::chrono::steady_clock::now() + *call.deadline
                                       : std::chrono::steady_clock::time_point::max();
@@ -65,6 +70,10 @@ Result<HttpResponse> ApiClient::Send(std::string_view method, std::string_view p
     if (res && res->Ok()) return res;
     if (res) {
       error = ErrorFromResponse(*res, what);
+    } else if (res.error().message.starts_with("the TLS certificate of") ||
+               res.error().message.starts_with("cannot read CA file")) {
+      // Trust is configuration: retrying does not fix it.
+      return Fail(ErrorCode::kInvalidArgument, res.error().message, res.error().detail);
     } else if (res.error().code == ErrorCode::kInvalidArgument) {
       return Fail(ErrorCode::kInvalidArgument, "invalid API URL '" + options_.api_url + "'",
                   res.error().detail);
@@ -194,11 +203,16 @@ Result<EventOutcome> ApiClient::RequestEvent(const model::ResourceKind& kind,
 }
 
 std::string ApiClient::Probe() const {
-  HttpRequest req = Request("GET", CollectionPath(model::kCluster) + "?page=1&size=1", "", {});
+  auto built = Request("GET", CollectionPath(model::kCluster) + "?page=1&size=1", "", {});
+  if (!built) return built.error().message;
+  HttpRequest req = std::move(*built);
   req.timeout = std::chrono::seconds(2);
   auto res = http_.Send(req);
   if (!res) return "API unreachable: " + res.error().message;
   if (res->status >= 500) return "API answers HTTP " + std::to_string(res->status);
+  if (res->status == 401 || res->status == 403) {
+    return "API refuses our token: " + ErrorFromResponse(*res, "GET " + req.url).message;
+  }
   return "";
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "client/token_source.hpp"
 #include "common/backoff.hpp"
 #include "common/http_client.hpp"
 #include "common/result.hpp"
@@ -23,6 +24,11 @@ struct ClientOptions {
   int attempts = 1;
   BackoffPolicy backoff{std::chrono::milliseconds(200), std::chrono::seconds(5), 0.2};
   const std::atomic<bool>* cancel = nullptr;  // when set, calls and retry waits end at once
+  // The bearer token sent with every request (unset or "": none). Asked at each call, so a
+  // token file re-read on change (TokenFromFile) or a minting source rotates without a restart;
+  // its error fails the call.
+  TokenSource token{};
+  std::string ca_file{};  // CA bundle for an https api_url (empty: the system's trust store)
 };
 
 // Per call: the W3C trace context to send ("" for none) and a deadline for the whole call, its
@@ -50,12 +56,15 @@ enum class EventOutcome {
 
 // The one client of the HyperFleet REST API, used by the adapter, the ticker and the CLI. It owns
 // the base path (model::kApiBasePath), the request headers (Accept, Content-Type, User-Agent,
-// traceparent), the deadline and retries of each call, and the map from an answer to an Error:
+// traceparent, Authorization), the deadline and retries of each call, and the map from an answer to
+// an Error:
 //   - a non-2xx answer: ErrorFromResponse (code from hf::ErrorCodeForStatus, problem+json
 //     detail kept in the one-line message);
 //   - the API unreachable or too slow: kUnavailable / kDeadlineExceeded, message
 //     "cannot reach the HyperFleet API at {api_url} ({reason})";
 //   - a malformed api_url: kInvalidArgument "invalid API URL '…'";
+//   - an https API whose certificate the CA file (or system store) does not verify, or an
+//     unreadable CA file: kInvalidArgument with HttpClient's message (never retried);
 //   - a 2xx answer that is not JSON: kMalformed.
 // `parent_id` selects a nested route (/clusters/{parent_id}/nodepools/…) for a child kind; ""
 // uses the flat one (/nodepools/…). Thread-safe; cheap to copy.
@@ -108,7 +117,7 @@ class ApiClient {
   [[nodiscard]] Result<nlohmann::json> Call(
       std::string_view method, std::string_view path,
       const std::optional<nlohmann::json>& body = std::nullopt, const CallOptions& call = {}) const;
-  // "" when the API answers at all (one try, 2 s), otherwise why not.
+  // "" when the API answers at all (one try, 2 s) and accepts our token, otherwise why not.
   [[nodiscard]] std::string Probe() const;
 
   [[nodiscard]] const std::string& api_url() const { return options_.api_url; }
@@ -118,8 +127,8 @@ class ApiClient {
                                                   std::string_view parent_id = "");
 
  private:
-  [[nodiscard]] HttpRequest Request(std::string_view method, std::string_view path,
-                                    const std::string& body, const CallOptions& call) const;
+  [[nodiscard]] Result<HttpRequest> Request(std::string_view method, std::string_view path,
+                                            const std::string& body, const CallOptions& call) const;
   [[nodiscard]] Result<HttpResponse> Send(std::string_view method, std::string_view path,
                                           const std::optional<nlohmann::json>& body,
                                           const CallOptions& call) const;

@@ -149,6 +149,22 @@ void Binder::Bind(const std::string& key, std::map<std::string, std::string>* ta
                       }});
 }
 
+void Binder::Bind(const std::string& key, std::function<Result<void>(const YAML::Node&)> parse,
+                  std::string help) {
+  entries_.push_back({key, std::move(help), true,
+                      [key, parse](const std::string& v) -> Result<void> {
+                        YAML::Node node;
+                        try {
+                          node = YAML::Load(v);
+                        } catch (const YAML::Exception& e) {
+                          return BadValue(key, v.size() > 40 ? v.substr(0, 40) + "…" : v,
+                                          "YAML (" + e.msg + ")");
+                        }
+                        return parse(node);
+                      },
+                      parse});
+}
+
 Result<void> Binder::Set(const std::string& key, const std::string& value,
                          const std::string& source) {
   Entry* e = Find(key);

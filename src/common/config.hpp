@@ -28,6 +28,10 @@ class Binder {
   void Bind(const std::string& key, std::vector<std::string>* target, std::string help);
   // A YAML map of strings, or "k=v,k2=v2" from env/flags.
   void Bind(const std::string& key, std::map<std::string, std::string>* target, std::string help);
+  // A structured value (e.g. a list of maps) parsed by `parse` from its YAML node; from env or
+  // a flag the text is read as YAML (flow style: '[{issuer_url: …}]').
+  void Bind(const std::string& key, std::function<Result<void>(const YAML::Node&)> parse,
+            std::string help);
 
   // yaml_path may be empty (no file). `env` is the process environment as name → value.
   Result<void> Load(const std::string& yaml_path, const std::map<std::string, std::string>& env,

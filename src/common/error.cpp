@@ -18,6 +18,10 @@ std::string_view ToString(ErrorCode code) {
       return "Conflict";
     case ErrorCode::kUnprocessable:
       return "Unprocessable";
+    case ErrorCode::kUnauthenticated:
+      return "Unauthenticated";
+    case ErrorCode::kPermissionDenied:
+      return "PermissionDenied";
     case ErrorCode::kUnavailable:
       return "Unavailable";
     case ErrorCode::kDeadlineExceeded:

@@ -16,6 +16,8 @@ enum class ErrorCode {
   kAlreadyExists,     // unique constraint (409, CNF-001)
   kConflict,          // state conflict: deleted, not finalizing, lock/serialization (409, CNF-003)
   kUnprocessable,     // understood but refused, e.g. child kind on a flat route (422)
+  kUnauthenticated,   // no valid credentials (401, AUT-001/002/003)
+  kPermissionDenied,  // the caller's role may not do this (403, AUZ-001)
   kUnavailable,       // a dependency is down; retry later (503, SVC-001)
   kDeadlineExceeded,  // a dependency did not answer in time (504, SVC-002)
   kInternal,          // a bug or an unexpected failure (500, INT-001)

@@ -1,5 +1,11 @@
 #include "common/file.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -12,6 +18,43 @@ std::optional<std::string> ReadFile(const std::string& path) {
   content << in.rdbuf();
   if (in.bad()) return std::nullopt;
   return content.str();
+}
+
+Result<void> WriteFileAtomically(const std::string& path, const std::string& text, unsigned mode,
+                                 bool sync) {
+  static std::atomic<unsigned long> counter{0};
+  const std::string tmp =
+      path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(++counter);
+  auto fail = [&](const std::string& what) {
+    return Fail(ErrorCode::kUnavailable, "cannot write " + path,
+                what + ": " + std::strerror(errno));
+  };
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) return fail(tmp);
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      auto error = fail(tmp);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return error;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (sync && ::fsync(fd) != 0) {
+    auto error = fail(tmp);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return error;
+  }
+  if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    auto error = fail(path);
+    ::unlink(tmp.c_str());
+    return error;
+  }
+  return {};
 }
 
 }  // namespace hf

@@ -66,7 +66,20 @@ int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 Error TransportError(CURLcode code, const HttpRequest& req, const char* detail) {
   std::string what = req.method + " " + req.url + ": " + curl_easy_strerror(code);
   if (detail[0] != '\0') what += std::string(" (") + detail + ")";
+  const std::string trusted =
+      req.ca_file.empty() ? "the system CA store" : "CA file " + req.ca_file;
   switch (code) {
+    case CURLE_PEER_FAILED_VERIFICATION:  // also CURLE_SSL_CACERT
+      return Error{ErrorCode::kUnavailable,
+                   "the TLS certificate of " + req.url + " could not be verified against " +
+                       trusted + (detail[0] != '\0' ? std::string(": ") + detail : ""),
+                   what,
+                   {}};
+    case CURLE_SSL_CACERT_BADFILE:
+      return Error{ErrorCode::kInvalidArgument,
+                   "cannot read " + trusted + " to verify " + req.url,
+                   what,
+                   {}};
     case CURLE_OPERATION_TIMEDOUT:
       return Error{ErrorCode::kDeadlineExceeded,
                    "request to " + req.url + " timed out after " + FormatDuration(req.timeout),
@@ -100,7 +113,7 @@ HttpClient::HttpClient() {
 Result<HttpResponse> HttpClient::Send(const HttpRequest& req) const {
   CURL* curl = HandleForThisThread();
   if (curl == nullptr) return Fail(ErrorCode::kInternal, "curl_easy_init failed");
-  curl_easy_reset(curl);  // keeps the connection cache
+  curl_easy_reset(curl);  // keeps the connection cache; CAINFO back to the system store
 
   struct curl_slist* raw_headers = nullptr;
   for (const auto& [k, v] : req.headers) {
@@ -131,6 +144,7 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& req) const {
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &resp.headers);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+  if (!req.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, req.ca_file.c_str());
   if (req.cancel != nullptr) {
     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, OnProgress);
@@ -152,6 +166,10 @@ ErrorCode ErrorCodeForStatus(long status) {
       return ErrorCode::kNotFound;
     case 409:
       return ErrorCode::kConflict;
+    case 401:
+      return ErrorCode::kUnauthenticated;
+    case 403:
+      return ErrorCode::kPermissionDenied;
     case 422:
       return ErrorCode::kUnprocessable;
     case 408:

@@ -1,15 +1,24 @@
 #include "common/http_server.hpp"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <array>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "common/log.hpp"
+#include "common/watched_file.hpp"
 
 namespace hf::http {
 namespace {
@@ -17,11 +26,97 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 const log::Logger kLog{"http"};
 // The most a client may still send after an early answer before the connection is closed.
 constexpr size_t kLingerBytes = 64 << 20;
+// How long a closing connection may take: draining after an early answer, TLS close_notify.
+constexpr auto kCloseTimeout = std::chrono::seconds(5);
+// How often the certificate files are checked for a change.
+constexpr auto kCertificateCheckInterval = std::chrono::seconds(1);
+
+// The server's certificate and key from two PEM files, as an SSL context for new connections,
+// rebuilt when the files change. A connection keeps the context it started with. Thread-safe.
+class TlsCertificate {
+ public:
+  TlsCertificate(std::string cert_file, std::string key_file)
+      : cert_(std::move(cert_file)), key_(std::move(key_file)) {}
+
+  // Loads the files; the error names the file at fault.
+  Result<void> Load() {
+    auto context = Build();
+    if (!context) return Fail(std::move(context.error()));
+    std::lock_guard lock(mu_);
+    context_ = std::move(*context);
+    checked_ = std::chrono::steady_clock::now();
+    return {};
+  }
+
+  // The context for a new connection: first reloads the files if they changed and the last
+  // check is kCertificateCheckInterval old; a failed reload logs a warning and keeps the
+  // previous context.
+  std::shared_ptr<ssl::context> Current() {
+    std::lock_guard lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - checked_ < kCertificateCheckInterval) return context_;
+    checked_ = now;
+    if (!cert_.Changed() && !key_.Changed()) return context_;
+    if (auto context = Build()) {
+      context_ = std::move(*context);
+      kLog.Info("TLS certificate reloaded", {{"cert", cert_.path()}, {"key", key_.path()}});
+    } else {
+      kLog.Warn("TLS certificate not reloaded; serving the previous one",
+                {{"cert", cert_.path()}, {"key", key_.path()}, {"error", context.error().message}});
+    }
+    return context_;
+  }
+
+ private:
+  static Error Invalid(const std::string& what, const std::string& path,
+                       const std::string& reason) {
+    return Error{
+        ErrorCode::kInvalidArgument, "invalid TLS " + what + " " + path + ": " + reason, {}, {}};
+  }
+
+  Result<std::shared_ptr<ssl::context>> Build() {
+    auto cert = cert_.Read();
+    if (!cert) return Fail(std::move(cert.error()));
+    auto key = key_.Read();
+    if (!key) return Fail(std::move(key.error()));
+    auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
+    SSL_CTX* native = context->native_handle();
+    SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+    context->set_options(ssl::context::default_workarounds | ssl::context::single_dh_use);
+    beast::error_code ec;
+    context->use_certificate_chain(asio::buffer(**cert), ec);
+    if (ec) {
+      return Fail(Invalid("certificate", cert_.path(),
+                          "not a PEM certificate chain (" + ec.message() + ")"));
+    }
+    const std::string mismatch = "does not match the certificate in " + cert_.path();
+    context->use_private_key(asio::buffer(**key), ssl::context::pem, ec);
+    if (ec) {
+      const bool wrong_key =
+          ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH;
+      return Fail(Invalid("key", key_.path(),
+                          wrong_key ? mismatch : "not a PEM private key (" + ec.message() + ")"));
+    }
+    if (SSL_CTX_check_private_key(native) != 1) {
+      ERR_clear_error();
+      return Fail(Invalid("key", key_.path(), mismatch));
+    }
+    return context;
+  }
+
+  WatchedFile cert_;
+  WatchedFile key_;
+  std::mutex mu_;  // guards the members below
+  std::shared_ptr<ssl::context> context_;
+  std::chrono::steady_clock::time_point checked_;
+};
 
 }  // namespace
 
@@ -32,6 +127,7 @@ struct Server::Impl {
   // closes the connection.
   std::optional<asio::io_context> io{std::in_place};
   std::optional<tcp::acceptor> acceptor;
+  std::unique_ptr<TlsCertificate> tls;  // null: plain HTTP
   std::vector<std::thread> threads;
   std::atomic<bool> draining{false};
   std::atomic<int> in_flight{0};  // requests being handled or answered
@@ -43,25 +139,56 @@ struct Server::Impl {
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection: reads requests, calls the handler, writes the answers. `Stream` is
+// beast::tcp_stream (HTTP) or TlsStream (HTTPS, which handshakes first); the rest is the same.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {}
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  // `tls`: the context of a TLS connection, held for its lifetime (null for plain HTTP).
+  Session(tcp::socket socket, Server::Impl& server, std::shared_ptr<ssl::context> tls)
+      : tls_(std::move(tls)), stream_(MakeStream(std::move(socket), tls_.get())), server_(server) {}
 
   void Run() {
     asio::dispatch(stream_.get_executor(),
-                   beast::bind_front_handler(&Session::Read, shared_from_this()));
+                   beast::bind_front_handler(&Session::Start, this->shared_from_this()));
   }
 
  private:
+  static Stream MakeStream(tcp::socket socket, ssl::context* tls) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
+  void Start() {
+    if constexpr (kTls) {
+      Tcp().expires_after(server_.options.read_timeout);
+      // A failed handshake (a plain-HTTP client, a client that does not trust us, a timeout)
+      // just drops the connection.
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (!ec) self->Read();
+                              });
+    } else {
+      Read();
+    }
+  }
+
   void Read() {
     if (server_.draining) return Close();
     parser_.emplace();
     parser_->body_limit(server_.options.body_limit);
     parser_->header_limit(64 * 1024);
-    stream_.expires_after(first_ ? server_.options.read_timeout : server_.options.idle_timeout);
+    Tcp().expires_after(first_ ? server_.options.read_timeout : server_.options.idle_timeout);
     first_ = false;
     bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+                      beast::bind_front_handler(&Session::OnRead, this->shared_from_this()));
   }
 
   void OnRead(beast::error_code ec, size_t) {
@@ -85,7 +212,7 @@ class Session : public std::enable_shared_from_this<Session> {
       req.headers[name] = std::string(field.value());
     }
     beast::error_code rec;
-    auto endpoint = stream_.socket().remote_endpoint(rec);
+    auto endpoint = Tcp().socket().remote_endpoint(rec);
     if (!rec) req.remote = endpoint.address().to_string();
     bool keep_alive = msg.keep_alive();
     unsigned version = msg.version();
@@ -122,39 +249,48 @@ class Session : public std::enable_shared_from_this<Session> {
     out->keep_alive(keep_alive);
     out->prepare_payload();
     response_ = out;
-    stream_.expires_after(server_.options.read_timeout);
+    Tcp().expires_after(server_.options.read_timeout);
     bhttp::async_write(stream_, *out,
-                       [self = shared_from_this(), keep_alive](beast::error_code ec, size_t) {
+                       [self = this->shared_from_this(), keep_alive](beast::error_code ec, size_t) {
                          self->response_.reset();
                          if (std::exchange(self->counted_, false)) --self->server_.in_flight;
-                         if (ec || !keep_alive) {
-                           self->Close();
-                           if (!ec && self->linger_) {
-                             self->stream_.expires_after(std::chrono::seconds(5));
-                             self->Linger(kLingerBytes);
-                           }
-                           return;
-                         }
+                         if (ec || !keep_alive) return self->Close(!ec && self->linger_);
                          self->Read();
                        });
   }
 
-  void Close() {
+  // Ends the connection; the session goes when its last operation completes. `linger`: the
+  // answer was sent before the request was read (413), so what the client still sends is read
+  // and dropped, bounded in bytes and time: closing with unread data would reset the
+  // connection, and a client still writing its body would get the reset instead of the answer.
+  void Close(bool linger = false) {
+    if (kTls && !linger) {
+      // close_notify, then wait (bounded) for the client's.
+      Tcp().expires_after(kCloseTimeout);
+      if constexpr (kTls) {
+        stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+      }
+      return;
+    }
+    // Plain, or TLS with a body still coming: OpenSSL refuses data after close_notify, so the
+    // TLS connection ends at the TCP level (the answer was complete and said Connection: close)
+    // and the client's remaining records are drained undecrypted.
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (!linger) return;
+    Tcp().expires_after(kCloseTimeout);
+    Linger(kLingerBytes);
   }
 
-  // After answering before the request was read (413), reads and drops what the client still
-  // sends, bounded in bytes and time: closing with unread data would reset the connection, and a
-  // client still writing its body would get the reset instead of the answer.
   void Linger(size_t budget) {
-    stream_.async_read_some(asio::buffer(drain_),
-                            [self = shared_from_this(), budget](beast::error_code ec, size_t n) {
-                              if (!ec && n < budget) self->Linger(budget - n);
-                            });
+    Tcp().async_read_some(asio::buffer(drain_), [self = this->shared_from_this(), budget](
+                                                    beast::error_code ec, size_t n) {
+      if (!ec && n < budget) self->Linger(budget - n);
+    });
   }
 
-  beast::tcp_stream stream_;
+  std::shared_ptr<ssl::context> tls_;
+  Stream stream_;
   Server::Impl& server_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -173,7 +309,11 @@ void Server::Impl::Accept() {
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
       kLog.Warn("accept failed", {{"error", ec.message()}});
     } else {
-      std::make_shared<Session>(std::move(socket), *this)->Run();
+      if (tls) {
+        std::make_shared<Session<TlsStream>>(std::move(socket), *this, tls->Current())->Run();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(std::move(socket), *this, nullptr)->Run();
+      }
     }
     if (acceptor->is_open()) Accept();
   });
@@ -192,6 +332,17 @@ Result<void> Server::Start() {
   auto address =
       asio::ip::make_address(im.options.host == "localhost" ? "127.0.0.1" : im.options.host, ec);
   if (ec) return Fail(ErrorCode::kInvalidArgument, "invalid listen host '" + im.options.host + "'");
+  const auto& cert_file = im.options.tls_cert_file;
+  const auto& key_file = im.options.tls_key_file;
+  if (cert_file.empty() != key_file.empty()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                std::string("TLS needs both tls_cert_file and tls_key_file; ") +
+                    (cert_file.empty() ? "tls_cert_file" : "tls_key_file") + " is not set");
+  }
+  if (!cert_file.empty()) {
+    im.tls = std::make_unique<TlsCertificate>(cert_file, key_file);
+    if (auto loaded = im.tls->Load(); !loaded) return loaded;
+  }
   tcp::endpoint endpoint(address, static_cast<unsigned short>(im.options.port));
   im.acceptor.emplace(*im.io);
   im.acceptor->open(endpoint.protocol(), ec);

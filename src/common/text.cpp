@@ -14,12 +14,17 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
   }
 }
 
+std::string_view Trim(std::string_view s) {
+  constexpr std::string_view kSpace = " \t\n\r\f\v";
+  const size_t first = s.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(kSpace) - first + 1);
+}
+
 std::vector<std::string> SplitList(std::string_view text) {
   std::vector<std::string> out;
   for (std::string_view item : Split(text, ',')) {
-    const size_t first = item.find_first_not_of(" \t");
-    if (first == std::string_view::npos) continue;
-    out.emplace_back(item.substr(first, item.find_last_not_of(" \t") - first + 1));
+    if (auto trimmed = Trim(item); !trimmed.empty()) out.emplace_back(trimmed);
   }
   return out;
 }

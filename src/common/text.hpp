@@ -9,6 +9,9 @@ namespace hf {
 // `s` cut at every `sep`, empty parts kept ("a..b" → a, "", b). The views point into `s`.
 std::vector<std::string_view> Split(std::string_view s, char sep);
 
+// `s` without leading and trailing white space (space, tab, CR, LF, FF, VT).
+[[nodiscard]] std::string_view Trim(std::string_view s);
+
 // A comma-separated list: items trimmed of spaces and tabs, empty items dropped.
 std::vector<std::string> SplitList(std::string_view text);
 

@@ -36,24 +36,6 @@ constexpr const char* kJobNameEnv = "JOB_NAME";
 // Directories being prepared for a claim; never job names (those cannot start with '.').
 constexpr std::string_view kStagingPrefix = ".claim-";
 
-// Writes via a temp file and rename(2), so readers see the old or the new file, never a part.
-// Fails (without creating it) if the directory is gone.
-Result<void> WriteAtomically(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
-                    std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out || !(out << text) || !out.flush()) {
-      return Fail(ErrorCode::kUnavailable, "cannot write job state", path);
-    }
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return Fail(ErrorCode::kUnavailable, "cannot write job state", path + ": " + strerror(errno));
-  }
-  return {};
-}
-
 // Runner instances alive in this process, so that a job of a destroyed runner is adopted by a
 // new one in the same process (e.g. an adapter restarted inside `hyperfleet dev`).
 std::mutex live_mu;
@@ -219,8 +201,8 @@ Result<JobRunner::Created> LocalJobRunner::CreateIfAbsent(const JobSpec& spec) {
     staged = Fail(ErrorCode::kUnavailable, "cannot create job directory",
                   staging + ": " + strerror(errno));
   }
-  if (staged) staged = WriteAtomically(staging + "/" + kState, state.dump());
-  if (staged) staged = WriteAtomically(staging + "/" + kClusterJson, spec.resource_json);
+  if (staged) staged = WriteFileAtomically(staging + "/" + kState, state.dump());
+  if (staged) staged = WriteFileAtomically(staging + "/" + kClusterJson, spec.resource_json);
   for (int attempt = 0; staged && ::rename(staging.c_str(), dir.c_str()) != 0; ++attempt) {
     if (errno != EEXIST && errno != ENOTEMPTY) {
       staged = Fail(ErrorCode::kUnavailable, "cannot claim job", dir + ": " + strerror(errno));
@@ -258,7 +240,7 @@ Result<JobRunner::Created> LocalJobRunner::CreateIfAbsent(const JobSpec& spec) {
     state["reason"] = "LaunchFailed";
     state["message"] = pid.error().message;
     state["finished_time"] = FormatTime(now);
-    HF_CHECK(WriteAtomically(dir + "/" + kState, state.dump()));
+    HF_CHECK(WriteFileAtomically(dir + "/" + kState, state.dump()));
     kLog.Warn("job failed to start", {{"job", spec.name}, {"error", pid.error().message}});
     return Created{FromJson(state), true};
   }
@@ -269,7 +251,7 @@ Result<JobRunner::Created> LocalJobRunner::CreateIfAbsent(const JobSpec& spec) {
   state["phase"] = "running";
   state["pid"] = w.pid;
   state["pid_start"] = w.pid_start;
-  auto written = WriteAtomically(dir + "/" + kState, state.dump());
+  auto written = WriteFileAtomically(dir + "/" + kState, state.dump());
   {
     std::lock_guard lock(mu_);
     watched_[spec.name] = w;  // even if the write failed: the child must be reaped
@@ -398,7 +380,7 @@ void LocalJobRunner::Adopt(const std::string& name, const nlohmann::json& state)
   mine["owner_pid"] = self_pid_;
   mine["owner_start"] = self_start_;
   mine["owner_token"] = token_;
-  (void)WriteAtomically(Dir(name) + "/" + kState, mine.dump());
+  (void)WriteFileAtomically(Dir(name) + "/" + kState, mine.dump());
   kLog.Info("adopted running job", {{"job", name}, {"pid", state.value("pid", 0)}});
   wake_.notify_all();
 }
@@ -502,7 +484,7 @@ JobState LocalJobRunner::Finish(const std::string& name, const Watched& w,
   j["message"] = outcome.message;
   if (!outcome.data.is_null()) j["data"] = outcome.data;
   j["finished_time"] = FormatTime(Now());
-  if (auto written = WriteAtomically(dir + "/" + kState, j.dump()); !written) {
+  if (auto written = WriteFileAtomically(dir + "/" + kState, j.dump()); !written) {
     kLog.Warn("cannot record job outcome", {{"job", name}, {"error", written.error().ToString()}});
   }
   JobState s = outcome;

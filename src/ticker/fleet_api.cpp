@@ -14,6 +14,8 @@ client::ClientOptions ClientOptionsOf(const HttpFleetApiOptions& o) {
   c.user_agent = "hyperfleet-ticker/" HF_VERSION;
   c.timeout = o.timeout;
   c.cancel = o.cancel;
+  c.token = o.token;
+  c.ca_file = o.ca_file;
   return c;
 }
 

@@ -31,6 +31,8 @@ struct HttpFleetApiOptions {
   int page_size = 100;
   Duration timeout = std::chrono::seconds(10);  // per request
   const std::atomic<bool>* cancel = nullptr;    // aborts in-flight requests when set
+  client::TokenSource token{};                  // bearer token (client/token_source.hpp)
+  std::string ca_file{};                        // trust for an https base_url
 };
 
 // FleetApi over the client library (src/client/). Never retries: the ticker's loop decides when

@@ -5,10 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
 #include "common/http_server.hpp"
+#include "testing/env.hpp"
 
 namespace hf::client {
 namespace {
@@ -144,9 +147,48 @@ TEST(ApiClient, MapsAnswersToErrorsKeepingTheProblemDetail) {
   EXPECT_EQ(not_json.error().code, ErrorCode::kMalformed);
 }
 
+TEST(ApiClient, SendsTheTokenFileAndRereadsItWhenItChanges) {
+  ScriptedApi api([](const http::Request&) { return Answer(200, {{"id", "c1"}}); });
+  const std::string dir = testing::MakeTempDir("hf-token");
+  const std::string file = dir + "/token";
+  std::ofstream(file) << "first-token\n";
+  ApiClient client({.api_url = api.url(), .token = TokenFromFile(file)});
+  ASSERT_TRUE(client.Get(model::kCluster, "c1"));
+  // Rotation as Kubernetes does it: a new file swapped in.
+  std::ofstream(file + ".new") << "second-token";
+  std::filesystem::rename(file + ".new", file);
+  ASSERT_TRUE(client.Get(model::kCluster, "c1"));
+  auto seen = api.requests();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].Header("authorization"), "Bearer first-token");
+  EXPECT_EQ(seen[1].Header("authorization"), "Bearer second-token");
+
+  // A missing or empty token file fails the call before anything is sent, naming the file.
+  std::filesystem::remove(file);
+  auto missing = client.Get(model::kCluster, "c1");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kUnauthenticated);
+  EXPECT_NE(missing.error().message.find(file), std::string::npos) << missing.error().message;
+  std::ofstream(file) << "  \n";
+  auto empty = client.Get(model::kCluster, "c1");
+  ASSERT_FALSE(empty);
+  EXPECT_NE(empty.error().message.find("is empty"), std::string::npos) << empty.error().message;
+  EXPECT_EQ(api.requests().size(), 2u);
+
+  // 401 and 403 answers keep their meaning.
+  ScriptedApi refusing([](const http::Request& r) {
+    return r.path.ends_with("/c1") ? Answer(401, Problem(401, "HYPERFLEET-AUT-003", "expired"))
+                                   : Answer(403, Problem(403, "HYPERFLEET-AUZ-001", "reader"));
+  });
+  ApiClient plain({.api_url = refusing.url(), .token = FixedToken("t")});
+  EXPECT_EQ(plain.Get(model::kCluster, "c1").error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(plain.Get(model::kCluster, "c2").error().code, ErrorCode::kPermissionDenied);
+}
+
 TEST(ErrorCodeForStatus, IsTheOneMap) {
   EXPECT_EQ(ErrorCodeForStatus(400), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(ErrorCodeForStatus(401), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(ErrorCodeForStatus(401), ErrorCode::kUnauthenticated);
+  EXPECT_EQ(ErrorCodeForStatus(403), ErrorCode::kPermissionDenied);
   EXPECT_EQ(ErrorCodeForStatus(404), ErrorCode::kNotFound);
   EXPECT_EQ(ErrorCodeForStatus(408), ErrorCode::kDeadlineExceeded);
   EXPECT_EQ(ErrorCodeForStatus(409), ErrorCode::kConflict);

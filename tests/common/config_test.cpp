@@ -1,6 +1,7 @@
 #include "common/config.hpp"
 
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
 #include <fstream>
 
@@ -110,4 +111,29 @@ TEST(Config, CommaListsAndSelectorsFromEnv) {
 }
 
 }  // namespace
+TEST(Config, StructuredValuesFromYamlOrFlowTextInEnv) {
+  std::vector<std::string> names;
+  auto parse = [&names](const YAML::Node& node) -> Result<void> {
+    if (!node.IsSequence())
+      return Fail(ErrorCode::kInvalidArgument, "auth.issuers: expected a list");
+    names.clear();
+    for (const auto& item : node) names.push_back(item["issuer_url"].as<std::string>());
+    return Ok();
+  };
+  Binder b;
+  b.Bind("auth.issuers", parse, "issuers");
+  auto path =
+      WriteFile("auth:\n  issuers:\n    - issuer_url: https://a\n    - issuer_url: https://b\n");
+  ASSERT_TRUE(b.Load(path, {}, {}));
+  EXPECT_EQ(names, (std::vector<std::string>{"https://a", "https://b"}));
+  ASSERT_TRUE(b.Load("", {{"HYPERFLEET_AUTH_ISSUERS", "[{issuer_url: https://c}]"}}, {}));
+  EXPECT_EQ(names, (std::vector<std::string>{"https://c"}));
+  auto bad = b.Load("", {{"HYPERFLEET_AUTH_ISSUERS", "[{issuer_url: "}}, {});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("auth.issuers"), std::string::npos) << bad.error().message;
+  auto not_list = b.Load("", {{"HYPERFLEET_AUTH_ISSUERS", "https://c"}}, {});
+  ASSERT_FALSE(not_list);
+  EXPECT_NE(not_list.error().message.find("expected a list"), std::string::npos);
+}
+
 }  // namespace hf::config

@@ -7,8 +7,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <string>
 #include <thread>
+
+#include "testing/test_certs.hpp"
+#include "testing/tls_proxy.hpp"
 
 namespace hf {
 namespace {
@@ -44,6 +48,7 @@ class TinyServer {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
   int connections() const { return connections_; }
+  int port() const { return port_; }
 
  private:
   void Serve() {
@@ -191,6 +196,74 @@ TEST(HttpClient, IsUsableFromManyThreads) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok, 20);
+}
+
+// HTTPS: TinyServer behind a TLS front whose certificate (for 127.0.0.1) is issued by a CA made
+// at test time; `ca_file` holds that CA, `other_ca_file` an unrelated one.
+class HttpClientTlsTest : public ::testing::Test {
+ protected:
+  static std::string WriteFile(const std::string& name, const std::string& content) {
+    const std::string path = ::testing::TempDir() + "/http-client-tls-" + name;
+    std::ofstream(path) << content;
+    return path;
+  }
+
+  HttpRequest Get(const std::string& ca) const {
+    HttpRequest req;
+    req.url = proxy_.url() + "/tls";
+    req.ca_file = ca;
+    return req;
+  }
+
+  const hf::testing::Pem ca_ = hf::testing::MakeCa("hf-client-test-ca");
+  const std::string ca_file = WriteFile("ca.pem", ca_.cert);
+  const std::string other_ca_file = WriteFile("other-ca.pem", hf::testing::MakeCa("other").cert);
+  TinyServer server_{[](const std::string&) { return std::string("secure"); }};
+  hf::testing::TlsProxy proxy_{
+      server_.port(), hf::testing::IssueCert(ca_, "server", hf::testing::CertUse::kServer)};
+  HttpClient client_;
+};
+
+TEST_F(HttpClientTlsTest, VerifiesTheServerAgainstTheCaFileAndKeepsTheConnection) {
+  for (int i = 0; i < 3; ++i) {
+    auto resp = client_.Send(Get(ca_file));
+    ASSERT_TRUE(resp) << resp.error().ToString();
+    EXPECT_EQ(resp->body, "secure");
+  }
+  EXPECT_EQ(server_.connections(), 1);
+}
+
+TEST_F(HttpClientTlsTest, AServerTheCaFileDoesNotVouchForIsRefusedClearly) {
+  const HttpRequest req = Get(other_ca_file);
+  auto resp = client_.Send(req);
+  ASSERT_FALSE(resp);
+  EXPECT_EQ(resp.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(resp.error().message.find("TLS certificate of " + req.url +
+                                      " could not be verified against CA file " + other_ca_file),
+            std::string::npos)
+      << resp.error().message;
+  // Without ca_file the system store is used, which does not know the test CA either.
+  auto system = client_.Send(Get(""));
+  ASSERT_FALSE(system);
+  EXPECT_NE(system.error().message.find("against the system CA store"), std::string::npos)
+      << system.error().message;
+}
+
+// The thread's handle keeps connections alive: one verified against one CA file must not be
+// reused for a request that trusts another.
+TEST_F(HttpClientTlsTest, AConnectionVerifiedWithOneCaFileIsNotReusedForAnother) {
+  ASSERT_TRUE(client_.Send(Get(ca_file)));
+  EXPECT_FALSE(client_.Send(Get(other_ca_file)));
+  EXPECT_FALSE(client_.Send(Get("")));
+  EXPECT_TRUE(client_.Send(Get(ca_file)));
+}
+
+TEST_F(HttpClientTlsTest, AMissingCaFileIsInvalidArgumentNamingIt) {
+  const std::string missing = ::testing::TempDir() + "/http-client-tls-missing.pem";
+  auto resp = client_.Send(Get(missing));
+  ASSERT_FALSE(resp);
+  EXPECT_EQ(resp.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(resp.error().message.find(missing), std::string::npos) << resp.error().message;
 }
 
 }  // namespace

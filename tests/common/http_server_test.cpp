@@ -4,118 +4,25 @@
 #include "common/http_server.hpp"
 
 #include <gtest/gtest.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include <future>
-#include <map>
 #include <string>
 #include <thread>
 
 #include "common/http_client.hpp"
-#include "testing/loopback.hpp"
+#include "testing/http_connection.hpp"
 
 namespace hf::http {
 namespace {
 
 using namespace std::chrono_literals;
 
+using Connection = hf::testing::HttpConnection;
+using hf::testing::GetRequest;
+using hf::testing::PostRequest;
+
 // How long a test waits for anything before failing instead of hanging.
-constexpr auto kPatience = 5s;
-
-// A connected client socket, closed on destruction.
-class Connection {
- public:
-  explicit Connection(int port) : fd_(hf::testing::ConnectToLoopback(port)) {
-    if (fd_ < 0) return;
-    timeval tv{std::chrono::duration_cast<std::chrono::seconds>(kPatience).count(), 0};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  }
-  ~Connection() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-
-  bool connected() const { return fd_ >= 0; }
-
-  bool Send(const std::string& data) {
-    size_t sent = 0;
-    while (sent < data.size()) {
-      const ssize_t n = send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      sent += static_cast<size_t>(n);
-    }
-    return true;
-  }
-
-  struct Reply {
-    int status = 0;
-    std::map<std::string, std::string> headers;  // lower-case names
-    std::string body;
-  };
-  // Reads one response (Content-Length framed); status 0 if the connection ended first.
-  Reply Read() {
-    Reply reply;
-    size_t end;
-    while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {
-      if (!Fill()) return reply;
-    }
-    const std::string head = buffer_.substr(0, end);
-    buffer_.erase(0, end + 4);
-    reply.status = std::stoi(head.substr(head.find(' ') + 1, 3));
-    size_t line = head.find("\r\n");
-    while (line != std::string::npos) {
-      const size_t next = head.find("\r\n", line + 2);
-      const std::string field = head.substr(line + 2, next - line - 2);
-      const size_t colon = field.find(':');
-      std::string name = field.substr(0, colon);
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      reply.headers[name] = field.substr(field.find_first_not_of(' ', colon + 1));
-      line = next;
-    }
-    const size_t length = std::stoul(reply.headers["content-length"]);
-    while (buffer_.size() < length) {
-      if (!Fill()) return Reply{};
-    }
-    reply.body = buffer_.substr(0, length);
-    buffer_.erase(0, length);
-    return reply;
-  }
-
-  // Whether the server closed the connection (end of stream or reset) within kPatience.
-  bool Closed() {
-    while (true) {
-      char c;
-      const ssize_t n = recv(fd_, &c, 1, 0);
-      if (n == 0) return true;
-      if (n < 0) return errno == ECONNRESET;
-    }
-  }
-
- private:
-  bool Fill() {
-    char chunk[4096];
-    const ssize_t n = recv(fd_, chunk, sizeof chunk, 0);
-    if (n <= 0) return false;
-    buffer_.append(chunk, static_cast<size_t>(n));
-    return true;
-  }
-
-  int fd_;
-  std::string buffer_;
-};
-
-std::string Get(const std::string& path, const std::string& extra_headers = "") {
-  return "GET " + path + " HTTP/1.1\r\nHost: test\r\n" + extra_headers + "\r\n";
-}
-
-std::string Post(const std::string& path, const std::string& body) {
-  return "POST " + path +
-         " HTTP/1.1\r\nHost: test\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
-         body;
-}
+constexpr auto kPatience = Connection::kPatience;
 
 // A problem+json error answer, as the API installs, naming the status and the path.
 Response ProblemAnswer(const Request& req, int status, const std::string& detail) {
@@ -176,7 +83,7 @@ TEST(HttpServer, NoContentHasNoContentType) {
     return Response{204, "application/json", "", {}};
   });
   Connection c(server->port());
-  ASSERT_TRUE(c.Send(Get("/x")));
+  ASSERT_TRUE(c.Send(GetRequest("/x")));
   auto reply = c.Read();
   EXPECT_EQ(reply.status, 204);
   EXPECT_FALSE(reply.headers.contains("content-type"));
@@ -186,16 +93,16 @@ TEST(HttpServer, KeepAliveServesSeveralRequestsOnOneConnection) {
   auto server = StartServer(Echo);
   Connection c(server->port());
   ASSERT_TRUE(c.connected());
-  ASSERT_TRUE(c.Send(Get("/first")));
+  ASSERT_TRUE(c.Send(GetRequest("/first")));
   auto first = c.Read();
   EXPECT_EQ(first.status, 200);
   EXPECT_EQ(first.body, "GET /first");
-  ASSERT_TRUE(c.Send(Post("/second", "payload")));
+  ASSERT_TRUE(c.Send(PostRequest("/second", "payload")));
   auto second = c.Read();
   EXPECT_EQ(second.status, 200);
   EXPECT_EQ(second.body, "POST /second");
   // Pipelined: both requests sent before either answer is read, answered in order.
-  ASSERT_TRUE(c.Send(Get("/third") + Get("/fourth")));
+  ASSERT_TRUE(c.Send(GetRequest("/third") + GetRequest("/fourth")));
   EXPECT_EQ(c.Read().body, "GET /third");
   EXPECT_EQ(c.Read().body, "GET /fourth");
 }
@@ -204,7 +111,7 @@ TEST(HttpServer, ConnectionCloseAndHttp10EndTheConnection) {
   auto server = StartServer(Echo);
   {
     Connection c(server->port());
-    ASSERT_TRUE(c.Send(Get("/bye", "Connection: close\r\n")));
+    ASSERT_TRUE(c.Send(GetRequest("/bye", "Connection: close\r\n")));
     auto reply = c.Read();
     EXPECT_EQ(reply.status, 200);
     EXPECT_EQ(reply.headers["connection"], "close");
@@ -228,12 +135,12 @@ TEST(HttpServer, AThrowingHandlerIsA500AndTheConnectionStaysUsable) {
       },
       options);
   Connection c(server->port());
-  ASSERT_TRUE(c.Send(Get("/boom")));
+  ASSERT_TRUE(c.Send(GetRequest("/boom")));
   auto reply = c.Read();
   EXPECT_EQ(reply.status, 500);
   EXPECT_EQ(reply.headers["content-type"], "application/problem+json");
   EXPECT_EQ(reply.body, R"({"status":500,"detail":"internal error","instance":"/boom"})");
-  ASSERT_TRUE(c.Send(Get("/after")));
+  ASSERT_TRUE(c.Send(GetRequest("/after")));
   EXPECT_EQ(c.Read().body, "GET /after");
 }
 
@@ -248,7 +155,7 @@ TEST(HttpServer, AMalformedTargetIsA400WithoutCallingTheHandler) {
       },
       options);
   Connection c(server->port());
-  ASSERT_TRUE(c.Send(Get("/bad%zz")));
+  ASSERT_TRUE(c.Send(GetRequest("/bad%zz")));
   auto reply = c.Read();
   EXPECT_EQ(reply.status, 400);
   EXPECT_EQ(reply.headers["content-type"], "application/problem+json");
@@ -259,7 +166,7 @@ TEST(HttpServer, AMalformedTargetIsA400WithoutCallingTheHandler) {
 TEST(HttpServer, DefaultErrorAnswersArePlainText) {
   auto server = StartServer([](const Request&) -> Response { throw std::runtime_error("x"); });
   Connection c(server->port());
-  ASSERT_TRUE(c.Send(Get("/x")));
+  ASSERT_TRUE(c.Send(GetRequest("/x")));
   auto reply = c.Read();
   EXPECT_EQ(reply.status, 500);
   EXPECT_EQ(reply.headers["content-type"], "text/plain");
@@ -279,14 +186,14 @@ TEST(HttpServer, ABodyOverTheLimitIs413AndClosesTheConnection) {
       options);
   {
     Connection c(server->port());
-    ASSERT_TRUE(c.Send(Post("/api/clusters", std::string(1024, 'a'))));
+    ASSERT_TRUE(c.Send(PostRequest("/api/clusters", std::string(1024, 'a'))));
     EXPECT_EQ(c.Read().body, "1024");  // exactly the limit is fine
   }
   {
     // The whole oversized body is sent before reading: the answer must still arrive (the
     // server drains what the client sends instead of resetting the connection).
     Connection c(server->port());
-    ASSERT_TRUE(c.Send(Post("/api/clusters?x=1", std::string(256 * 1024, 'a'))));
+    ASSERT_TRUE(c.Send(PostRequest("/api/clusters?x=1", std::string(256 * 1024, 'a'))));
     auto reply = c.Read();
     EXPECT_EQ(reply.status, 413);
     EXPECT_EQ(reply.headers["content-type"], "application/problem+json");
@@ -305,7 +212,7 @@ TEST(HttpServer, ABodyOverTheLimitIs413AndClosesTheConnection) {
   EXPECT_EQ(calls, 1);
   // The server keeps serving other connections.
   Connection next(server->port());
-  ASSERT_TRUE(next.Send(Post("/small", "hi")));
+  ASSERT_TRUE(next.Send(PostRequest("/small", "hi")));
   EXPECT_EQ(next.Read().body, "2");
 }
 
@@ -338,7 +245,7 @@ TEST(HttpServer, OversizedHeadersEndTheConnection) {
     return Echo(req);
   });
   Connection c(server->port());
-  c.Send(Get("/x", "X-Big: " + std::string(70 * 1024, 'h') + "\r\n"));
+  c.Send(GetRequest("/x", "X-Big: " + std::string(70 * 1024, 'h') + "\r\n"));
   EXPECT_TRUE(c.Closed());
   EXPECT_EQ(calls, 0);
 }
@@ -358,7 +265,7 @@ TEST(HttpServer, AnIdleKeepAliveConnectionIsClosedAfterTheIdleTimeout) {
   options.idle_timeout = 200ms;
   auto server = StartServer(Echo, options);
   Connection c(server->port());
-  ASSERT_TRUE(c.Send(Get("/once")));
+  ASSERT_TRUE(c.Send(GetRequest("/once")));
   EXPECT_EQ(c.Read().status, 200);
   EXPECT_TRUE(c.Closed());
 }
@@ -393,11 +300,11 @@ TEST(HttpServer, StopLetsAnInFlightRequestFinishThenRefusesConnections) {
   });
   const int port = server->port();
   Connection idle(port);  // a keep-alive connection with no request in flight
-  ASSERT_TRUE(idle.Send(Get("/warm-up")));
+  ASSERT_TRUE(idle.Send(GetRequest("/warm-up")));
   ASSERT_EQ(idle.Read().status, 200);
 
   Connection slow(port);
-  ASSERT_TRUE(slow.Send(Get("/slow")));
+  ASSERT_TRUE(slow.Send(GetRequest("/slow")));
   ASSERT_EQ(entered.get_future().wait_for(kPatience), std::future_status::ready);
   server->Stop(kPatience);
 
@@ -423,7 +330,7 @@ TEST(HttpServer, StopWaitsUntilAnInFlightResponseIsWrittenOut) {
     return Response{200, "text/plain", large, {}};
   });
   Connection c(server->port());
-  ASSERT_TRUE(c.Send(Get("/large")));
+  ASSERT_TRUE(c.Send(GetRequest("/large")));
   ASSERT_EQ(entered.get_future().wait_for(kPatience), std::future_status::ready);
   auto stopped = std::async(std::launch::async, [&] { server->Stop(kPatience); });
   auto reply = c.Read();

@@ -1,6 +1,7 @@
 // deploy/k8s: renders every overlay with `kubectl kustomize` (offline) and checks the objects a
 // cluster would get: complete containers, resolvable references, the binary's default ports,
-// the broker wiring, and RBAC for the Kubernetes job runner.
+// the broker wiring, RBAC for the Kubernetes job runner, and authentication: HTTPS, the
+// service-account issuer, projected tokens, and secrets only as files.
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "app/settings.hpp"
+#include "auth/issuer_config.hpp"
 #include "deploy/repo_files.hpp"
 #include "testing/env.hpp"
 #include "testing/process.hpp"
@@ -87,15 +89,25 @@ struct Variant {
   std::set<std::string> external;  // "Kind/name" the cluster must already have
 };
 
+// kube-root-ca.crt: the cluster's CA, which Kubernetes puts in every namespace.
 const std::vector<Variant>& Variants() {
   static const std::vector<Variant> v = {
-      {"dev", "dev", "", "rabbitmq", {}},
-      {"production", "production", "", "googlepubsub", {"Secret/hyperfleet-db"}},
+      {"dev", "dev", "", "rabbitmq", {"ConfigMap/kube-root-ca.crt"}},
+      {"production",
+       "production",
+       "",
+       "googlepubsub",
+       {"Secret/hyperfleet-db", "Secret/hyperfleet-api-tls", "ConfigMap/kube-root-ca.crt"}},
       {"production_servicemonitor",
        "production",
        "servicemonitor",
        "googlepubsub",
-       {"Secret/hyperfleet-db"}},
+       {"Secret/hyperfleet-db", "Secret/hyperfleet-api-tls", "ConfigMap/kube-root-ca.crt"}},
+      {"production_certmanager",
+       "production",
+       "cert-manager",
+       "googlepubsub",
+       {"Secret/hyperfleet-db", "ConfigMap/kube-root-ca.crt"}},
   };
   return v;
 }
@@ -120,6 +132,25 @@ class Render {
   }
   bool Has(const std::string& kind, const std::string& name) const {
     return Present(Find(kind, name));
+  }
+  // The name object `base` has in the render: a generated ConfigMap or Secret carries a
+  // content-hash suffix (hyperfleet-db-ck7hbm6hdh); any other object, external ones included,
+  // its own name.
+  std::string NameOf(const std::string& kind, const std::string& base) const {
+    for (const auto& o : OfKind(kind)) {
+      std::string name = Str(At(o, {"metadata", "name"}));
+      if (name == base || (name.rfind(base + "-", 0) == 0 && name.size() == base.size() + 11)) {
+        return name;
+      }
+    }
+    return base;
+  }
+  // The cert-manager Certificate that writes Secret `name` (spec.secretName), or a null node.
+  YAML::Node CertificateFor(const std::string& name) const {
+    for (const auto& c : OfKind("Certificate")) {
+      if (Str(At(c, {"spec", "secretName"})) == name) return c;
+    }
+    return YAML::Node();
   }
   // Workloads (Deployment, StatefulSet, DaemonSet, Job) with their pod template.
   std::vector<YAML::Node> Workloads() const {
@@ -207,16 +238,81 @@ std::optional<std::string> EnvValue(const Render& r, const YAML::Node& container
   return std::nullopt;
 }
 
-// "secret:<name>/<key>" as EnvValue reports a reference to Secret `base`: a generated Secret has
-// a content-hash suffix (hyperfleet-db-ck7hbm6hdh), an external one its own name.
-std::string SecretRef(const Render& r, const std::string& base, const std::string& key) {
-  for (const auto& s : r.OfKind("Secret")) {
-    std::string name = Str(At(s, {"metadata", "name"}));
-    if (name == base || (name.rfind(base + "-", 0) == 0 && name.size() == base.size() + 11)) {
-      return "secret:" + name + "/" + key;
+// What a container finds at a file path: the volume source that provides it, through the
+// container's volumeMounts and the pod's volumes (configMap, secret, projected).
+struct MountedFile {
+  std::string kind;  // "ConfigMap", "Secret", "ServiceAccountToken"; "" when nothing provides it
+  std::string name;  // the ConfigMap or Secret, as rendered
+  std::string key;   // its data key
+  YAML::Node token;  // for a ServiceAccountToken: the projected source (audience, …)
+};
+
+// The data key a configMap/secret volume source shows at `rel` inside the volume (its `items`,
+// or without them every key under its own name), or "" when none.
+std::string KeyAt(const YAML::Node& source, const std::string& rel) {
+  if (!source["items"]) return rel.find('/') == std::string::npos ? rel : std::string();
+  for (const auto& item : source["items"]) {
+    if (Str(item["path"]) == rel) return Str(item["key"]);
+  }
+  return "";
+}
+
+MountedFile FileAt(const YAML::Node& pod, const YAML::Node& container, const std::string& path) {
+  for (const auto& m : container["volumeMounts"]) {
+    std::string mount = Str(m["mountPath"]);
+    std::string rel;
+    if (Present(m["subPath"])) {
+      if (path != mount) continue;
+      rel = Str(m["subPath"]);
+    } else if (path.size() > mount.size() + 1 && path.rfind(mount + "/", 0) == 0) {
+      rel = path.substr(mount.size() + 1);
+    } else {
+      continue;
+    }
+    for (const auto& vol : pod["volumes"]) {
+      if (Str(vol["name"]) != Str(m["name"])) continue;
+      MountedFile f;
+      auto from = [&](const char* kind, const YAML::Node& source, const char* name_field) {
+        f.kind = kind;
+        f.name = Str(source[name_field]);
+        f.key = KeyAt(source, rel);
+        return !f.key.empty();
+      };
+      if (vol["configMap"] && from("ConfigMap", vol["configMap"], "name")) return f;
+      if (vol["secret"] && from("Secret", vol["secret"], "secretName")) return f;
+      for (const auto& s : At(vol, {"projected", "sources"})) {
+        if (s["configMap"] && from("ConfigMap", s["configMap"], "name")) return f;
+        if (s["secret"] && from("Secret", s["secret"], "name")) return f;
+        if (s["serviceAccountToken"] && Str(At(s, {"serviceAccountToken", "path"})) == rel) {
+          f.kind = "ServiceAccountToken";
+          f.key = rel;
+          f.token = s["serviceAccountToken"];
+          return f;
+        }
+      }
     }
   }
-  return "secret:" + base + "/" + key;
+  return MountedFile();
+}
+
+// The file the environment variable `name` of `container` names, as FileAt finds it; kind is ""
+// when the variable is unset or nothing mounted provides the file.
+MountedFile FileOfEnv(const Render& r, const YAML::Node& pod, const YAML::Node& container,
+                      const std::string& name) {
+  auto path = EnvValue(r, container, name);
+  return path ? FileAt(pod, container, *path) : MountedFile();
+}
+
+// The YAML text of a ConfigMap file, parsed; a null node when it is not one or does not parse.
+YAML::Node ConfigMapYaml(const Render& r, const MountedFile& f) {
+  if (f.kind != "ConfigMap") return YAML::Node();
+  auto data = At(r.Find("ConfigMap", f.name), {"data", f.key});
+  if (!Present(data)) return YAML::Node();
+  try {
+    return YAML::Load(Str(data));
+  } catch (const YAML::Exception&) {
+    return YAML::Node();
+  }
 }
 
 class K8sManifests : public ::testing::TestWithParam<Variant> {
@@ -286,24 +382,36 @@ class K8sManifests : public ::testing::TestWithParam<Variant> {
     auto c = pod["containers"][0];
     auto args = Args(c);
     if (args.size() != 3 || args[1] != "--config") return YAML::Node();
-    fs::path file(args[2]);
-    std::string volume;
-    for (const auto& m : c["volumeMounts"]) {
-      if (Str(m["mountPath"]) == file.parent_path().string()) volume = Str(m["name"]);
-    }
-    std::string cm_name;
-    for (const auto& vol : pod["volumes"]) {
-      if (!volume.empty() && Str(vol["name"]) == volume) {
-        cm_name = Str(At(vol, {"configMap", "name"}));
+    return ConfigMapYaml(render_, FileAt(pod, c, args[2]));
+  }
+
+  // The HyperFleet containers (init containers too) with their pod spec and a name for messages.
+  struct HyperfleetContainer {
+    std::string where;
+    YAML::Node pod;
+    YAML::Node container;
+  };
+  std::vector<HyperfleetContainer> HyperfleetContainers() const {
+    std::vector<HyperfleetContainer> out;
+    for (const auto& w : render_.Workloads()) {
+      for (const char* field : {"initContainers", "containers"}) {
+        for (const auto& c : Containers(PodSpec(w), field)) {
+          if (IsHyperfleet(c)) out.push_back({Id(w) + "/" + Str(c["name"]), PodSpec(w), c});
+        }
       }
     }
-    auto data = At(render_.Find("ConfigMap", cm_name), {"data", file.filename().string()});
-    if (!Present(data)) return YAML::Node();
-    try {
-      return YAML::Load(Str(data));
-    } catch (const YAML::Exception&) {
-      return YAML::Node();
-    }
+    return out;
+  }
+
+  // Expects the file variable `var` of `c` to name key `key` of Secret `secret` (by its base
+  // name), mounted so that Kubernetes updates it.
+  void ExpectSecretFile(const std::string& where, const YAML::Node& pod, const YAML::Node& c,
+                        const std::string& var, const std::string& secret,
+                        const std::string& key) const {
+    auto f = FileOfEnv(render_, pod, c, var);
+    EXPECT_EQ(f.kind, "Secret") << where << ": " << var << " names no file of a mounted Secret";
+    EXPECT_EQ(f.name, render_.NameOf("Secret", secret)) << where << ": " << var;
+    EXPECT_EQ(f.key, key) << where << ": " << var;
   }
 
   Render render_;
@@ -352,6 +460,14 @@ TEST_P(K8sManifests, EveryReferencedConfigMapSecretAndServiceAccountExists) {
     if (v.external.contains(id)) {
       external_used.insert(id);
       EXPECT_FALSE(render_.Has(kind, name)) << id << " is listed as external but rendered";
+      EXPECT_FALSE(Present(render_.CertificateFor(name)))
+          << id << " is listed as external but a rendered Certificate writes it";
+      return;
+    }
+    if (kind == "Secret" && Present(render_.CertificateFor(name))) {
+      // cert-manager writes these keys (ca.crt: the CA of the issuer that signed it).
+      EXPECT_TRUE(key.empty() || key == "tls.crt" || key == "tls.key" || key == "ca.crt")
+          << where << " refers to key '" << key << "' that cert-manager does not write to " << id;
       return;
     }
     auto obj = render_.Find(kind, name);
@@ -384,14 +500,19 @@ TEST_P(K8sManifests, EveryReferencedConfigMapSecretAndServiceAccountExists) {
         }
       }
     }
+    // A volume source and each key it selects (`items`).
+    auto check_source = [&](const std::string& kind, const YAML::Node& source,
+                            const char* name_field) {
+      std::string name = Str(source[name_field]);
+      check(kind, name, "", Id(w));
+      for (const auto& item : source["items"]) check(kind, name, Str(item["key"]), Id(w));
+    };
     for (const auto& vol : pod["volumes"] ? pod["volumes"] : YAML::Node(YAML::NodeType::Sequence)) {
-      if (vol["configMap"]) check("ConfigMap", Str(At(vol, {"configMap", "name"})), "", Id(w));
-      if (vol["secret"]) check("Secret", Str(At(vol, {"secret", "secretName"})), "", Id(w));
-      if (vol["projected"]) {
-        for (const auto& s : At(vol, {"projected", "sources"})) {
-          if (s["configMap"]) check("ConfigMap", Str(At(s, {"configMap", "name"})), "", Id(w));
-          if (s["secret"]) check("Secret", Str(At(s, {"secret", "name"})), "", Id(w));
-        }
+      if (vol["configMap"]) check_source("ConfigMap", vol["configMap"], "name");
+      if (vol["secret"]) check_source("Secret", vol["secret"], "secretName");
+      for (const auto& s : At(vol, {"projected", "sources"})) {
+        if (s["configMap"]) check_source("ConfigMap", s["configMap"], "name");
+        if (s["secret"]) check_source("Secret", s["secret"], "name");
       }
     }
   }
@@ -406,6 +527,19 @@ TEST_P(K8sManifests, EveryReferencedConfigMapSecretAndServiceAccountExists) {
       EXPECT_FALSE(Str(k8s["image"]).empty()) << Str(kv.first);
       check("ServiceAccount", Str(k8s["service_account"]), "",
             "adapter config " + kv.first.as<std::string>());
+    }
+  }
+  // cert-manager: every Certificate's issuer is rendered, and a CA Issuer's Secret is written by
+  // a Certificate.
+  for (const auto& cert : render_.OfKind("Certificate")) {
+    EXPECT_EQ(Str(At(cert, {"spec", "issuerRef", "kind"})), "Issuer") << Id(cert);
+    EXPECT_TRUE(render_.Has("Issuer", Str(At(cert, {"spec", "issuerRef", "name"}))))
+        << Id(cert) << " names a missing Issuer";
+  }
+  for (const auto& issuer : render_.OfKind("Issuer")) {
+    if (auto ca = At(issuer, {"spec", "ca", "secretName"}); Present(ca)) {
+      EXPECT_TRUE(Present(render_.CertificateFor(Str(ca))))
+          << Id(issuer) << ": no Certificate writes its CA Secret " << Str(ca);
     }
   }
   EXPECT_EQ(external_used, v.external) << "every expected-external object is referenced";
@@ -486,9 +620,9 @@ TEST_P(K8sManifests, PortsAndProbesMatchTheBinaryDefaults) {
       EXPECT_EQ(NamedPort(c, "health"), defaults.health_port) << where;
       EXPECT_EQ(NamedPort(c, "metrics"), defaults.metrics_port) << where;
       if (sub == "api") {
-        EXPECT_EQ(NamedPort(c, "http"), defaults.port) << where;
+        EXPECT_EQ(NamedPort(c, "https"), defaults.port) << where;
       } else {
-        EXPECT_FALSE(NamedPort(c, "http").has_value()) << where << " serves no API";
+        EXPECT_FALSE(NamedPort(c, "https").has_value()) << where << " serves no API";
       }
       EXPECT_EQ(Str(At(c, {"livenessProbe", "httpGet", "path"})), "/healthz") << where;
       EXPECT_EQ(Str(At(c, {"readinessProbe", "httpGet", "path"})), "/readyz") << where;
@@ -496,18 +630,27 @@ TEST_P(K8sManifests, PortsAndProbesMatchTheBinaryDefaults) {
           << where;
       EXPECT_EQ(ResolvePort(c, At(c, {"readinessProbe", "httpGet", "port"})), defaults.health_port)
           << where;
-      // Nothing moves the listeners off the defaults the ports above were checked against.
+      // Nothing moves the listeners off the defaults the ports above were checked against: no
+      // variable, and a config file (the API's) holds only authentication settings.
       for (const char* var : {"HYPERFLEET_PORT", "HYPERFLEET_HEALTH_PORT",
-                              "HYPERFLEET_METRICS_PORT", "HYPERFLEET_HOST", "HYPERFLEET_CONFIG"}) {
+                              "HYPERFLEET_METRICS_PORT", "HYPERFLEET_HOST"}) {
         EXPECT_FALSE(EnvValue(render_, c, var).has_value()) << where << " sets " << var;
+      }
+      if (EnvValue(render_, c, "HYPERFLEET_CONFIG")) {
+        auto config =
+            ConfigMapYaml(render_, FileOfEnv(render_, PodSpec(w), c, "HYPERFLEET_CONFIG"));
+        ASSERT_TRUE(config.IsMap()) << where << ": HYPERFLEET_CONFIG is no mounted ConfigMap file";
+        for (const auto& kv : config) {
+          EXPECT_EQ(Str(kv.first), "auth") << where << ": its config file sets " << Str(kv.first);
+        }
       }
       for (const auto& a : Args(c)) {
         EXPECT_TRUE(a.find("port") == std::string::npos) << where << " passes " << a;
       }
-      // Components that call the API find it at the Service, on its port.
+      // Components that call the API find it at the Service, on its port, over HTTPS.
       if (sub == "ticker" || sub == "adapter") {
         EXPECT_EQ(EnvValue(render_, c, "HYPERFLEET_API_URL"),
-                  "http://hyperfleet-api:" + std::to_string(defaults.port))
+                  "https://hyperfleet-api:" + std::to_string(defaults.port))
             << where;
       }
     }
@@ -533,11 +676,11 @@ TEST_P(K8sManifests, EveryComponentRunsWithItsSettings) {
   auto init = Containers(PodSpec(api[0]), "initContainers");
   ASSERT_EQ(init.size(), 1u);
   EXPECT_EQ(Args(init[0]), std::vector<std::string>{"migrate"});
-  EXPECT_EQ(EnvValue(render_, init[0], "HYPERFLEET_DB"),
-            SecretRef(render_, "hyperfleet-db", "url"));
+  ExpectSecretFile(Id(api[0]) + " migrate", PodSpec(api[0]), init[0], "HYPERFLEET_DB_FILE",
+                   "hyperfleet-db", "url");
   auto api_container = PodSpec(api[0])["containers"][0];
-  EXPECT_EQ(EnvValue(render_, api_container, "HYPERFLEET_DB"),
-            SecretRef(render_, "hyperfleet-db", "url"));
+  ExpectSecretFile(Id(api[0]), PodSpec(api[0]), api_container, "HYPERFLEET_DB_FILE",
+                   "hyperfleet-db", "url");
   EXPECT_EQ(EnvValue(render_, api_container, "HYPERFLEET_SKIP_MIGRATIONS"), "true");
   EXPECT_FALSE(EnvValue(render_, api_container, "HYPERFLEET_WITH_OUTBOX").has_value());
 
@@ -545,6 +688,8 @@ TEST_P(K8sManifests, EveryComponentRunsWithItsSettings) {
   auto outbox = Running("outbox");
   ASSERT_EQ(outbox.size(), 1u);
   EXPECT_EQ(At(outbox[0], {"spec", "replicas"}).as<int>(), 2);
+  ExpectSecretFile(Id(outbox[0]), PodSpec(outbox[0]), PodSpec(outbox[0])["containers"][0],
+                   "HYPERFLEET_DB_FILE", "hyperfleet-db", "url");
 
   // One ticker per resource type.
   std::multiset<std::string> ticker_types;
@@ -568,19 +713,10 @@ TEST_P(K8sManifests, EveryComponentRunsWithItsSettings) {
     ASSERT_EQ(args.size(), 3u) << Id(w);
     ASSERT_EQ(args[1], "--config") << Id(w);
     fs::path file(args[2]);
-    std::string volume;
-    for (const auto& m : c["volumeMounts"]) {
-      if (Str(m["mountPath"]) == file.parent_path().string()) volume = Str(m["name"]);
-    }
-    ASSERT_FALSE(volume.empty()) << Id(w) << " mounts nothing at " << file.parent_path();
-    std::string cm_name;
-    for (const auto& vol : pod["volumes"]) {
-      if (Str(vol["name"]) == volume) cm_name = Str(At(vol, {"configMap", "name"}));
-    }
-    auto cm = render_.Find("ConfigMap", cm_name);
-    ASSERT_TRUE(cm.IsMap()) << Id(w) << " volume " << volume << " is not a rendered ConfigMap";
-    auto data = At(cm, {"data", file.filename().string()});
-    ASSERT_TRUE(Present(data)) << Id(w) << ": " << cm_name << " has no " << file.filename();
+    auto mounted = FileAt(pod, c, file.string());
+    ASSERT_EQ(mounted.kind, "ConfigMap") << Id(w) << " mounts no ConfigMap file at " << file;
+    auto data = At(render_.Find("ConfigMap", mounted.name), {"data", mounted.key});
+    ASSERT_TRUE(Present(data)) << Id(w) << ": " << mounted.name << " has no " << mounted.key;
     EXPECT_EQ(Str(data), ReadFile(AdapterConfigDir() / file.filename()))
         << Id(w) << " does not get deploy/adapters/kubernetes/" << file.filename().string();
     EXPECT_EQ(Str(YAML::Load(Str(data))["name"]), file.stem().string());
@@ -595,9 +731,8 @@ TEST_P(K8sManifests, EveryComponentRunsWithItsSettings) {
     auto c = PodSpec(w)["containers"][0];
     EXPECT_EQ(EnvValue(render_, c, "HYPERFLEET_BROKER"), v.broker) << Id(w);
     if (v.broker == "rabbitmq") {
-      auto url = EnvValue(render_, c, "HYPERFLEET_RABBITMQ_URL");
-      ASSERT_TRUE(url.has_value()) << Id(w);
-      EXPECT_EQ(url->rfind("secret:", 0), 0u) << Id(w) << ": credentials belong in a Secret";
+      ExpectSecretFile(Id(w), PodSpec(w), c, "HYPERFLEET_RABBITMQ_URL_FILE", "hyperfleet-rabbitmq",
+                       "url");
     } else {
       EXPECT_FALSE(EnvValue(render_, c, "HYPERFLEET_PUBSUB_PROJECT").value_or("").empty()) << Id(w);
       EXPECT_FALSE(EnvValue(render_, c, "PUBSUB_EMULATOR_HOST").has_value()) << Id(w);
@@ -609,14 +744,143 @@ TEST_P(K8sManifests, EveryComponentRunsWithItsSettings) {
           << Id(w) << " uses " << Id(sa) << " without a Workload Identity annotation";
     }
   }
-  // Every namespaced object lands in one namespace that the render creates (or, in production,
-  // expects).
+  // Every namespaced object lands in one namespace that the render creates.
+  const std::set<std::string> cluster_scoped = {"Namespace", "ClusterRole", "ClusterRoleBinding"};
   std::set<std::string> namespaces;
   for (const auto& o : render_.objects) {
-    if (Str(o["kind"]) != "Namespace") namespaces.insert(Str(At(o, {"metadata", "namespace"})));
+    if (!cluster_scoped.contains(Str(o["kind"]))) {
+      namespaces.insert(Str(At(o, {"metadata", "namespace"})));
+    }
   }
   EXPECT_EQ(namespaces, std::set<std::string>{"hyperfleet"});
   EXPECT_TRUE(render_.Has("Namespace", "hyperfleet"));
+}
+
+// The API serves HTTPS with the certificate of Secret hyperfleet-api-tls and trusts the cluster's
+// service-account issuer for the tickers' and adapters' tokens (role adapter, identity `sub`).
+TEST_P(K8sManifests, TheApiServesHttpsAndTrustsTheServiceAccountIssuer) {
+  auto api = Running("api");
+  ASSERT_EQ(api.size(), 1u);
+  const auto pod = PodSpec(api[0]);
+  const auto c = pod["containers"][0];
+  const std::string where = Id(api[0]);
+  ExpectSecretFile(where, pod, c, "HYPERFLEET_TLS_CERT_FILE", "hyperfleet-api-tls", "tls.crt");
+  ExpectSecretFile(where, pod, c, "HYPERFLEET_TLS_KEY_FILE", "hyperfleet-api-tls", "tls.key");
+  EXPECT_NE(EnvValue(render_, c, "HYPERFLEET_AUTH_ENABLED"), "false") << where;
+
+  // The issuers, parsed as the binary parses them.
+  auto config = ConfigMapYaml(render_, FileOfEnv(render_, pod, c, "HYPERFLEET_CONFIG"));
+  ASSERT_TRUE(config.IsMap()) << where << ": HYPERFLEET_CONFIG names no mounted ConfigMap file";
+  EXPECT_FALSE(Present(At(config, {"auth", "enabled"})) &&
+               !At(config, {"auth", "enabled"}).as<bool>(true))
+      << where << " turns authentication off";
+  auto issuers = auth::ParseIssuers(At(config, {"auth", "issuers"}));
+  ASSERT_TRUE(issuers.has_value()) << where << ": " << issuers.error().message;
+  int service_account_issuers = 0;
+  for (const auto& issuer : *issuers) {
+    // Every file an issuer names is mounted: the cluster's CA from kube-root-ca.crt.
+    if (!issuer.ca_file.empty()) {
+      auto ca = FileAt(pod, c, issuer.ca_file);
+      EXPECT_EQ(ca.kind + "/" + ca.name + "/" + ca.key, "ConfigMap/kube-root-ca.crt/ca.crt")
+          << issuer.issuer_url << ": ca_file " << issuer.ca_file;
+    }
+    if (!issuer.jwks_file.empty()) {
+      EXPECT_FALSE(FileAt(pod, c, issuer.jwks_file).kind.empty())
+          << issuer.issuer_url << ": jwks_file " << issuer.jwks_file << " is not mounted";
+    }
+    // The apiserver serves its keys to the API, which has no token, once the discovery role is
+    // granted to unauthenticated callers.
+    if (issuer.jwks_url.rfind("https://kubernetes.default.svc/", 0) == 0) {
+      auto binding =
+          render_.Find("ClusterRoleBinding", "hyperfleet-service-account-issuer-discovery");
+      EXPECT_EQ(Str(At(binding, {"roleRef", "name"})), "system:service-account-issuer-discovery");
+      bool unauthenticated = false;
+      for (const auto& s : binding["subjects"]) {
+        unauthenticated |= Str(s["kind"]) == "Group" && Str(s["name"]) == "system:unauthenticated";
+      }
+      EXPECT_TRUE(unauthenticated) << issuer.issuer_url << ": the API cannot fetch "
+                                   << issuer.jwks_url << " without credentials";
+    }
+    if (issuer.identity_claim != "sub") continue;
+    // A service-account issuer: tokens as the tickers' and adapters' projected ones.
+    ++service_account_issuers;
+    EXPECT_EQ(issuer.audience, "hyperfleet") << issuer.issuer_url;
+    EXPECT_EQ(auth::ToString(issuer.role), "adapter") << issuer.issuer_url;
+    // role_map raises named service accounts; each must exist in this namespace.
+    for (const auto& [sub, role] : issuer.role_map) {
+      const std::string prefix = "system:serviceaccount:hyperfleet:";
+      EXPECT_EQ(sub.rfind(prefix, 0), 0u) << issuer.issuer_url << ": role_map " << sub;
+      EXPECT_TRUE(render_.Has("ServiceAccount", sub.substr(std::min(sub.size(), prefix.size()))))
+          << issuer.issuer_url << ": role_map names a missing service account " << sub;
+    }
+  }
+  EXPECT_EQ(service_account_issuers, 1) << where << " trusts no (or more than one) cluster issuer";
+}
+
+// The tickers and the adapters call the API over HTTPS with a projected service-account token for
+// audience hyperfleet, and check its certificate against ca.crt of hyperfleet-api-tls (mounted
+// alone: no client pod sees the API's private key).
+TEST_P(K8sManifests, TickersAndAdaptersSendProjectedTokensAndTrustTheApiCa) {
+  std::vector<YAML::Node> clients = Running("ticker");
+  for (const auto& w : Running("adapter")) clients.push_back(w);
+  ASSERT_EQ(clients.size(), 6u) << "2 tickers, 4 adapters";
+  for (const auto& w : clients) {
+    const auto pod = PodSpec(w);
+    const auto c = pod["containers"][0];
+    auto token = FileOfEnv(render_, pod, c, "HYPERFLEET_TOKEN_FILE");
+    ASSERT_EQ(token.kind, "ServiceAccountToken")
+        << Id(w) << ": HYPERFLEET_TOKEN_FILE names no projected service-account token";
+    EXPECT_EQ(Str(token.token["audience"]), "hyperfleet") << Id(w);
+    EXPECT_LE(token.token["expirationSeconds"].as<int>(3600), 3600) << Id(w);
+    ExpectSecretFile(Id(w), pod, c, "HYPERFLEET_CA_FILE", "hyperfleet-api-tls", "ca.crt");
+    for (const auto& vol : pod["volumes"]) {
+      std::vector<YAML::Node> sources;
+      if (vol["secret"]) sources.push_back(vol["secret"]);
+      for (const auto& s : At(vol, {"projected", "sources"})) {
+        if (s["secret"]) sources.push_back(s["secret"]);
+      }
+      for (const auto& s : sources) {
+        std::string name = Str(s["secretName"]).empty() ? Str(s["name"]) : Str(s["secretName"]);
+        if (name != "hyperfleet-api-tls") continue;
+        ASSERT_TRUE(s["items"]) << Id(w) << " mounts every key of hyperfleet-api-tls";
+        for (const auto& item : s["items"]) EXPECT_EQ(Str(item["key"]), "ca.crt") << Id(w);
+      }
+    }
+  }
+}
+
+// Database and RabbitMQ URLs carry credentials: they reach the containers only as files of
+// mounted Secrets, never as variables (which `kubectl describe` and crash dumps show). Every
+// mount is a whole volume, since Kubernetes never updates a subPath mount when a rotated token,
+// certificate or Secret changes.
+TEST_P(K8sManifests, SecretsReachContainersOnlyAsUpdatableFiles) {
+  auto containers = HyperfleetContainers();
+  ASSERT_GE(containers.size(), 9u) << "api (and migrate), outbox, 2 tickers, 4 adapters";
+  for (const auto& [where, pod, c] : containers) {
+    for (const char* var : {"HYPERFLEET_DB", "HYPERFLEET_RABBITMQ_URL"}) {
+      EXPECT_FALSE(EnvValue(render_, c, var).has_value()) << where << " sets " << var;
+    }
+    for (const auto& e : c["env"] ? c["env"] : YAML::Node(YAML::NodeType::Sequence)) {
+      EXPECT_FALSE(Present(At(e, {"valueFrom", "secretKeyRef"})))
+          << where << ": " << Str(e["name"]) << " is a Secret in a variable";
+      std::string value = Str(e["value"]);
+      EXPECT_TRUE(value.find("postgres") != 0 && value.find("amqp") != 0)
+          << where << ": " << Str(e["name"]) << " is a URL in a variable";
+    }
+    for (const auto& f : c["envFrom"] ? c["envFrom"] : YAML::Node(YAML::NodeType::Sequence)) {
+      EXPECT_FALSE(Present(f["secretRef"])) << where << ": a Secret as variables";
+      for (const auto& kv :
+           At(render_.Find("ConfigMap", Str(At(f, {"configMapRef", "name"}))), {"data"})) {
+        std::string value = Str(kv.second);
+        EXPECT_TRUE(value.find("postgres") != 0 && value.find("amqp") != 0)
+            << where << ": " << Str(kv.first) << " is a URL in a ConfigMap";
+      }
+    }
+    for (const auto& m : c["volumeMounts"]) {
+      EXPECT_FALSE(Present(m["subPath"]))
+          << where << " mounts " << Str(m["mountPath"]) << " with subPath, which is never updated";
+    }
+  }
 }
 
 // The API marks a resource Ready once every adapter it requires for that kind has succeeded

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -12,24 +13,19 @@
 namespace hf::testing {
 namespace {
 
-RunResult Hyperfleet(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
-  args.insert(args.begin(), HyperfleetBinary());
-  return Run(args, env);
-}
-
 TEST(Cli, EverySubcommandHasHelp) {
   for (const char* sub :
        {"api", "outbox", "ticker", "adapter", "migrate", "dev", "clusters", "nodepools"}) {
-    auto r = Hyperfleet({sub, "--help"});
+    auto r = RunHyperfleet({sub, "--help"});
     EXPECT_EQ(r.exit_code, 0) << sub << ": " << r.output;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << sub;
   }
-  auto api = Hyperfleet({"api", "--help"});
+  auto api = RunHyperfleet({"api", "--help"});
   for (const char* flag : {"--db", "--broker", "--port", "--health-port", "--metrics-port",
                            "--with-outbox", "--skip-migrations", "--config", "--log-level"}) {
     EXPECT_NE(api.output.find(flag), std::string::npos) << flag;
   }
-  auto ticker = Hyperfleet({"ticker", "--help"});
+  auto ticker = RunHyperfleet({"ticker", "--help"});
   for (const char* flag : {"--resource-type", "--poll-interval", "--backoff-base", "--backoff-max",
                            "--debounce", "--max-age-ready", "--api-url"}) {
     EXPECT_NE(ticker.output.find(flag), std::string::npos) << flag;
@@ -39,34 +35,34 @@ TEST(Cli, EverySubcommandHasHelp) {
 TEST(Cli, UsageErrorsAreOneLineWithExitCode2) {
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"frobnicate"}, {"api", "--no-such-flag"}, {}, {"migrate", "--port", "1"}}) {
-    auto r = Hyperfleet(args);
+    auto r = RunHyperfleet(args);
     EXPECT_EQ(r.exit_code, 2) << r.output;
     EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
   }
   // A mistyped command is named, with the help of the level it was typed at.
-  EXPECT_EQ(Hyperfleet({"frobnicate"}).output,
+  EXPECT_EQ(RunHyperfleet({"frobnicate"}).output,
             "hyperfleet: unknown command 'frobnicate' (see hyperfleet --help)\n");
-  EXPECT_EQ(Hyperfleet({"clusters", "lst"}).output,
+  EXPECT_EQ(RunHyperfleet({"clusters", "lst"}).output,
             "hyperfleet: unknown command 'lst' (see hyperfleet clusters --help)\n");
 }
 
 TEST(Cli, ConfigErrorsNameTheKey) {
   std::string dir = MakeTempDir("hf-cli");
   std::ofstream(dir + "/bad.yaml") << "db: sqlite:x.db\nporrt: 1\n";
-  auto r = Hyperfleet({"api", "--config", dir + "/bad.yaml"});
+  auto r = RunHyperfleet({"api", "--config", dir + "/bad.yaml"});
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("unknown config key 'porrt'"), std::string::npos) << r.output;
-  auto env = Hyperfleet({"api"}, {{"HYPERFLEET_PORT", "eighty"}});
+  auto env = RunHyperfleet({"api"}, {{"HYPERFLEET_PORT", "eighty"}});
   EXPECT_EQ(env.exit_code, 2) << env.output;
   EXPECT_NE(env.output.find("HYPERFLEET_PORT"), std::string::npos) << env.output;
-  auto batch = Hyperfleet({"outbox"}, {{"HYPERFLEET_OUTBOX_BATCH_SIZE", "0"}});
+  auto batch = RunHyperfleet({"outbox"}, {{"HYPERFLEET_OUTBOX_BATCH_SIZE", "0"}});
   EXPECT_EQ(batch.exit_code, 2) << batch.output;
   EXPECT_EQ(batch.output,
             "hyperfleet outbox: outbox_batch_size must be between 1 and 10000, got 0\n");
-  auto port = Hyperfleet({"api", "--port", "99999"});
+  auto port = RunHyperfleet({"api", "--port", "99999"});
   EXPECT_EQ(port.exit_code, 2) << port.output;
   EXPECT_EQ(port.output, "hyperfleet api: port must be a TCP port (0-65535), got 99999\n");
-  auto url = Hyperfleet({"migrate", "--db", "mysql://nope"});
+  auto url = RunHyperfleet({"migrate", "--db", "mysql://nope"});
   EXPECT_EQ(url.exit_code, 2) << url.output;
   EXPECT_NE(url.output.find("unsupported database URL"), std::string::npos) << url.output;
 }
@@ -77,11 +73,11 @@ std::string ExampleAdapter(const std::string& name) {
 
 TEST(Cli, AdapterTakesThePubSubCredentialsFileFromTheSettings) {
   // Not the metadata server: the configured key file is what it tries, and says so.
-  auto r =
-      Hyperfleet({"adapter", "--config", ExampleAdapter("validation"), "--broker", "googlepubsub",
-                  "--api-url", "http://127.0.0.1:1", "--health-port", "0", "--metrics-port", "0"},
-                 {{"PUBSUB_EMULATOR_HOST", ""},
-                  {"HYPERFLEET_PUBSUB_CREDENTIALS_FILE", "/nonexistent/key.json"}});
+  auto r = RunHyperfleet(
+      {"adapter", "--config", ExampleAdapter("validation"), "--broker", "googlepubsub", "--api-url",
+       "http://127.0.0.1:1", "--health-port", "0", "--metrics-port", "0"},
+      {{"PUBSUB_EMULATOR_HOST", ""},
+       {"HYPERFLEET_PUBSUB_CREDENTIALS_FILE", "/nonexistent/key.json"}});
   EXPECT_NE(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("cannot read credentials file /nonexistent/key.json"), std::string::npos)
       << r.output;
@@ -134,16 +130,16 @@ TEST(Cli, ServersWaitForADatabaseThatDoesNotAnswerYet) {
       << waiting.Log();
   // 0s: fail at once, as before.
   std::vector<std::string> now(argv.begin() + 1, argv.end());
-  auto r = Hyperfleet(now, {{"HYPERFLEET_DB_STARTUP_WAIT", "0s"}});
+  auto r = RunHyperfleet(now, {{"HYPERFLEET_DB_STARTUP_WAIT", "0s"}});
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("database unavailable"), std::string::npos) << r.output;
 }
 
 void ExpectMigrateTwice(const std::string& url) {
-  auto first = Hyperfleet({"migrate", "--db", url});
+  auto first = RunHyperfleet({"migrate", "--db", url});
   ASSERT_EQ(first.exit_code, 0) << first.output;
   EXPECT_NE(first.output.find("applied 0001"), std::string::npos) << first.output;
-  auto second = Hyperfleet({"migrate", "--db", url});
+  auto second = RunHyperfleet({"migrate", "--db", url});
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_EQ(second.output.find("applied"), std::string::npos) << second.output;
   EXPECT_NE(second.output.find("up to date"), std::string::npos) << second.output;
@@ -158,6 +154,24 @@ TEST(Cli, MigratePostgresTwiceIsANoOp) {
   PgDatabase db(dsn);
   ASSERT_TRUE(db.error().empty()) << db.error();
   ExpectMigrateTwice(db.url());
+}
+
+TEST(Cli, SecretsComeFromFiles) {
+  const std::string dir = MakeTempDir("hf-cli-secrets");
+  std::ofstream(dir + "/db-url") << "sqlite:" << dir << "/from-file.db\n";  // a mounted Secret
+  auto ok = RunHyperfleet({"migrate"}, {{"HYPERFLEET_DB_FILE", dir + "/db-url"}});
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/from-file.db")) << ok.output;
+  auto missing = RunHyperfleet({"migrate"}, {{"HYPERFLEET_DB_FILE", dir + "/nope"}});
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  EXPECT_EQ(missing.output, "hyperfleet migrate: db_file: cannot read '" + dir +
+                                "/nope' (mount the Secret there, or unset db_file)\n");
+  auto rabbit = RunHyperfleet({"outbox"}, {{"HYPERFLEET_RABBITMQ_URL_FILE", dir + "/none"}});
+  EXPECT_EQ(rabbit.exit_code, 2) << rabbit.output;
+  EXPECT_NE(rabbit.output.find("rabbitmq_url_file"), std::string::npos) << rabbit.output;
+  auto half_tls = RunHyperfleet({"api", "--tls-cert-file", dir + "/tls.crt"});
+  EXPECT_EQ(half_tls.exit_code, 2) << half_tls.output;
+  EXPECT_NE(half_tls.output.find("tls_key_file"), std::string::npos) << half_tls.output;
 }
 
 }  // namespace

@@ -391,7 +391,7 @@ TEST_F(KubernetesJobRunnerTest, AuthAndValidationErrorsAreTerminal) {
   auto forbidden = runner->CreateIfAbsent(Spec("validation-c1-3"));
   ASSERT_FALSE(forbidden);
   EXPECT_FALSE(forbidden.error().Transient());
-  EXPECT_EQ(forbidden.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(forbidden.error().code, ErrorCode::kPermissionDenied);
   EXPECT_NE(forbidden.error().message.find("403"), std::string::npos);
   EXPECT_NE(forbidden.error().message.find("cannot create resource \"jobs\""), std::string::npos)
       << forbidden.error().message;

@@ -1,11 +1,14 @@
 #include "testing/api_server.hpp"
 
+#include <algorithm>
+
 #include "testing/env.hpp"
 
 namespace hf::testing {
 
 ApiServer::ApiServer(const std::string& backend, std::vector<std::string> extra_args)
     : backend_(backend), extra_args_(std::move(extra_args)) {
+  tls_ = std::find(extra_args_.begin(), extra_args_.end(), "--tls-cert-file") != extra_args_.end();
   dir_ = MakeTempDir("hf-api");
   if (backend == "postgres") {
     std::string admin = EnvOrEmpty("HF_TEST_PG_DSN");
@@ -44,6 +47,10 @@ bool ApiServer::Start() {
                                    "--metrics-port",
                                    std::to_string(metrics_port_)};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+  // Authentication is on by default for `api`; tests that do not test it run without.
+  if (std::find(extra_args_.begin(), extra_args_.end(), "--auth-enabled") == extra_args_.end()) {
+    argv.insert(argv.end(), {"--auth-enabled", "false"});
+  }
   process_ =
       std::make_unique<Process>(argv, std::map<std::string, std::string>{}, dir_ + "/api.log");
   // The API port first, then the health port (its server starts after the API's).
@@ -70,6 +77,8 @@ ApiResponse ApiServer::Call(const std::string& method, const std::string& url,
   req.url = url;
   req.body = body;
   if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
+  if (!token_.empty()) req.headers.emplace_back("Authorization", "Bearer " + token_);
+  req.ca_file = ca_file_;
   req.timeout = std::chrono::seconds(30);
   ApiResponse out;
   auto res = http_.Send(req);

@@ -22,7 +22,8 @@ struct ApiResponse {
 
 // The real `hyperfleet api` binary on a throwaway database: "sqlite" (a file in a temp dir) or
 // "postgres" (a fresh database from HF_TEST_PG_DSN). Starts it on free ports and stops it on
-// destruction; `extra_args` are appended to the command line.
+// destruction; `extra_args` are appended to the command line. Authentication is off
+// (--auth-enabled false) unless `extra_args` has --auth-enabled.
 class ApiServer {
  public:
   ApiServer(const std::string& backend, std::vector<std::string> extra_args = {});
@@ -31,7 +32,10 @@ class ApiServer {
   // Empty when the server is up; otherwise why not (with the tail of its log).
   const std::string& error() const { return error_; }
   const std::string& db_url() const { return db_url_; }
-  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // https when `extra_args` has --tls-cert-file (Call() then trusts set_ca_file's CA).
+  std::string base() const {
+    return (tls_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_);
+  }
   std::string api() const { return base() + "/api/hyperfleet/v1"; }
   int port() const { return port_; }
   int health_port() const { return health_port_; }
@@ -39,6 +43,11 @@ class ApiServer {
   Process& process() { return *process_; }
   // Starts the binary again on the same database and ports (after Stop or a crash).
   bool Restart();
+
+  // Sent by Call() as "Authorization: Bearer …" from now on ("" for none).
+  void set_token(std::string token) { token_ = std::move(token); }
+  // The CA bundle Call() verifies an https API with.
+  void set_ca_file(std::string ca_file) { ca_file_ = std::move(ca_file); }
 
   ApiResponse Call(const std::string& method, const std::string& url,
                    const std::string& body = "") const;
@@ -66,6 +75,9 @@ class ApiServer {
   std::unique_ptr<Process> process_;
   std::string error_;
   HttpClient http_;
+  std::string token_;
+  std::string ca_file_;
+  bool tls_ = false;
 };
 
 }  // namespace hf::testing

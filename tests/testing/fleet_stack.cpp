@@ -13,7 +13,9 @@
 #include <thread>
 
 #include "common/file.hpp"
+#include "common/text.hpp"
 #include "testing/env.hpp"
+#include "testing/test_certs.hpp"
 
 namespace hf::testing {
 
@@ -119,8 +121,8 @@ bool FleetStack::WaitReady(const std::string& name) {
 bool FleetStack::StartEmbedded() {
   port_ = FreePort();
   std::vector<std::string> argv = {
-      HyperfleetBinary(), "dev",    "--data-dir",         dir_ + "/data", "--adapters-dir",
-      dir_ + "/adapters", "--port", std::to_string(port_)};
+      HyperfleetBinary(), "dev",    "--data-dir",          dir_ + "/data", "--adapters-dir",
+      dir_ + "/adapters", "--port", std::to_string(port_), "--auth"};
   argv.insert(argv.end(), kTickerFlags.begin(), kTickerFlags.end());
   return Launch("dev", argv);
 }
@@ -134,7 +136,34 @@ bool FleetStack::StartDistributed() {
   }
   static std::atomic<int> counter{0};
   project_ = "hf-stack-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
-  api_ = std::make_unique<ApiServer>("postgres");
+  auto key = auth::SigningKey::Generate("ES256");
+  auto issuer = key ? auth::LocalIssuer::Start(std::move(*key))
+                    : Result<std::unique_ptr<auth::LocalIssuer>>(std::unexpected(key.error()));
+  if (!issuer) {
+    error_ = "cannot start the test token issuer: " + issuer.error().ToString();
+    return false;
+  }
+  issuer_ = std::move(*issuer);
+  std::ofstream(dir_ + "/api.yaml")
+      << "auth:\n  issuers:\n    - issuer_url: " << issuer_->url()
+      << "\n      audience: hyperfleet\n      identity_claim: sub\n      role: reader\n"
+         "      roles_claim: groups\n"
+         "      role_map: {platform-admins: admin, hyperfleet-adapters: adapter}\n";
+  const std::string token_file = dir_ + "/adapter.token";
+  std::ofstream(token_file) << issuer_->Mint("system:serviceaccount:hyperfleet:adapter", 4h,
+                                             {{"groups", {"hyperfleet-adapters"}}});
+  admin_token_ = issuer_->Mint("admin@example.com", 4h, {{"groups", {"platform-admins"}}});
+  const Pem ca = MakeCa("hyperfleet test CA");
+  const Pem server = IssueCert(ca, "hyperfleet-api", CertUse::kServer);
+  ca_file_ = dir_ + "/ca.crt";
+  std::ofstream(ca_file_) << ca.cert;
+  std::ofstream(dir_ + "/tls.crt") << server.cert;
+  std::ofstream(dir_ + "/tls.key") << server.key;
+  api_ = std::make_unique<ApiServer>(
+      "postgres", std::vector<std::string>{"--config", dir_ + "/api.yaml", "--auth-enabled", "true",
+                                           "--tls-cert-file", dir_ + "/tls.crt", "--tls-key-file",
+                                           dir_ + "/tls.key"});
+  api_->set_ca_file(ca_file_);
   if (!api_->error().empty()) {
     error_ = api_->error();
     return false;
@@ -145,9 +174,10 @@ bool FleetStack::StartDistributed() {
   // Adapters subscribe before anything publishes: Pub/Sub drops messages of a topic without
   // subscriptions.
   for (const auto& name : adapters()) {
-    std::vector<std::string> argv = {HyperfleetBinary(), "adapter",
-                                     "--config",         dir_ + "/adapters/" + name + ".yaml",
-                                     "--api-url",        api_->base()};
+    std::vector<std::string> argv = {
+        HyperfleetBinary(), "adapter",    "--config",     dir_ + "/adapters/" + name + ".yaml",
+        "--api-url",        api_->base(), "--token-file", token_file,
+        "--ca-file",        ca_file_};
     argv.insert(argv.end(), broker.begin(), broker.end());
     if (!Launch(name, argv)) return false;
   }
@@ -155,8 +185,9 @@ bool FleetStack::StartDistributed() {
   outbox.insert(outbox.end(), broker.begin(), broker.end());
   if (!Launch("outbox", outbox)) return false;
   for (const std::string type : {"clusters", "nodepools"}) {
-    std::vector<std::string> ticker = {HyperfleetBinary(), "ticker",          "--api-url",
-                                       api_->base(),       "--resource-type", type};
+    std::vector<std::string> ticker = {HyperfleetBinary(), "ticker", "--api-url",    api_->base(),
+                                       "--resource-type",  type,     "--token-file", token_file,
+                                       "--ca-file",        ca_file_};
     ticker.insert(ticker.end(), kTickerFlags.begin(), kTickerFlags.end());
     if (!Launch("ticker-" + type, ticker)) return false;
   }
@@ -166,8 +197,14 @@ bool FleetStack::StartDistributed() {
 json FleetStack::Call(const std::string& method, const std::string& path, const json& body) {
   HttpRequest req;
   req.method = method;
-  req.url = "http://127.0.0.1:" + std::to_string(port_) + "/api/hyperfleet/v1" + path;
+  req.url = base_url() + "/api/hyperfleet/v1" + path;
+  req.ca_file = ca_file_;
   req.timeout = 30s;
+  // The embedded stack's `dev --auth` writes a fresh user token at each start.
+  std::string token = kind_ == StackKind::kDistributed
+                          ? admin_token_
+                          : std::string(Trim(ReadFile(dir_ + "/data/token").value_or("")));
+  if (!token.empty()) req.headers.emplace_back("Authorization", "Bearer " + token);
   if (!body.is_null()) {
     req.body = body.dump();
     req.headers.emplace_back("Content-Type", "application/json");

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/local_issuer.hpp"
 #include "common/http_client.hpp"
 #include "testing/api_server.hpp"
 #include "testing/process.hpp"
@@ -16,10 +17,14 @@
 namespace hf::testing {
 
 // The two ways HyperFleet runs, both driven over HTTP through the real binary:
-// - kEmbedded: one `hyperfleet dev` process (SQLite, memory broker, local jobs);
+// - kEmbedded: one `hyperfleet dev --auth` process (SQLite, memory broker, local jobs, its own
+//   token issuer); Call() sends the user token it writes to <data-dir>/token;
 // - kDistributed: separate `api`, `outbox`, `ticker` (clusters and nodepools) and one `adapter`
 //   process per example adapter, on a fresh PostgreSQL database and a fresh Pub/Sub emulator
-//   project (HF_TEST_PG_DSN, HF_TEST_PUBSUB_EMULATOR_HOST).
+//   project (HF_TEST_PG_DSN, HF_TEST_PUBSUB_EMULATOR_HOST). Authentication is on: a loopback
+//   issuer (auth::LocalIssuer) signs an `adapter` token file for the tickers and adapters and an
+//   `admin` token for Call(). The API serves HTTPS with a certificate of a test CA, which every
+//   client trusts through --ca-file.
 enum class StackKind { kEmbedded, kDistributed };
 std::string ToString(StackKind kind);
 
@@ -40,6 +45,12 @@ class FleetStack {
   // Empty when every process is up; otherwise what failed, with log tails.
   const std::string& error() const { return error_; }
   StackKind kind() const { return kind_; }
+  // The API's address, e.g. http://127.0.0.1:40123 (without the base path).
+  std::string base_url() const {
+    return (api_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_);
+  }
+  // The CA file that verifies the API's certificate ("" on the embedded stack: plain HTTP).
+  const std::string& ca_file() const { return ca_file_; }
   std::vector<std::string> adapters() const;
 
   // One API call (path under /api/hyperfleet/v1); the parsed body gets `http_status`.
@@ -87,7 +98,10 @@ class FleetStack {
   std::string project_;
   std::string emulator_;
   int port_ = 0;
-  std::unique_ptr<ApiServer> api_;  // distributed only
+  std::unique_ptr<ApiServer> api_;             // distributed only
+  std::unique_ptr<auth::LocalIssuer> issuer_;  // distributed only
+  std::string admin_token_;                    // distributed only
+  std::string ca_file_;                        // distributed only
   std::map<std::string, Child> children_;
   std::string error_;
   HttpClient http_;

@@ -170,4 +170,10 @@ std::string HyperfleetBinary() {
   return b.empty() ? std::string("build/bin/hyperfleet") : b;
 }
 
+RunResult RunHyperfleet(std::vector<std::string> args,
+                        const std::map<std::string, std::string>& extra_env) {
+  args.insert(args.begin(), HyperfleetBinary());
+  return Run(args, extra_env);
+}
+
 }  // namespace hf::testing

@@ -44,6 +44,10 @@ RunResult Run(const std::vector<std::string>& argv,
               const std::map<std::string, std::string>& extra_env = {},
               std::chrono::milliseconds timeout = std::chrono::milliseconds(60'000));
 
+// Runs the hyperfleet binary under test with `args` to completion.
+RunResult RunHyperfleet(std::vector<std::string> args,
+                        const std::map<std::string, std::string>& extra_env = {});
+
 // A TCP port that was free a moment ago, below the ephemeral and the services' ranges
 // (10000–19999).
 int FreePort();

@@ -84,7 +84,8 @@ Pem MakeCa(const std::string& common_name) {
                {NID_subject_key_identifier, "hash"}});
 }
 
-Pem IssueCert(const Pem& ca, const std::string& common_name, CertUse use) {
+Pem IssueCert(const Pem& ca, const std::string& common_name, CertUse use,
+              const std::string& server_names) {
   Cert ca_cert = ReadCert(ca.cert);
   Key ca_key = ReadKey(ca.key);
   std::vector<std::pair<int, const char*>> extensions = {
@@ -94,7 +95,7 @@ Pem IssueCert(const Pem& ca, const std::string& common_name, CertUse use) {
   };
   if (use == CertUse::kServer) {
     extensions.push_back({NID_ext_key_usage, "serverAuth"});
-    extensions.push_back({NID_subject_alt_name, "IP:127.0.0.1"});
+    extensions.push_back({NID_subject_alt_name, server_names.c_str()});
   } else {
     extensions.push_back({NID_ext_key_usage, "clientAuth"});
   }

@@ -15,9 +15,10 @@ struct Pem {
 // A self-signed certificate authority.
 Pem MakeCa(const std::string& common_name);
 
-// A certificate signed by `ca`: for a server (subjectAltName IP:127.0.0.1, serverAuth) or for a
-// client (clientAuth). Throws std::runtime_error if OpenSSL fails.
+// A certificate signed by `ca`: for a server (serverAuth, subjectAltName `server_names`) or for
+// a client (clientAuth). Throws std::runtime_error if OpenSSL fails.
 enum class CertUse { kServer, kClient };
-Pem IssueCert(const Pem& ca, const std::string& common_name, CertUse use);
+Pem IssueCert(const Pem& ca, const std::string& common_name, CertUse use,
+              const std::string& server_names = "IP:127.0.0.1,DNS:localhost");
 
 }  // namespace hf::testing

@@ -1,0 +1,45 @@
+#include "api/access_policy.hpp"
+
+#include "model/kinds.hpp"
+
+namespace hf::api {
+namespace {
+
+bool IsRead(const http::Request& req) { return req.method == "GET" || req.method == "HEAD"; }
+
+bool IsStatusReport(const http::Request& req) {
+  if (req.method != "PUT" && req.method != "POST") return false;
+  std::string_view path = req.path;
+  if (!path.starts_with(model::kApiBasePath)) return false;
+  return path.ends_with("/statuses") || path.ends_with("/status");
+}
+
+bool IsEventRequest(const http::Request& req) {
+  return req.method == "POST" && req.path == std::string(model::kApiBasePath) + "/events";
+}
+
+}  // namespace
+
+bool IsOpen(const http::Request& req) {
+  if (!IsRead(req)) return false;
+  return req.path == "/api/hyperfleet" || req.path == std::string(model::kApiBasePath) + "/openapi";
+}
+
+std::optional<std::string> Deny(auth::Role role, const http::Request& req) {
+  std::string what = req.method + " " + req.path;
+  switch (role) {
+    case auth::Role::kAdmin:
+      return std::nullopt;
+    case auth::Role::kAdapter:
+      if (IsRead(req) || IsStatusReport(req) || IsEventRequest(req)) return std::nullopt;
+      return "role 'adapter' may not " + what +
+             "; it may read (GET), report statuses (PUT/POST …/statuses) and request events "
+             "(POST /events) — ask for role 'admin'";
+    case auth::Role::kReader:
+      if (IsRead(req)) return std::nullopt;
+      return "role 'reader' may not " + what + "; it may only read (GET) — ask for role 'admin'";
+  }
+  return "unknown role";
+}
+
+}  // namespace hf::api
