@@ -120,6 +120,13 @@ http::Response MethodNotAllowed(const std::string& method, const std::string& pa
   return res;
 }
 
+http::Response NotImplemented(const std::string& method, const std::string& path,
+                              const std::string& trace_id) {
+  std::string shown = method.substr(0, 32) + (method.size() > 32 ? "…" : "");
+  return Render(501, "HYPERFLEET-VAL-005", "method-not-implemented", "Not Implemented",
+                "method '" + shown + "' is not implemented by this API", path, trace_id);
+}
+
 http::Response PayloadTooLarge(const std::string& path, size_t limit) {
   return Render(413, "HYPERFLEET-VAL-000", "payload-too-large", "Payload Too Large",
                 "request body exceeds the limit of " + std::to_string(limit) + " bytes", path, "");

@@ -28,6 +28,11 @@ http::Response EndpointNotFound(const std::string& path, const std::string& trac
 http::Response MethodNotAllowed(const std::string& method, const std::string& path,
                                 const std::string& allow, const std::string& trace_id);
 
+// 501 for a method this API does not know at all (not one of GET, HEAD, POST, PUT, PATCH,
+// DELETE, OPTIONS); the method is quoted cut to 32 bytes.
+http::Response NotImplemented(const std::string& method, const std::string& path,
+                              const std::string& trace_id);
+
 // 413 for a body over the limit.
 http::Response PayloadTooLarge(const std::string& path, size_t limit);
 

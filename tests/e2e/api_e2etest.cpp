@@ -552,6 +552,23 @@ TEST_P(ApiE2E, OperationsEndpoints) {
   EXPECT_FALSE(api_->Get("/clusters").request_id.empty());
 }
 
+TEST_P(ApiE2E, MadeUpMethodsGet501AndNoMetricsSeries) {
+  const std::string metrics_url =
+      "http://127.0.0.1:" + std::to_string(api_->metrics_port()) + "/metrics";
+  for (int i = 0; i < 200; ++i) {
+    auto r = api_->Call("XMETHOD" + std::to_string(i), api_->api() + "/clusters");
+    ASSERT_EQ(r.status, 501) << r.raw;
+    EXPECT_EQ(r.content_type, "application/problem+json");
+    EXPECT_EQ(r.body.value("code", ""), "HYPERFLEET-VAL-005");
+  }
+  auto metrics = api_->Call("GET", metrics_url);
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_EQ(metrics.raw.find("XMETHOD"), std::string::npos) << "a client-chosen method is a label";
+  EXPECT_NE(metrics.raw.find("hyperfleet_api_requests_total{method=\"other\""), std::string::npos);
+  // A known method the route does not serve stays a 405.
+  EXPECT_EQ(api_->Call("PUT", api_->api() + "/clusters").status, 405);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ApiE2E, ::testing::Values("sqlite", "postgres"),
                          [](const auto& info) { return info.param; });
 
