@@ -4,6 +4,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -133,8 +134,16 @@ struct Server::Impl {
   std::atomic<int> in_flight{0};  // requests being handled or answered
   std::atomic<bool> stopped{false};
   int bound_port = 0;
+  // Accept errors (EMFILE at the descriptor limit, ENOBUFS) would otherwise spin the accept
+  // loop: it waits, doubling from 10 ms to 1 s, and logs at most once a second. Touched only
+  // by the one pending accept's handler.
+  std::optional<asio::steady_timer> accept_timer;
+  std::chrono::milliseconds accept_backoff{0};
+  std::chrono::steady_clock::time_point accept_logged{};
+  int accept_failures = 0;  // since the last log line
 
   void Accept();
+  void AcceptFailed(const beast::error_code& ec);
 };
 
 namespace {
@@ -307,15 +316,34 @@ void Server::Impl::Accept() {
   acceptor->async_accept(asio::make_strand(*io), [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
-      kLog.Warn("accept failed", {{"error", ec.message()}});
+      return AcceptFailed(ec);
+    }
+    accept_backoff = std::chrono::milliseconds(0);
+    if (tls) {
+      std::make_shared<Session<TlsStream>>(std::move(socket), *this, tls->Current())->Run();
     } else {
-      if (tls) {
-        std::make_shared<Session<TlsStream>>(std::move(socket), *this, tls->Current())->Run();
-      } else {
-        std::make_shared<Session<beast::tcp_stream>>(std::move(socket), *this, nullptr)->Run();
-      }
+      std::make_shared<Session<beast::tcp_stream>>(std::move(socket), *this, nullptr)->Run();
     }
     if (acceptor->is_open()) Accept();
+  });
+}
+
+void Server::Impl::AcceptFailed(const beast::error_code& ec) {
+  using std::chrono::milliseconds;
+  accept_backoff = std::clamp(accept_backoff * 2, milliseconds(10), milliseconds(1000));
+  ++accept_failures;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - accept_logged >= std::chrono::seconds(1)) {
+    kLog.Warn("accept failed; waiting before the next accept",
+              {{"error", ec.message()},
+               {"failures", accept_failures},
+               {"backoff_ms", accept_backoff.count()}});
+    accept_logged = now;
+    accept_failures = 0;
+  }
+  accept_timer->expires_after(accept_backoff);
+  accept_timer->async_wait([this](beast::error_code wait_ec) {
+    if (!wait_ec && acceptor->is_open()) Accept();
   });
 }
 
@@ -354,6 +382,7 @@ Result<void> Server::Start() {
                                              std::to_string(im.options.port) + ": " + ec.message());
   }
   im.bound_port = im.acceptor->local_endpoint().port();
+  im.accept_timer.emplace(*im.io);
   im.Accept();
   int n = im.options.threads;
   if (n <= 0) n = std::max(4, static_cast<int>(std::thread::hardware_concurrency()) * 4);
@@ -382,6 +411,7 @@ void Server::Stop(std::chrono::milliseconds drain) {
     if (t.joinable()) t.join();
   }
   im.acceptor.reset();
+  im.accept_timer.reset();
   im.io.reset();
 }
 
