@@ -1,5 +1,6 @@
 // `hyperfleet dev`: API + outbox + ticker + the example adapters in one process
 // (docs/architecture.md#components).
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -111,8 +112,12 @@ int RunDev(Settings& s, CLI::App&) {
     log::SetComponentLevel("dev", log::Level::kInfo);
     log::SetComponentLevel("jobs", log::Level::kInfo);
   }
+  // The data dir holds the database, job state, the signing key and tokens: owner only. Files
+  // dev (and its local jobs) create are 0600, directories 0700.
+  ::umask(077);
   std::error_code ec;
   fs::create_directories(s.data_dir, ec);
+  if (!ec) fs::permissions(s.data_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
   if (ec) {
     return StartupFailure("dev",
                           {ErrorCode::kInvalidArgument,

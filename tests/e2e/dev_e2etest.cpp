@@ -45,6 +45,13 @@ TEST(DevE2E, AuthWritesAUserTokenTheCliUses) {
   struct stat st {};
   ASSERT_EQ(::stat(token_file.c_str(), &st), 0) << token_file;
   EXPECT_EQ(st.st_mode & 0777, 0600u);  // a credential: readable by its owner only
+  const std::string data_dir = token_file.substr(0, token_file.rfind('/'));
+  for (const auto& [path, mode] :
+       {std::pair{data_dir, 0700u}, std::pair{data_dir + "/hyperfleet.db", 0600u},
+        std::pair{data_dir + "/signing-key.pem", 0600u}}) {
+    ASSERT_EQ(::stat(path.c_str(), &st), 0) << path;
+    EXPECT_EQ(st.st_mode & 0777, mode) << path;
+  }
 
   const std::map<std::string, std::string> env = {{"HYPERFLEET_API_URL", dev.base_url()},
                                                   {"HYPERFLEET_TOKEN_FILE", token_file}};

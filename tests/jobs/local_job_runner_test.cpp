@@ -114,6 +114,20 @@ TEST_F(LocalJobRunnerTest, ResultFileWinsAndSeesTheJobEnvironment) {
   EXPECT_EQ(s.data["generation"], 2);
 }
 
+TEST_F(LocalJobRunnerTest, AJobInheritsOnlyTheBasicsOfOurEnvironment) {
+  ::setenv("HF_TEST_CLOUD_SECRET", "hunter2", 1);  // e.g. a token or a broker URL with a password
+  auto spec = Spec(
+      "env-2", R"sh(printf '{"status":"success","reason":"Ok","message":"[%s] [%s] [%s]"}' )sh"
+               R"sh("${HF_TEST_CLOUD_SECRET:-}" "${FOO:-}" "$(command -v sh)" > "$RESULT_FILE")sh");
+  spec.env = {{"FOO", "given"}};
+  ASSERT_TRUE(runner_->CreateIfAbsent(spec));
+  auto s = WaitFinished(*runner_, "env-2");
+  ::unsetenv("HF_TEST_CLOUD_SECRET");
+  EXPECT_EQ(s.phase, JobPhase::kSucceeded) << s.message;
+  // Not the secret; the job's own env; PATH still finds programs.
+  EXPECT_EQ(s.message.substr(0, 13), "[] [given] [/") << s.message;
+}
+
 TEST_F(LocalJobRunnerTest, InvalidResultFileFails) {
   ASSERT_TRUE(
       runner_->CreateIfAbsent(Spec("inv-1", R"(echo '{"status":"maybe"}' > "$RESULT_FILE")")));

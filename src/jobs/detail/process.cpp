@@ -17,13 +17,23 @@ extern char** environ;
 
 namespace hf::jobs::detail {
 
+bool InheritedByJobs(std::string_view name) {
+  for (std::string_view allowed :
+       {"PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TERM"}) {
+    if (name == allowed) return true;
+  }
+  return name.starts_with("LC_");
+}
+
 Result<pid_t> SpawnInNewGroup(const SpawnRequest& request) {
   if (request.argv.empty()) return Fail(ErrorCode::kInvalidArgument, "no command to start");
   std::map<std::string, std::string> env;
   for (char** e = environ; e && *e; ++e) {
     std::string_view entry(*e);
     auto eq = entry.find('=');
-    if (eq != std::string_view::npos) env.emplace(entry.substr(0, eq), entry.substr(eq + 1));
+    if (eq != std::string_view::npos && InheritedByJobs(entry.substr(0, eq))) {
+      env.emplace(entry.substr(0, eq), entry.substr(eq + 1));
+    }
   }
   for (const auto& [k, v] : request.env) env[k] = v;
   std::vector<std::string> env_strings;

@@ -19,7 +19,7 @@ namespace hf::jobs::detail {
 
 struct SpawnRequest {
   std::vector<std::string> argv;           // argv[0]: a path, or a name looked up on $PATH
-  std::map<std::string, std::string> env;  // added to (and overriding) this process's environment
+  std::map<std::string, std::string> env;  // with the variables InheritedByJobs lets through
   std::string workdir;                     // empty: this process's current directory
   std::string log_path;                    // stdout and stderr are appended here (created)
 };
@@ -28,6 +28,11 @@ struct SpawnRequest {
 // descriptors beyond 0-2, default signal dispositions and an empty signal mask. Errors:
 // kInvalidArgument when it cannot be started (not found, not executable, bad workdir).
 Result<pid_t> SpawnInNewGroup(const SpawnRequest& request);
+
+// Whether a variable of this process reaches a job: only the basics a program needs (PATH,
+// HOME, USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TZ, TMPDIR, TERM). Anything else — cloud
+// credentials, broker URLs with passwords — stays out; a job gets what its config's env names.
+bool InheritedByJobs(std::string_view name);
 
 // The start time (clock ticks since boot, /proc/<pid>/stat field 22) of a live, non-zombie
 // process; nullopt if there is none with that pid.
