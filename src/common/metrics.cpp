@@ -4,7 +4,15 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/log.hpp"
+
 namespace hf::metrics {
+
+void detail::WarnSeriesOverflow(const std::string& family, size_t cap) {
+  log::Logger("metrics").Warn(
+      "metric family reached its series cap; further label sets are counted as \"overflow\"",
+      {{"family", family}, {"cap", cap}});
+}
 namespace {
 
 void AtomicAdd(std::atomic<double>& target, double v) {

@@ -55,11 +55,21 @@ class Histogram {
 
 enum class Type { kCounter, kGauge, kHistogram };
 
+namespace detail {
+// Logs that a family reached its series cap (metrics.cpp, so this header needs no logger).
+void WarnSeriesOverflow(const std::string& family, size_t cap);
+}  // namespace detail
+
 // A metric name with label names; WithLabels returns the child for one set of label values
-// (created on first use, stable address, thread-safe).
+// (created on first use, stable address, thread-safe). Label values should come from bounded
+// sets (route templates, configured names); as a last defence against a value that does not, a
+// family holds at most kMaxSeries children, and label sets past that share one child whose
+// every value is "overflow" (logged once per family), so /metrics cannot grow without bound.
 template <typename M>
 class Family {
  public:
+  static constexpr size_t kMaxSeries = 2000;
+
   Family(std::string name, std::string help, std::vector<std::string> labels,
          std::function<std::unique_ptr<M>()> make)
       : name_(std::move(name)),
@@ -69,8 +79,19 @@ class Family {
 
   M& WithLabels(const std::vector<std::string>& values) {
     std::lock_guard lock(mu_);
+    if (auto it = children_.find(values); it != children_.end()) return *it->second;
+    if (children_.size() >= kMaxSeries) {
+      if (!overflowed_) {
+        overflowed_ = true;
+        detail::WarnSeriesOverflow(name_, kMaxSeries);
+      }
+      std::vector<std::string> overflow(values.size(), "overflow");
+      auto& slot = children_[overflow];
+      if (!slot) slot = make_();
+      return *slot;
+    }
     auto& slot = children_[values];
-    if (!slot) slot = make_();
+    slot = make_();
     return *slot;
   }
   M& Get() { return WithLabels({}); }
@@ -92,6 +113,7 @@ class Family {
   std::function<std::unique_ptr<M>()> make_;
   mutable std::mutex mu_;  // guards children_
   std::map<std::vector<std::string>, std::unique_ptr<M>> children_;
+  bool overflowed_ = false;
 };
 
 // Named metrics of one process, rendered in the Prometheus text format (version 0.0.4).

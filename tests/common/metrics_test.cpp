@@ -34,6 +34,22 @@ TEST(Metrics, EscapesLabelValues) {
   EXPECT_NE(r.Render().find("c{path=\"a\\\"b\\\\c\\n\"} 1"), std::string::npos);
 }
 
+TEST(Metrics, SeriesPastTheCapShareOneOverflowSeries) {
+  Registry r;
+  auto& family = r.AddCounter("c", "h", {"method", "code"});
+  constexpr size_t kCap = Family<Counter>::kMaxSeries;
+  for (size_t i = 0; i < kCap + 500; ++i) family.WithLabels({"M" + std::to_string(i), "200"}).Inc();
+  size_t series = 0;
+  family.ForEach([&](const auto&, const auto&) { ++series; });
+  EXPECT_EQ(series, kCap + 1);
+  const std::string text = r.Render();
+  EXPECT_NE(text.find("c{method=\"overflow\",code=\"overflow\"} 500\n"), std::string::npos);
+  EXPECT_EQ(text.find("M" + std::to_string(kCap) + "\""), std::string::npos);
+  // A label set seen before the cap still has its own series.
+  family.WithLabels({"M0", "200"}).Inc();
+  EXPECT_EQ(family.WithLabels({"M0", "200"}).Value(), 2);
+}
+
 TEST(Metrics, CollectorsRunBeforeRender) {
   Registry r;
   auto& g = r.AddGauge("g", "h").Get();
