@@ -8,7 +8,7 @@ concurrency (pgbench running the same SQL, the broker's raw publish rate), or, f
 size that has a goal rather than a natural baseline, the goal; ratio = value / baseline.
 
 usage: scripts/with-test-services.sh bench/run.py [--duration S] [--only SECTION,...] [--out FILE]
-Sections: api (create, get), list (10k, 100k, RSS), outbox, e2e_dev, e2e_pg.
+Sections: api (create, get), list (10k, 100k, RSS), outbox, e2e_dev, e2e_pg, attack (#15).
 """
 
 import argparse
@@ -133,12 +133,13 @@ def wait_ready(procs, port, what, timeout=60):
     raise BenchError(f"{what} not ready on :{port} after {timeout}s")
 
 
-def rss_mb(pid):
+def vm_mb(pid, field="VmRSS"):
+    """A memory figure of /proc/<pid>/status in MiB (VmRSS: now, VmHWM: the peak)."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024.0
-    raise BenchError("no VmRSS")
+    raise BenchError(f"no {field}")
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------
@@ -540,7 +541,7 @@ def section_list(res, args, work):
             res.add(f"api_list_p50_ms_{label}", r["p50_ms"], "ms", goal,
                     "goal p99 < 20 ms (at 100k)", "lower")
             res.add(f"api_list_rps_{label}", r["rps"], "req/s", None, "-", "higher")
-        res.add("api_rss_mb", rss_mb(api.pid), "MB", 100.0, "goal < 100 MB", "lower")
+        res.add("api_rss_mb", vm_mb(api.pid), "MB", 100.0, "goal < 100 MB", "lower")
     finally:
         procs.close()
 
@@ -713,8 +714,110 @@ def section_e2e_pg(res, args, work):
         procs.close()
 
 
+def version_latency_ms(port, timeout=5.0):
+    """GET /api/hyperfleet on a fresh connection; the timeout when it does not answer 200."""
+    t0 = time.perf_counter()
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.sendall(b"GET /api/hyperfleet HTTP/1.1\r\nHost: localhost\r\nConnection: close"
+                      b"\r\n\r\n")
+            head = b""
+            while b"\r\n" not in head:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                head += chunk
+        ok = head.startswith(b"HTTP/1.1 200")
+    except OSError:
+        ok = False
+    return (time.perf_counter() - t0) * 1000 if ok else timeout * 1000
+
+
+def section_attack(res, args, work):
+    """Issue #15's memory attack on the API (PostgreSQL): 250 clusters with specs at the size cap,
+    8 clients listing 100 at a time without pause, and waves of 24 clients that ask for lists
+    (4 pipelined) and never read. Figures: the API's peak RSS against its RSS before, and the
+    p99 of GET /api/hyperfleet during the attack against the same probe idle."""
+    import http.client
+    import threading
+    procs = Processes(work)
+    try:
+        db = fresh_db("bench_attack")
+        api, base = start_api(procs, "api", db)
+        port = int(base.rsplit(":", 1)[1])
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for i in range(250):
+            body = json.dumps({"kind": "Cluster", "name": f"big-{i}",
+                               "spec": {"region": "eu-west-1", "blob": chr(97 + i % 26) * 61440}})
+            conn.request("POST", API + "/clusters", body, {"Content-Type": "application/json"})
+            r = conn.getresponse()
+            r.read()
+            if r.status != 201:
+                raise BenchError(f"create {i}: HTTP {r.status}")
+        conn.close()
+        idle = [version_latency_ms(port) for _ in range(200)]
+        rss_before = vm_mb(api.pid, "VmRSS")
+        stop = threading.Event()
+        listed = [0, 0]  # 200, other
+
+        def lister():
+            while not stop.is_set():
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                try:
+                    while not stop.is_set():
+                        c.request("GET", API + "/clusters?size=100")
+                        r = c.getresponse()
+                        r.read()
+                        listed[0 if r.status == 200 else 1] += 1
+                except (OSError, http.client.HTTPException):
+                    pass
+                finally:
+                    c.close()
+
+        def non_readers():
+            request = f"GET {API}/clusters?size=100 HTTP/1.1\r\nHost: localhost\r\n\r\n".encode()
+            while not stop.is_set():
+                socks = []
+                for _ in range(24):
+                    try:
+                        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+                        s.sendall(request * 4)
+                        socks.append(s)
+                    except OSError:
+                        pass
+                stop.wait(4)
+                for s in socks:
+                    s.close()
+
+        threads = [threading.Thread(target=lister) for _ in range(8)]
+        threads.append(threading.Thread(target=non_readers))
+        for t in threads:
+            t.start()
+        attacked = []
+        deadline = time.time() + max(args.duration, 10)
+        while time.time() < deadline:
+            attacked.append(version_latency_ms(port))
+            time.sleep(0.05)
+        peak = vm_mb(api.pid, "VmHWM")
+        stop.set()
+        for t in threads:
+            t.join()
+        time.sleep(2)
+        rss_after = vm_mb(api.pid, "VmRSS")
+        log(f"attack: {listed[0]} lists answered, {listed[1]} refused; {len(attacked)} probes")
+        res.add("attack_version_p99_ms", percentile(attacked, 99), "ms", percentile(idle, 99),
+                "GET /api/hyperfleet p99 on the idle API before the attack", "lower",
+                "goal < 50 ms; a probe that does not answer in 5 s counts as 5000 ms")
+        res.add("attack_peak_rss_mb", peak, "MiB", rss_before, "API RSS before the attack",
+                "lower", "goal < 256 MiB (VmHWM)")
+        res.add("attack_rss_after_mb", rss_after, "MiB", rss_before,
+                "API RSS before the attack", "lower", "2 s after the attacking clients left")
+    finally:
+        procs.close()
+
+
 SECTIONS = {"api": section_api, "list": section_list, "outbox": section_outbox,
-            "e2e_dev": section_e2e_dev, "e2e_pg": section_e2e_pg}
+            "e2e_dev": section_e2e_dev, "e2e_pg": section_e2e_pg, "attack": section_attack}
 
 
 def main():
