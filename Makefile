@@ -6,7 +6,7 @@ BUILD_DIR := $(if $(filter release,$(PRESET)),build,build-$(PRESET))
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 
-.PHONY: deps configure build test dev bench format tidy clean
+.PHONY: deps configure build test dev bench format tidy clean fuzz fuzz-build
 
 deps:
 	@scripts/install-deps.sh
@@ -20,10 +20,13 @@ build: deps
 	@$(MAKE) --no-print-directory configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# Builds, starts PostgreSQL, the Pub/Sub emulator and RabbitMQ on loopback ports in temporary
-# directories, runs every test with ctest, stops the services, and fails if any test failed.
+# Builds, runs each fuzz target for FUZZ_TEST_SECONDS, starts PostgreSQL, the Pub/Sub emulator
+# and RabbitMQ on loopback ports in temporary directories, runs every test with ctest, stops the
+# services, and fails if any fuzz target crashed or any test failed.
 # (PRESET=tsan: tsan.supp holds the toolchain's known false reports.)
-test: build
+FUZZ_TEST_SECONDS ?= 10
+test: build fuzz-build
+	@scripts/run-fuzzers.sh build-fuzz $(FUZZ_TEST_SECONDS)
 	@TSAN_OPTIONS="suppressions=$(CURDIR)/tsan.supp $$TSAN_OPTIONS" scripts/with-test-services.sh ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) $(CTEST_ARGS)
 
 # Builds only the hyperfleet binary (half of the build steps; the other half are tests) and runs
@@ -43,8 +46,20 @@ bench: deps
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target hyperfleet hf_bench_outbox
 	@HF_BUILD_DIR=$(abspath $(BUILD_DIR)) scripts/with-test-services.sh bench/run.py $(BENCH_ARGS)
 
+# The libFuzzer targets of fuzz/ in build-fuzz/ (clang 19, ASan + UBSan), each run for
+# FUZZ_SECONDS from its seed corpus; fails on a crash and keeps the reproducer in
+# build-fuzz/crashes/<target>/. FUZZ_TARGETS="search" runs only that one.
+FUZZ_SECONDS ?= 60
+fuzz: fuzz-build
+	@scripts/run-fuzzers.sh build-fuzz $(FUZZ_SECONDS)
+
+fuzz-build:
+	@HF_DEPS=fuzz scripts/install-deps.sh
+	@cmake --preset fuzz >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzzers
+
 format:
-	@find src tests -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
+	@find src tests fuzz -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i
 
 # The .clang-tidy checks over every source of src/ and tests/ (needs only the configure step's
 # compile_commands.json); fails on any finding.
@@ -54,4 +69,4 @@ tidy:
 	@run-clang-tidy-19 -p $(BUILD_DIR) -quiet -j $(JOBS) '$(CURDIR)/(src|tests)/'
 
 clean:
-	@rm -rf build build-debug build-asan build-tsan
+	@rm -rf build build-debug build-asan build-tsan build-fuzz

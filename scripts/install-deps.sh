@@ -4,7 +4,8 @@
 # touched if something is missing. Starts no service.
 #
 # HF_DEPS=build installs only what compiling the binary needs (the Dockerfile's build stage):
-# no test services, no Pub/Sub emulator, no kubectl.
+# no test services, no Pub/Sub emulator, no kubectl. HF_DEPS=fuzz adds only the fuzzing
+# toolchain to it (make fuzz).
 set -euo pipefail
 
 HF_DEPS=${HF_DEPS:-all}
@@ -23,8 +24,13 @@ case "$HF_DEPS" in
   # make tidy: clang-tidy 14 and 16 cannot parse libstdc++ 12's <expected>. Not in `all`: CI
   # does not run it.
   tidy) PACKAGES+=(clang-tidy-19) ;;
+  # make fuzz: libFuzzer and the sanitizers of clang 19 (clang 14 cannot compile libstdc++ 12's
+  # <expected>).
+  fuzz) PACKAGES+=(clang-19 libclang-rt-19-dev) ;;
   all)
     PACKAGES+=(
+      # fuzz targets, a short run of which is part of make test (as for HF_DEPS=fuzz)
+      clang-19 libclang-rt-19-dev
       # benchmarks
       libbenchmark-dev
       # test services and tools
@@ -33,7 +39,7 @@ case "$HF_DEPS" in
     )
     ;;
   *)
-    echo "install-deps: ERROR: HF_DEPS must be 'all' (default), 'build' or 'tidy', not '$HF_DEPS'" >&2
+    echo "install-deps: ERROR: HF_DEPS must be 'all' (default), 'build', 'tidy' or 'fuzz', not '$HF_DEPS'" >&2
     exit 2
     ;;
 esac

@@ -106,6 +106,16 @@ http::Response Forbidden(const std::string& detail, const std::string& instance,
   return res;
 }
 
+http::Response MisdirectedRequest(const std::string& detail, const std::string& instance) {
+  return Render(421, "HYPERFLEET-AUZ-002", "misdirected-request", "Misdirected Request", detail,
+                instance, "");
+}
+
+http::Response CrossOriginForbidden(const std::string& detail, const std::string& instance) {
+  return Render(403, "HYPERFLEET-AUZ-003", "forbidden", "Cross-Origin Request Refused", detail,
+                instance, "");
+}
+
 http::Response EndpointNotFound(const std::string& path, const std::string& trace_id) {
   return Render(404, "HYPERFLEET-NTF-000", "not-found", "Endpoint Not Found",
                 "The requested endpoint '" + path + "' does not exist", path, trace_id);

@@ -33,6 +33,12 @@ http::Response MethodNotAllowed(const std::string& method, const std::string& pa
 http::Response NotImplemented(const std::string& method, const std::string& path,
                               const std::string& trace_id);
 
+// 421 for a request whose Host this server does not answer for (HYPERFLEET-AUZ-002).
+http::Response MisdirectedRequest(const std::string& detail, const std::string& instance);
+
+// 403 for a browser request from a page of another site (its Origin; HYPERFLEET-AUZ-003).
+http::Response CrossOriginForbidden(const std::string& detail, const std::string& instance);
+
 // 413 for a body over the limit.
 http::Response PayloadTooLarge(const std::string& path, size_t limit);
 

@@ -71,8 +71,8 @@ int RunAdapter(Settings& s, CLI::App& cmd) {
                        {"api", config->api.base_url},
                        {"broker", s.broker},
                        {"state_dir", state_dir},
-                       {"health_port", s.health_port},
-                       {"metrics_port", s.metrics_port}});
+                       {"health", s.health_host + ":" + std::to_string(s.health_port)},
+                       {"metrics", s.metrics_host + ":" + std::to_string(s.metrics_port)}});
   int sig = WaitForTerminationSignal();
   log.Info("draining", {{"adapter", config->name}, {"signal", sig}});
   ops.draining() = true;

@@ -62,8 +62,8 @@ int RunApi(Settings& s, CLI::App&) {
   const char* scheme = s.tls_cert_file.empty() ? "http://" : "https://";
   kLog.Info("serving", {{"url", scheme + s.host + ":" + std::to_string(server.port())},
                         {"auth", *verifier != nullptr},
-                        {"health_port", s.health_port},
-                        {"metrics_port", s.metrics_port},
+                        {"health", s.health_host + ":" + std::to_string(s.health_port)},
+                        {"metrics", s.metrics_host + ":" + std::to_string(s.metrics_port)},
                         {"db", s.db.substr(0, s.db.find(':'))},
                         {"with_outbox", s.with_outbox}});
   int sig = WaitForTerminationSignal();

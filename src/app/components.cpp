@@ -144,9 +144,9 @@ void RegisterBrokerMetrics(broker::Broker& broker) {
 }
 
 OpsServers::OpsServers(const Settings& s, http::ReadinessCheck ready, http::ReadinessCheck alive)
-    : health_(OpsOptions(s.host, s.health_port),
+    : health_(OpsOptions(s.health_host, s.health_port),
               http::HealthHandler(std::move(ready), &draining_, std::move(alive))),
-      metrics_(OpsOptions(s.host, s.metrics_port), http::MetricsHandler()) {}
+      metrics_(OpsOptions(s.metrics_host, s.metrics_port), http::MetricsHandler()) {}
 
 Result<void> OpsServers::Start() {
   HF_CHECK(health_.Start());

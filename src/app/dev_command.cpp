@@ -11,6 +11,7 @@
 #include "adapter/adapter_runtime.hpp"
 #include "api/api_handler.hpp"
 #include "api/backlog_gauges.hpp"
+#include "api/loopback_guard.hpp"
 #include "api/problem_details.hpp"
 #include "app/commands.hpp"
 #include "app/components.hpp"
@@ -151,8 +152,11 @@ int RunDev(Settings& s, CLI::App&) {
   service::Kinds kinds(s.cluster_adapters, s.nodepool_adapters);
   api::ApiHandler handler(store, kinds, verifier->get());
   api::RegisterBacklogGauges(store, kinds, s.reconciliation_stuck_threshold);
-  http::Server server(ApiServerOptions(s),
-                      [&handler](const http::Request& r) { return handler.Handle(r); });
+  http::Handler serve = [&handler](const http::Request& r) { return handler.Handle(r); };
+  // Without auth, dev is for one person's machine: whatever address it binds, web pages in
+  // that person's browser must not reach it (DNS rebinding, cross-site requests).
+  if (!s.auth_enabled) serve = api::LoopbackGuard(std::move(serve), s.allowed_hosts);
+  http::Server server(ApiServerOptions(s), std::move(serve));
   if (auto started = server.Start(); !started) return StartupFailure("dev", started.error());
   std::vector<std::string> topics;
   for (const model::ResourceKind* kind : model::kResourceKinds) {
@@ -210,8 +214,8 @@ int RunDev(Settings& s, CLI::App&) {
                         {"db", s.db},
                         {"broker", broker.Type()},
                         {"adapters", names},
-                        {"health_port", s.health_port},
-                        {"metrics_port", s.metrics_port}});
+                        {"health", s.health_host + ":" + std::to_string(s.health_port)},
+                        {"metrics", s.metrics_host + ":" + std::to_string(s.metrics_port)}});
   std::cout << "\nHyperFleet dev is running: " << api_url << "/api/hyperfleet/v1\n"
             << "  data: " << s.data_dir << "   adapters: ";
   for (size_t i = 0; i < names.size(); ++i) std::cout << (i ? ", " : "") << names[i];

@@ -12,9 +12,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", HF_VERSION);
   hf::app::Settings settings;
   std::vector<std::unique_ptr<hf::app::SettingsLoader>> loaders;
-  const std::vector<std::string> server = {"db",           "broker",    "pubsub-project",
-                                           "rabbitmq-url", "topic",     "health-port",
-                                           "metrics-port", "log-level", "log-format"};
+  const std::vector<std::string> server = {
+      "db",          "broker",      "pubsub-project", "rabbitmq-url", "topic",     "host",
+      "health-host", "health-port", "metrics-host",   "metrics-port", "log-level", "log-format"};
   auto flags = [&](std::vector<std::string> extra) {
     extra.insert(extra.end(), server.begin(), server.end());
     return extra;
@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
     return cmd;
   };
   add("api", "Serve the REST API (:8000), health (:8080) and metrics (:9090)",
-      flags({"host", "port", "with-outbox", "skip-migrations", "auth-enabled", "tls-cert-file",
+      flags({"port", "with-outbox", "skip-migrations", "auth-enabled", "tls-cert-file",
              "tls-key-file"}),
       hf::app::RunApi);
   add("outbox", "Publish committed outbox events to the broker", flags({"skip-migrations"}),
@@ -46,8 +46,8 @@ int main(int argc, char** argv) {
       flags({"api-url", "token-file", "ca-file"}), hf::app::RunAdapter);
   add("migrate", "Apply pending database migrations", {"db", "log-level"}, hf::app::RunMigrate);
   add("dev", "Run everything in one process on embedded defaults",
-      flags({"host", "port", "data-dir", "adapters-dir", "skip-migrations", "poll-interval",
-             "backoff-base", "backoff-max", "debounce", "max-age-ready", "auth"}),
+      flags({"port", "data-dir", "adapters-dir", "skip-migrations", "poll-interval", "backoff-base",
+             "backoff-max", "debounce", "max-age-ready", "auth", "allowed-hosts"}),
       hf::app::RunDev);
   hf::app::AddClientCommands(app);
 
@@ -92,6 +92,7 @@ int main(int argc, char** argv) {
       std::cerr << "hyperfleet " << sub.cmd->get_name() << ": " << loaded.error().message << "\n";
       return 2;
     }
+    hf::app::ResolveListenAddresses(sub.cmd->get_name(), settings);
     if (!hf::log::SetLevel(settings.log_level)) {
       std::cerr << "hyperfleet: unknown log level '" << settings.log_level
                 << "' (use debug, info, warn or error)\n";

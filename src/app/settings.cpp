@@ -24,7 +24,14 @@ SettingsLoader::SettingsLoader(CLI::App* cmd, Settings& s, const std::vector<std
        "Google Cloud project (honours PUBSUB_EMULATOR_HOST)"},
       {"rabbitmq-url", [&] { b.Bind("rabbitmq_url", &s.rabbitmq_url, ""); }, "amqp://… URL"},
       {"topic", [&] { b.Bind("topic", &s.topic, ""); }, "broker topic"},
-      {"host", [&] { b.Bind("host", &s.host, ""); }, "listen address"},
+      {"host", [&] { b.Bind("host", &s.host, ""); },
+       "listen address (api, dev: of the API; outbox, ticker, adapter: of health and metrics)"},
+      {"health-host", [&] { b.Bind("health_host", &s.health_host, ""); },
+       "health port's listen address (default 127.0.0.1)"},
+      {"metrics-host", [&] { b.Bind("metrics_host", &s.metrics_host, ""); },
+       "metrics port's listen address (default 127.0.0.1)"},
+      {"allowed-hosts", [&] { b.Bind("allowed_hosts", &s.allowed_hosts, ""); },
+       "dev without auth: host names to serve besides loopback (comma-separated)"},
       {"port", [&] { b.Bind("port", &s.port, ""); }, "API port"},
       {"health-port", [&] { b.Bind("health_port", &s.health_port, ""); },
        "health port (/healthz, /readyz)"},
@@ -153,11 +160,23 @@ Result<void> SettingsLoader::Load() {
   return Ok();
 }
 
+namespace {
+
+constexpr const char* kLoopback = "127.0.0.1";
+
+bool ServesApi(const std::string& command) { return command == "api" || command == "dev"; }
+
+}  // namespace
+
 void ApplyCommandDefaults(const std::string& command, Settings& s) {
-  if (command == "dev") {
-    s.host = "127.0.0.1";
-    s.auth_enabled = false;
-  }
+  if (command == "dev") s.auth_enabled = false;
+  if (command == "dev" || !ServesApi(command)) s.host = kLoopback;
+}
+
+void ResolveListenAddresses(const std::string& command, Settings& s) {
+  const std::string fallback = ServesApi(command) ? kLoopback : s.host;
+  if (s.health_host.empty()) s.health_host = fallback;
+  if (s.metrics_host.empty()) s.metrics_host = fallback;
 }
 
 }  // namespace hf::app

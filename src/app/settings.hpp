@@ -31,10 +31,19 @@ struct Settings {
   Duration outbox_poll_interval{1'000};
   Duration outbox_backoff_max{300'000};
   Duration outbox_retention{86'400'000};
-  std::string host = "0.0.0.0";  // dev: 127.0.0.1 (ApplyCommandDefaults)
+  // Listen addresses. `host` is the API port's (api; dev: 127.0.0.1). The health and metrics
+  // ports bind `health_host` / `metrics_host`; empty (the default) means 127.0.0.1 on api and
+  // dev, and `host` on outbox, ticker and adapter, which serve no API (their `host` defaults to
+  // 127.0.0.1). Kubernetes probes and Prometheus need 0.0.0.0 there (deploy/k8s sets it).
+  std::string host = "0.0.0.0";
+  std::string health_host;
+  std::string metrics_host;
   int port = 8000;
   int health_port = 8080;
   int metrics_port = 9090;
+  // dev without auth serves only requests whose Host (and Origin, if sent) names a loopback
+  // address, plus these host names (api::LoopbackGuard).
+  std::vector<std::string> allowed_hosts;
   std::string data_dir = ".hyperfleet";
   std::string api_url = "http://localhost:8000";
   std::string log_level = "info";
@@ -79,8 +88,11 @@ struct Settings {
 // Binds settings to config keys and adds the matching flags to `cmd`. `flags` names which
 // flags this subcommand takes (e.g. {"db", "port"}); every key stays settable from YAML/env.
 // Defaults that differ by subcommand, applied before loading: `dev` binds 127.0.0.1 and keeps
-// auth off (it is a laptop tool; --host and --auth override).
+// auth off (it is a laptop tool; --host and --auth override); outbox, ticker and adapter, whose
+// only ports are health and metrics, bind 127.0.0.1.
 void ApplyCommandDefaults(const std::string& command, Settings& s);
+// After loading: fills an empty health_host / metrics_host (see Settings::host).
+void ResolveListenAddresses(const std::string& command, Settings& s);
 
 class SettingsLoader {
  public:

@@ -1,7 +1,8 @@
 // deploy/k8s: renders every overlay with `kubectl kustomize` (offline) and checks the objects a
-// cluster would get: complete containers, resolvable references, the binary's default ports,
-// the broker wiring, RBAC for the Kubernetes job runner, and authentication: HTTPS, the
-// service-account issuer, projected tokens, and secrets only as files.
+// cluster would get: complete containers, resolvable references, the binary's default ports and
+// the listen addresses probes and scrapes need, the broker wiring, RBAC for the Kubernetes job
+// runner, and authentication: HTTPS, the service-account issuer, projected tokens, and secrets
+// only as files.
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
@@ -630,6 +631,10 @@ TEST_P(K8sManifests, PortsAndProbesMatchTheBinaryDefaults) {
           << where;
       EXPECT_EQ(ResolvePort(c, At(c, {"readinessProbe", "httpGet", "port"})), defaults.health_port)
           << where;
+      // The health and metrics ports bind loopback by default; probes and Prometheus reach
+      // the pod from outside, so every component binds them on every address.
+      EXPECT_EQ(EnvValue(render_, c, "HYPERFLEET_HEALTH_HOST"), "0.0.0.0") << where;
+      EXPECT_EQ(EnvValue(render_, c, "HYPERFLEET_METRICS_HOST"), "0.0.0.0") << where;
       // Nothing moves the listeners off the defaults the ports above were checked against: no
       // variable, and a config file (the API's) holds only authentication settings.
       for (const char* var : {"HYPERFLEET_PORT", "HYPERFLEET_HEALTH_PORT",
