@@ -149,7 +149,7 @@ int RunDev(Settings& s, CLI::App&) {
 
   // API with the outbox reconciler in-process (commits wake it directly).
   service::Kinds kinds(s.cluster_adapters, s.nodepool_adapters);
-  api::ApiHandler handler(store, kinds, verifier->get());
+  api::ApiHandler handler(store, kinds, verifier->get(), s.limits);
   api::RegisterBacklogGauges(store, kinds, s.reconciliation_stuck_threshold);
   http::Server server(ApiServerOptions(s),
                       [&handler](const http::Request& r) { return handler.Handle(r); });
