@@ -10,6 +10,7 @@
 #include "api/request_decoding.hpp"
 #include "common/log.hpp"
 #include "common/uuid.hpp"
+#include "service/validation.hpp"
 
 namespace hf::api {
 namespace {
@@ -43,10 +44,11 @@ const std::set<std::string> kEventReasons = {"created", "updated", "deleted", "r
 }  // namespace
 
 ApiHandler::ApiHandler(store::Store& store, const service::Kinds& kinds,
-                       const auth::TokenVerifier* verifier)
+                       const auth::TokenVerifier* verifier, service::Limits limits)
     : kinds_(kinds),
       verifier_(verifier),
-      resources_(store, kinds),
+      limits_(limits),
+      resources_(store, kinds, limits),
       statuses_(store, kinds),
       events_(store, kinds),
       requests_total_(metrics::Registry::Default().AddCounter("hyperfleet_api_requests_total",
@@ -60,18 +62,43 @@ ApiHandler::ApiHandler(store::Store& store, const service::Kinds& kinds,
       auth_failures_total_(metrics::Registry::Default().AddCounter(
           "hyperfleet_api_auth_failures_total",
           "Requests refused by authentication (401) or authorisation (403, reason forbidden).",
-          {"reason"})) {}
+          {"reason"})),
+      internal_errors_total_(metrics::Registry::Default().AddCounter(
+          "hyperfleet_api_internal_errors_total",
+          "Requests answered 500 because handling them threw (a bug; see the error log).",
+          {"route"})) {}
 
 http::Response ApiHandler::Handle(const http::Request& req) {
   auto start = std::chrono::steady_clock::now();
   Context ctx{req, {}, "unmatched", ""};
   ctx.caller.request_id = NewUuidV7();
-  ctx.caller.traceparent = req.Header("traceparent");
+  ctx.caller.traceparent = ValidTraceparent(req.Header("traceparent"));
   const bool known = IsKnownMethod(req.method);
   const std::string method = known ? req.method : "other";  // the metrics and log label
-  std::optional<http::Response> refused =
-      known ? Admit(ctx) : NotImplemented(req.method, req.path, ctx.caller.request_id);
-  http::Response res = refused ? std::move(*refused) : Route(ctx);
+  http::Response res;
+  try {
+    std::optional<http::Response> refused;
+    if (!known) {
+      refused = NotImplemented(req.method, req.path, ctx.caller.request_id);
+    } else if (auto identity = verifier_
+                                   ? Result<void>{}
+                                   : ValidateIdentityHeader(req.Header("x-hyperfleet-identity"));
+               !identity) {
+      refused = Error(ctx, identity.error());
+    } else {
+      refused = Admit(ctx);
+    }
+    res = refused ? std::move(*refused) : Route(ctx);
+  } catch (const std::exception& e) {
+    internal_errors_total_.WithLabels({ctx.route}).Inc();
+    kLog.Error("request threw", {{"error", e.what()},
+                                 {"method", method},
+                                 {"path", req.path},
+                                 {"route", ctx.route},
+                                 {"request_id", ctx.caller.request_id}});
+    res =
+        Problem({ErrorCode::kInternal, "internal error", {}, {}}, req.path, ctx.caller.request_id);
+  }
   res.headers.emplace_back("X-Request-ID", ctx.caller.request_id);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   requests_total_.WithLabels({method, ctx.route, std::to_string(res.status)}).Inc();
@@ -171,7 +198,7 @@ http::Response ApiHandler::Route(Context& ctx) {
   if (segs.size() == 1 && segs[0] == "openapi") {
     ctx.route = prefix + "/openapi";
     if (req.method != "GET") return MethodNotAllowed(ctx, "GET");
-    return Json(200, nlohmann::json::parse(OpenApiJson()));
+    return {200, "application/json", OpenApiJson(limits_), {}};
   }
   if (segs.size() == 1 && segs[0] == "events") {
     ctx.route = prefix + "/events";
@@ -220,16 +247,16 @@ http::Response ApiHandler::Collection(Context& ctx, const service::Scope& scope)
     if (!fields) return Error(ctx, fields.error());
     auto out = resources_.List(scope, in);
     if (!out) return Error(ctx, out.error());
-    nlohmann::json items = nlohmann::json::array();
+    ListPage items(limits_.list_max_bytes);
     for (const auto& r : out->items) {
-      items.push_back(*fields ? Project(PresentResource(r), **fields) : PresentResource(r));
+      if (!items.Add(*fields ? Project(PresentResource(r), **fields) : PresentResource(r))) break;
     }
-    nlohmann::json list = PresentList(std::move(items), out->page, out->total);
+    nlohmann::json list = std::move(items).Present(out->page, out->total);
     if (*fields && list["items"].empty()) list["items"] = nullptr;  // as the reference answers
     return Json(200, list);
   }
   if (req.method == "POST") {
-    auto body = DecodeObjectBody(req.body);
+    auto body = DecodeObjectBody(ctx.req);
     if (!body) return Error(ctx, body.error());
     auto in = DecodeCreate(*body, *scope.kind);
     if (!in) return Error(ctx, in.error());
@@ -247,7 +274,7 @@ http::Response ApiHandler::Item(Context& ctx, const service::Scope& scope, const
   if (req.method == "GET") {
     r = resources_.Get(scope, id);
   } else if (req.method == "PATCH") {
-    auto body = DecodeObjectBody(req.body);
+    auto body = DecodeObjectBody(ctx.req);
     if (!body) return Error(ctx, body.error());
     auto in = DecodePatch(*body);
     if (!in) return Error(ctx, in.error());
@@ -271,15 +298,20 @@ http::Response ApiHandler::Statuses(Context& ctx, const service::Scope& scope,
     if (auto valid = ValidateIgnoredListQuery(req); !valid) return Error(ctx, valid.error());
     auto page = statuses_.List(scope, id, paging->page, paging->size);
     if (!page) return Error(ctx, page.error());
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& s : page->items) items.push_back(PresentAdapterStatus(s));
-    return Json(200, PresentList(std::move(items), paging->page, page->total));
+    ListPage items(limits_.list_max_bytes);
+    for (const auto& s : page->items) {
+      if (!items.Add(PresentAdapterStatus(s))) break;
+    }
+    return Json(200, std::move(items).Present(paging->page, page->total));
   }
   if (req.method == "PUT" || req.method == "POST") {
-    auto body = DecodeObjectBody(req.body);
+    auto body = DecodeObjectBody(ctx.req);
     if (!body) return Error(ctx, body.error());
     auto report = DecodeStatusReport(*body);
     if (!report) return Error(ctx, report.error());
+    if (auto sized = service::ValidateReportSize(*report, limits_); !sized) {
+      return Error(ctx, sized.error());
+    }
     auto stored = statuses_.Report(scope, id, std::move(*report), ctx.caller);
     if (!stored) return Error(ctx, stored.error());
     if (!*stored) return {204, "application/json", "", {}};
@@ -291,7 +323,7 @@ http::Response ApiHandler::Statuses(Context& ctx, const service::Scope& scope,
 http::Response ApiHandler::ForceDelete(Context& ctx, const service::Scope& scope,
                                        const std::string& id) {
   if (ctx.req.method != "POST") return MethodNotAllowed(ctx, "POST");
-  auto body = DecodeObjectBody(ctx.req.body);
+  auto body = DecodeObjectBody(ctx.req);
   if (!body) return Error(ctx, body.error());
   auto reason = DecodeForceDeleteReason(*body);
   if (!reason) return Error(ctx, reason.error());
@@ -320,12 +352,14 @@ http::Response ApiHandler::Events(Context& ctx) {
     q.limit = paging->size;
     auto page = events_.List(q);
     if (!page) return Error(ctx, page.error());
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& e : page->items) items.push_back(PresentOutboxEvent(e));
-    return Json(200, PresentList(std::move(items), paging->page, page->total));
+    ListPage items(limits_.list_max_bytes);
+    for (const auto& e : page->items) {
+      if (!items.Add(PresentOutboxEvent(e))) break;
+    }
+    return Json(200, std::move(items).Present(paging->page, page->total));
   }
   if (req.method == "POST") {
-    auto body = DecodeObjectBody(req.body);
+    auto body = DecodeObjectBody(ctx.req);
     if (!body) return Error(ctx, body.error());
     auto text = [&](const char* field) -> Result<std::string> {
       auto it = body->find(field);

@@ -7,6 +7,7 @@
 #include "common/metrics.hpp"
 #include "service/event_service.hpp"
 #include "service/kinds.hpp"
+#include "service/limits.hpp"
 #include "service/resource_service.hpp"
 #include "service/status_service.hpp"
 #include "store/store.hpp"
@@ -20,11 +21,16 @@ namespace hf::api {
 // With a `verifier`, every request but the open ones (access_policy.hpp) needs a valid bearer
 // token whose role allows it; the token's identity fills the audit fields and the request log,
 // and X-HyperFleet-Identity is ignored. Without one (a trusted network), that header names the
-// caller.
+// caller; one that is not UTF-8 or holds control characters is refused (400).
+//
+// A `traceparent` that is not W3C-valid is dropped (ValidTraceparent). Specs, labels, status
+// reports and list pages are held to `limits`. An exception escaping a route is logged with the
+// request id, counted in hyperfleet_api_internal_errors_total{route} and answered 500
+// problem+json.
 class ApiHandler {
  public:
   ApiHandler(store::Store& store, const service::Kinds& kinds,
-             const auth::TokenVerifier* verifier = nullptr);
+             const auth::TokenVerifier* verifier = nullptr, service::Limits limits = {});
 
   http::Response Handle(const http::Request& req);
 
@@ -53,6 +59,7 @@ class ApiHandler {
 
   const service::Kinds& kinds_;
   const auth::TokenVerifier* verifier_;
+  const service::Limits limits_;
   service::ResourceService resources_;
   service::StatusService statuses_;
   service::EventService events_;
@@ -60,9 +67,11 @@ class ApiHandler {
   metrics::Family<metrics::Histogram>& request_duration_;
   metrics::Family<metrics::Counter>& db_errors_total_;
   metrics::Family<metrics::Counter>& auth_failures_total_;
+  metrics::Family<metrics::Counter>& internal_errors_total_;
 };
 
-// The OpenAPI document we serve, as JSON (converted from the embedded openapi/openapi.yaml).
-const std::string& OpenApiJson();
+// The OpenAPI document we serve, as JSON: the embedded openapi/openapi.yaml with the configured
+// `limits` filled in (maxLength, maxItems, maxProperties and x-hyperfleet-limits).
+std::string OpenApiJson(const service::Limits& limits = {});
 
 }  // namespace hf::api

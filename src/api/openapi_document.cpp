@@ -39,9 +39,29 @@ nlohmann::json ToJson(const YAML::Node& node) {
 
 }  // namespace
 
-const std::string& OpenApiJson() {
-  static const std::string json = ToJson(YAML::Load(kOpenApiYaml)).dump();
-  return json;
+std::string OpenApiJson(const service::Limits& limits) {
+  static const nlohmann::json parsed = ToJson(YAML::Load(kOpenApiYaml));
+  nlohmann::json doc = parsed;
+  auto& schemas = doc["components"]["schemas"];
+  schemas["Labels"]["maxProperties"] = limits.labels_max_count;
+  for (const char* spec : {"ClusterSpec", "NodePoolSpec"}) {
+    schemas[spec]["x-hyperfleet-max-bytes"] = limits.spec_max_bytes;
+  }
+  auto& report = schemas["AdapterStatusCreateRequest"]["properties"];
+  report["conditions"]["maxItems"] = limits.conditions_max_count;
+  report["data"]["x-hyperfleet-max-bytes"] = limits.status_data_max_bytes;
+  auto& condition = schemas["ConditionRequest"]["properties"];
+  condition["reason"]["maxLength"] = limits.condition_reason_max_length;
+  condition["message"]["maxLength"] = limits.condition_message_max_length;
+  doc["info"]["x-hyperfleet-limits"] = {
+      {"spec_max_bytes", limits.spec_max_bytes},
+      {"labels_max_count", limits.labels_max_count},
+      {"conditions_max_count", limits.conditions_max_count},
+      {"condition_reason_max_length", limits.condition_reason_max_length},
+      {"condition_message_max_length", limits.condition_message_max_length},
+      {"status_data_max_bytes", limits.status_data_max_bytes},
+      {"list_max_bytes", limits.list_max_bytes}};
+  return doc.dump();
 }
 
 }  // namespace hf::api

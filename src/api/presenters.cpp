@@ -70,9 +70,25 @@ nlohmann::json PresentOutboxEvent(const model::OutboxEvent& e) {
           {"last_error", e.last_error}};
 }
 
-nlohmann::json PresentList(nlohmann::json items, int64_t page, int64_t total) {
-  int64_t size = static_cast<int64_t>(items.size());
-  return {{"items", std::move(items)}, {"page", page}, {"size", size}, {"total", total}};
+bool ListPage::Add(nlohmann::json item) {
+  if (truncated_) return false;
+  const size_t bytes =
+      item.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size() + 1;  // + ','
+  if (!items_.empty() && bytes_ + bytes > max_bytes_) {
+    truncated_ = true;
+    return false;
+  }
+  bytes_ += bytes;
+  items_.push_back(std::move(item));
+  return true;
+}
+
+nlohmann::json ListPage::Present(int64_t page, int64_t total) && {
+  const auto size = static_cast<int64_t>(items_.size());
+  nlohmann::json body = {
+      {"items", std::move(items_)}, {"page", page}, {"size", size}, {"total", total}};
+  if (truncated_) body["truncated"] = true;
+  return body;
 }
 
 }  // namespace hf::api

@@ -30,6 +30,8 @@ ProblemType TypeOf(ErrorCode code) {
       return {409, "HYPERFLEET-CNF-003", "conflict", "State Conflict"};
     case ErrorCode::kUnprocessable:
       return {422, "HYPERFLEET-VAL-000", "validation-error", "Validation Failed"};
+    case ErrorCode::kUnsupportedMediaType:
+      return {415, "HYPERFLEET-VAL-006", "unsupported-media-type", "Unsupported Media Type"};
     case ErrorCode::kUnauthenticated:
       return {401, "HYPERFLEET-AUT-002", "authentication-required", "Authentication Required"};
     case ErrorCode::kPermissionDenied:

@@ -1,8 +1,12 @@
 #include "api/request_decoding.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "common/json_depth.hpp"
+#include "common/strict_json.hpp"
+#include "common/text.hpp"
 #include "search/search.hpp"
 #include "service/validation.hpp"
 
@@ -60,24 +64,80 @@ Result<int64_t> ParseBoundedInt(const std::string& name, const std::string& text
   return v;
 }
 
+// application/json or application/merge-patch+json, with any parameters.
+bool IsJsonMediaType(std::string_view content_type) {
+  std::string type(Trim(content_type.substr(0, content_type.find(';'))));
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return type == "application/json" || type == "application/merge-patch+json";
+}
+
+bool IsLowerHex(std::string_view s) {
+  return std::ranges::all_of(
+      s, [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+bool AllZero(std::string_view s) {
+  return std::ranges::all_of(s, [](char c) { return c == '0'; });
+}
+
 }  // namespace
 
-Result<nlohmann::json> DecodeObjectBody(const std::string& body) {
+std::string ValidTraceparent(std::string_view header) {
+  // version "-" trace-id "-" parent-id "-" flags: 2 + 1 + 32 + 1 + 16 + 1 + 2
+  constexpr size_t kLength = 55;
+  if (header.size() < kLength) return "";
+  const std::string_view version = header.substr(0, 2);
+  if (!IsLowerHex(version) || version == "ff") return "";
+  if (version == "00" ? header.size() != kLength
+                      : header.size() > kLength && header[kLength] != '-') {
+    return "";
+  }
+  const std::string_view trace_id = header.substr(3, 32), parent_id = header.substr(36, 16),
+                         flags = header.substr(53, 2);
+  if (header[2] != '-' || header[35] != '-' || header[52] != '-' || !IsLowerHex(trace_id) ||
+      !IsLowerHex(parent_id) || !IsLowerHex(flags) || AllZero(trace_id) || AllZero(parent_id)) {
+    return "";
+  }
+  return "00-" + std::string(trace_id) + "-" + std::string(parent_id) + "-" + std::string(flags);
+}
+
+Result<void> ValidateIdentityHeader(std::string_view identity) {
+  const bool control = std::ranges::any_of(
+      identity, [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+  if (IsValidUtf8(identity) && !control) return {};
+  Error e{ErrorCode::kInvalidArgument, "Invalid X-HyperFleet-Identity header", {}, {}};
+  e.violations.push_back(
+      {"X-HyperFleet-Identity", "", "format", "must be UTF-8 without control characters"});
+  return Fail(std::move(e));
+}
+
+Result<nlohmann::json> DecodeObjectBody(const http::Request& req) {
+  const std::string& body = req.body;
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Fail(ErrorCode::kMalformed, "Request body is required but was empty");
+  }
+  if (!IsJsonMediaType(req.Header("content-type"))) {
+    return Fail(ErrorCode::kUnsupportedMediaType, "Content-Type must be application/json, got '" +
+                                                      req.Header("content-type").substr(0, 64) +
+                                                      "'");
   }
   if (JsonNestedDeeperThan(body)) {
     return Fail(ErrorCode::kMalformed,
                 "Request body nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   }
-  auto j = nlohmann::json::parse(body, nullptr, false);
-  if (j.is_discarded()) return Fail(ErrorCode::kMalformed, "Invalid JSON in request body");
+  auto parsed = ParseStrictJson(body);
+  if (!parsed) {
+    Error e = std::move(parsed.error());
+    if (e.code == ErrorCode::kMalformed) e.message = "Invalid JSON in request body: " + e.message;
+    return Fail(std::move(e));
+  }
+  nlohmann::json& j = *parsed;
   if (!j.is_object()) {
     return Fail(
         ErrorCode::kMalformed,
         std::string("Invalid request format: body must be a JSON object, not ") + TypeName(j));
   }
-  return j;
+  return std::move(j);
 }
 
 Result<service::CreateInput> DecodeCreate(const nlohmann::json& body,
@@ -163,9 +223,7 @@ Result<service::StatusReport> DecodeStatusReport(const nlohmann::json& body) {
 Result<std::string> DecodeForceDeleteReason(const nlohmann::json& body) {
   auto reason = HF_TRY(OptionalString(body, "reason"));
   if (reason.empty()) return Invalid("reason is required");
-  size_t runes = 0;
-  for (unsigned char c : reason) runes += (c & 0xC0) != 0x80;
-  if (runes > 1024) return Invalid("reason must be at most 1024 characters");
+  if (Utf8Length(reason) > 1024) return Invalid("reason must be at most 1024 characters");
   return reason;
 }
 

@@ -11,9 +11,23 @@
 
 namespace hf::api {
 
-// Parses a required JSON object body: empty → "Request body is required but was empty",
-// not JSON → "Invalid JSON in request body" (both VAL-006).
-Result<nlohmann::json> DecodeObjectBody(const std::string& body);
+// Parses the request's required JSON object body: empty → "Request body is required but was
+// empty" (VAL-006); a Content-Type other than application/json or application/merge-patch+json
+// (parameters such as charset allowed, case-insensitive) → kUnsupportedMediaType (415); not
+// JSON (invalid UTF-8 included) → "Invalid JSON in request body: <reason>" (VAL-006); then the
+// rules of ParseStrictJson (duplicate keys, U+0000, integers beyond int64 → VAL-000 naming the
+// field).
+Result<nlohmann::json> DecodeObjectBody(const http::Request& req);
+
+// The W3C trace context (https://www.w3.org/TR/trace-context/#traceparent-header) to store and
+// forward, or "" to drop it: version 00 must be exactly `00-<32 hex>-<16 hex>-<2 hex>`, lower
+// case, ids not all zero; a later version (not ff) is read the same way from its first 55
+// characters (followed by the end or '-') and forwarded as version 00.
+std::string ValidTraceparent(std::string_view header);
+
+// X-HyperFleet-Identity (who calls when authentication is off): UTF-8 without control
+// characters; otherwise InvalidArgument naming the header. (Admit ignores one over 256 bytes.)
+Result<void> ValidateIdentityHeader(std::string_view identity);
 
 // Create body, checked in the reference's order: kind, name, spec, labels. Unknown fields are
 // ignored.

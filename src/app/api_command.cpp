@@ -37,7 +37,7 @@ int RunApi(Settings& s, CLI::App&) {
   outbox::Reconciler* reconciler = publishing.reconciler.get();
 
   service::Kinds kinds(s.cluster_adapters, s.nodepool_adapters);
-  api::ApiHandler handler(store, kinds, verifier->get());
+  api::ApiHandler handler(store, kinds, verifier->get(), s.limits);
   api::RegisterBacklogGauges(store, kinds, s.reconciliation_stuck_threshold);
   auto& registry = metrics::Registry::Default();
   registry.AddGauge("hyperfleet_api_build_info", "Build information.", {"component", "version"})

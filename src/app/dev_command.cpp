@@ -150,7 +150,7 @@ int RunDev(Settings& s, CLI::App&) {
 
   // API with the outbox reconciler in-process (commits wake it directly).
   service::Kinds kinds(s.cluster_adapters, s.nodepool_adapters);
-  api::ApiHandler handler(store, kinds, verifier->get());
+  api::ApiHandler handler(store, kinds, verifier->get(), s.limits);
   api::RegisterBacklogGauges(store, kinds, s.reconciliation_stuck_threshold);
   http::Handler serve = [&handler](const http::Request& r) { return handler.Handle(r); };
   // Without auth, dev is for one person's machine: whatever address it binds, web pages in

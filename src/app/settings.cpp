@@ -6,6 +6,20 @@
 #include "common/text.hpp"
 
 namespace hf::app {
+namespace {
+
+// The size-cap settings (service::Limits), each a key of its own.
+std::vector<std::pair<const char*, int*>> LimitSettings(service::Limits& l) {
+  return {{"spec_max_bytes", &l.spec_max_bytes},
+          {"labels_max_count", &l.labels_max_count},
+          {"conditions_max_count", &l.conditions_max_count},
+          {"condition_reason_max_length", &l.condition_reason_max_length},
+          {"condition_message_max_length", &l.condition_message_max_length},
+          {"status_data_max_bytes", &l.status_data_max_bytes},
+          {"list_max_bytes", &l.list_max_bytes}};
+}
+
+}  // namespace
 
 SettingsLoader::SettingsLoader(CLI::App* cmd, Settings& s, const std::vector<std::string>& flags)
     : settings_(s) {
@@ -110,6 +124,7 @@ SettingsLoader::SettingsLoader(CLI::App* cmd, Settings& s, const std::vector<std
   b.Bind("cluster_adapters", &s.cluster_adapters, "");
   b.Bind("nodepool_adapters", &s.nodepool_adapters, "");
   b.Bind("resource_selector", &s.resource_selector, "");
+  for (auto [key, target] : LimitSettings(s.limits)) b.Bind(key, target, "");
   cmd->add_option("--config", s.config_file, "YAML config file (keys as in the README)")
       ->type_name("FILE");
 }
@@ -141,6 +156,10 @@ Result<void> SettingsLoader::Load() {
     return bad("outbox_backoff_max must be at least 1s (the first retry waits 1s)");
   }
   if (s.outbox_retention <= Duration::zero()) return bad("outbox_retention must be positive");
+  for (auto [key, value] : LimitSettings(settings_.limits)) {
+    if (*value < 1)
+      return bad(std::string(key) + " must be at least 1, got " + std::to_string(*value));
+  }
   if (s.tls_cert_file.empty() != s.tls_key_file.empty()) {
     return bad("tls_cert_file and tls_key_file go together: set both to serve HTTPS, or neither");
   }

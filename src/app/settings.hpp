@@ -8,6 +8,7 @@
 #include "auth/issuer_config.hpp"
 #include "common/config.hpp"
 #include "common/time.hpp"
+#include "service/limits.hpp"
 
 namespace hf::app {
 
@@ -73,6 +74,7 @@ struct Settings {
   Duration reconciliation_stuck_threshold{600'000};
   std::vector<std::string> cluster_adapters{"validation", "dns", "placement"};
   std::vector<std::string> nodepool_adapters{"nodepool-validation"};
+  service::Limits limits;  // api/dev: spec_max_bytes, labels_max_count, … (README: Limits)
   // ticker
   std::string resource_type = "clusters";
   std::map<std::string, std::string> resource_selector;

@@ -17,6 +17,14 @@ bool Idempotent(std::string_view method) {
 
 std::string Str(std::string_view s) { return std::string(s); }
 
+// The largest d in [1, limit] that divides n (n >= 1).
+int LargestDivisorUpTo(int64_t n, int limit) {
+  for (int d = limit; d > 1; --d) {
+    if (n % d == 0) return d;
+  }
+  return 1;
+}
+
 }  // namespace
 
 ApiClient::ApiClient(ClientOptions options) : options_(std::move(options)) {
@@ -142,8 +150,12 @@ Result<json> ApiClient::List(const model::ResourceKind& kind, const ListQuery& q
 Result<std::vector<json>> ApiClient::ListAll(const model::ResourceKind& kind,
                                              std::string_view search, int page_size) const {
   std::vector<json> out;
-  for (int page = 1;; ++page) {
-    const json body = HF_TRY(List(kind, {Str(search), "", page, page_size}));
+  // Offset paging: page p of size s starts at item (p-1)*s, so `size` always divides `offset`.
+  int64_t offset = 0;
+  int size = page_size;
+  for (;;) {
+    const auto page = static_cast<int>(offset / size + 1);
+    const json body = HF_TRY(List(kind, {Str(search), "", page, size}));
     const auto items = body.find("items");
     if (!body.is_object() || items == body.end() || !items->is_array()) {
       return Fail(ErrorCode::kMalformed,
@@ -151,11 +163,17 @@ Result<std::vector<json>> ApiClient::ListAll(const model::ResourceKind& kind,
     }
     for (const auto& item : *items) out.push_back(item);
     const int64_t total = body.value("total", static_cast<int64_t>(0));
-    // Offset paging: stop on an empty or short page, or once `total` items were read.
-    if (items->empty() || static_cast<int64_t>(out.size()) >= total ||
-        static_cast<int>(items->size()) < page_size) {
+    const auto got = static_cast<int>(items->size());
+    // Stop on an empty page, once `total` items were read, or on a short page that is not cut
+    // by the server's byte cap.
+    const bool truncated = body.value("truncated", false);
+    if (got == 0 || static_cast<int64_t>(out.size()) >= total || (!truncated && got < size)) {
       return out;
     }
+    offset += got;
+    // A page cut by the byte cap: continue exactly at the next item with pages no larger than
+    // what fit, i.e. the largest size <= got that divides the new offset.
+    if (truncated) size = LargestDivisorUpTo(offset, got);
   }
 }
 

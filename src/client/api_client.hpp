@@ -79,8 +79,10 @@ class ApiClient {
   // GET one page of a collection: the list body ({kind, page, size, total, items}).
   [[nodiscard]] Result<nlohmann::json> List(const model::ResourceKind& kind, const ListQuery& query,
                                             std::string_view parent_id = "") const;
-  // Every resource matching `search` ("" = all), page by page (`page_size` each). Any failed
-  // page fails the whole listing; an answer without an `items` array is kMalformed.
+  // Every resource matching `search` ("" = all), page by page (`page_size` each). A page the
+  // server cut by its byte cap ("truncated": true) is continued at the next item with smaller
+  // pages. Any failed page fails the whole listing; an answer without an `items` array is
+  // kMalformed.
   [[nodiscard]] Result<std::vector<nlohmann::json>> ListAll(const model::ResourceKind& kind,
                                                             std::string_view search,
                                                             int page_size = 100) const;

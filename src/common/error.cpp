@@ -18,6 +18,8 @@ std::string_view ToString(ErrorCode code) {
       return "Conflict";
     case ErrorCode::kUnprocessable:
       return "Unprocessable";
+    case ErrorCode::kUnsupportedMediaType:
+      return "UnsupportedMediaType";
     case ErrorCode::kUnauthenticated:
       return "Unauthenticated";
     case ErrorCode::kPermissionDenied:

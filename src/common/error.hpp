@@ -13,14 +13,15 @@ enum class ErrorCode {
   kBadRequest,  // the request as a whole is unusable: bad search/order, empty patch (400, VAL-005)
   kMalformed,   // the body is not the JSON we expect (400, VAL-006)
   kNotFound,    // 404, NTF-001
-  kAlreadyExists,     // unique constraint (409, CNF-001)
-  kConflict,          // state conflict: deleted, not finalizing, lock/serialization (409, CNF-003)
-  kUnprocessable,     // understood but refused, e.g. child kind on a flat route (422)
-  kUnauthenticated,   // no valid credentials (401, AUT-001/002/003)
-  kPermissionDenied,  // the caller's role may not do this (403, AUZ-001)
-  kUnavailable,       // a dependency is down; retry later (503, SVC-001)
-  kDeadlineExceeded,  // a dependency did not answer in time (504, SVC-002)
-  kInternal,          // a bug or an unexpected failure (500, INT-001)
+  kAlreadyExists,  // unique constraint (409, CNF-001)
+  kConflict,       // state conflict: deleted, not finalizing, lock/serialization (409, CNF-003)
+  kUnprocessable,  // understood but refused, e.g. child kind on a flat route (422)
+  kUnsupportedMediaType,  // a body that is not declared as JSON (415, VAL-006)
+  kUnauthenticated,       // no valid credentials (401, AUT-001/002/003)
+  kPermissionDenied,      // the caller's role may not do this (403, AUZ-001)
+  kUnavailable,           // a dependency is down; retry later (503, SVC-001)
+  kDeadlineExceeded,      // a dependency did not answer in time (504, SVC-002)
+  kInternal,              // a bug or an unexpected failure (500, INT-001)
 };
 
 std::string_view ToString(ErrorCode code);

@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 
+#include "common/text.hpp"
 #include "common/time.hpp"
 
 namespace hf::log {
@@ -73,7 +74,7 @@ std::string JsonLine(Level level, std::string_view component, std::string_view m
 std::string TextValue(const nlohmann::json& value) {
   if (value.is_string()) {
     const auto& s = value.get_ref<const std::string&>();
-    if (!s.empty() && s.find_first_of(" \t\n\"=") == std::string::npos) return s;
+    if (!s.empty() && s.find_first_of(" \t\n\"=") == std::string::npos) return ToValidUtf8(s);
   }
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -84,10 +85,10 @@ std::string TextLine(Level level, std::string_view component, std::string_view m
   for (char& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   name.resize(5, ' ');
   std::string line = FormatTime(Now()).substr(11, 8) + " " + name + " ";
-  line.append(component).append(": ").append(msg);
+  line.append(ToValidUtf8(component)).append(": ").append(ToValidUtf8(msg));
   if (fields.is_object()) {
     for (auto it = fields.begin(); it != fields.end(); ++it) {
-      line += " " + it.key() + "=" + TextValue(it.value());
+      line += " " + ToValidUtf8(it.key()) + "=" + TextValue(it.value());
     }
   }
   return line;
@@ -134,17 +135,22 @@ void SetOutputFile(const std::string& path) {
 }
 
 void Write(Level level, std::string_view component, std::string_view msg,
-           const nlohmann::json& fields) {
+           const nlohmann::json& fields) noexcept {
   if (!Enabled(level, component)) return;
-  const std::string line = g_format.load(std::memory_order_relaxed) == Format::kText
-                               ? TextLine(level, component, msg, fields)
-                               : JsonLine(level, component, msg, fields);
-  std::shared_ptr<spdlog::logger> sink;
-  {
-    std::lock_guard lock(g_sink_mu);
-    sink = Sink();
+  try {
+    const std::string line = g_format.load(std::memory_order_relaxed) == Format::kText
+                                 ? TextLine(level, component, msg, fields)
+                                 : JsonLine(level, component, msg, fields);
+    std::shared_ptr<spdlog::logger> sink;
+    {
+      std::lock_guard lock(g_sink_mu);
+      sink = Sink();
+    }
+    sink->info(line);
+  } catch (...) {
+    // A log line is never worth an exception in the caller (out of memory, a broken sink);
+    // invalid UTF-8 does not get here: it is written as U+FFFD.
   }
-  sink->info(line);
 }
 
 bool Logger::Enabled(Level level) const { return log::Enabled(level, component_); }

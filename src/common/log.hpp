@@ -24,9 +24,9 @@ void SetOutputFile(const std::string& path);
 
 // Writes one line in the current format. JSON: {"time","level","component","msg",...fields};
 // text: UTC time of day, level, component, msg, then key=value per field (strings with spaces
-// quoted). Thread-safe.
+// quoted). Invalid UTF-8 anywhere is written as U+FFFD. Thread-safe; never throws.
 void Write(Level level, std::string_view component, std::string_view msg,
-           const nlohmann::json& fields = nlohmann::json::object());
+           const nlohmann::json& fields = nlohmann::json::object()) noexcept;
 
 // A named source of log lines, e.g. Logger{"api"}. Cheap to copy.
 class Logger {

@@ -18,4 +18,13 @@ std::vector<std::string> SplitList(std::string_view text);
 // `text` on one line: '\n', '\r' and '\t' become spaces.
 [[nodiscard]] std::string OneLine(std::string text);
 
+// Whether `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+[[nodiscard]] bool IsValidUtf8(std::string_view s);
+
+// `s` with each byte that starts no well-formed sequence replaced by U+FFFD.
+[[nodiscard]] std::string ToValidUtf8(std::string_view s);
+
+// The number of code points in UTF-8 text (bytes that do not continue a sequence).
+[[nodiscard]] size_t Utf8Length(std::string_view s);
+
 }  // namespace hf

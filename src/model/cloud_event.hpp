@@ -20,7 +20,9 @@ struct CloudEvent {
   nlohmann::json data = nlohmann::json::object();
 
   [[nodiscard]] nlohmann::json ToJson() const;
-  [[nodiscard]] std::string Encode() const { return ToJson().dump(); }
+  [[nodiscard]] std::string Encode() const {
+    return ToJson().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
   // Decodes and validates: specversion must be "1.0"; id, type and source are required strings.
   static Result<CloudEvent> Decode(std::string_view text);
   static Result<CloudEvent> FromJson(const nlohmann::json& j);

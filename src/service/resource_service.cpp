@@ -92,7 +92,8 @@ Result<model::Resource> ResourceService::Create(const Scope& scope, CreateInput 
                                                 const Caller& caller) {
   const KindDescriptor& kind = *scope.kind;
   HF_CHECK(ValidateName(kind, in.name));
-  HF_CHECK(ValidateLabels(in.labels));
+  HF_CHECK(ValidateSpecSize(in.spec, limits_));
+  HF_CHECK(ValidateLabels(in.labels, limits_));
   if (kind.HasParent() && !scope.parent_id) {
     return Fail(ErrorCode::kUnprocessable, "kind \"" + std::string(kind.name) +
                                                "\" is a child kind; create it via /" +
@@ -160,7 +161,8 @@ Result<ListOutput> ResourceService::List(const Scope& scope, const ListInput& in
 
 Result<model::Resource> ResourceService::Patch(const Scope& scope, const std::string& id,
                                                const PatchInput& in, const Caller& caller) {
-  if (in.labels) HF_CHECK(ValidateLabels(*in.labels));
+  if (in.spec) HF_CHECK(ValidateSpecSize(*in.spec, limits_));
+  if (in.labels) HF_CHECK(ValidateLabels(*in.labels, limits_));
   auto tx = HF_TRY(store_.Begin(store::TxMode::kWrite));
   auto r = HF_TRY(LoadInScope(*tx, scope, id, store::Lock::kForUpdate));
   if (r.Deleting()) return Fail(DeletingError(r.kind, r.id));

@@ -10,6 +10,7 @@
 #include "model/resource.hpp"
 #include "service/caller.hpp"
 #include "service/kinds.hpp"
+#include "service/limits.hpp"
 #include "store/store.hpp"
 
 namespace hf::service {
@@ -51,10 +52,12 @@ Result<model::Resource> LoadInScope(store::Tx& tx, const Scope& scope, const std
                                     store::Lock lock);
 
 // The lifecycle of resources: create, read, list, patch, delete, force-delete. Every change and
-// the outbox event announcing it commit in one transaction. Thread-safe.
+// the outbox event announcing it commit in one transaction. Specs and labels are held to
+// `limits` (ValidateSpecSize, ValidateLabels). Thread-safe.
 class ResourceService {
  public:
-  ResourceService(store::Store& store, const Kinds& kinds) : store_(store), kinds_(kinds) {}
+  ResourceService(store::Store& store, const Kinds& kinds, Limits limits = {})
+      : store_(store), kinds_(kinds), limits_(limits) {}
 
   // 201: generation 1, initial conditions, event `created`. NotFound/Conflict for a missing or
   // deleting parent; AlreadyExists for a duplicate name.
@@ -80,6 +83,7 @@ class ResourceService {
 
   store::Store& store_;
   const Kinds& kinds_;
+  const Limits limits_;
 };
 
 // "Cluster with id='x' not found".

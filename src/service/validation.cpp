@@ -2,6 +2,8 @@
 
 #include <regex>
 
+#include "common/text.hpp"
+
 namespace hf::service {
 namespace {
 
@@ -61,8 +63,15 @@ Result<void> ValidateName(const KindDescriptor& kind, const std::string& name) {
   return {};
 }
 
-Result<void> ValidateLabels(const std::map<std::string, std::string>& labels) {
+Result<void> ValidateLabels(const std::map<std::string, std::string>& labels,
+                            const Limits& limits) {
   Error error{ErrorCode::kInvalidArgument, "label validation failed", {}, {}};
+  if (labels.size() > static_cast<size_t>(limits.labels_max_count)) {
+    error.violations.push_back({"labels", std::to_string(labels.size()), "max",
+                                "at most " + std::to_string(limits.labels_max_count) +
+                                    " labels are allowed (labels_max_count)"});
+    return Fail(std::move(error));
+  }
   for (const auto& [key, value] : labels) {
     if (!ValidLabelKey(key)) {
       error.violations.push_back({"labels", key, "pattern",
@@ -75,6 +84,54 @@ Result<void> ValidateLabels(const std::map<std::string, std::string>& labels) {
           {"labels[" + key + "]", value, "pattern",
            "label value must be at most 63 characters of letters, digits, '-', '_' or '.', "
            "starting and ending with a letter or digit"});
+    }
+  }
+  if (!error.violations.empty()) return Fail(std::move(error));
+  return {};
+}
+
+Result<void> ValidateSpecSize(const nlohmann::json& spec, const Limits& limits) {
+  const size_t bytes = spec.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size();
+  if (bytes <= static_cast<size_t>(limits.spec_max_bytes)) return {};
+  std::string message = "spec is " + std::to_string(bytes) + " bytes as JSON; at most " +
+                        std::to_string(limits.spec_max_bytes) + " are allowed (spec_max_bytes)";
+  Error error{ErrorCode::kInvalidArgument, message, {}, {}};
+  error.violations.push_back({"spec", "", "max_length", std::move(message)});
+  return Fail(std::move(error));
+}
+
+Result<void> ValidateReportSize(const StatusReport& report, const Limits& limits) {
+  Error error{ErrorCode::kInvalidArgument, "status report exceeds limits", {}, {}};
+  auto over = [&](std::string field, std::string constraint, size_t actual, int limit,
+                  const char* unit, const char* setting) {
+    error.violations.push_back(
+        {std::move(field), std::to_string(actual), std::move(constraint),
+         "at most " + std::to_string(limit) + " " + unit + " are allowed (" + setting + ")"});
+  };
+  if (report.conditions.size() > static_cast<size_t>(limits.conditions_max_count)) {
+    over("conditions", "max", report.conditions.size(), limits.conditions_max_count, "conditions",
+         "conditions_max_count");
+  }
+  for (size_t i = 0; i < report.conditions.size(); ++i) {
+    const auto& c = report.conditions[i];
+    const std::string at = "conditions[" + std::to_string(i) + "].";
+    if (size_t n = Utf8Length(c.reason);
+        n > static_cast<size_t>(limits.condition_reason_max_length)) {
+      over(at + "reason", "max_length", n, limits.condition_reason_max_length, "characters",
+           "condition_reason_max_length");
+    }
+    if (size_t n = Utf8Length(c.message);
+        n > static_cast<size_t>(limits.condition_message_max_length)) {
+      over(at + "message", "max_length", n, limits.condition_message_max_length, "characters",
+           "condition_message_max_length");
+    }
+  }
+  if (report.data) {
+    const size_t bytes =
+        report.data->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size();
+    if (bytes > static_cast<size_t>(limits.status_data_max_bytes)) {
+      over("data", "max_length", bytes, limits.status_data_max_bytes, "bytes of JSON",
+           "status_data_max_bytes");
     }
   }
   if (!error.violations.empty()) return Fail(std::move(error));

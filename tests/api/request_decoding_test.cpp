@@ -26,6 +26,15 @@ http::Request Get(const std::string& target) {
   return req;
 }
 
+// A POST with `body` declared as `content_type`.
+http::Request Body(std::string body, std::string content_type = "application/json") {
+  http::Request req;
+  req.method = "POST";
+  req.body = std::move(body);
+  if (!content_type.empty()) req.headers["content-type"] = std::move(content_type);
+  return req;
+}
+
 // Expects `r` to have failed with `code` and exactly `message`.
 template <typename T>
 void ExpectError(const Result<T>& r, ErrorCode code, const std::string& message) {
@@ -38,15 +47,47 @@ void ExpectError(const Result<T>& r, ErrorCode code, const std::string& message)
 
 TEST(DecodeObjectBody, EmptyOrBlankBodyIsRequired) {
   for (const char* body : {"", "   ", "\r\n\t "}) {
-    ExpectError(DecodeObjectBody(body), ErrorCode::kMalformed,
+    ExpectError(DecodeObjectBody(Body(body)), ErrorCode::kMalformed,
                 "Request body is required but was empty");
   }
 }
 
 TEST(DecodeObjectBody, MalformedJsonIsRejected) {
-  for (const char* body : {"{", "{\"a\":}", "not json", "{\"a\":1}}", "{'a':1}"}) {
-    ExpectError(DecodeObjectBody(body), ErrorCode::kMalformed, "Invalid JSON in request body");
+  for (const char* body :
+       {"{", "{\"a\":}", "not json", "{\"a\":1}}", "{'a':1}", "{\"a\":\"\xff\"}"}) {
+    auto r = DecodeObjectBody(Body(body));
+    ASSERT_FALSE(r) << body;
+    EXPECT_EQ(r.error().code, ErrorCode::kMalformed);
+    EXPECT_TRUE(r.error().message.starts_with("Invalid JSON in request body: "))
+        << r.error().message;
   }
+}
+
+TEST(DecodeObjectBody, StrictJsonRulesNameTheField) {
+  for (const char* body : {R"({"spec":{"a":1,"a":2}})", R"({"spec":{"a":"\u0000"}})",
+                           R"({"spec":{"a":9223372036854775808}})"}) {
+    auto r = DecodeObjectBody(Body(body));
+    ASSERT_FALSE(r) << body;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument) << body;
+    ASSERT_EQ(r.error().violations.size(), 1u);
+    EXPECT_EQ(r.error().violations[0].field, "spec.a");
+  }
+}
+
+TEST(DecodeObjectBody, BodiesMustBeDeclaredJson) {
+  for (const char* type : {"application/json", "Application/JSON; charset=utf-8",
+                           " application/json ;charset=UTF-8", "application/merge-patch+json"}) {
+    EXPECT_TRUE(DecodeObjectBody(Body("{}", type))) << type;
+  }
+  for (const char* type : {"", "text/plain", "application/x-www-form-urlencoded",
+                           "application/jsonx", "application/json-seq"}) {
+    auto r = DecodeObjectBody(Body("{}", type));
+    ASSERT_FALSE(r) << type;
+    EXPECT_EQ(r.error().code, ErrorCode::kUnsupportedMediaType) << type;
+  }
+  // An empty body is still "required" whatever its type.
+  ExpectError(DecodeObjectBody(Body("", "")), ErrorCode::kMalformed,
+              "Request body is required but was empty");
 }
 
 TEST(DecodeObjectBody, OnlyAnObjectIsABody) {
@@ -56,10 +97,10 @@ TEST(DecodeObjectBody, OnlyAnObjectIsABody) {
                                                                   {"true", "a boolean"},
                                                                   {"null", "null"}};
   for (const auto& [body, type] : cases) {
-    ExpectError(DecodeObjectBody(body), ErrorCode::kMalformed,
+    ExpectError(DecodeObjectBody(Body(body)), ErrorCode::kMalformed,
                 "Invalid request format: body must be a JSON object, not " + type);
   }
-  EXPECT_EQ(*DecodeObjectBody(R"( {"a": [1, {"b": null}]} )"),
+  EXPECT_EQ(*DecodeObjectBody(Body(R"( {"a": [1, {"b": null}]} )")),
             (json{{"a", {1, {{"b", nullptr}}}}}));
 }
 
@@ -67,14 +108,55 @@ TEST(DecodeObjectBody, NestingIsBoundedBeforeParsing) {
   // The object itself is one level: 99 arrays inside it reach the limit exactly.
   const int inner = kMaxJsonDepth - 1;
   const std::string at_limit = "{\"a\":" + std::string(inner, '[') + std::string(inner, ']') + "}";
-  EXPECT_TRUE(DecodeObjectBody(at_limit));
+  EXPECT_TRUE(DecodeObjectBody(Body(at_limit)));
   const std::string too_deep =
       "{\"a\":" + std::string(inner + 1, '[') + std::string(inner + 1, ']') + "}";
-  ExpectError(DecodeObjectBody(too_deep), ErrorCode::kMalformed,
+  ExpectError(DecodeObjectBody(Body(too_deep)), ErrorCode::kMalformed,
               "Request body nests deeper than 100 levels");
   // Far deeper and unterminated: still the depth error, never a parser crash.
-  ExpectError(DecodeObjectBody("{\"a\":" + std::string(100000, '[')), ErrorCode::kMalformed,
+  ExpectError(DecodeObjectBody(Body("{\"a\":" + std::string(100000, '['))), ErrorCode::kMalformed,
               "Request body nests deeper than 100 levels");
+}
+
+// --- headers ---
+
+TEST(ValidTraceparent, KeepsW3CValidVersion00) {
+  const std::string ok = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  EXPECT_EQ(ValidTraceparent(ok), ok);
+}
+
+TEST(ValidTraceparent, DropsAnythingElse) {
+  const std::string ok = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  for (const std::string& bad : std::vector<std::string>{
+           "", "\xff", ok + "-", ok + std::string(65000, 'a'), ok.substr(0, 54),
+           "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",  // upper case
+           "00-00000000000000000000000000000000-00f067aa0ba902b7-01",  // zero trace id
+           "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",  // zero parent id
+           "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",  // forbidden version
+           "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+           "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01",
+           "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0\xff"}) {
+    EXPECT_EQ(ValidTraceparent(bad), "") << bad.substr(0, 80);
+  }
+}
+
+TEST(ValidTraceparent, ReadsLaterVersionsAsVersion00) {
+  const std::string ids = "-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  EXPECT_EQ(ValidTraceparent("01" + ids), "00" + ids);
+  EXPECT_EQ(ValidTraceparent("cc" + ids + "-what-the-future-holds"), "00" + ids);
+  EXPECT_EQ(ValidTraceparent("cc" + ids + "x"), "");
+}
+
+TEST(ValidateIdentityHeader, RefusesInvalidUtf8AndControlCharacters) {
+  EXPECT_TRUE(ValidateIdentityHeader(""));
+  EXPECT_TRUE(ValidateIdentityHeader("alice@example.com"));
+  EXPECT_TRUE(ValidateIdentityHeader("Zoë Ünal"));
+  for (std::string_view bad : {"\xff", "a\xc3", "tab\there", "nul\x01", "del\x7f"}) {
+    auto r = ValidateIdentityHeader(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(r.error().violations.at(0).field, "X-HyperFleet-Identity");
+  }
 }
 
 // --- create ---

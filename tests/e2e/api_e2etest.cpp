@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -83,6 +84,57 @@ class ApiE2E : public ::testing::TestWithParam<std::string> {
     EXPECT_NE(r.body.value("detail", "").find(detail_part), std::string::npos)
         << "detail '" << r.body.value("detail", "") << "' lacks '" << detail_part << "'";
     EXPECT_EQ(r.body.value("trace_id", ""), r.request_id);
+  }
+
+  // `method` to `path` (under the API base) with extra request headers; Content-Type
+  // application/json with a body unless `headers` sets one.
+  ApiResponse Send(const std::string& method, const std::string& path, const std::string& body,
+                   std::vector<std::pair<std::string, std::string>> headers = {}) {
+    HttpRequest req;
+    req.method = method;
+    req.url = api_->api() + path;
+    req.body = body;
+    const bool typed =
+        std::ranges::any_of(headers, [](const auto& h) { return h.first == "Content-Type"; });
+    if (!body.empty() && !typed) req.headers.emplace_back("Content-Type", "application/json");
+    for (auto& h : headers) req.headers.push_back(std::move(h));
+    ApiResponse out;
+    auto res = HttpClient().Send(req);
+    if (!res) {
+      out.status = -1;
+      out.raw = res.error().ToString();
+      return out;
+    }
+    out.status = res->status;
+    out.raw = res->body;
+    out.request_id = res->Header("x-request-id");
+    out.content_type = res->Header("content-type");
+    out.body = json::parse(res->body, nullptr, false);
+    if (out.body.is_discarded()) out.body = nullptr;
+    return out;
+  }
+
+  // The sum of hyperfleet_db_errors_total over its series.
+  double DbErrors() {
+    const std::string text =
+        api_->Call("GET", "http://127.0.0.1:" + std::to_string(api_->metrics_port()) + "/metrics")
+            .raw;
+    double sum = 0;
+    for (size_t at = text.find("\nhyperfleet_db_errors_total{"); at != std::string::npos;
+         at = text.find("\nhyperfleet_db_errors_total{", at + 1)) {
+      const size_t value = text.find("} ", at);
+      sum += std::stod(text.substr(value + 2));
+    }
+    return sum;
+  }
+
+  // Expects a 400 problem naming `field` in errors[].
+  void ExpectFieldRefused(const ApiResponse& r, const std::string& code, const std::string& field) {
+    EXPECT_EQ(r.status, 400) << r.raw;
+    EXPECT_EQ(r.content_type, "application/problem+json") << r.raw;
+    EXPECT_EQ(r.body.value("code", ""), code) << r.raw;
+    ASSERT_TRUE(r.body.contains("errors")) << r.raw;
+    EXPECT_EQ(r.body["errors"][0].value("field", ""), field) << r.raw;
   }
 
   ApiServer* api_ = nullptr;
@@ -567,6 +619,111 @@ TEST_P(ApiE2E, MadeUpMethodsGet501AndNoMetricsSeries) {
   EXPECT_NE(metrics.raw.find("hyperfleet_api_requests_total{method=\"other\""), std::string::npos);
   // A known method the route does not serve stays a 405.
   EXPECT_EQ(api_->Call("PUT", api_->api() + "/clusters").status, 405);
+}
+
+// U+0000 and invalid UTF-8 get the same 400 on both databases, before the store (PostgreSQL
+// cannot hold U+0000 in text or jsonb; it answered 500 and counted a database error).
+TEST_P(ApiE2E, NulAndInvalidUtf8AreRefusedBeforeTheStoreOnEveryDatabase) {
+  const double db_errors = DbErrors();
+  const std::string name = Name("nul");
+  ExpectFieldRefused(Send("POST", "/clusters",
+                          R"({"kind":"Cluster","name":")" + name + R"(","spec":{"a":"x\u0000"}})"),
+                     "HYPERFLEET-VAL-000", "spec.a");
+  ExpectFieldRefused(Send("POST", "/clusters",
+                          R"({"kind":"Cluster","name":")" + name + R"(","spec":{"k\u0000ey":1}})"),
+                     "HYPERFLEET-VAL-000", std::string("spec.k\0ey", 9));
+  ExpectFieldRefused(
+      Send("POST", "/clusters",
+           R"({"kind":"Cluster","name":")" + name + R"(","spec":{},"labels":{"env":"a\u0000"}})"),
+      "HYPERFLEET-VAL-000", "labels.env");
+  auto bad_utf8 = Send("POST", "/clusters",
+                       R"({"kind":"Cluster","name":")" + name + "\",\"spec\":{\"a\":\"\xff\"}}");
+  ExpectProblem(bad_utf8, 400, "HYPERFLEET-VAL-006", "Invalid JSON in request body");
+  EXPECT_EQ(api_->Get("/clusters?search=" + http::UrlEncode("name='" + name + "'")).body["total"],
+            0);
+
+  const std::string id = CreateCluster(name)["id"];
+  ExpectFieldRefused(Send("PATCH", "/clusters/" + id, R"({"spec":{"b":["ok","\u0000"]}})"),
+                     "HYPERFLEET-VAL-000", "spec.b[1]");
+  json report = Report("validation", 1, "True");
+  std::string text = report.dump();
+  text.replace(text.find("validation says True"), 20, "says \\u0000");
+  ExpectFieldRefused(Send("PUT", "/clusters/" + id + "/statuses", text), "HYPERFLEET-VAL-000",
+                     "conditions[0].message");
+  // The identity header (auth off) must be clean UTF-8.
+  ExpectFieldRefused(Send("PATCH", "/clusters/" + id, R"({"spec":{"c":1}})",
+                          {{"X-HyperFleet-Identity", "\xff\xfe"}}),
+                     "HYPERFLEET-VAL-000", "X-HyperFleet-Identity");
+  EXPECT_EQ(api_->Get("/clusters/" + id).body["generation"], 1) << "a refused write was stored";
+  EXPECT_EQ(DbErrors(), db_errors) << "a client's bad input counted as a database error";
+}
+
+// A traceparent that is not W3C-valid is dropped: the request is served, never a 500.
+TEST_P(ApiE2E, InvalidTraceparentIsDroppedNotAnError) {
+  const std::string long_one =
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" + std::string(60'000, 'a');
+  for (const std::string& tp : {std::string("\xff"), long_one}) {
+    auto r = Send("POST", "/clusters",
+                  json{{"kind", "Cluster"}, {"name", Name("tp")}, {"spec", json::object()}}.dump(),
+                  {{"traceparent", tp}});
+    EXPECT_EQ(r.status, 201) << r.raw;
+  }
+}
+
+// Duplicate keys, integers beyond int64 and bodies not declared JSON are refused; int64 itself
+// keeps its exact value on both databases.
+TEST_P(ApiE2E, JsonBodiesAreStrict) {
+  const std::string name = Name("strict");
+  auto body = [&](const std::string& spec) {
+    return R"({"kind":"Cluster","name":")" + name + R"(","spec":)" + spec + "}";
+  };
+  ExpectFieldRefused(Send("POST", "/clusters", body(R"({"a":1,"a":2})")), "HYPERFLEET-VAL-000",
+                     "spec.a");
+  ExpectFieldRefused(Send("POST", "/clusters", body(R"({"n":9223372036854775808})")),
+                     "HYPERFLEET-VAL-000", "spec.n");
+  ExpectFieldRefused(Send("POST", "/clusters", body(R"({"n":-9223372036854775809})")),
+                     "HYPERFLEET-VAL-000", "spec.n");
+  ExpectProblem(Send("POST", "/clusters", body(R"({"n":1e400})")), 400, "HYPERFLEET-VAL-006",
+                "Invalid JSON in request body");
+  auto typed = Send("POST", "/clusters", body("{}"), {{"Content-Type", "text/plain"}});
+  EXPECT_EQ(typed.status, 415) << typed.raw;
+  EXPECT_EQ(typed.content_type, "application/problem+json");
+  auto created =
+      Send("POST", "/clusters", body(R"({"max":9223372036854775807,"min":-9223372036854775808})"),
+           {{"Content-Type", "application/json; charset=UTF-8"}});
+  ASSERT_EQ(created.status, 201) << created.raw;
+  auto got = api_->Get("/clusters/" + created.body["id"].get<std::string>());
+  EXPECT_NE(got.raw.find("9223372036854775807"), std::string::npos) << got.raw;
+  EXPECT_NE(got.raw.find("-9223372036854775808"), std::string::npos) << got.raw;
+}
+
+// The default size caps: spec 64 KiB, 64 labels, 32 conditions, 4 KiB messages, 16 KiB data.
+TEST_P(ApiE2E, SizeCapsAreEnforcedAndPublished) {
+  const std::string name = Name("caps");
+  auto big = api_->Post(
+      "/clusters",
+      {{"kind", "Cluster"}, {"name", name}, {"spec", {{"blob", std::string(65 * 1024, 'x')}}}});
+  ExpectProblem(big, 400, "HYPERFLEET-VAL-000", "spec_max_bytes");
+  json labels = json::object();
+  for (int i = 0; i < 65; ++i) labels["l" + std::to_string(i)] = "v";
+  ExpectProblem(
+      api_->Post(
+          "/clusters",
+          {{"kind", "Cluster"}, {"name", name}, {"spec", json::object()}, {"labels", labels}}),
+      400, "HYPERFLEET-VAL-000", "label validation failed");
+  const std::string id = CreateCluster(name)["id"];
+  json extra = json::array();
+  for (int i = 0; i < 30; ++i)
+    extra.push_back({{"type", "X" + std::to_string(i)}, {"status", "True"}});
+  json report = Report("validation", 1, "True", extra);  // 33 conditions
+  report["conditions"][0]["message"] = std::string(4097, 'm');
+  report["data"] = {{"blob", std::string(16 * 1024, 'd')}};
+  auto refused = api_->Put("/clusters/" + id + "/statuses", report);
+  ExpectProblem(refused, 400, "HYPERFLEET-VAL-000", "status report exceeds limits");
+  EXPECT_EQ(refused.body["errors"].size(), 3u) << refused.raw;
+  auto doc = api_->Get("/openapi").body;
+  EXPECT_EQ(doc["info"]["x-hyperfleet-limits"]["spec_max_bytes"], 65536);
+  EXPECT_EQ(doc["components"]["schemas"]["Labels"]["maxProperties"], 64);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ApiE2E, ::testing::Values("sqlite", "postgres"),
