@@ -11,8 +11,11 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const hf::service::Kinds kinds({"validation", "dns", "placement"},
                                         {"nodepool-validation"});
-  const std::string body(reinterpret_cast<const char*>(data), size);
-  auto json = hf::api::DecodeObjectBody(body);
+  hf::http::Request req;
+  req.method = "POST";
+  req.headers["content-type"] = "application/json";
+  req.body.assign(reinterpret_cast<const char*>(data), size);
+  auto json = hf::api::DecodeObjectBody(req);
   if (!json) return 0;
   for (const auto& kind : kinds.all()) (void)hf::api::DecodeCreate(*json, kind);
   (void)hf::api::DecodePatch(*json);
