@@ -125,6 +125,7 @@ std::optional<http::Response> ApiHandler::Admit(Context& ctx) const {
     auth_failures_total_.WithLabels({"forbidden"}).Inc();
     return Forbidden(*denied, req.path, ctx.caller.request_id);
   }
+  ctx.principal = principal;
   return std::nullopt;
 }
 
@@ -280,6 +281,10 @@ http::Response ApiHandler::Statuses(Context& ctx, const service::Scope& scope,
     if (!body) return Error(ctx, body.error());
     auto report = DecodeStatusReport(*body);
     if (!report) return Error(ctx, report.error());
+    if (auto denied = ctx.principal ? DenyReport(*ctx.principal, report->adapter) : std::nullopt) {
+      auth_failures_total_.WithLabels({"forbidden"}).Inc();
+      return Forbidden(*denied, req.path, ctx.caller.request_id);
+    }
     auto stored = statuses_.Report(scope, id, std::move(*report), ctx.caller);
     if (!stored) return Error(ctx, stored.error());
     if (!*stored) return {204, "application/json", "", {}};

@@ -4,6 +4,7 @@
 
 #include "common/file.hpp"
 #include "common/text.hpp"
+#include "service/kinds.hpp"
 
 namespace hf::app {
 
@@ -102,6 +103,8 @@ SettingsLoader::SettingsLoader(CLI::App* cmd, Settings& s, const std::vector<std
   b.Bind("reconciliation_stuck_threshold", &s.reconciliation_stuck_threshold, "");
   b.Bind("cluster_adapters", &s.cluster_adapters, "");
   b.Bind("nodepool_adapters", &s.nodepool_adapters, "");
+  b.Bind("cluster_optional_adapters", &s.cluster_optional_adapters, "");
+  b.Bind("nodepool_optional_adapters", &s.nodepool_optional_adapters, "");
   b.Bind("resource_selector", &s.resource_selector, "");
   cmd->add_option("--config", s.config_file, "YAML config file (keys as in the README)")
       ->type_name("FILE");
@@ -134,6 +137,12 @@ Result<void> SettingsLoader::Load() {
     return bad("outbox_backoff_max must be at least 1s (the first retry waits 1s)");
   }
   if (s.outbox_retention <= Duration::zero()) return bad("outbox_retention must be positive");
+  for (const auto& [key, names] : {std::pair{"cluster_adapters", &s.cluster_adapters},
+                                   {"nodepool_adapters", &s.nodepool_adapters},
+                                   {"cluster_optional_adapters", &s.cluster_optional_adapters},
+                                   {"nodepool_optional_adapters", &s.nodepool_optional_adapters}}) {
+    HF_CHECK(service::ValidateAdapterNames(key, *names));
+  }
   if (s.tls_cert_file.empty() != s.tls_key_file.empty()) {
     return bad("tls_cert_file and tls_key_file go together: set both to serve HTTPS, or neither");
   }
