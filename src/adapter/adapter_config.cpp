@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "common/file.hpp"
+#include "model/adapter_status.hpp"
 
 namespace hf::adapter {
 namespace {
@@ -95,13 +96,6 @@ Result<void> ReadStringList(const YAML::Node& map, std::string_view key, const s
 std::string Resolve(const std::string& base_dir, const std::string& path) {
   if (path.empty() || fs::path(path).is_absolute()) return path;
   return (fs::path(base_dir) / path).lexically_normal().string();
-}
-
-bool ValidAdapterName(const std::string& name) {
-  if (name.empty() || name.size() > 63 || name.front() == '-' || name.back() == '-') return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-  });
 }
 
 Result<void> ReadApi(const YAML::Node& n, ApiConfig& api) {
@@ -329,8 +323,9 @@ Result<AdapterConfig> Parse(const YAML::Node& root, const std::string& base_dir)
   AdapterConfig c;
   HF_CHECK(ReadString(root, "name", "", &c.name));
   if (c.name.empty()) return Bad("name", "is required");
-  if (!ValidAdapterName(c.name)) {
-    return Bad("name", "'" + c.name + "' must be lower-case letters, digits and '-'");
+  if (!model::IsAdapterName(c.name)) {
+    return Bad("name", "'" + c.name + "' must be lower-case letters, digits and '-' (" +
+                           std::string(model::kAdapterNamePattern) + ")");
   }
   HF_CHECK(ReadApi(root["api"], c.api));
   std::string resource(model::kCluster.plural);

@@ -42,4 +42,17 @@ std::optional<std::string> Deny(auth::Role role, const http::Request& req) {
   return "unknown role";
 }
 
+std::optional<std::string> DenyReport(const auth::Principal& who, std::string_view adapter) {
+  if (who.role != auth::Role::kAdapter) return std::nullopt;  // admin (readers never get here)
+  const std::string identity = "'" + who.identity + "'";
+  if (who.adapter.empty()) {
+    return "the adapter token of " + identity + " names no adapter, so it may not report " +
+           "statuses: give its issuer (" + who.issuer + ") an adapter_name_claim " +
+           "(and adapter_name_pattern) that yields the adapter's name";
+  }
+  if (who.adapter == adapter) return std::nullopt;
+  return "the token of " + identity + " may report statuses only for adapter '" + who.adapter +
+         "', not '" + std::string(adapter) + "'";
+}
+
 }  // namespace hf::api

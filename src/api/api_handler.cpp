@@ -152,6 +152,7 @@ std::optional<http::Response> ApiHandler::Admit(Context& ctx) const {
     auth_failures_total_.WithLabels({"forbidden"}).Inc();
     return Forbidden(*denied, req.path, ctx.caller.request_id);
   }
+  ctx.principal = principal;
   return std::nullopt;
 }
 
@@ -311,6 +312,10 @@ http::Response ApiHandler::Statuses(Context& ctx, const service::Scope& scope,
     if (!report) return Error(ctx, report.error());
     if (auto sized = service::ValidateReportSize(*report, limits_); !sized) {
       return Error(ctx, sized.error());
+    }
+    if (auto denied = ctx.principal ? DenyReport(*ctx.principal, report->adapter) : std::nullopt) {
+      auth_failures_total_.WithLabels({"forbidden"}).Inc();
+      return Forbidden(*denied, req.path, ctx.caller.request_id);
     }
     auto stored = statuses_.Report(scope, id, std::move(*report), ctx.caller);
     if (!stored) return Error(ctx, stored.error());

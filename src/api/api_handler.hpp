@@ -40,10 +40,12 @@ class ApiHandler {
     service::Caller caller;
     std::string route = "unmatched";  // the path template for metrics
     std::string role;                 // of a verified token; "" with auth off or open routes
+    // The verified token's principal (auth on, not an open route).
+    std::optional<auth::Principal> principal = std::nullopt;
   };
 
-  // Authenticates and authorises the request (auth on), setting ctx.caller.actor and ctx.role;
-  // the 401/403 answer when refused.
+  // Authenticates and authorises the request (auth on), setting ctx.caller.actor, ctx.role and
+  // ctx.principal; the 401/403 answer when refused.
   std::optional<http::Response> Admit(Context& ctx) const;
 
   http::Response Route(Context& ctx);

@@ -36,7 +36,8 @@ int RunApi(Settings& s, CLI::App&) {
   }
   outbox::Reconciler* reconciler = publishing.reconciler.get();
 
-  service::Kinds kinds(s.cluster_adapters, s.nodepool_adapters);
+  service::Kinds kinds({s.cluster_adapters, s.cluster_optional_adapters},
+                       {s.nodepool_adapters, s.nodepool_optional_adapters});
   api::ApiHandler handler(store, kinds, verifier->get(), s.limits);
   api::RegisterBacklogGauges(store, kinds, s.reconciliation_stuck_threshold);
   auto& registry = metrics::Registry::Default();

@@ -76,6 +76,8 @@ struct DevAuth {
 
 constexpr std::chrono::seconds kComponentTokenTtl{600};
 constexpr std::chrono::hours kUserTokenTtl{12};
+// The claim of dev's component tokens that names the adapter (IssuerConfig::adapter_name_claim).
+constexpr const char* kAdapterClaim = "hyperfleet.io/adapter";
 
 Result<DevAuth> StartDevAuth(Settings& s) {
   const fs::path dir = fs::absolute(s.data_dir);
@@ -88,6 +90,7 @@ Result<DevAuth> StartDevAuth(Settings& s) {
   issuer.role = auth::Role::kReader;
   issuer.roles_claim = "roles";
   issuer.role_map = {{"admin", auth::Role::kAdmin}, {"adapter", auth::Role::kAdapter}};
+  issuer.adapter_name_claim = kAdapterClaim;
   s.auth_issuers.push_back(std::move(issuer));
   const char* user = std::getenv("USER");
   const std::string token = out.issuer->Mint(std::string(user && *user ? user : "developer"),
@@ -96,10 +99,15 @@ Result<DevAuth> StartDevAuth(Settings& s) {
   return out;
 }
 
-client::TokenSource ComponentToken(const DevAuth& dev, const std::string& subject) {
+// A token of role `adapter` for a component; an adapter's (`adapter` set) also names it, so that
+// it may report statuses under that name only.
+client::TokenSource ComponentToken(const DevAuth& dev, const std::string& subject,
+                                   const std::string& adapter = "") {
   if (!dev.issuer) return {};
+  nlohmann::json claims = {{"roles", {"adapter"}}};
+  if (!adapter.empty()) claims[kAdapterClaim] = adapter;
   return dev.issuer->TokenSource("system:hyperfleet:" + subject, kComponentTokenTtl,
-                                 {{"roles", {"adapter"}}});
+                                 std::move(claims));
 }
 
 }  // namespace
@@ -149,7 +157,8 @@ int RunDev(Settings& s, CLI::App&) {
   if (!verifier) return StartupFailure("dev", verifier.error());
 
   // API with the outbox reconciler in-process (commits wake it directly).
-  service::Kinds kinds(s.cluster_adapters, s.nodepool_adapters);
+  service::Kinds kinds({s.cluster_adapters, s.cluster_optional_adapters},
+                       {s.nodepool_adapters, s.nodepool_optional_adapters});
   api::ApiHandler handler(store, kinds, verifier->get(), s.limits);
   api::RegisterBacklogGauges(store, kinds, s.reconciliation_stuck_threshold);
   http::Handler serve = [&handler](const http::Request& r) { return handler.Handle(r); };
@@ -170,7 +179,7 @@ int RunDev(Settings& s, CLI::App&) {
   std::atomic<bool> stopping{false};
   std::vector<std::unique_ptr<adapter::AdapterRuntime>> adapters;
   for (auto& config : *adapter_configs) {
-    config.api.token = ComponentToken(dev_auth, "adapter:" + config.name);
+    config.api.token = ComponentToken(dev_auth, "adapter:" + config.name, config.name);
     auto runtime = adapter::AdapterRuntime::Create(config, broker, stopping);
     if (!runtime) return StartupFailure("dev", runtime.error());
     if (auto started = (*runtime)->Start(); !started) return StartupFailure("dev", started.error());

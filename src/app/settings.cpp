@@ -4,6 +4,7 @@
 
 #include "common/file.hpp"
 #include "common/text.hpp"
+#include "service/kinds.hpp"
 
 namespace hf::app {
 namespace {
@@ -123,6 +124,8 @@ SettingsLoader::SettingsLoader(CLI::App* cmd, Settings& s, const std::vector<std
   b.Bind("reconciliation_stuck_threshold", &s.reconciliation_stuck_threshold, "");
   b.Bind("cluster_adapters", &s.cluster_adapters, "");
   b.Bind("nodepool_adapters", &s.nodepool_adapters, "");
+  b.Bind("cluster_optional_adapters", &s.cluster_optional_adapters, "");
+  b.Bind("nodepool_optional_adapters", &s.nodepool_optional_adapters, "");
   b.Bind("resource_selector", &s.resource_selector, "");
   for (auto [key, target] : LimitSettings(s.limits)) b.Bind(key, target, "");
   cmd->add_option("--config", s.config_file, "YAML config file (keys as in the README)")
@@ -159,6 +162,12 @@ Result<void> SettingsLoader::Load() {
   for (auto [key, value] : LimitSettings(settings_.limits)) {
     if (*value < 1)
       return bad(std::string(key) + " must be at least 1, got " + std::to_string(*value));
+  }
+  for (const auto& [key, names] : {std::pair{"cluster_adapters", &s.cluster_adapters},
+                                   {"nodepool_adapters", &s.nodepool_adapters},
+                                   {"cluster_optional_adapters", &s.cluster_optional_adapters},
+                                   {"nodepool_optional_adapters", &s.nodepool_optional_adapters}}) {
+    HF_CHECK(service::ValidateAdapterNames(key, *names));
   }
   if (s.tls_cert_file.empty() != s.tls_key_file.empty()) {
     return bad("tls_cert_file and tls_key_file go together: set both to serve HTTPS, or neither");

@@ -72,9 +72,13 @@ struct Settings {
   Duration shutdown_delay{0};
   // api: a resource not reconciled for longer than this counts as stuck (metrics).
   Duration reconciliation_stuck_threshold{600'000};
+  // api: the adapters each kind's Reconciled waits for, and those that may report too without
+  // being waited for; a report under any other name is refused (README: Status reports).
   std::vector<std::string> cluster_adapters{"validation", "dns", "placement"};
   std::vector<std::string> nodepool_adapters{"nodepool-validation"};
   service::Limits limits;  // api/dev: spec_max_bytes, labels_max_count, … (README: Limits)
+  std::vector<std::string> cluster_optional_adapters;
+  std::vector<std::string> nodepool_optional_adapters;
   // ticker
   std::string resource_type = "clusters";
   std::map<std::string, std::string> resource_selector;

@@ -3,14 +3,18 @@
 #include <yaml-cpp/yaml.h>
 
 #include <array>
+#include <regex>
 #include <string_view>
+
+#include "model/adapter_status.hpp"
 
 namespace hf::auth {
 namespace {
 
-constexpr std::array<std::string_view, 9> kKeys{"issuer_url", "jwks_url",    "jwks_file",
-                                                "ca_file",    "audience",    "identity_claim",
-                                                "role",       "roles_claim", "role_map"};
+constexpr std::array<std::string_view, 11> kKeys{
+    "issuer_url",          "jwks_url", "jwks_file",   "ca_file",  "audience",
+    "identity_claim",      "role",     "roles_claim", "role_map", "adapter_name_claim",
+    "adapter_name_pattern"};
 
 std::unexpected<Error> Bad(const std::string& where, const std::string& why) {
   return Fail(ErrorCode::kInvalidArgument, where + ": " + why);
@@ -50,6 +54,10 @@ Result<IssuerConfig> ParseIssuer(const YAML::Node& item, const std::string& wher
       issuer.role = HF_TRY(RoleValue(value, at));
     } else if (key == "roles_claim") {
       issuer.roles_claim = HF_TRY(Scalar(value, at));
+    } else if (key == "adapter_name_claim") {
+      issuer.adapter_name_claim = HF_TRY(Scalar(value, at));
+    } else if (key == "adapter_name_pattern") {
+      issuer.adapter_name_pattern = HF_TRY(Scalar(value, at));
     } else if (key == "role_map") {
       if (!value.IsMap() && !value.IsNull()) return Bad(at, "must be a map of value: role");
       for (const auto& mapping : value) {
@@ -85,7 +93,46 @@ Result<void> ValidateIssuer(const IssuerConfig& issuer) {
     return bad("jwks_file", "set either jwks_file or jwks_url, not both");
   }
   if (issuer.identity_claim.empty()) return bad("identity_claim", "must not be empty");
+  if (!issuer.adapter_name_pattern.empty()) {
+    if (issuer.adapter_name_claim.empty()) {
+      return bad(
+          "adapter_name_pattern",
+          "needs adapter_name_claim, the claim it applies to (issuer " + issuer.issuer_url + ")");
+    }
+    auto pattern = CompileAdapterNamePattern(issuer.adapter_name_pattern);
+    if (!pattern) {
+      return bad("adapter_name_pattern",
+                 pattern.error().message + " (issuer " + issuer.issuer_url + ")");
+    }
+  }
   return Ok();
+}
+
+Result<std::regex> CompileAdapterNamePattern(const std::string& pattern) {
+  try {
+    std::regex compiled(pattern, std::regex::ECMAScript);
+    if (compiled.mark_count() != 1) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  "'" + pattern + "' must have exactly one capture group (the adapter name), has " +
+                      std::to_string(compiled.mark_count()));
+    }
+    return compiled;
+  } catch (const std::regex_error& e) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "'" + pattern + "' is not a valid regular expression: " + e.what());
+  }
+}
+
+std::string AdapterNameFrom(const std::string& value, const std::regex* pattern) {
+  constexpr size_t kMaxValueSize = 512;  // a Kubernetes service-account subject is under 320
+  if (value.size() > kMaxValueSize) return {};
+  std::string name = value;
+  if (pattern != nullptr) {
+    std::smatch match;
+    if (!std::regex_match(value, match, *pattern)) return {};
+    name = match[1].str();
+  }
+  return model::IsAdapterName(name) ? name : std::string();
 }
 
 bool IsHttpUrl(std::string_view url) {

@@ -4,6 +4,7 @@
 #include <ctime>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "auth/detail/issuer_keys.hpp"
 #include "auth/detail/jwk.hpp"
@@ -109,12 +110,22 @@ std::variant<std::optional<double>, Rejection> NumericDate(const json& claims, c
   return it->get<double>();
 }
 
+// The adapter `claims` name under `issuer` (adapter_name_claim cut by `pattern`); "" when none.
+std::string AdapterName(const IssuerConfig& issuer, const std::regex* pattern, const json& claims) {
+  if (issuer.adapter_name_claim.empty()) return {};
+  return AdapterNameFrom(NonEmptyString(claims, issuer.adapter_name_claim), pattern);
+}
+
 class JwksTokenVerifier final : public TokenVerifier {
  public:
   JwksTokenVerifier(std::vector<IssuerConfig> issuers, VerifierOptions options)
       : options_(options), verified_(options.cache_ttl, options.cache_entries) {
     auto http = std::make_shared<const HttpClient>();
     for (IssuerConfig& issuer : issuers) {
+      if (!issuer.adapter_name_pattern.empty()) {  // validated by Create
+        adapter_patterns_.emplace(issuer.issuer_url,
+                                  *CompileAdapterNamePattern(issuer.adapter_name_pattern));
+      }
       std::string url = issuer.issuer_url;
       issuers_.emplace(std::move(url),
                        std::make_unique<IssuerKeys>(std::move(issuer), options_, http));
@@ -237,12 +248,16 @@ class JwksTokenVerifier final : public TokenVerifier {
         return Invalid("audience", "token audience does not include " + Quote(issuer.audience));
       }
     }
-    Principal principal{.identity = NonEmptyString(claims, issuer.identity_claim),
-                        .role = issuer.role,
-                        .issuer = issuer.issuer_url,
-                        .expires = std::chrono::system_clock::time_point(
-                            std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                std::chrono::duration<double>(*expires)))};
+    const auto pattern = adapter_patterns_.find(issuer.issuer_url);
+    Principal principal{
+        .identity = NonEmptyString(claims, issuer.identity_claim),
+        .role = issuer.role,
+        .adapter = AdapterName(
+            issuer, pattern == adapter_patterns_.end() ? nullptr : &pattern->second, claims),
+        .issuer = issuer.issuer_url,
+        .expires = std::chrono::system_clock::time_point(
+            std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                std::chrono::duration<double>(*expires)))};
     if (principal.identity.empty()) principal.identity = NonEmptyString(claims, "sub");
     if (principal.identity.empty()) {
       return Invalid("claims", "token has neither '" + issuer.identity_claim + "' nor 'sub'");
@@ -259,8 +274,10 @@ class JwksTokenVerifier final : public TokenVerifier {
 
   const VerifierOptions options_;
   mutable detail::VerifiedTokens verified_;
-  // By issuer_url. The map is fixed after construction; each IssuerKeys guards itself.
+  // By issuer_url. The maps are fixed after construction; each IssuerKeys guards itself, and
+  // a const std::regex may be matched from many threads.
   std::map<std::string, std::unique_ptr<IssuerKeys>, std::less<>> issuers_;
+  std::map<std::string, std::regex, std::less<>> adapter_patterns_;
 };
 
 }  // namespace

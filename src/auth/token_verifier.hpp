@@ -17,6 +17,11 @@ namespace hf::auth {
 struct Principal {
   std::string identity;  // the issuer's identity_claim (falls back to `sub` when absent)
   Role role = Role::kReader;
+  // The adapter this token speaks for (the issuer's adapter_name_claim, cut by its
+  // adapter_name_pattern); empty when the issuer names none, the claim is absent or not a
+  // string, the pattern does not match, or the result is not an adapter name
+  // (model::kAdapterNamePattern).
+  std::string adapter;
   std::string issuer;
   std::chrono::system_clock::time_point expires{};  // the token's exp
 };

@@ -17,7 +17,8 @@ struct AggregationInput {
   const model::Resource& resource;
   // The kind's required adapters, in config order.
   const std::vector<std::string>& required_adapters;
-  // Every adapter row of this resource, required or not, in any order.
+  // The rows of the required adapters, in any order; other rows may be present and are ignored
+  // (callers read only the required adapters' rows: store::Tx::GetAdapterStatuses).
   const std::vector<model::AdapterStatus>& statuses;
   // Only consulted while deleting: true when active (not soft-deleted) children remain.
   bool has_active_children = false;

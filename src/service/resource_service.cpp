@@ -50,7 +50,7 @@ Result<std::vector<model::Condition>> Recompute(store::Tx& tx, const Kinds& kind
                                                 const model::Resource& r) {
   const KindDescriptor* kind = kinds.ByKind(r.kind);
   if (!kind || kind->required_adapters.empty()) return std::vector<model::Condition>{};
-  auto statuses = HF_TRY(tx.GetAdapterStatuses(r.id));
+  auto statuses = HF_TRY(tx.GetAdapterStatuses(r.id, kind->required_adapters));
   bool children = false;
   if (r.Deleting()) children = !HF_TRY(tx.ListChildren(r.id)).empty();
   return Aggregate({r, kind->required_adapters, statuses, children});

@@ -29,11 +29,27 @@ bool FinalizedTrue(const model::AdapterStatus& s) {
   return c && c->status == kTrue;
 }
 
+// "[a, b]", in config order.
+std::string NameList(const std::vector<std::string>& names) {
+  std::string out = "[";
+  for (const auto& name : names) out += (out.size() > 1 ? ", " : "") + name;
+  return out + "]";
+}
+
 }  // namespace
 
 Result<void> ValidateReport(const StatusReport& report, Time now) {
   auto invalid = [](std::string msg) { return Fail(ErrorCode::kInvalidArgument, std::move(msg)); };
   if (report.adapter.empty()) return invalid("adapter is required");
+  if (!model::IsAdapterName(report.adapter)) {
+    const bool long_name = report.adapter.size() > 63;
+    return invalid("adapter " +
+                   (long_name ? std::string("name is longer than 63 characters")
+                              : "'" + report.adapter + "' is not an adapter name") +
+                   ": 1-63 lower-case letters, digits and '-', starting and ending with a letter "
+                   "or digit (" +
+                   std::string(model::kAdapterNamePattern) + ")");
+  }
   if (report.observed_generation < 1) return invalid("observed_generation must be >= 1");
   std::set<std::string> seen;
   for (size_t i = 0; i < report.conditions.size(); ++i) {
@@ -65,11 +81,19 @@ Result<std::optional<model::AdapterStatus>> StatusService::Report(const Scope& s
                                                                   const Caller& caller) {
   Time now = Now();
   HF_CHECK(ValidateReport(report, now));
+  const KindDescriptor& kind = *scope.kind;
+  if (!kind.MayReport(report.adapter)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "adapter '" + report.adapter + "' may not report on " + std::string(kind.plural) +
+                    ": the adapters that may are " + NameList(kind.required_adapters) +
+                    " (required) and " + NameList(kind.optional_adapters) + " (optional)");
+  }
   Time observed = report.observed_time.value_or(now);
 
   auto tx = HF_TRY(store_.Begin(store::TxMode::kWrite));
   auto r = HF_TRY(LoadInScope(*tx, scope, id, store::Lock::kForUpdate));
-  auto statuses = HF_TRY(tx->GetAdapterStatuses(r.id));
+  // Only the rows the rules below need: this adapter's and the required adapters'.
+  auto statuses = HF_TRY(tx->GetAdapterStatuses(r.id, kind.AdaptersToRead(report.adapter)));
   model::AdapterStatus* existing = nullptr;
   for (auto& s : statuses) {
     if (s.adapter == report.adapter) existing = &s;
@@ -118,8 +142,7 @@ Result<std::optional<model::AdapterStatus>> StatusService::Report(const Scope& s
     statuses.push_back(stored);
   }
 
-  const KindDescriptor* kind = kinds_.ByKind(r.kind);
-  const auto& required = kind ? kind->required_adapters : std::vector<std::string>{};
+  const auto& required = kind.required_adapters;
   if (r.Deleting() && FinalizedTrue(stored)) {
     bool all_finalized = !required.empty();
     for (const auto& name : required) {

@@ -24,8 +24,9 @@ struct StatusReport {
   std::optional<nlohmann::json> data;
 };
 
-// Checks the report's own fields (adapter, generation, condition types and statuses, and that
-// observed_time is at most 5 min ahead of / 30 min behind `now`).
+// Checks the report's own fields (adapter a name of model::kAdapterNamePattern, generation,
+// condition types and statuses, and that observed_time is at most 5 min ahead of / 30 min behind
+// `now`).
 Result<void> ValidateReport(const StatusReport& report, Time now);
 
 // Accepts adapter reports, folds them into the resource's conditions, and hard-deletes a
@@ -38,6 +39,9 @@ class StatusService {
 
   // The stored status (201), or nullopt when the report is stale or redundant and was discarded
   // (204). A change of the adapter's Available status appends a `status_changed` event.
+  // InvalidArgument (before any read) when the kind neither requires the adapter nor lists it as
+  // optional. Reads only the adapter's own row and the required adapters' rows, so other
+  // adapters' reports do not slow it down; writes only the adapter's row and the conditions.
   Result<std::optional<model::AdapterStatus>> Report(const Scope& scope, const std::string& id,
                                                      StatusReport report, const Caller& caller);
   Result<store::Page<model::AdapterStatus>> List(const Scope& scope, const std::string& id,

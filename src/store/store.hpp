@@ -87,8 +87,10 @@ class Tx {
                                                             Lock lock = Lock::kNone) = 0;
 
   // --- adapter statuses ---
+  // The rows of the named adapters only (none for an empty list), oldest first: a status report
+  // reads what it needs however many other adapters have reported.
   virtual Result<std::vector<model::AdapterStatus>> GetAdapterStatuses(
-      const std::string& resource_id) = 0;
+      const std::string& resource_id, const std::vector<std::string>& adapters) = 0;
   virtual Result<Page<model::AdapterStatus>> ListAdapterStatuses(const std::string& resource_id,
                                                                  int64_t offset, int64_t limit) = 0;
   // Inserts, or replaces the row with the same (resource_id, adapter); created_time is kept.

@@ -29,7 +29,10 @@ TEST(IssuerConfig, ParsesEveryKey) {
   role: reader
   roles_claim: groups
   role_map: {platform-admins: admin, sre: reader, hyperfleet-adapters: adapter}
+  adapter_name_claim: hyperfleet.io/adapter
 - issuer_url: https://kubernetes.default.svc
+  adapter_name_claim: sub
+  adapter_name_pattern: '^system:serviceaccount:hyperfleet:(.+)-adapter$' 
   jwks_file: /etc/hyperfleet/jwks.json
 )");
   ASSERT_TRUE(issuers.has_value()) << issuers.error().ToString();
@@ -47,6 +50,8 @@ TEST(IssuerConfig, ParsesEveryKey) {
                                          {"sre", Role::kReader},
                                          {"hyperfleet-adapters", Role::kAdapter}};
   EXPECT_EQ(a.role_map, want);
+  EXPECT_EQ(a.adapter_name_claim, "hyperfleet.io/adapter");
+  EXPECT_EQ(a.adapter_name_pattern, "");
 
   const IssuerConfig& b = (*issuers)[1];  // the defaults
   EXPECT_EQ(b.jwks_file, "/etc/hyperfleet/jwks.json");
@@ -55,6 +60,51 @@ TEST(IssuerConfig, ParsesEveryKey) {
   EXPECT_TRUE(b.audience.empty());
   EXPECT_TRUE(b.roles_claim.empty());
   EXPECT_TRUE(b.role_map.empty());
+  EXPECT_EQ(b.adapter_name_claim, "sub");
+  EXPECT_EQ(b.adapter_name_pattern, "^system:serviceaccount:hyperfleet:(.+)-adapter$");
+}
+
+TEST(IssuerConfig, AnAdapterNamePatternIsCheckedAtLoad) {
+  EXPECT_EQ(ErrorOf("[{issuer_url: https://a, adapter_name_pattern: '(.+)'}]"),
+            "auth.issuers[0].adapter_name_pattern: needs adapter_name_claim, the claim it applies "
+            "to (issuer https://a)");
+  EXPECT_EQ(ErrorOf("[{issuer_url: https://a, adapter_name_claim: sub, "
+                    "adapter_name_pattern: '^sa:(.+'}]")
+                .rfind("auth.issuers[0].adapter_name_pattern: '^sa:(.+' is not a valid regular "
+                       "expression: ",
+                       0),
+            0u);
+  EXPECT_NE(ErrorOf("[{issuer_url: https://a, adapter_name_claim: sub, "
+                    "adapter_name_pattern: '^sa:(.+'}]")
+                .find("(issuer https://a)"),
+            std::string::npos);
+  EXPECT_EQ(ErrorOf("[{issuer_url: https://a, adapter_name_claim: sub, "
+                    "adapter_name_pattern: '^sa:.+$'}]"),
+            "auth.issuers[0].adapter_name_pattern: '^sa:.+$' must have exactly one capture group "
+            "(the adapter name), has 0 (issuer https://a)");
+  EXPECT_EQ(ErrorOf("[{issuer_url: https://a, adapter_name_claim: sub, "
+                    "adapter_name_pattern: '^(sa):(.+)$'}]"),
+            "auth.issuers[0].adapter_name_pattern: '^(sa):(.+)$' must have exactly one capture "
+            "group (the adapter name), has 2 (issuer https://a)");
+}
+
+TEST(AdapterNameFrom, CutsTheNameAndChecksIt) {
+  auto pattern = CompileAdapterNamePattern("^system:serviceaccount:hyperfleet:(.+)-adapter$");
+  ASSERT_TRUE(pattern.has_value());
+  const std::regex* p = &*pattern;
+  EXPECT_EQ(AdapterNameFrom("system:serviceaccount:hyperfleet:dns-adapter", p), "dns");
+  EXPECT_EQ(AdapterNameFrom("system:serviceaccount:hyperfleet:pull-secret-adapter", p),
+            "pull-secret");
+  EXPECT_EQ(AdapterNameFrom("system:serviceaccount:other:dns-adapter", p), "");
+  EXPECT_EQ(AdapterNameFrom("system:serviceaccount:hyperfleet:hyperfleet", p), "");
+  EXPECT_EQ(AdapterNameFrom("xsystem:serviceaccount:hyperfleet:dns-adapter", p), "");  // whole
+  EXPECT_EQ(AdapterNameFrom("system:serviceaccount:hyperfleet:DNS-adapter", p), "");   // no name
+  EXPECT_EQ(
+      AdapterNameFrom("system:serviceaccount:hyperfleet:" + std::string(600, 'a') + "-adapter", p),
+      "");
+  EXPECT_EQ(AdapterNameFrom("dns", nullptr), "dns");  // a claim that holds the name itself
+  EXPECT_EQ(AdapterNameFrom("../../etc/passwd", nullptr), "");
+  EXPECT_EQ(AdapterNameFrom("", nullptr), "");
 }
 
 TEST(IssuerConfig, AbsentOrNullIsAnEmptyList) {

@@ -480,6 +480,44 @@ TEST_F(TokenVerifierTest, RolesClaimRaisesTheIssuerRole) {
   EXPECT_EQ(Accepted(*admin_verifier, key.Sign(claims)).role, Role::kAdmin);
 }
 
+TEST_F(TokenVerifierTest, ThePrincipalNamesTheAdapterOfItsToken) {
+  const SigningKey key = NewKey();
+  idp_.Serve({&key});
+  IssuerConfig custom = Issuer(idp_);
+  custom.adapter_name_claim = "hyperfleet.io/adapter";
+  json claims = Claims(idp_.url());
+  EXPECT_EQ(Accepted(*MakeVerifier({Issuer(idp_)}), key.Sign(claims)).adapter, "");
+  auto verifier = MakeVerifier({custom});
+  EXPECT_EQ(Accepted(*verifier, key.Sign(claims)).adapter, "");  // no claim
+  claims["hyperfleet.io/adapter"] = "dns";
+  EXPECT_EQ(Accepted(*verifier, key.Sign(claims)).adapter, "dns");
+  claims["hyperfleet.io/adapter"] = json::array({"dns"});  // not a string
+  EXPECT_EQ(Accepted(*verifier, key.Sign(claims)).adapter, "");
+  claims["hyperfleet.io/adapter"] = "../../etc/passwd; rm -rf / #";
+  EXPECT_EQ(Accepted(*verifier, key.Sign(claims)).adapter, "");
+
+  IssuerConfig k8s = Issuer(idp_);
+  k8s.identity_claim = "sub";
+  k8s.adapter_name_claim = "sub";
+  k8s.adapter_name_pattern = "^system:serviceaccount:hyperfleet:hyperfleet-adapter-(.+)$";
+  auto sa_verifier = MakeVerifier({k8s});
+  claims = Claims(idp_.url());
+  claims["sub"] = "system:serviceaccount:hyperfleet:hyperfleet-adapter-pull-secret";
+  const Principal adapter = Accepted(*sa_verifier, key.Sign(claims));
+  EXPECT_EQ(adapter.adapter, "pull-secret");
+  EXPECT_EQ(adapter.identity, "system:serviceaccount:hyperfleet:hyperfleet-adapter-pull-secret");
+  claims["sub"] = "system:serviceaccount:hyperfleet:hyperfleet";  // the tickers'
+  EXPECT_EQ(Accepted(*sa_verifier, key.Sign(claims)).adapter, "");
+
+  IssuerConfig bad = k8s;
+  bad.adapter_name_pattern = "[";
+  auto refused = TokenVerifier::Create({bad});
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().message.rfind("auth.issuers[0].adapter_name_pattern: '[' is not", 0),
+            0u)
+      << refused.error().message;
+}
+
 TEST_F(TokenVerifierTest, DiscoversTheJwksUrl) {
   const SigningKey key = NewKey("ES256");
   idp_.Serve({&key});

@@ -286,7 +286,7 @@ TEST_P(StoreContract, DeleteRemovesRowLabelsConditionsAndStatuses) {
   }
   EXPECT_FALSE(Get(r.id));
   auto tx = Write();
-  EXPECT_TRUE(HF_ASSERT_OK(tx->GetAdapterStatuses(r.id)).empty());
+  EXPECT_TRUE(HF_ASSERT_OK(tx->GetAdapterStatuses(r.id, {"dns"})).empty());
   auto again = tx->DeleteResource(r.id);
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, ErrorCode::kNotFound);
@@ -617,7 +617,7 @@ TEST_P(StoreContract, AdapterStatusUpsertKeepsCreatedTimeAndReplacesTheRest) {
     HF_ASSERT_OK(tx->Commit());
   }
   auto tx = Read();
-  auto all = HF_ASSERT_OK(tx->GetAdapterStatuses(r.id));
+  auto all = HF_ASSERT_OK(tx->GetAdapterStatuses(r.id, {"dns", "validation", "placement"}));
   ASSERT_EQ(all.size(), 2u);
   const auto& dns = all[0].adapter == "dns" ? all[0] : all[1];
   EXPECT_EQ(dns.created_time, T(1, 5));
@@ -635,6 +635,36 @@ TEST_P(StoreContract, AdapterStatusUpsertKeepsCreatedTimeAndReplacesTheRest) {
   ASSERT_EQ(first_page.items.size(), 1u);
   EXPECT_NE(first_page.items[0].adapter, page.items[0].adapter);
   EXPECT_EQ(HF_ASSERT_OK(tx->ListAdapterStatuses(NewUuidV7(), 0, 10)).total, 0);
+}
+
+// A report reads only the rows it needs, so other adapters' rows (however many, however big)
+// cost it nothing.
+TEST_P(StoreContract, GetAdapterStatusesReadsOnlyTheNamedAdapters) {
+  auto r = MakeResource("Cluster", "c1");
+  auto other = MakeResource("Cluster", "c2");
+  Insert(r);
+  Insert(other);
+  {
+    auto tx = Write();
+    for (const std::string name : {"dns", "validation", "junk-1", "junk-2"}) {
+      HF_ASSERT_OK(
+          tx->UpsertAdapterStatus({"Cluster", r.id, name, 1, {}, {}, std::nullopt, T(1), T(1)}));
+    }
+    HF_ASSERT_OK(
+        tx->UpsertAdapterStatus({"Cluster", other.id, "dns", 1, {}, {}, std::nullopt, T(1), T(1)}));
+    HF_ASSERT_OK(tx->Commit());
+  }
+  auto tx = Read();
+  auto got = HF_ASSERT_OK(tx->GetAdapterStatuses(r.id, {"validation", "dns", "placement"}));
+  std::set<std::string> names;
+  for (const auto& s : got) {
+    EXPECT_EQ(s.resource_id, r.id);
+    names.insert(s.adapter);
+  }
+  EXPECT_EQ(got.size(), 2u);
+  EXPECT_EQ(names, (std::set<std::string>{"dns", "validation"}));
+  EXPECT_TRUE(HF_ASSERT_OK(tx->GetAdapterStatuses(r.id, {})).empty());
+  EXPECT_TRUE(HF_ASSERT_OK(tx->GetAdapterStatuses(r.id, {"placement"})).empty());
 }
 
 TEST_P(StoreContract, OutboxLifecycle) {

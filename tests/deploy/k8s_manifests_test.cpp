@@ -818,6 +818,29 @@ TEST_P(K8sManifests, TheApiServesHttpsAndTrustsTheServiceAccountIssuer) {
       EXPECT_TRUE(render_.Has("ServiceAccount", sub.substr(std::min(sub.size(), prefix.size()))))
           << issuer.issuer_url << ": role_map names a missing service account " << sub;
     }
+    // Each adapter's token names its adapter, as the API reads it (adapter_name_claim `sub`, cut
+    // by adapter_name_pattern): it may report only as that adapter. The tickers' names none.
+    EXPECT_EQ(issuer.adapter_name_claim, "sub") << issuer.issuer_url;
+    auto pattern = auth::CompileAdapterNamePattern(issuer.adapter_name_pattern);
+    ASSERT_TRUE(pattern.has_value()) << issuer.issuer_url << ": " << pattern.error().message;
+    auto subject = [](const YAML::Node& w) {
+      return "system:serviceaccount:" + Str(At(w, {"metadata", "namespace"})) + ":" +
+             Str(PodSpec(w)["serviceAccountName"]);
+    };
+    std::set<std::string> adapter_subjects;
+    for (const auto& w : Running("adapter")) {
+      const auto args = Args(PodSpec(w)["containers"][0]);
+      ASSERT_EQ(args.size(), 3u) << Id(w);
+      const std::string adapter = fs::path(args[2]).stem().string();  // the config's name
+      EXPECT_EQ(auth::AdapterNameFrom(subject(w), &*pattern), adapter)
+          << Id(w) << " runs as " << subject(w) << ", whose tokens do not name adapter " << adapter;
+      EXPECT_TRUE(adapter_subjects.insert(subject(w)).second)
+          << Id(w) << " shares its service account with another adapter";
+    }
+    for (const auto& w : Running("ticker")) {
+      EXPECT_EQ(auth::AdapterNameFrom(subject(w), &*pattern), "")
+          << Id(w) << " runs as " << subject(w) << ", whose tokens may report statuses";
+    }
   }
   EXPECT_EQ(service_account_issuers, 1) << where << " trusts no (or more than one) cluster issuer";
 }

@@ -350,7 +350,9 @@ TEST_F(AdapterE2E, ApiDownMeansNackThenSuccess) {
 }
 
 TEST_F(AdapterE2E, FailingNonRequiredAdapterDoesNotBlockReconciled) {
-  StartApi({{"HYPERFLEET_CLUSTER_ADAPTERS", "validation"}});
+  // dns may report (an optional adapter) but Reconciled does not wait for it.
+  StartApi({{"HYPERFLEET_CLUSTER_ADAPTERS", "validation"},
+            {"HYPERFLEET_CLUSTER_OPTIONAL_ADAPTERS", "dns"}});
   StartAdapter("validation");
   StartAdapter("dns", Needs("ValidationSuccessful"), "JOB_DURATION: \"0.2\", FAIL: \"1\"");
   std::string id = CreateCluster();

@@ -8,6 +8,7 @@
 
 #include "auth/local_issuer.hpp"
 #include "common/http_client.hpp"
+#include "common/time.hpp"
 #include "testing/api_server.hpp"
 #include "testing/env.hpp"
 #include "testing/process.hpp"
@@ -19,7 +20,8 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-// One API with auth on, trusting one issuer: every token is a reader, raised by its `groups`.
+// One API with auth on, trusting one issuer: every token is a reader, raised by its `groups`;
+// an adapter token names its adapter in the claim hyperfleet.io/adapter.
 class AuthE2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -32,7 +34,8 @@ class AuthE2E : public ::testing::Test {
     std::ofstream(*dir_ + "/api.yaml")
         << "auth:\n  issuers:\n    - issuer_url: " << issuer_->url()
         << "\n      audience: hyperfleet\n      role: reader\n      roles_claim: groups\n"
-           "      role_map: {platform-admins: admin, hyperfleet-adapters: adapter}\n";
+           "      role_map: {platform-admins: admin, hyperfleet-adapters: adapter}\n"
+           "      adapter_name_claim: hyperfleet.io/adapter\n";
     api_ = new ApiServer("sqlite", {"--config", *dir_ + "/api.yaml", "--auth-enabled", "true"});
   }
   static void TearDownTestSuite() {
@@ -46,13 +49,15 @@ class AuthE2E : public ::testing::Test {
   }
 
   static std::string Token(const std::string& email, json groups = json::array(),
-                           std::chrono::seconds ttl = 600s) {
-    return issuer_->Mint(email.substr(0, email.find('@')), ttl,
-                         {{"email", email}, {"groups", std::move(groups)}});
+                           std::chrono::seconds ttl = 600s, const std::string& adapter = "") {
+    json claims = {{"email", email}, {"groups", std::move(groups)}};
+    if (!adapter.empty()) claims["hyperfleet.io/adapter"] = adapter;
+    return issuer_->Mint(email.substr(0, email.find('@')), ttl, claims);
   }
   static std::string Admin() { return Token("admin@example.com", {"platform-admins"}); }
-  static std::string AdapterToken() {
-    return Token("adapter@example.com", {"hyperfleet-adapters"});
+  // The token of adapter `name`, or, with "", one of an adapter identity that names no adapter.
+  static std::string AdapterToken(const std::string& name = "validation") {
+    return Token("adapter@example.com", {"hyperfleet-adapters"}, 600s, name);
   }
   static std::string Reader() { return Token("reader@example.com"); }
 
@@ -177,6 +182,71 @@ TEST_F(AuthE2E, RoleMatrixOverEveryEndpoint) {
   }
   EXPECT_EQ(Send("GET", "/api/hyperfleet", "").status, 200);
   EXPECT_EQ(Send("GET", "/api/hyperfleet/v1/openapi", "").status, 200);
+}
+
+// Three forged reports used to reconcile a cluster: now an adapter token reports only under its
+// own name, so one adapter cannot stand in for the others.
+TEST_F(AuthE2E, AnAdapterReportsOnlyUnderItsOwnName) {
+  auto [cid, npid] = MakeClusterAndNodepool("own-name");
+  const std::string path = "/clusters/" + cid + "/statuses";
+  auto report = [](const std::string& adapter) {
+    json body = json::parse(kStatus);
+    body["adapter"] = adapter;
+    body["observed_time"] = FormatTime(Now());
+    return body.dump();
+  };
+  const double forbidden_before =
+      Metric("hyperfleet_api_auth_failures_total{reason=\"forbidden\"}");
+  for (const std::string forged : {"dns", "placement", "rogue"}) {
+    auto res = Send("PUT", path, "Bearer " + AdapterToken("validation"), report(forged));
+    ASSERT_EQ(res.status, 403) << forged << ": " << res.body;
+    EXPECT_EQ(res.Header("content-type"), "application/problem+json");
+    json problem = Body(res);
+    EXPECT_EQ(problem.value("code", ""), "HYPERFLEET-AUZ-001");
+    EXPECT_EQ(problem.value("detail", ""),
+              "the token of 'adapter@example.com' may report statuses only for adapter "
+              "'validation', not '" +
+                  forged + "'");
+  }
+  EXPECT_EQ(Metric("hyperfleet_api_auth_failures_total{reason=\"forbidden\"}"),
+            forbidden_before + 3);
+  // A token of the adapter role that names no adapter may not report at all.
+  auto nameless = Send("PUT", path, "Bearer " + AdapterToken(""), report("validation"));
+  ASSERT_EQ(nameless.status, 403) << nameless.body;
+  EXPECT_NE(Body(nameless).value("detail", "").find("adapter_name_claim"), std::string::npos)
+      << nameless.body;
+  // A claim that is not an adapter name names none.
+  auto junk_claim =
+      Send("PUT", path, "Bearer " + AdapterToken("../../etc/passwd"), report("validation"));
+  EXPECT_EQ(junk_claim.status, 403) << junk_claim.body;
+  // No row was written, and reads are as before.
+  auto rows = Send("GET", path, "Bearer " + AdapterToken("dns"));
+  ASSERT_EQ(rows.status, 200) << rows.body;
+  EXPECT_EQ(Body(rows).value("total", -1), 0) << rows.body;
+
+  // Each adapter under its own name: accepted, and the cluster reconciles.
+  for (const std::string own : {"validation", "dns", "placement"}) {
+    auto res = Send("PUT", path, "Bearer " + AdapterToken(own), report(own));
+    EXPECT_EQ(res.status, 201) << own << ": " << res.body;
+  }
+  auto cluster = Body(Send("GET", "/clusters/" + cid, "Bearer " + Reader()));
+  bool reconciled = false;
+  for (const auto& c : cluster["status"]["conditions"]) {
+    if (c.value("type", "") == "Reconciled") reconciled = c.value("status", "") == "True";
+  }
+  EXPECT_TRUE(reconciled) << cluster.dump();
+
+  // An admin may report under any name the kind accepts; other names are a 400 naming them.
+  auto admin = Send("PUT", path, "Bearer " + Admin(), report("dns"));
+  EXPECT_EQ(admin.status, 201) << admin.body;
+  auto unknown = Send("PUT", path, "Bearer " + Admin(), report("rogue"));
+  ASSERT_EQ(unknown.status, 400) << unknown.body;
+  EXPECT_EQ(Body(unknown).value("detail", ""),
+            "adapter 'rogue' may not report on clusters: the adapters that may are "
+            "[validation, dns, placement] (required) and [] (optional)");
+  auto evil = Send("PUT", path, "Bearer " + Admin(), report("../../etc/passwd; rm -rf / #"));
+  ASSERT_EQ(evil.status, 400) << evil.body;
+  EXPECT_EQ(Body(evil).value("code", ""), "HYPERFLEET-VAL-000");
 }
 
 TEST_F(AuthE2E, RejectedTokensSayWhy) {
@@ -323,6 +393,22 @@ TEST(AuthStartup, ApiRefusesAuthWithoutAnIssuer) {
   auto bad = RunHyperfleet({"api", "--config", dir + "/bad.yaml"}, {});
   EXPECT_EQ(bad.exit_code, 2) << bad.output;
   EXPECT_NE(bad.output.find("role"), std::string::npos) << bad.output;
+  std::ofstream(dir + "/pattern.yaml")
+      << "auth:\n  issuers:\n    - issuer_url: https://idp\n"
+         "      adapter_name_claim: sub\n      adapter_name_pattern: '^system:(.+'\n";
+  auto pattern = RunHyperfleet({"api", "--config", dir + "/pattern.yaml"}, {});
+  EXPECT_EQ(pattern.exit_code, 2) << pattern.output;
+  EXPECT_NE(pattern.output.find("auth.issuers[0].adapter_name_pattern: '^system:(.+' is not a "
+                                "valid regular expression"),
+            std::string::npos)
+      << pattern.output;
+  EXPECT_NE(pattern.output.find("(issuer https://idp)"), std::string::npos) << pattern.output;
+  auto names = RunHyperfleet({"api", "--db", "sqlite::memory:", "--auth-enabled", "false"},
+                             {{"HYPERFLEET_CLUSTER_OPTIONAL_ADAPTERS", "audit,Bad_Name"}});
+  EXPECT_EQ(names.exit_code, 2) << names.output;
+  EXPECT_NE(names.output.find("cluster_optional_adapters: 'Bad_Name' is not an adapter name"),
+            std::string::npos)
+      << names.output;
 }
 
 }  // namespace

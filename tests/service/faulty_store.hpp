@@ -2,7 +2,8 @@
 
 // A fault-injecting Store for the service tests: forwards everything to a real store, except that
 // while `fail_append_outbox` is set every Tx::AppendOutbox fails (Unavailable). Shows that a
-// change and the event announcing it commit together or not at all.
+// change and the event announcing it commit together or not at all. It also counts the adapter
+// status rows read (`status_rows_read`), to show what a report reads.
 #include <atomic>
 #include <memory>
 
@@ -15,6 +16,7 @@ class FaultyStore final : public store::Store {
   explicit FaultyStore(std::unique_ptr<store::Store> real) : real_(std::move(real)) {}
 
   std::atomic<bool> fail_append_outbox{false};
+  std::atomic<int> status_rows_read{0};
 
   Result<std::unique_ptr<store::Tx>> Begin(store::TxMode mode) override {
     auto tx = HF_TRY(real_->Begin(mode));
@@ -59,8 +61,10 @@ class FaultyStore final : public store::Store {
       return real_->ListChildren(owner_id, lock);
     }
     Result<std::vector<model::AdapterStatus>> GetAdapterStatuses(
-        const std::string& resource_id) override {
-      return real_->GetAdapterStatuses(resource_id);
+        const std::string& resource_id, const std::vector<std::string>& adapters) override {
+      auto rows = HF_TRY(real_->GetAdapterStatuses(resource_id, adapters));
+      store_.status_rows_read += static_cast<int>(rows.size());
+      return rows;
     }
     Result<store::Page<model::AdapterStatus>> ListAdapterStatuses(const std::string& resource_id,
                                                                   int64_t offset,

@@ -10,7 +10,7 @@
 namespace hf::service {
 namespace {
 
-using testing::FaultyOutboxTest;
+using testing::FaultyStoreTest;
 using testing::MakeReport;
 using testing::Must;
 using testing::ServiceTest;
@@ -412,7 +412,7 @@ TEST_F(UnwatchedClusterTest, ADeletingClusterWaitsForItsNodePoolsThenGoesWithThe
   EXPECT_FALSE(Find(c));
 }
 
-TEST_F(FaultyOutboxTest, ChangesRollBackWhenTheirEventCannotBeWritten) {
+TEST_F(FaultyStoreTest, ChangesRollBackWhenTheirEventCannotBeWritten) {
   auto c = CreateCluster("alpha");
   auto np = CreateNodePool(c.id, "pool");
   FailOutbox(true);

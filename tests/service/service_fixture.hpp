@@ -1,8 +1,8 @@
 #pragma once
 
 // Shared set-up for the service tests: a migrated in-memory SQLite store, the two kinds (Cluster
-// with adapters "validation" and "dns", NodePool with "np-agent"), and helpers to create
-// resources, build adapter reports and read the outbox.
+// with adapters "validation" and "dns" required and "audit" optional, NodePool with "np-agent"),
+// and helpers to create resources, build adapter reports and read the outbox.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -61,7 +61,7 @@ class ServiceTest : public ::testing::Test {
                        std::vector<std::string> nodepool_adapters = {"np-agent"},
                        std::unique_ptr<store::Store> store = OpenMemoryStore())
       : store_(std::move(store)),
-        kinds_(std::move(cluster_adapters), std::move(nodepool_adapters)),
+        kinds_({std::move(cluster_adapters), {"audit"}}, {std::move(nodepool_adapters), {}}),
         resources_(*store_, kinds_),
         statuses_(*store_, kinds_) {}
 
@@ -127,13 +127,15 @@ class UnwatchedClusterTest : public ServiceTest {
   UnwatchedClusterTest() : ServiceTest({}, {"np-agent"}) {}
 };
 
-// The usual kinds on a FaultyStore, to show that changes and their events commit together.
-class FaultyOutboxTest : public ServiceTest {
+// The usual kinds on a FaultyStore, to show that changes and their events commit together and
+// which rows a report reads.
+class FaultyStoreTest : public ServiceTest {
  protected:
-  FaultyOutboxTest()
+  FaultyStoreTest()
       : ServiceTest({"validation", "dns"}, {"np-agent"},
                     std::make_unique<FaultyStore>(OpenMemoryStore())) {}
-  void FailOutbox(bool fail) { static_cast<FaultyStore&>(*store_).fail_append_outbox = fail; }
+  FaultyStore& faulty() { return static_cast<FaultyStore&>(*store_); }
+  void FailOutbox(bool fail) { faulty().fail_append_outbox = fail; }
 };
 
 }  // namespace hf::service::testing

@@ -148,10 +148,17 @@ bool FleetStack::StartDistributed() {
       << "auth:\n  issuers:\n    - issuer_url: " << issuer_->url()
       << "\n      audience: hyperfleet\n      identity_claim: sub\n      role: reader\n"
          "      roles_claim: groups\n"
-         "      role_map: {platform-admins: admin, hyperfleet-adapters: adapter}\n";
-  const std::string token_file = dir_ + "/adapter.token";
-  std::ofstream(token_file) << issuer_->Mint("system:serviceaccount:hyperfleet:adapter", 4h,
-                                             {{"groups", {"hyperfleet-adapters"}}});
+         "      role_map: {platform-admins: admin, hyperfleet-adapters: adapter}\n"
+         "      adapter_name_claim: sub\n"
+         "      adapter_name_pattern: '^system:serviceaccount:hyperfleet:(.+)-adapter$'\n";
+  // As in Kubernetes (deploy/k8s): each adapter has its own service account, whose subject
+  // names it; the tickers share one that names no adapter.
+  auto token_file = [&](const std::string& account) {
+    const std::string file = dir_ + "/" + account + ".token";
+    std::ofstream(file) << issuer_->Mint("system:serviceaccount:hyperfleet:" + account, 4h,
+                                         {{"groups", {"hyperfleet-adapters"}}});
+    return file;
+  };
   admin_token_ = issuer_->Mint("admin@example.com", 4h, {{"groups", {"platform-admins"}}});
   const Pem ca = MakeCa("hyperfleet test CA");
   const Pem server = IssueCert(ca, "hyperfleet-api", CertUse::kServer);
@@ -176,7 +183,7 @@ bool FleetStack::StartDistributed() {
   for (const auto& name : adapters()) {
     std::vector<std::string> argv = {
         HyperfleetBinary(), "adapter",    "--config",     dir_ + "/adapters/" + name + ".yaml",
-        "--api-url",        api_->base(), "--token-file", token_file,
+        "--api-url",        api_->base(), "--token-file", token_file(name + "-adapter"),
         "--ca-file",        ca_file_};
     argv.insert(argv.end(), broker.begin(), broker.end());
     if (!Launch(name, argv)) return false;
@@ -184,9 +191,10 @@ bool FleetStack::StartDistributed() {
   std::vector<std::string> outbox = {HyperfleetBinary(), "outbox", "--db", api_->db_url()};
   outbox.insert(outbox.end(), broker.begin(), broker.end());
   if (!Launch("outbox", outbox)) return false;
+  const std::string ticker_token = token_file("hyperfleet");
   for (const std::string type : {"clusters", "nodepools"}) {
     std::vector<std::string> ticker = {HyperfleetBinary(), "ticker", "--api-url",    api_->base(),
-                                       "--resource-type",  type,     "--token-file", token_file,
+                                       "--resource-type",  type,     "--token-file", ticker_token,
                                        "--ca-file",        ca_file_};
     ticker.insert(ticker.end(), kTickerFlags.begin(), kTickerFlags.end());
     if (!Launch("ticker-" + type, ticker)) return false;

@@ -22,8 +22,8 @@ namespace hf::testing {
 // - kDistributed: separate `api`, `outbox`, `ticker` (clusters and nodepools) and one `adapter`
 //   process per example adapter, on a fresh PostgreSQL database and a fresh Pub/Sub emulator
 //   project (HF_TEST_PG_DSN, HF_TEST_PUBSUB_EMULATOR_HOST). Authentication is on: a loopback
-//   issuer (auth::LocalIssuer) signs an `adapter` token file for the tickers and adapters and an
-//   `admin` token for Call(). The API serves HTTPS with a certificate of a test CA, which every
+//   issuer (auth::LocalIssuer) signs `adapter` tokens (one per adapter, whose service-account
+//   subject names it, and one for the tickers) and an `admin` token for Call(). The API serves HTTPS with a certificate of a test CA, which every
 //   client trusts through --ca-file.
 enum class StackKind { kEmbedded, kDistributed };
 std::string ToString(StackKind kind);

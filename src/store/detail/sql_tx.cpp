@@ -334,9 +334,11 @@ Result<std::vector<model::Resource>> SqlTx::ListChildren(const std::string& owne
 // --- adapter statuses ---
 
 Result<std::vector<model::AdapterStatus>> SqlTx::GetAdapterStatuses(
-    const std::string& resource_id) {
+    const std::string& resource_id, const std::vector<std::string>& adapters) {
+  if (adapters.empty()) return std::vector<model::AdapterStatus>{};
   return DecodeAll<model::AdapterStatus>(
-      HF_TRY(session_->Exec(st_.adapter_statuses, {resource_id})), DecodeAdapterStatus);
+      HF_TRY(session_->Exec(st_.adapter_statuses, {resource_id, json(adapters).dump()})),
+      DecodeAdapterStatus);
 }
 
 Result<Page<model::AdapterStatus>> SqlTx::ListAdapterStatuses(const std::string& resource_id,

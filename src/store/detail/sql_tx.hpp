@@ -29,7 +29,7 @@ class SqlTx final : public Tx {
                                                     Lock lock) override;
 
   Result<std::vector<model::AdapterStatus>> GetAdapterStatuses(
-      const std::string& resource_id) override;
+      const std::string& resource_id, const std::vector<std::string>& adapters) override;
   Result<Page<model::AdapterStatus>> ListAdapterStatuses(const std::string& resource_id,
                                                          int64_t offset, int64_t limit) override;
   Result<void> UpsertAdapterStatus(const model::AdapterStatus& s) override;

@@ -53,7 +53,7 @@ struct Statements {
   Statement children;
   Statement children_for_update;
 
-  Statement adapter_statuses;
+  Statement adapter_statuses;  // (resource_id, adapters json) → kAdapterStatusColumns
   Statement adapter_statuses_page;
   Statement count_adapter_statuses;
   Statement upsert_adapter_status;

@@ -71,7 +71,9 @@ Statements Build() {
 
   const string status_select =
       string("SELECT ") + kAdapterStatusColumns + " FROM adapter_statuses WHERE resource_id = ?1 ";
-  s.adapter_statuses = {"adapter_statuses", {status_select + "ORDER BY created_time, adapter"}};
+  s.adapter_statuses = {"adapter_statuses",
+                        {status_select + "AND adapter IN (SELECT value FROM json_each(?2)) "
+                                         "ORDER BY created_time, adapter"}};
   s.adapter_statuses_page = {"adapter_statuses_page",
                              {status_select + "ORDER BY created_time, adapter LIMIT ?2 OFFSET ?3"}};
   s.count_adapter_statuses = {"count_adapter_statuses",
