@@ -16,11 +16,11 @@ using Handler = std::function<Response(const Request&)>;
 
 struct ServerOptions {
   std::string host = "0.0.0.0";
-  int port = 0;                                    // 0: pick a free port (see Server::port())
-  int threads = 0;                                 // 0: derived from the core count
-  size_t body_limit = 1 << 20;                     // larger bodies get 413
-  size_t header_limit = 64 << 10;                  // request line + headers; larger get 431
-  size_t target_limit = 8 << 10;                   // request target (URL); longer get 414
+  int port = 0;                    // 0: pick a free port (see Server::port())
+  int threads = 0;                 // 0: derived from the core count
+  size_t body_limit = 1 << 20;     // larger bodies get 413
+  size_t header_limit = 64 << 10;  // request line + headers; larger get 431
+  size_t target_limit = 8 << 10;   // request target (URL); longer get 414
   // Headers + body of one request, from its first byte; also the most a write may go without
   // progress (a client that does not read is dropped and its answer freed).
   std::chrono::milliseconds read_timeout{10'000};

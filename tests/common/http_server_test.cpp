@@ -127,9 +127,8 @@ TEST(HttpServer, ConnectionCloseAndHttp10EndTheConnection) {
 }
 
 TEST(HttpServer, AThrowingHandlerIsA500CountedAndTheConnectionStaysUsable) {
-  auto& thrown = metrics::Registry::Default()
-                     .AddCounter("hyperfleet_http_handler_exceptions_total", "")
-                     .Get();
+  auto& thrown =
+      metrics::Registry::Default().AddCounter("hyperfleet_http_handler_exceptions_total", "").Get();
   const double before = thrown.Value();
   ServerOptions options;
   options.error_response = ProblemAnswer;
