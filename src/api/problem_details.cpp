@@ -144,4 +144,14 @@ http::Response PayloadTooLarge(const std::string& path, size_t limit) {
                 "request body exceeds the limit of " + std::to_string(limit) + " bytes", path, "");
 }
 
+http::Response ServerRefusal(int status, const std::string& detail, const std::string& path) {
+  if (status == 503) {
+    return Render(503, "HYPERFLEET-SVC-003", "service-unavailable", "Service Unavailable", detail,
+                  path, "");
+  }
+  return Render(status, "HYPERFLEET-VAL-005", "bad-request",
+                status == 414 ? "URI Too Long" : "Request Header Fields Too Large", detail, path,
+                "");
+}
+
 }  // namespace hf::api

@@ -42,4 +42,9 @@ http::Response CrossOriginForbidden(const std::string& detail, const std::string
 // 413 for a body over the limit.
 http::Response PayloadTooLarge(const std::string& path, size_t limit);
 
+// The HTTP server's own refusals before any handler: 414 (target too long) and 431 (headers too
+// large) as HYPERFLEET-VAL-005, 503 at a server limit as HYPERFLEET-SVC-003 (the server adds
+// Retry-After); `detail` is the server's reason.
+http::Response ServerRefusal(int status, const std::string& detail, const std::string& path);
+
 }  // namespace hf::api

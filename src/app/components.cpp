@@ -107,9 +107,17 @@ http::ServerOptions ApiServerOptions(const Settings& s) {
   options.threads = s.server_threads;
   options.tls_cert_file = s.tls_cert_file;
   options.tls_key_file = s.tls_key_file;
+  options.max_connections = static_cast<size_t>(s.max_connections);
+  options.max_queued_requests = static_cast<size_t>(s.max_queued_requests);
+  options.max_pending_response_bytes = static_cast<size_t>(s.max_pending_response_bytes);
+  // The API's index answers from memory: it stays served while every handler slot is taken.
+  options.unlimited = [](const http::Request& req) { return req.path == "/api/hyperfleet"; };
   options.error_response = [limit = options.body_limit](const http::Request& req, int status,
                                                         const std::string& detail) {
     if (status == 413) return api::PayloadTooLarge(req.path, limit);
+    if (status == 414 || status == 431 || status == 503) {
+      return api::ServerRefusal(status, detail, req.path);
+    }
     return api::Problem(
         Error{status == 400 ? ErrorCode::kMalformed : ErrorCode::kInternal, detail, "", {}},
         req.path, "");

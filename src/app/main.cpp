@@ -1,4 +1,6 @@
 // hyperfleet: one binary, one subcommand per component (docs/architecture.md#components).
+#include <malloc.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -6,6 +8,13 @@
 #include "common/log.hpp"
 
 int main(int argc, char** argv) {
+  // Give memory back when a client leaves. glibc serves a large allocation (a list answer of
+  // tens of MB) with mmap, unmapped on free, but after such a free it raises its mmap threshold
+  // (up to 32 MiB), so the next large answers come from the heap and stay in the process after
+  // they are freed. A fixed threshold keeps large buffers in mmap; fewer arenas (default 8 per
+  // core) keep the many server threads from each holding freed memory of their own.
+  mallopt(M_MMAP_THRESHOLD, 128 << 10);
+  mallopt(M_ARENA_MAX, 4);
   CLI::App app{"HyperFleet: a control plane for the lifecycle of a fleet of clusters",
                "hyperfleet"};
   app.require_subcommand(1);

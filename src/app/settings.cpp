@@ -115,6 +115,9 @@ SettingsLoader::SettingsLoader(CLI::App* cmd, Settings& s, const std::vector<std
   b.Bind("db_query_timeout", &s.db_query_timeout, "");
   b.Bind("db_startup_wait", &s.db_startup_wait, "");
   b.Bind("server_threads", &s.server_threads, "");
+  b.Bind("max_connections", &s.max_connections, "");
+  b.Bind("max_queued_requests", &s.max_queued_requests, "");
+  b.Bind("max_pending_response_bytes", &s.max_pending_response_bytes, "");
   b.Bind("shutdown_delay", &s.shutdown_delay, "");
   b.Bind("nodepool_topic", &s.nodepool_topic, "");
   b.Bind("outbox_batch_size", &s.outbox_batch_size, "");
@@ -152,6 +155,11 @@ Result<void> SettingsLoader::Load() {
   if (s.outbox_batch_size < 1 || s.outbox_batch_size > 10'000) {
     return bad("outbox_batch_size must be between 1 and 10000, got " +
                std::to_string(s.outbox_batch_size));
+  }
+  if (s.max_connections < 1) return bad("max_connections must be at least 1");
+  if (s.max_queued_requests < 0) return bad("max_queued_requests must not be negative");
+  if (s.max_pending_response_bytes < 1) {
+    return bad("max_pending_response_bytes must be positive");
   }
   if (s.outbox_poll_interval <= Duration::zero())
     return bad("outbox_poll_interval must be positive");

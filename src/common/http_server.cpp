@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <array>
@@ -19,6 +20,8 @@
 #include <vector>
 
 #include "common/log.hpp"
+#include "common/log_throttle.hpp"
+#include "common/metrics.hpp"
 #include "common/watched_file.hpp"
 
 namespace hf::http {
@@ -38,6 +41,37 @@ constexpr size_t kLingerBytes = 64 << 20;
 constexpr auto kCloseTimeout = std::chrono::seconds(5);
 // How often the certificate files are checked for a change.
 constexpr auto kCertificateCheckInterval = std::chrono::seconds(1);
+// Descriptors max_connections leaves free under RLIMIT_NOFILE: the database pool, the broker,
+// the other servers of the process, files.
+constexpr size_t kDescriptorReserve = 64;
+// Connections past max_connections answered 503 at once; more are closed unanswered.
+constexpr int kMaxRefusing = 64;
+
+// The limits of `options` for a pool of `threads`: max_connections within RLIMIT_NOFILE, and
+// the derived handler limit.
+Admission::Limits AdmissionLimits(const ServerOptions& options, size_t threads) {
+  Admission::Limits limits;
+  limits.max_connections = std::max<size_t>(1, options.max_connections);
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY) {
+    const size_t usable = files.rlim_cur > 2 * kDescriptorReserve
+                              ? static_cast<size_t>(files.rlim_cur) - kDescriptorReserve
+                              : static_cast<size_t>(files.rlim_cur) / 2;
+    if (usable < limits.max_connections) {
+      kLog.Warn("max_connections lowered to fit the descriptor limit",
+                {{"max_connections", options.max_connections},
+                 {"rlimit_nofile", static_cast<uint64_t>(files.rlim_cur)},
+                 {"now", usable}});
+      limits.max_connections = std::max<size_t>(1, usable);
+    }
+  }
+  limits.max_running = options.max_running_handlers > 0
+                           ? options.max_running_handlers
+                           : std::max<size_t>(1, threads > 2 ? threads - 2 : threads - 1);
+  limits.max_queued = options.max_queued_requests;
+  limits.max_pending_bytes = options.max_pending_response_bytes;
+  return limits;
+}
 
 // The server's certificate and key from two PEM files, as an SSL context for new connections,
 // rebuilt when the files change. A connection keeps the context it started with. Thread-safe.
@@ -129,24 +163,41 @@ struct Server::Impl {
   std::optional<asio::io_context> io{std::in_place};
   std::optional<tcp::acceptor> acceptor;
   std::unique_ptr<TlsCertificate> tls;  // null: plain HTTP
+  std::optional<Admission> admission;   // set by Start()
   std::vector<std::thread> threads;
   std::atomic<bool> draining{false};
-  std::atomic<int> in_flight{0};  // requests being handled or answered
+  std::atomic<int> in_flight{0};  // requests being handled, waiting for a handler or answered
   std::atomic<bool> stopped{false};
   int bound_port = 0;
   // Accept errors (EMFILE at the descriptor limit, ENOBUFS) would otherwise spin the accept
-  // loop: it waits, doubling from 10 ms to 1 s, and logs at most once a second. Touched only
-  // by the one pending accept's handler.
+  // loop: it waits, doubling from 10 ms to 1 s. Touched only by the one pending accept's handler.
   std::optional<asio::steady_timer> accept_timer;
   std::chrono::milliseconds accept_backoff{0};
-  std::chrono::steady_clock::time_point accept_logged{};
-  int accept_failures = 0;  // since the last log line
+  log::Throttle accept_log;
+  // Connections past max_connections being answered 503; past kMaxRefusing they are closed
+  // unanswered.
+  std::atomic<int> refusing{0};
+  log::Throttle refuse_log;
+  metrics::Counter& handler_exceptions =
+      metrics::Registry::Default()
+          .AddCounter("hyperfleet_http_handler_exceptions_total",
+                      "Requests whose handler threw (answered 500).")
+          .Get();
 
   void Accept();
   void AcceptFailed(const beast::error_code& ec);
 };
 
 namespace {
+
+// Whether `ec` says the client sent something that is not HTTP/1.1 (answered 400), as opposed
+// to the connection ending or failing.
+bool IsMalformed(const beast::error_code& ec) {
+  if (ec.category() != bhttp::make_error_code(bhttp::error::bad_method).category()) return false;
+  return ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message &&
+         ec != bhttp::error::short_read && ec != bhttp::error::need_more &&
+         ec != bhttp::error::need_buffer;
+}
 
 // One connection: reads requests, calls the handler, writes the answers. `Stream` is
 // beast::tcp_stream (HTTP) or TlsStream (HTTPS, which handshakes first); the rest is the same.
@@ -156,8 +207,24 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
   // `tls`: the context of a TLS connection, held for its lifetime (null for plain HTTP).
-  Session(tcp::socket socket, Server::Impl& server, std::shared_ptr<ssl::context> tls)
-      : tls_(std::move(tls)), stream_(MakeStream(std::move(socket), tls_.get())), server_(server) {}
+  // `admitted`: the connection was counted by Admission::OpenConnection() (the session uncounts
+  // it); otherwise it is past max_connections and is answered 503 and closed.
+  Session(tcp::socket socket, Server::Impl& server, std::shared_ptr<ssl::context> tls,
+          bool admitted)
+      : tls_(std::move(tls)),
+        stream_(MakeStream(std::move(socket), tls_.get())),
+        idle_timer_(stream_.get_executor()),
+        server_(server),
+        admitted_(admitted) {}
+
+  ~Session() {
+    server_.admission->RemovePending(pending_);
+    if (admitted_) {
+      server_.admission->CloseConnection();
+    } else {
+      --server_.refusing;
+    }
+  }
 
   void Run() {
     asio::dispatch(stream_.get_executor(),
@@ -182,90 +249,241 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       // just drops the connection.
       stream_.async_handshake(ssl::stream_base::server,
                               [self = this->shared_from_this()](beast::error_code ec) {
-                                if (!ec) self->Read();
+                                if (!ec) self->Begin();
                               });
     } else {
-      Read();
+      Begin();
     }
   }
 
-  void Read() {
+  void Begin() {
+    if (admitted_) return ReadHeader();
+    linger_ = true;  // the client's request is not read
+    Write(Busy("too many connections"), false, 11);
+  }
+
+  // Whether bytes of the next request were already received: read ahead into buffer_, or, with
+  // TLS, decrypted or still encrypted inside OpenSSL.
+  bool Buffered() {
+    if (buffer_.size() > 0) return true;
+    if constexpr (kTls) {
+      SSL* ssl = stream_.native_handle();
+      return SSL_pending(ssl) > 0 || BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0;
+    }
+    return false;
+  }
+
+  // A kept-alive connection waits up to idle_timeout for the first byte of its next request;
+  // from then on the whole request has read_timeout (ReadHeader).
+  void AwaitNextRequest() {
     if (server_.draining) return Close();
+    if (Buffered()) return ReadHeader();
+    idle_timer_.expires_after(server_.options.idle_timeout);
+    idle_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (!ec) self->Tcp().socket().cancel();
+    });
+    Tcp().socket().async_wait(tcp::socket::wait_read,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                self->idle_timer_.cancel();
+                                if (ec || self->server_.draining) return self->Close();
+                                self->ReadHeader();
+                              });
+  }
+
+  void ReadHeader() {
     parser_.emplace();
     parser_->body_limit(server_.options.body_limit);
-    parser_->header_limit(64 * 1024);
-    Tcp().expires_after(first_ ? server_.options.read_timeout : server_.options.idle_timeout);
-    first_ = false;
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&Session::OnRead, this->shared_from_this()));
+    parser_->header_limit(static_cast<uint32_t>(server_.options.header_limit));
+    Tcp().expires_after(server_.options.read_timeout);  // for the header and the body
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                               if (ec) return self->Refuse(ec);
+                               self->OnHeader();
+                             });
   }
 
-  void OnRead(beast::error_code ec, size_t) {
-    if (ec == bhttp::error::body_limit) {
-      Request req;
-      req.method = std::string(parser_->get().method_string());
-      req.target = std::string(parser_->get().target());
-      ParseTarget(req.target, req.path, req.query);
-      linger_ = true;  // the client may still be sending the body
-      return Write(ErrorResponse(req, 413, "request body too large"), false, 11);
+  void OnHeader() {
+    if (parser_->get().target().size() > server_.options.target_limit) {
+      return Refuse(bhttp::error::header_limit);
     }
-    if (ec) return Close();  // end of stream, timeout, reset, malformed request line
+    if (parser_->is_done()) return OnRequest();
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec) return self->Refuse(ec);
+                        self->OnRequest();
+                      });
+  }
+
+  // Answers a request that could not be read (413, 414, 431, 400) and closes, or just closes
+  // when the connection ended or failed.
+  void Refuse(beast::error_code ec) {
+    Request req;  // what the parser got to: the request line, or nothing
+    req.method = std::string(parser_->get().method_string());
+    req.target = std::string(parser_->get().target());
+    if (req.target.size() <= server_.options.target_limit) {
+      ParseTarget(req.target, req.path, req.query);
+    }
+    int status = 400;
+    std::string detail = "malformed request";
+    if (ec == bhttp::error::body_limit) {
+      status = 413;
+      detail = "request body too large";
+    } else if (ec == bhttp::error::header_limit) {
+      status = TargetTooLong() ? 414 : 431;
+      detail = status == 414 ? "request target too long" : "request header fields too large";
+    } else if (!IsMalformed(ec)) {
+      return Close();  // end of stream, timeout, reset
+    }
+    linger_ = true;  // the client may still be sending
+    Write(ErrorResponse(req, status, detail), false, 11);
+  }
+
+  // Whether the request target is over target_limit, in the parsed request line or, when the
+  // header was too large to parse, in the request line still in buffer_.
+  bool TargetTooLong() {
+    if (!parser_->get().target().empty()) {
+      return parser_->get().target().size() > server_.options.target_limit;
+    }
+    const std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    const size_t start = data.find(' ');
+    if (start == std::string_view::npos) return false;
+    size_t end = data.find_first_of(" \r\n", start + 1);
+    if (end == std::string_view::npos) end = data.size();
+    return end - start - 1 > server_.options.target_limit;
+  }
+
+  void OnRequest() {
     auto& msg = parser_->get();
-    Request req;
-    req.method = std::string(msg.method_string());
-    req.target = std::string(msg.target());
-    req.body = std::move(msg.body());
+    req_ = Request{};
+    req_.method = std::string(msg.method_string());
+    req_.target = std::string(msg.target());
+    req_.body = std::move(msg.body());
     for (const auto& field : msg) {
       std::string name(field.name_string());
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      req.headers[name] = std::string(field.value());
+      req_.headers[name] = std::string(field.value());
     }
     beast::error_code rec;
     auto endpoint = Tcp().socket().remote_endpoint(rec);
-    if (!rec) req.remote = endpoint.address().to_string();
-    bool keep_alive = msg.keep_alive();
-    unsigned version = msg.version();
-    Response res;
-    if (!ParseTarget(req.target, req.path, req.query)) {
-      res = ErrorResponse(req, 400, "malformed request target");
-    } else {
-      ++server_.in_flight;  // until the answer is written (Write)
-      counted_ = true;
-      try {
-        res = server_.handler(req);
-      } catch (const std::exception& e) {
-        kLog.Error("handler threw", {{"error", e.what()}, {"path", req.path}});
-        res = ErrorResponse(req, 500, "internal error");
-      }
+    if (!rec) req_.remote = endpoint.address().to_string();
+    keep_alive_ = msg.keep_alive();
+    version_ = msg.version();
+    if (!ParseTarget(req_.target, req_.path, req_.query)) {
+      return Write(ErrorResponse(req_, 400, "malformed request target"), KeepAlive(), version_);
     }
-    Write(std::move(res), keep_alive && !server_.draining, version);
+    ++server_.in_flight;  // until the answer is written (Written)
+    counted_ = true;
+    if (server_.options.unlimited && server_.options.unlimited(req_)) return Handle(false);
+    auto resume = [self = this->shared_from_this()] {
+      asio::post(self->stream_.get_executor(), [self] { self->Handle(true); });
+    };
+    switch (server_.admission->Admit(std::move(resume))) {
+      case Admission::Decision::kRun:
+        return Handle(true);
+      case Admission::Decision::kQueued:
+        return;  // Handle() runs when a handler slot is free
+      case Admission::Decision::kRefused:
+        return Write(Busy("server busy"), KeepAlive(), version_);
+    }
   }
 
-  Response ErrorResponse(const Request& req, int status, const std::string& detail) const {
-    if (server_.options.error_response) return server_.options.error_response(req, status, detail);
+  // Runs the handler on req_; `admitted`: it holds a handler slot, to give back.
+  void Handle(bool admitted) {
+    Response res;
+    try {
+      res = server_.handler(req_);
+    } catch (...) {
+      res = HandlerFailed(std::current_exception());
+    }
+    if (admitted) server_.admission->Finished();
+    Write(std::move(res), KeepAlive(), version_);
+  }
+
+  // Logs and counts a handler's exception and answers 500; never throws (a message or path of
+  // invalid UTF-8 included).
+  Response HandlerFailed(std::exception_ptr error) noexcept {
+    server_.handler_exceptions.Inc();
+    try {
+      std::string what = "an exception not derived from std::exception";
+      try {
+        std::rethrow_exception(std::move(error));
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {
+      }
+      kLog.Error("handler threw", {{"error", what}, {"method", req_.method}, {"path", req_.path}});
+    } catch (...) {
+    }
+    return ErrorResponse(req_, 500, "internal error");
+  }
+
+  bool KeepAlive() const { return keep_alive_ && !server_.draining; }
+
+  Response ErrorResponse(const Request& req, int status, const std::string& detail) noexcept {
+    if (server_.options.error_response) {
+      try {
+        return server_.options.error_response(req, status, detail);
+      } catch (...) {
+        // the plain answer below
+      }
+    }
     return Response{status, "text/plain", detail + "\n", {}};
   }
 
-  void Write(Response res, bool keep_alive, unsigned version) {
-    auto out = std::make_shared<bhttp::response<bhttp::string_body>>(
-        static_cast<bhttp::status>(res.status), version);
-    out->set(bhttp::field::server, "hyperfleet");
-    if (!res.body.empty() || res.status != 204) {
-      out->set(bhttp::field::content_type, res.content_type);
+  // 503 with Retry-After: 1, for a server at one of its limits.
+  Response Busy(const std::string& detail) {
+    Response res = ErrorResponse(req_, 503, detail);
+    res.headers.emplace_back("Retry-After", "1");
+    int suppressed = 0;
+    if (server_.refuse_log.Allow(suppressed)) {
+      const auto stats = server_.admission->stats();
+      kLog.Warn("request refused: the server is at a limit",
+                {{"reason", detail},
+                 {"refused_since_last_line", suppressed},
+                 {"connections", stats.connections},
+                 {"running", stats.running},
+                 {"queued", stats.queued},
+                 {"pending_response_bytes", stats.pending_bytes}});
     }
-    for (const auto& [k, v] : res.headers) out->set(k, v);
-    out->body() = std::move(res.body);
-    out->keep_alive(keep_alive);
-    out->prepare_payload();
-    response_ = out;
+    return res;
+  }
+
+  void Write(Response res, bool keep_alive, unsigned version) {
+    response_.emplace(static_cast<bhttp::status>(res.status), version);
+    auto& out = *response_;
+    out.set(bhttp::field::server, "hyperfleet");
+    if (!res.body.empty() || res.status != 204) {
+      out.set(bhttp::field::content_type, res.content_type);
+    }
+    for (const auto& [k, v] : res.headers) out.set(k, v);
+    out.body() = std::move(res.body);
+    out.keep_alive(keep_alive);
+    out.prepare_payload();
+    pending_ = out.body().size();
+    server_.admission->AddPending(pending_);
+    serializer_.emplace(out);
+    WriteSome();
+  }
+
+  // Writes the answer a piece at a time; each piece has read_timeout, so a client that stops
+  // reading is dropped after read_timeout without progress.
+  void WriteSome() {
     Tcp().expires_after(server_.options.read_timeout);
-    bhttp::async_write(stream_, *out,
-                       [self = this->shared_from_this(), keep_alive](beast::error_code ec, size_t) {
-                         self->response_.reset();
-                         if (std::exchange(self->counted_, false)) --self->server_.in_flight;
-                         if (ec || !keep_alive) return self->Close(!ec && self->linger_);
-                         self->Read();
-                       });
+    bhttp::async_write_some(stream_, *serializer_,
+                            [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                              if (!ec && !self->serializer_->is_done()) return self->WriteSome();
+                              self->Written(ec);
+                            });
+  }
+
+  void Written(beast::error_code ec) {
+    const bool keep_alive = response_->keep_alive();
+    serializer_.reset();
+    response_.reset();
+    server_.admission->RemovePending(std::exchange(pending_, 0));
+    if (std::exchange(counted_, false)) --server_.in_flight;
+    if (ec || !keep_alive) return Close(!ec && linger_);
+    AwaitNextRequest();
   }
 
   // Ends the connection; the session goes when its last operation completes. `linger`: the
@@ -298,13 +516,21 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     });
   }
 
+  using Message = bhttp::response<bhttp::string_body>;
+
   std::shared_ptr<ssl::context> tls_;
   Stream stream_;
+  asio::steady_timer idle_timer_;  // a kept-alive connection's wait for its next request
   Server::Impl& server_;
+  const bool admitted_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::shared_ptr<bhttp::response<bhttp::string_body>> response_;
-  bool first_ = true;
+  Request req_;  // the request being handled (or waiting for a handler)
+  bool keep_alive_ = false;
+  unsigned version_ = 11;
+  std::optional<Message> response_;
+  std::optional<bhttp::serializer<false, bhttp::string_body>> serializer_;
+  size_t pending_ = 0;    // bytes of response_ counted in Admission's pending bytes
   bool counted_ = false;  // the answer being written is of a request counted in in_flight
   bool linger_ = false;
   std::array<char, 16 * 1024> drain_;
@@ -319,10 +545,17 @@ void Server::Impl::Accept() {
       return AcceptFailed(ec);
     }
     accept_backoff = std::chrono::milliseconds(0);
-    if (tls) {
-      std::make_shared<Session<TlsStream>>(std::move(socket), *this, tls->Current())->Run();
+    const bool admitted = admission->OpenConnection();
+    if (admitted || ++refusing <= kMaxRefusing) {
+      if (tls) {
+        std::make_shared<Session<TlsStream>>(std::move(socket), *this, tls->Current(), admitted)
+            ->Run();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(std::move(socket), *this, nullptr, admitted)
+            ->Run();
+      }
     } else {
-      std::make_shared<Session<beast::tcp_stream>>(std::move(socket), *this, nullptr)->Run();
+      --refusing;  // too many being answered already: closed unanswered
     }
     if (acceptor->is_open()) Accept();
   });
@@ -331,15 +564,11 @@ void Server::Impl::Accept() {
 void Server::Impl::AcceptFailed(const beast::error_code& ec) {
   using std::chrono::milliseconds;
   accept_backoff = std::clamp(accept_backoff * 2, milliseconds(10), milliseconds(1000));
-  ++accept_failures;
-  const auto now = std::chrono::steady_clock::now();
-  if (now - accept_logged >= std::chrono::seconds(1)) {
+  if (int suppressed = 0; accept_log.Allow(suppressed)) {
     kLog.Warn("accept failed; waiting before the next accept",
               {{"error", ec.message()},
-               {"failures", accept_failures},
+               {"failures", suppressed + 1},
                {"backoff_ms", accept_backoff.count()}});
-    accept_logged = now;
-    accept_failures = 0;
   }
   accept_timer->expires_after(accept_backoff);
   accept_timer->async_wait([this](beast::error_code wait_ec) {
@@ -382,15 +611,20 @@ Result<void> Server::Start() {
                                              std::to_string(im.options.port) + ": " + ec.message());
   }
   im.bound_port = im.acceptor->local_endpoint().port();
-  im.accept_timer.emplace(*im.io);
-  im.Accept();
   int n = im.options.threads;
   if (n <= 0) n = std::max(4, static_cast<int>(std::thread::hardware_concurrency()) * 4);
+  im.admission.emplace(AdmissionLimits(im.options, static_cast<size_t>(n)));
+  im.accept_timer.emplace(*im.io);
+  im.Accept();
   for (int i = 0; i < n; ++i) im.threads.emplace_back([&im] { im.io->run(); });
   return {};
 }
 
 int Server::port() const { return impl_->bound_port; }
+
+Admission::Stats Server::stats() const {
+  return impl_->admission ? impl_->admission->stats() : Admission::Stats{};
+}
 
 void Server::Stop(std::chrono::milliseconds drain) {
   auto& im = *impl_;
@@ -412,6 +646,7 @@ void Server::Stop(std::chrono::milliseconds drain) {
   }
   im.acceptor.reset();
   im.accept_timer.reset();
+  if (im.admission) im.admission->DropQueued();  // their sockets go before the io_context
   im.io.reset();
 }
 

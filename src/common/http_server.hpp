@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "common/http_admission.hpp"
 #include "common/http_message.hpp"
 #include "common/result.hpp"
 
@@ -15,11 +16,30 @@ using Handler = std::function<Response(const Request&)>;
 
 struct ServerOptions {
   std::string host = "0.0.0.0";
-  int port = 0;                                    // 0: pick a free port (see Server::port())
-  int threads = 0;                                 // 0: derived from the core count
-  size_t body_limit = 1 << 20;                     // larger bodies get 413
-  std::chrono::milliseconds read_timeout{10'000};  // headers + body of one request
-  std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connection without a request
+  int port = 0;                    // 0: pick a free port (see Server::port())
+  int threads = 0;                 // 0: derived from the core count
+  size_t body_limit = 1 << 20;     // larger bodies get 413
+  size_t header_limit = 64 << 10;  // request line + headers; larger get 431
+  size_t target_limit = 8 << 10;   // request target (URL); longer get 414
+  // Headers + body of one request, from its first byte; also the most a write may go without
+  // progress (a client that does not read is dropped and its answer freed).
+  std::chrono::milliseconds read_timeout{10'000};
+  // How long a kept-alive connection may wait for the first byte of its next request.
+  std::chrono::milliseconds idle_timeout{60'000};
+  // Open connections; never more than RLIMIT_NOFILE less a reserve (the database pool, files).
+  // A connection past it is answered 503 with Retry-After and closed.
+  size_t max_connections = 1024;
+  // Handlers running at once; 0: the thread count less two (at least one), so threads stay
+  // free to read, write and answer while handlers block. Requests past it wait, holding no
+  // thread, first in, first out; past max_queued_requests waiting they get 503.
+  size_t max_running_handlers = 0;
+  size_t max_queued_requests = 256;
+  // Answer body bytes handed to clients but not yet written: past it, new requests get 503
+  // (a client that does not read holds its answer until read_timeout passes without progress).
+  size_t max_pending_response_bytes = 64 << 20;
+  // Requests it accepts (e.g. a static document) skip the handler limit and the queue: their
+  // handler must answer without blocking. Unset: every request is limited.
+  std::function<bool(const Request&)> unlimited;
   // HTTPS when both are set (PEM files: the certificate chain, server certificate first, and its
   // private key); plain HTTP when both are empty. TLS 1.2 or later, no client certificates. The
   // files are re-read when they change (checked at most once a second, on accept), so a renewed
@@ -28,12 +48,18 @@ struct ServerOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   // Builds the server's own error responses, e.g. as problem+json: 400 for a malformed request
-  // target, 413 for a body over body_limit, 500 when the handler threw. The default is plain text.
+  // (request line, header syntax, chunk encoding, target encoding), 413 for a body over
+  // body_limit, 414 for a target over target_limit, 431 for headers over header_limit, 500 when
+  // the handler threw, 503 at a limit above (the server adds Retry-After: 1). After a 400, 413,
+  // 414 or 431 the connection closes. The default is plain text; if it throws, plain text too.
   std::function<Response(const Request&, int status, const std::string& detail)> error_response;
 };
 
 // An HTTP/1.1 server (Boost.Beast) with keep-alive, over TCP or TLS. Handlers run on the server's
-// thread pool and may block (e.g. on the database), so the pool is larger than the core count.
+// thread pool and may block (e.g. on the database), so the pool is larger than the core count;
+// the limits of ServerOptions (see Admission) keep some threads free and the memory bounded. A
+// connection reads its next request only once its answer is written. A handler that throws is
+// answered 500, logged and counted (hyperfleet_http_handler_exceptions_total).
 // Stop() drains: it stops accepting, lets in-flight requests finish (bounded), then closes every
 // connection. Timeouts apply alike to TLS: read_timeout bounds the handshake too.
 class Server {
@@ -49,6 +75,8 @@ class Server {
   Result<void> Start();
   // The bound port (useful with port 0).
   int port() const;
+  // Connections, handlers running and waiting, and answer bytes not yet written, now.
+  Admission::Stats stats() const;
   // Stops accepting, waits up to `drain` for in-flight requests to be answered (handled and
   // their response written), then closes every connection, idle ones included; idempotent.
   void Stop(std::chrono::milliseconds drain = std::chrono::milliseconds(10'000));

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/http_client.hpp"
+#include "common/metrics.hpp"
 #include "testing/http_connection.hpp"
 
 namespace hf::http {
@@ -125,12 +126,17 @@ TEST(HttpServer, ConnectionCloseAndHttp10EndTheConnection) {
   }
 }
 
-TEST(HttpServer, AThrowingHandlerIsA500AndTheConnectionStaysUsable) {
+TEST(HttpServer, AThrowingHandlerIsA500CountedAndTheConnectionStaysUsable) {
+  auto& thrown =
+      metrics::Registry::Default().AddCounter("hyperfleet_http_handler_exceptions_total", "").Get();
+  const double before = thrown.Value();
   ServerOptions options;
   options.error_response = ProblemAnswer;
   auto server = StartServer(
       [](const Request& req) -> Response {
         if (req.path == "/boom") throw std::runtime_error("boom");
+        if (req.path == "/\xff\xfe") throw std::runtime_error("bad \xff\xfe bytes");  // to the log
+        if (req.path == "/int") throw 42;  // not a std::exception
         return Echo(req);
       },
       options);
@@ -140,8 +146,29 @@ TEST(HttpServer, AThrowingHandlerIsA500AndTheConnectionStaysUsable) {
   EXPECT_EQ(reply.status, 500);
   EXPECT_EQ(reply.headers["content-type"], "application/problem+json");
   EXPECT_EQ(reply.body, R"({"status":500,"detail":"internal error","instance":"/boom"})");
+  for (const char* path : {"/%FF%FE", "/int"}) {
+    ASSERT_TRUE(c.Send(GetRequest(path)));
+    EXPECT_EQ(c.Read().status, 500) << path;
+  }
   ASSERT_TRUE(c.Send(GetRequest("/after")));
   EXPECT_EQ(c.Read().body, "GET /after");
+  EXPECT_EQ(thrown.Value() - before, 3);
+}
+
+TEST(HttpServer, AThrowingErrorResponseFallsBackToPlainText) {
+  ServerOptions options;
+  options.error_response = [](const Request&, int, const std::string&) -> Response {
+    throw std::runtime_error("cannot render");
+  };
+  auto server =
+      StartServer([](const Request&) -> Response { throw std::runtime_error("x"); }, options);
+  Connection c(server->port());
+  ASSERT_TRUE(c.Send(GetRequest("/x")));
+  auto reply = c.Read();
+  EXPECT_EQ(reply.status, 500);
+  EXPECT_EQ(reply.body, "internal error\n");
+  ASSERT_TRUE(c.Send(GetRequest("/y")));  // still serving
+  EXPECT_EQ(c.Read().status, 500);
 }
 
 TEST(HttpServer, AMalformedTargetIsA400WithoutCallingTheHandler) {
@@ -237,17 +264,51 @@ TEST(HttpServer, AChunkedBodyOverTheLimitIs413Too) {
   EXPECT_TRUE(c.Closed());
 }
 
-// Headers over 64 KiB are not read into memory: the connection is dropped unanswered.
-TEST(HttpServer, OversizedHeadersEndTheConnection) {
+// Input the server cannot take is answered (through error_response) and the connection closed,
+// without calling the handler: headers over header_limit 431, a target over target_limit 414
+// (also when it alone overflows the header limit), and what is not HTTP/1.1 400.
+TEST(HttpServer, MalformedOrOversizedRequestsAreAnsweredThenTheConnectionCloses) {
   std::atomic<int> calls{0};
-  auto server = StartServer([&](const Request& req) {
-    ++calls;
-    return Echo(req);
-  });
-  Connection c(server->port());
-  c.Send(GetRequest("/x", "X-Big: " + std::string(70 * 1024, 'h') + "\r\n"));
-  EXPECT_TRUE(c.Closed());
+  ServerOptions options;
+  options.error_response = ProblemAnswer;
+  options.target_limit = 1024;
+  auto server = StartServer(
+      [&](const Request& req) {
+        ++calls;
+        return Echo(req);
+      },
+      options);
+  struct Case {
+    std::string request;
+    int status;
+    std::string detail;
+  };
+  const std::string chunked = "POST /c HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::vector<Case> cases = {
+      {GetRequest("/x", "X-Big: " + std::string(70 * 1024, 'h') + "\r\n"), 431,
+       "request header fields too large"},
+      {GetRequest("/" + std::string(1025, 'p')), 414, "request target too long"},
+      {GetRequest("/" + std::string(70 * 1024, 'p')), 414, "request target too long"},
+      {"G(T / HTTP/1.1\r\nHost: t\r\n\r\n", 400, "malformed request"},
+      {"GET / HTTP/9.x\r\nHost: t\r\n\r\n", 400, "malformed request"},
+      {"GET / HTTP/1.1\r\nHost: t\r\nNo colon here\r\n\r\n", 400, "malformed request"},
+      {chunked + "zz\r\nabc\r\n0\r\n\r\n", 400, "malformed request"},
+  };
+  for (const auto& [request, status, detail] : cases) {
+    SCOPED_TRACE(request.substr(0, 60));
+    Connection c(server->port());
+    ASSERT_TRUE(c.Send(request));
+    auto reply = c.Read();
+    EXPECT_EQ(reply.status, status);
+    EXPECT_EQ(reply.headers["content-type"], "application/problem+json");
+    EXPECT_EQ(reply.headers["connection"], "close");
+    EXPECT_NE(reply.body.find("\"detail\":\"" + detail + "\""), std::string::npos) << reply.body;
+    EXPECT_TRUE(c.Closed());
+  }
   EXPECT_EQ(calls, 0);
+  Connection c(server->port());  // a target right at the limit is fine
+  ASSERT_TRUE(c.Send(GetRequest("/" + std::string(1023, 'p'))));
+  EXPECT_EQ(c.Read().status, 200);
 }
 
 TEST(HttpServer, AnIncompleteRequestIsDroppedAfterTheReadTimeout) {
@@ -268,6 +329,37 @@ TEST(HttpServer, AnIdleKeepAliveConnectionIsClosedAfterTheIdleTimeout) {
   ASSERT_TRUE(c.Send(GetRequest("/once")));
   EXPECT_EQ(c.Read().status, 200);
   EXPECT_TRUE(c.Closed());
+}
+
+// A kept-alive connection may idle up to idle_timeout, but once its next request starts, that
+// request has read_timeout, as the first one: a client trickling headers cannot hold the
+// connection for idle_timeout per request.
+TEST(HttpServer, EachRequestOnAKeptAliveConnectionHasTheReadTimeout) {
+  ServerOptions options;
+  options.read_timeout = 300ms;
+  options.idle_timeout = 20s;
+  auto server = StartServer(Echo, options);
+  Connection c(server->port());
+  ASSERT_TRUE(c.Send(GetRequest("/first")));
+  ASSERT_EQ(c.Read().status, 200);
+  std::this_thread::sleep_for(600ms);  // idle for longer than read_timeout: still open
+  ASSERT_TRUE(c.Send(GetRequest("/second")));
+  ASSERT_EQ(c.Read().body, "GET /second");
+
+  const auto start = std::chrono::steady_clock::now();
+  std::atomic<bool> stop{false};
+  std::thread trickle([&] {
+    const std::string head = "GET /slow HTTP/1.1\r\nHost: t\r\nX-Slow: ";
+    for (size_t i = 0; !stop; ++i) {
+      if (!c.Send(i < head.size() ? head.substr(i, 1) : "x")) break;
+      std::this_thread::sleep_for(50ms);
+    }
+  });
+  const bool closed = c.Closed();  // waits up to kPatience (5 s)
+  stop = true;
+  trickle.join();
+  EXPECT_TRUE(closed);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, kPatience);
 }
 
 TEST(HttpServer, StartFailsWhenThePortIsTaken) {
