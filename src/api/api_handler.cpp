@@ -249,12 +249,14 @@ http::Response ApiHandler::Collection(Context& ctx, const service::Scope& scope)
     auto out = resources_.List(scope, in);
     if (!out) return Error(ctx, out.error());
     ListPage items(limits_.list_max_bytes);
-    for (const auto& r : out->items) {
+    for (auto& r : out->items) {
       if (!items.Add(*fields ? Project(PresentResource(r), **fields) : PresentResource(r))) break;
+      r = {};  // a page holds one copy of each item: its JSON text
     }
-    nlohmann::json list = std::move(items).Present(out->page, out->total);
-    if (*fields && list["items"].empty()) list["items"] = nullptr;  // as the reference answers
-    return Json(200, list);
+    return {200,
+            "application/json",
+            std::move(items).Body(out->page, out->total, fields->has_value()),
+            {}};
   }
   if (req.method == "POST") {
     auto body = DecodeObjectBody(ctx.req);
@@ -303,7 +305,7 @@ http::Response ApiHandler::Statuses(Context& ctx, const service::Scope& scope,
     for (const auto& s : page->items) {
       if (!items.Add(PresentAdapterStatus(s))) break;
     }
-    return Json(200, std::move(items).Present(paging->page, page->total));
+    return {200, "application/json", std::move(items).Body(paging->page, page->total), {}};
   }
   if (req.method == "PUT" || req.method == "POST") {
     auto body = DecodeObjectBody(ctx.req);
@@ -361,7 +363,7 @@ http::Response ApiHandler::Events(Context& ctx) {
     for (const auto& e : page->items) {
       if (!items.Add(PresentOutboxEvent(e))) break;
     }
-    return Json(200, std::move(items).Present(paging->page, page->total));
+    return {200, "application/json", std::move(items).Body(paging->page, page->total), {}};
   }
   if (req.method == "POST") {
     auto body = DecodeObjectBody(ctx.req);

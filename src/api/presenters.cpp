@@ -70,24 +70,36 @@ nlohmann::json PresentOutboxEvent(const model::OutboxEvent& e) {
           {"last_error", e.last_error}};
 }
 
-bool ListPage::Add(nlohmann::json item) {
+bool ListPage::Add(const nlohmann::json& item) {
   if (truncated_) return false;
-  const size_t bytes =
-      item.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size() + 1;  // + ','
-  if (!items_.empty() && bytes_ + bytes > max_bytes_) {
+  std::string text = item.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (!items_.empty() && bytes_ + text.size() + 1 > max_bytes_) {
     truncated_ = true;
     return false;
   }
-  bytes_ += bytes;
-  items_.push_back(std::move(item));
+  bytes_ += text.size() + 1;
+  items_.push_back(std::move(text));
   return true;
 }
 
-nlohmann::json ListPage::Present(int64_t page, int64_t total) && {
-  const auto size = static_cast<int64_t>(items_.size());
-  nlohmann::json body = {
-      {"items", std::move(items_)}, {"page", page}, {"size", size}, {"total", total}};
-  if (truncated_) body["truncated"] = true;
+std::string ListPage::Body(int64_t page, int64_t total, bool null_if_empty) && {
+  std::string body;
+  body.reserve(bytes_ + 96);
+  if (items_.empty() && null_if_empty) {
+    body += "{\"items\":null";
+  } else {
+    body += "{\"items\":[";
+    for (size_t i = 0; i < items_.size(); ++i) {
+      if (i > 0) body += ',';
+      body += items_[i];
+      items_[i] = {};  // freed as it is copied: the page's peak is about one copy, not two
+    }
+    body += ']';
+  }
+  body += ",\"page\":" + std::to_string(page) + ",\"size\":" + std::to_string(items_.size()) +
+          ",\"total\":" + std::to_string(total);
+  if (truncated_) body += ",\"truncated\":true";
+  body += '}';
   return body;
 }
 

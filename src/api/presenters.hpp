@@ -1,6 +1,8 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "model/adapter_status.hpp"
 #include "model/outbox_event.hpp"
@@ -16,20 +18,24 @@ nlohmann::json PresentOutboxEvent(const model::OutboxEvent& e);
 // A list body {items, page, size (items returned), total}, its items capped in bytes: Add
 // refuses the item that would take the items past `max_bytes` as JSON (never the first one),
 // and the body then also says "truncated": true, so a client continues at the next item
-// (offset (page-1)*requested size + size). Without truncation the field is absent.
+// (offset (page-1)*requested size + size). Without truncation the field is absent. Each item is
+// serialized as it is added, so a page holds one copy of its items: their JSON text, moved into
+// the body, which is allocated once at its final size.
 class ListPage {
  public:
   explicit ListPage(size_t max_bytes) : max_bytes_(max_bytes) {}
 
   // Whether `item` was added; once one is refused, every later one is too.
-  bool Add(nlohmann::json item);
-  nlohmann::json Present(int64_t page, int64_t total) &&;
+  bool Add(const nlohmann::json& item);
+  // The body as JSON text (keys in the order nlohmann::json would write them); `null_if_empty`:
+  // an empty page says "items": null (a ?fields= list, as the reference answers).
+  std::string Body(int64_t page, int64_t total, bool null_if_empty = false) &&;
 
  private:
   size_t max_bytes_;
-  size_t bytes_ = 0;
+  size_t bytes_ = 0;  // of items_, with a comma each
   bool truncated_ = false;
-  nlohmann::json items_ = nlohmann::json::array();
+  std::vector<std::string> items_;  // each item's JSON (the body is built once, at its size)
 };
 
 }  // namespace hf::api

@@ -70,7 +70,7 @@ struct Settings {
   // api/dev: the HTTP server's limits (README: Limits); past them, 503 with Retry-After.
   int max_connections = 1024;
   int max_queued_requests = 256;
-  int max_pending_response_bytes = 64 << 20;  // bytes
+  int max_pending_response_bytes = 32 << 20;  // bytes
   // api: after SIGTERM, how long /readyz reports 503 while requests are still served, so load
   // balancers stop sending traffic before the listener closes (Kubernetes: a few seconds).
   Duration shutdown_delay{0};

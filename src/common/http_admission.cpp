@@ -1,5 +1,6 @@
 #include "common/http_admission.hpp"
 
+#include <deque>
 #include <utility>
 
 namespace hf::http {
@@ -29,17 +30,25 @@ Admission::Decision Admission::Admit(Resume resume) {
 }
 
 void Admission::Finished() {
+  std::deque<Resume> refused;
   Resume next;
   {
     std::lock_guard lock(mu_);
+    // Admitted to the queue when little was pending, these would add their answers to a
+    // budget that has since run out.
+    while (!queue_.empty() && pending_bytes_ >= limits_.max_pending_bytes) {
+      refused.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
     if (queue_.empty()) {
       --running_;
-      return;
+    } else {
+      next = std::move(queue_.front());  // the slot passes on: running_ stays
+      queue_.pop_front();
     }
-    next = std::move(queue_.front());  // the slot passes on: running_ stays
-    queue_.pop_front();
   }
-  next();
+  for (auto& resume : refused) resume(false);
+  if (next) next(true);
 }
 
 void Admission::DropQueued() {

@@ -27,8 +27,10 @@ class Admission {
     size_t pending_bytes = 0;
   };
   // Resumes a parked request; called once, with no lock held, from the thread that ended the
-  // handler before it. It should post the work to the request's own executor.
-  using Resume = std::function<void()>;
+  // handler before it. It should post the work to the request's own executor. `run`: the
+  // request holds a handler slot now; false: too many answer bytes are pending by the time its
+  // turn came, so answer 503 without running the handler (and without a slot to give back).
+  using Resume = std::function<void(bool run)>;
 
   explicit Admission(Limits limits) : limits_(limits) {}
 
@@ -43,7 +45,8 @@ class Admission {
     kRefused,  // the queue is full or too many answer bytes are pending: answer 503
   };
   Decision Admit(Resume resume);
-  // A handler admitted by Admit() ended: its slot passes to the first queued request, if any.
+  // A handler admitted by Admit() ended: its slot passes to the first queued request, if any;
+  // while max_pending_bytes are pending, queued requests are resumed refused instead.
   void Finished();
   // Drops every queued request without resuming it (server stop); the resume callbacks are
   // destroyed outside the lock.

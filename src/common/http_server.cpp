@@ -1,5 +1,6 @@
 #include "common/http_server.hpp"
 
+#include <malloc.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -37,6 +38,8 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 const log::Logger kLog{"http"};
 // The most a client may still send after an early answer before the connection is closed.
 constexpr size_t kLingerBytes = 64 << 20;
+// An answer at least this large is followed by malloc_trim (see Written).
+constexpr size_t kTrimAfterBytes = 1 << 20;
 // How long a closing connection may take: draining after an early answer, TLS close_notify.
 constexpr auto kCloseTimeout = std::chrono::seconds(5);
 // How often the certificate files are checked for a change.
@@ -374,8 +377,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     ++server_.in_flight;  // until the answer is written (Written)
     counted_ = true;
     if (server_.options.unlimited && server_.options.unlimited(req_)) return Handle(false);
-    auto resume = [self = this->shared_from_this()] {
-      asio::post(self->stream_.get_executor(), [self] { self->Handle(true); });
+    auto resume = [self = this->shared_from_this()](bool run) {
+      asio::post(self->stream_.get_executor(), [self, run] {
+        if (run) return self->Handle(true);
+        self->Write(self->Busy("server busy"), self->KeepAlive(), self->version_);
+      });
     };
     switch (server_.admission->Admit(std::move(resume))) {
       case Admission::Decision::kRun:
@@ -395,8 +401,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     } catch (...) {
       res = HandlerFailed(std::current_exception());
     }
-    if (admitted) server_.admission->Finished();
+    // The answer counts as pending before the slot passes on, so the next queued request sees
+    // it against max_pending_response_bytes.
     Write(std::move(res), KeepAlive(), version_);
+    if (admitted) server_.admission->Finished();
   }
 
   // Logs and counts a handler's exception and answers 500; never throws (a message or path of
@@ -480,7 +488,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     const bool keep_alive = response_->keep_alive();
     serializer_.reset();
     response_.reset();
-    server_.admission->RemovePending(std::exchange(pending_, 0));
+    const size_t written = std::exchange(pending_, 0);
+    server_.admission->RemovePending(written);
+    // A large answer leaves the many small blocks it was built from (a list's items) free in
+    // the heap, where glibc keeps them; hand their pages back so memory falls when clients leave.
+    if (written >= kTrimAfterBytes) malloc_trim(0);
     if (std::exchange(counted_, false)) --server_.in_flight;
     if (ec || !keep_alive) return Close(!ec && linger_);
     AwaitNextRequest();

@@ -36,7 +36,7 @@ struct ServerOptions {
   size_t max_queued_requests = 256;
   // Answer body bytes handed to clients but not yet written: past it, new requests get 503
   // (a client that does not read holds its answer until read_timeout passes without progress).
-  size_t max_pending_response_bytes = 64 << 20;
+  size_t max_pending_response_bytes = 32 << 20;
   // Requests it accepts (e.g. a static document) skip the handler limit and the queue: their
   // handler must answer without blocking. Unset: every request is limited.
   std::function<bool(const Request&)> unlimited;

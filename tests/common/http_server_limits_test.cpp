@@ -191,6 +191,32 @@ TEST_F(HttpServerLimitsTest, AClientThatDoesNotReadIsDroppedAndItsAnswerFreed) {
   EXPECT_EQ(reader.Read().body, "/small");
 }
 
+// A request queued while little was pending is refused, not run, if by its turn the answers
+// not yet written have reached max_pending_response_bytes: its answer would add to them.
+TEST_F(HttpServerLimitsTest, AQueuedRequestIsRefusedIfAnswersPiledUpWhileItWaited) {
+  const std::string large(32 << 20, 'x');
+  std::atomic<int> queued_ran{0};
+  Gate gate;
+  ServerOptions options;
+  options.threads = 3;  // one handler at a time
+  options.max_pending_response_bytes = 1 << 20;
+  Start(options, [&](const Request& req) {
+    if (req.path == "/queued") ++queued_ran;
+    if (req.path == "/block") gate(req);
+    return Response{200, "text/plain", req.path == "/block" ? large : req.path, {}};
+  });
+  Connection stalled(port());  // asks for the large answer and never reads it
+  ASSERT_TRUE(stalled.Send(GetRequest("/block")));
+  ASSERT_TRUE(Eventually([&] { return gate.entered() == 1; }));
+  Connection waiting(port());
+  ASSERT_TRUE(waiting.Send(GetRequest("/queued")));
+  ASSERT_TRUE(Eventually([&] { return server_->stats().queued == 1; }));
+  gate.Release();
+  ExpectBusy(waiting.Read(), "server busy");
+  EXPECT_EQ(queued_ran, 0);
+  EXPECT_EQ(server_->stats().running, 0u);
+}
+
 // read_timeout bounds each write's progress, not the whole answer: a client that reads slowly
 // but steadily gets an answer that takes far longer than read_timeout to send.
 TEST_F(HttpServerLimitsTest, ASlowButSteadyReaderGetsTheWholeAnswer) {
