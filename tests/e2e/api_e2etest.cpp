@@ -90,28 +90,7 @@ class ApiE2E : public ::testing::TestWithParam<std::string> {
   // application/json with a body unless `headers` sets one.
   ApiResponse Send(const std::string& method, const std::string& path, const std::string& body,
                    std::vector<std::pair<std::string, std::string>> headers = {}) {
-    HttpRequest req;
-    req.method = method;
-    req.url = api_->api() + path;
-    req.body = body;
-    const bool typed =
-        std::ranges::any_of(headers, [](const auto& h) { return h.first == "Content-Type"; });
-    if (!body.empty() && !typed) req.headers.emplace_back("Content-Type", "application/json");
-    for (auto& h : headers) req.headers.push_back(std::move(h));
-    ApiResponse out;
-    auto res = HttpClient().Send(req);
-    if (!res) {
-      out.status = -1;
-      out.raw = res.error().ToString();
-      return out;
-    }
-    out.status = res->status;
-    out.raw = res->body;
-    out.request_id = res->Header("x-request-id");
-    out.content_type = res->Header("content-type");
-    out.body = json::parse(res->body, nullptr, false);
-    if (out.body.is_discarded()) out.body = nullptr;
-    return out;
+    return api_->Call(method, api_->api() + path, body, std::move(headers));
   }
 
   // The sum of hyperfleet_db_errors_total over its series.

@@ -71,12 +71,16 @@ bool ApiServer::Restart() {
 }
 
 ApiResponse ApiServer::Call(const std::string& method, const std::string& url,
-                            const std::string& body) const {
+                            const std::string& body,
+                            std::vector<std::pair<std::string, std::string>> headers) const {
   HttpRequest req;
   req.method = method;
   req.url = url;
   req.body = body;
-  if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
+  const bool typed =
+      std::ranges::any_of(headers, [](const auto& h) { return h.first == "Content-Type"; });
+  if (!body.empty() && !typed) req.headers.emplace_back("Content-Type", "application/json");
+  for (auto& h : headers) req.headers.push_back(std::move(h));
   if (!token_.empty()) req.headers.emplace_back("Authorization", "Bearer " + token_);
   req.ca_file = ca_file_;
   req.timeout = std::chrono::seconds(30);

@@ -49,8 +49,9 @@ class ApiServer {
   // The CA bundle Call() verifies an https API with.
   void set_ca_file(std::string ca_file) { ca_file_ = std::move(ca_file); }
 
-  ApiResponse Call(const std::string& method, const std::string& url,
-                   const std::string& body = "") const;
+  // Sends Content-Type: application/json with a body unless `headers` sets one.
+  ApiResponse Call(const std::string& method, const std::string& url, const std::string& body = "",
+                   std::vector<std::pair<std::string, std::string>> headers = {}) const;
   ApiResponse Get(const std::string& path) const { return Call("GET", api() + path); }
   ApiResponse Post(const std::string& path, const nlohmann::json& body) const {
     return Call("POST", api() + path, body.dump());
