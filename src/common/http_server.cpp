@@ -38,6 +38,8 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 const log::Logger kLog{"http"};
 // The most a client may still send after an early answer before the connection is closed.
 constexpr size_t kLingerBytes = 64 << 20;
+// The most a kept-alive connection reads while it waits for its next request.
+constexpr size_t kFirstReadBytes = 16 << 10;
 // An answer at least this large is followed by malloc_trim (see Written).
 constexpr size_t kTrimAfterBytes = 1 << 20;
 // How long a closing connection may take: draining after an early answer, TLS close_notify.
@@ -216,7 +218,6 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
           bool admitted)
       : tls_(std::move(tls)),
         stream_(MakeStream(std::move(socket), tls_.get())),
-        idle_timer_(stream_.get_executor()),
         server_(server),
         admitted_(admitted) {}
 
@@ -267,30 +268,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   // Whether bytes of the next request were already received: read ahead into buffer_, or, with
   // TLS, decrypted or still encrypted inside OpenSSL.
-  bool Buffered() {
-    if (buffer_.size() > 0) return true;
-    if constexpr (kTls) {
-      SSL* ssl = stream_.native_handle();
-      return SSL_pending(ssl) > 0 || BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0;
-    }
-    return false;
-  }
-
-  // A kept-alive connection waits up to idle_timeout for the first byte of its next request;
-  // from then on the whole request has read_timeout (ReadHeader).
+  // A kept-alive connection waits up to idle_timeout for the first bytes of its next request
+  // (read straight into buffer_, through TLS when it is on, so bytes the TLS layer already
+  // holds count too); from then on the whole request has read_timeout (ReadHeader).
   void AwaitNextRequest() {
     if (server_.draining) return Close();
-    if (Buffered()) return ReadHeader();
-    idle_timer_.expires_after(server_.options.idle_timeout);
-    idle_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
-      if (!ec) self->Tcp().socket().cancel();
-    });
-    Tcp().socket().async_wait(tcp::socket::wait_read,
-                              [self = this->shared_from_this()](beast::error_code ec) {
-                                self->idle_timer_.cancel();
-                                if (ec || self->server_.draining) return self->Close();
-                                self->ReadHeader();
-                              });
+    if (buffer_.size() > 0) return ReadHeader();  // pipelined: already here
+    Tcp().expires_after(server_.options.idle_timeout);
+    stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                            [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+                              if (ec || self->server_.draining) return self->Close();
+                              self->buffer_.commit(n);
+                              self->ReadHeader();
+                            });
   }
 
   void ReadHeader() {
@@ -532,7 +522,6 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   std::shared_ptr<ssl::context> tls_;
   Stream stream_;
-  asio::steady_timer idle_timer_;  // a kept-alive connection's wait for its next request
   Server::Impl& server_;
   const bool admitted_;
   beast::flat_buffer buffer_;
