@@ -23,8 +23,8 @@ namespace hf::testing {
 //   process per example adapter, on a fresh PostgreSQL database and a fresh Pub/Sub emulator
 //   project (HF_TEST_PG_DSN, HF_TEST_PUBSUB_EMULATOR_HOST). Authentication is on: a loopback
 //   issuer (auth::LocalIssuer) signs `adapter` tokens (one per adapter, whose service-account
-//   subject names it, and one for the tickers) and an `admin` token for Call(). The API serves HTTPS with a certificate of a test CA, which every
-//   client trusts through --ca-file.
+//   subject names it, and one for the tickers) and an `admin` token for Call(). The API serves
+//   HTTPS with a certificate of a test CA, which every client trusts through --ca-file.
 enum class StackKind { kEmbedded, kDistributed };
 std::string ToString(StackKind kind);
 
