@@ -5,6 +5,7 @@
 
 #include "client/api_error.hpp"
 #include "common/http_message.hpp"
+#include "search/search.hpp"
 
 namespace hf::client {
 namespace {
@@ -16,14 +17,6 @@ bool Idempotent(std::string_view method) {
 }
 
 std::string Str(std::string_view s) { return std::string(s); }
-
-// The largest d in [1, limit] that divides n (n >= 1).
-int LargestDivisorUpTo(int64_t n, int limit) {
-  for (int d = limit; d > 1; --d) {
-    if (n % d == 0) return d;
-  }
-  return 1;
-}
 
 }  // namespace
 
@@ -150,30 +143,33 @@ Result<json> ApiClient::List(const model::ResourceKind& kind, const ListQuery& q
 Result<std::vector<json>> ApiClient::ListAll(const model::ResourceKind& kind,
                                              std::string_view search, int page_size) const {
   std::vector<json> out;
-  // Offset paging: page p of size s starts at item (p-1)*s, so `size` always divides `offset`.
-  int64_t offset = 0;
-  int size = page_size;
+  // Keyset paging: by id, each page after the last id seen. Unlike page numbers (OFFSET), a
+  // resource created or deleted meanwhile cannot shift the pages, and no page costs the server
+  // more than its own rows.
+  const std::string filter = search.empty() ? "" : "(" + Str(search) + ")";
+  std::string after;
   for (;;) {
-    const auto page = static_cast<int>(offset / size + 1);
-    const json body = HF_TRY(List(kind, {Str(search), "", page, size}));
+    std::string page_search = filter;
+    if (!after.empty()) {
+      page_search += (filter.empty() ? "" : " and ") + ("id > " + search::QuoteString(after));
+    }
+    const json body = HF_TRY(List(kind, {page_search, "id asc", std::nullopt, page_size}));
     const auto items = body.find("items");
     if (!body.is_object() || items == body.end() || !items->is_array()) {
       return Fail(ErrorCode::kMalformed,
                   "the API's list of " + Str(kind.plural) + " has no items array");
     }
     for (const auto& item : *items) out.push_back(item);
-    const int64_t total = body.value("total", static_cast<int64_t>(0));
+    // Done on an empty page, or a short page that the server's byte cap did not cut.
     const auto got = static_cast<int>(items->size());
-    // Stop on an empty page, once `total` items were read, or on a short page that is not cut
-    // by the server's byte cap.
-    const bool truncated = body.value("truncated", false);
-    if (got == 0 || static_cast<int64_t>(out.size()) >= total || (!truncated && got < size)) {
-      return out;
+    if (got == 0 || (!body.value("truncated", false) && got < page_size)) return out;
+    const auto id = items->back().find("id");
+    if (id == items->back().end() || !id->is_string() ||
+        id->get_ref<const std::string&>() == after) {
+      return Fail(ErrorCode::kMalformed, "the API's list of " + Str(kind.plural) +
+                                             " did not move past id '" + after + "'");
     }
-    offset += got;
-    // A page cut by the byte cap: continue exactly at the next item with pages no larger than
-    // what fit, i.e. the largest size <= got that divides the new offset.
-    if (truncated) size = LargestDivisorUpTo(offset, got);
+    after = id->get<std::string>();
   }
 }
 

@@ -79,10 +79,12 @@ class ApiClient {
   // GET one page of a collection: the list body ({kind, page, size, total, items}).
   [[nodiscard]] Result<nlohmann::json> List(const model::ResourceKind& kind, const ListQuery& query,
                                             std::string_view parent_id = "") const;
-  // Every resource matching `search` ("" = all), page by page (`page_size` each). A page the
-  // server cut by its byte cap ("truncated": true) is continued at the next item with smaller
-  // pages. Any failed page fails the whole listing; an answer without an `items` array is
-  // kMalformed.
+  // Every resource matching `search` ("" = all), in id order, by keyset paging: each page asks
+  // for `page_size` items with `order=id asc` and `search=(<search>) and id > '<last id>'`, so
+  // resources created or deleted during the walk cannot make it skip or repeat others, and a
+  // page cut by the server's byte cap ("truncated": true) simply continues after its last item.
+  // Any failed page fails the whole listing; an answer without an `items` array, or a page
+  // that does not move past the last id, is kMalformed.
   [[nodiscard]] Result<std::vector<nlohmann::json>> ListAll(const model::ResourceKind& kind,
                                                             std::string_view search,
                                                             int page_size = 100) const;

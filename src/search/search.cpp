@@ -18,4 +18,13 @@ Result<std::optional<Filter>> ParseSearch(std::string_view search) {
   return HF_TRY(detail::BuildFilter(expr));
 }
 
+std::string QuoteString(std::string_view value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
 }  // namespace hf::search

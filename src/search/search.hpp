@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "common/result.hpp"
@@ -41,5 +42,8 @@ inline constexpr size_t kMaxSearchLength = 4096;
 // "<x> is not a related resource of Resource", "invalid field in search or order query",
 // "field 'generation' expects an integer", "NOT operator is not supported with label queries".
 Result<std::optional<Filter>> ParseSearch(std::string_view search);
+
+// `value` as a search string literal: in single quotes, each quote doubled.
+std::string QuoteString(std::string_view value);
 
 }  // namespace hf::search

@@ -1,16 +1,9 @@
 #include "ticker/queries.hpp"
 
+#include "search/search.hpp"
+
 namespace hf::ticker {
 namespace {
-
-std::string Quote(const std::string& value) {
-  std::string out = "'";
-  for (char c : value) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
 
 std::string WithSelector(std::string filter, const std::map<std::string, std::string>& selector) {
   const std::string labels = SelectorSearch(selector);
@@ -23,7 +16,7 @@ std::string SelectorSearch(const std::map<std::string, std::string>& selector) {
   std::string out;
   for (const auto& [key, value] : selector) {  // std::map: sorted by key
     if (!out.empty()) out += " and ";
-    out += "labels." + key + "=" + Quote(value);
+    out += "labels." + key + "=" + search::QuoteString(value);
   }
   return out;
 }
@@ -36,7 +29,7 @@ std::string StaleSearch(const std::map<std::string, std::string>& selector, Time
   return WithSelector(
       "status.conditions.Reconciled='True' and "
       "status.conditions.Reconciled.last_updated_time < " +
-          Quote(FormatTime(cutoff)),
+          search::QuoteString(FormatTime(cutoff)),
       selector);
 }
 

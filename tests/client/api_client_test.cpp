@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <deque>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "common/http_server.hpp"
@@ -271,24 +273,58 @@ TEST(ApiClient, CancelEndsRetryWaits) {
   EXPECT_EQ(api.requests().size(), 1u);
 }
 
-TEST(ApiClient, ListAllWalksThePages) {
-  ScriptedApi api([](const http::Request& r) {
-    const int page = std::stoi(r.Query("page").value_or("1"));
+// A scripted server that keeps 250 ids and answers `id > 'x'` pages in id order; the ids before
+// the second page's key are deleted, and new ones created, while the client walks. Page numbers
+// (OFFSET) would skip live items here; keyset paging must not.
+TEST(ApiClient, ListAllWalksByKeysetUnshakenByChanges) {
+  std::mutex mu;
+  std::set<std::string> ids;
+  auto id_of = [](int i) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "id-%03d", i);
+    return std::string(buf);
+  };
+  for (int i = 0; i < 250; ++i) ids.insert(id_of(i));
+  int requests = 0;
+  ScriptedApi api([&](const http::Request& r) {
+    std::lock_guard lock(mu);
     const int size = std::stoi(r.Query("size").value_or("0"));
+    const std::string search = r.Query("search").value_or("");
+    const auto key = search.find("id > '");
+    const std::string after = key == std::string::npos ? "" : search.substr(key + 6, 6);
+    if (++requests == 2) {  // between the first and the second page
+      for (int i = 0; i < 50; ++i) ids.erase(id_of(i));
+      ids.insert(id_of(250));
+    }
     json items = json::array();
-    for (int i = (page - 1) * size; i < std::min(page * size, 250); ++i)
-      items.push_back({{"i", i}});
-    return Answer(200, {{"items", items}, {"total", 250}, {"page", page}, {"size", size}});
+    for (auto it = ids.upper_bound(after); it != ids.end() && std::ssize(items) < size; ++it)
+      items.push_back({{"id", *it}});
+    return Answer(200, {{"items", items}, {"total", ids.size()}, {"size", items.size()}});
   });
   const ApiClient client(Options(api.url()));
   auto all = client.ListAll(model::kNodePool, "labels.a='b'", 100);
   ASSERT_TRUE(all.has_value()) << all.error().ToString();
-  ASSERT_EQ(all->size(), 250u);
-  EXPECT_EQ(all->back()["i"], 249);
+  std::vector<std::string> got;
+  for (const auto& item : *all) got.push_back(item["id"]);
+  ASSERT_EQ(got.size(), 251u);  // 100 before the deletions, then 101..250 and the new one
+  EXPECT_TRUE(std::ranges::is_sorted(got));
+  EXPECT_EQ(std::set<std::string>(got.begin(), got.end()).size(), got.size()) << "repeated";
   const auto seen = api.requests();
   ASSERT_EQ(seen.size(), 3u);
   EXPECT_EQ(seen[0].path, "/api/hyperfleet/v1/nodepools");
-  EXPECT_EQ(seen[2].Query("search").value_or(""), "labels.a='b'");
+  EXPECT_EQ(seen[0].Query("order").value_or(""), "id asc");
+  EXPECT_EQ(seen[0].Query("search").value_or(""), "(labels.a='b')");
+  EXPECT_EQ(seen[2].Query("search").value_or(""), "(labels.a='b') and id > 'id-199'");
+}
+
+TEST(ApiClient, ListAllRefusesAPageThatDoesNotAdvance) {
+  ScriptedApi api([](const http::Request&) {
+    return Answer(200, {{"items", {{{"id", "same"}}}}, {"total", 5}, {"truncated", true}});
+  });
+  const ApiClient client(Options(api.url()));
+  auto all = client.ListAll(model::kCluster, "", 1);
+  ASSERT_FALSE(all);
+  EXPECT_EQ(all.error().code, ErrorCode::kMalformed);
 }
 
 TEST(ApiClient, StatusAndEventOutcomes) {

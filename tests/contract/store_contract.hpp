@@ -548,6 +548,83 @@ TEST_P(StoreSearch, Conditions) {
   EXPECT_EQ(Names("status.conditions.Reconciled.observed_generation >= 2"), "a_b*c");
 }
 
+// The Reconciled searches read a copy of the condition kept on the resource row (migrations
+// 0003): every write path must keep it equal to the condition itself.
+TEST_P(StoreSearch, ReconciledCopyFollowsEveryWrite) {
+  const char* kFalse = "status.conditions.Reconciled = 'False'";
+  const char* kStale = "status.conditions.Reconciled.last_updated_time < '2026-03-06T15:30:00Z'";
+  auto alpha = *Get(alpha_id_);
+  alpha.conditions.at(0).status = "False";
+  {
+    auto tx = Write();
+    HF_ASSERT_OK(tx->UpdateResource(alpha));
+    HF_ASSERT_OK(tx->Commit());
+  }
+  EXPECT_EQ(Names(kFalse), "alpha,Beta");
+  auto later = alpha.conditions;
+  later.at(0).status = "True";
+  later.at(0).last_updated_time = *ParseTime("2026-03-06T17:00:00Z");
+  later.insert(later.begin(), MakeCondition("Available", "True"));  // not first in the list
+  {
+    auto tx = Write();
+    HF_ASSERT_OK(tx->ReplaceConditions(alpha.id, later));
+    HF_ASSERT_OK(tx->Commit());
+  }
+  EXPECT_EQ(Names(kFalse), "Beta");
+  EXPECT_EQ(Names(kStale), "Beta");
+  EXPECT_EQ(Names("status.conditions.Reconciled = 'True'"), "alpha,a_b*c");
+  {
+    auto tx = Write();
+    HF_ASSERT_OK(tx->ReplaceConditions(alpha.id, {MakeCondition("Available", "True")}));
+    HF_ASSERT_OK(tx->Commit());
+  }
+  EXPECT_EQ(Names("status.conditions.Reconciled = 'True'"), "a_b*c");
+  EXPECT_EQ(Names(kStale), "Beta");  // no Reconciled condition: neither stale nor fresh
+  EXPECT_EQ(Names("status.conditions.Available = 'True'"), "alpha");
+}
+
+// Keyset paging as the ticker walks (order=id, id > last): every matching row once, in id
+// order, whatever is created or deleted between pages.
+TEST_P(StoreSearch, KeysetPagesByIdSurviveChangesBetweenPages) {
+  std::set<std::string> expected;
+  for (int i = 0; i < 12; ++i) {
+    auto r = MakeResource("Cluster", "k" + std::to_string(i));
+    r.conditions = {MakeCondition("Reconciled", i % 3 == 0 ? "True" : "False")};
+    Insert(r);
+    if (i % 3 != 0) expected.insert(r.id);
+  }
+  std::vector<std::string> walked;
+  std::string after;
+  for (int page_no = 0; page_no < 20; ++page_no) {
+    std::string query = "status.conditions.Reconciled = 'False' and labels.env = 'prod'";
+    if (!after.empty()) query += " and id > '" + after + "'";
+    auto tx = Read();
+    auto page = HF_ASSERT_OK(tx->ListResources(
+        {.kind = "Cluster", .filter = Search(query), .order = {{"id"}}, .limit = 3}));
+    tx.reset();
+    for (const auto& r : page.items) walked.push_back(r.id);
+    if (page.items.size() < 3) break;
+    after = page.items.back().id;
+    if (page_no == 0) {  // delete one already seen and one not yet seen; add one
+      const std::string ahead = *std::next(expected.begin(), 5);
+      {
+        auto write = Write();
+        HF_ASSERT_OK(write->DeleteResource(walked.front()));
+        HF_ASSERT_OK(write->DeleteResource(ahead));
+        HF_ASSERT_OK(write->Commit());
+      }
+      expected.erase(ahead);
+      auto r = MakeResource("Cluster", "k-new");
+      r.conditions = {MakeCondition("Reconciled", "False")};
+      Insert(r);
+      expected.insert(r.id);  // a UUIDv7 made now sorts after every id before it
+    }
+  }
+  EXPECT_TRUE(std::ranges::is_sorted(walked));
+  EXPECT_EQ(std::set<std::string>(walked.begin(), walked.end()), expected);
+  EXPECT_EQ(walked.size(), expected.size());
+}
+
 TEST_P(StoreSearch, LogicAndHostileValues) {
   EXPECT_EQ(Names("not kind = 'Cluster' or generation = 1"), "alpha,a_b*c");
   EXPECT_EQ(Names("not (kind = 'Cluster' or generation = 1)"), "a_b*c");

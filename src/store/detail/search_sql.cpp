@@ -7,10 +7,12 @@
 #include <variant>
 
 #include "common/time.hpp"
+#include "model/condition.hpp"
 
 namespace hf::store::detail {
 namespace {
 
+using model::condition_type::kReconciled;
 using search::CompareOp;
 
 // The resources columns a filter may compare and an order term may name.
@@ -299,9 +301,15 @@ class Compiler {
     return EmitPredicate(lhs, term.comparison);
   }
 
+  // The Reconciled condition's status and last_updated_time are read from the copies on the
+  // resource row (indexed; migrations 0003), every other condition from resource_conditions.
   Result<void> EmitTerm(const search::ConditionStatusTerm& term) {
-    Append("r.id IN (SELECT resource_id FROM resource_conditions WHERE type = ? AND status = ?)");
-    Bind(term.type);
+    if (term.type == kReconciled) {
+      Append("r.reconciled_status = ?");
+    } else {
+      Append("r.id IN (SELECT resource_id FROM resource_conditions WHERE type = ? AND status = ?)");
+      Bind(term.type);
+    }
     Bind(term.status);
     return Ok();
   }
@@ -309,6 +317,13 @@ class Compiler {
   Result<void> EmitTerm(const search::ConditionFieldTerm& term) {
     if (std::ranges::find(kConditionColumns, term.field) == kConditionColumns.end()) {
       return InvalidFilter("unknown condition field '" + term.field + "'");
+    }
+    if (term.type == kReconciled && term.field == "last_updated_time") {
+      // False, never NULL, without the condition: `not (...)` must then be true, as with IN.
+      Append("(r.reconciled_updated_time IS NOT NULL AND ");
+      HF_CHECK(EmitPredicate("r.reconciled_updated_time", term.comparison));
+      Append(")");
+      return Ok();
     }
     Append("r.id IN (SELECT resource_id FROM resource_conditions WHERE type = ? AND ");
     Bind(term.type);

@@ -33,6 +33,21 @@ string ReplaceConditionsCtes(const string& ids, const string& param) {
          "excluded.created_time, last_updated_time = excluded.last_updated_time, "
          "last_transition_time = excluded.last_transition_time, position = excluded.position)";
 }
+// The resource columns that copy the Reconciled condition of the conditions JSON array `param`
+// (migrations/postgres/0003_reconciled_columns.sql): status ('' when absent), last_updated_time.
+string ReconciledStatus(const string& param) {
+  return "COALESCE((SELECT c->>'status' FROM jsonb_array_elements(" + param +
+         "::jsonb) c WHERE c->>'type' = 'Reconciled' LIMIT 1), '')";
+}
+string ReconciledUpdated(const string& param) {
+  return "(SELECT (c->>'last_updated_time')::timestamptz FROM jsonb_array_elements(" + param +
+         "::jsonb) c WHERE c->>'type' = 'Reconciled' LIMIT 1)";
+}
+string SetReconciled(const string& param) {
+  return "reconciled_status = " + ReconciledStatus(param) +
+         ", reconciled_updated_time = " + ReconciledUpdated(param);
+}
+
 // Ids as a bigint/text array from a JSON array parameter.
 string IdArray(const string& param, const string& type) {
   return "ARRAY(SELECT jsonb_array_elements_text(" + param + "::jsonb)::" + type + ")";
@@ -80,8 +95,10 @@ Statements Build() {
       "insert_resource",
       {"WITH r AS (INSERT INTO resources (id, kind, name, href, spec, generation, owner_id, "
        "owner_kind, owner_href, created_time, updated_time, deleted_time, created_by, updated_by, "
-       "deleted_by) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-       "$15) RETURNING id), "
+       "deleted_by, reconciled_status, reconciled_updated_time) VALUES ($1, $2, $3, $4, $5::jsonb, "
+       "$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, " +
+       ReconciledStatus("$17") + ", " + ReconciledUpdated("$17") +
+       ") RETURNING id), "
        "l AS (INSERT INTO resource_labels (resource_id, key, value) SELECT r.id, l.key, l.value "
        "FROM r, jsonb_each_text($16::jsonb) l), "
        "c AS (" +
@@ -91,7 +108,9 @@ Statements Build() {
   s.update_resource = {
       "update_resource",
       {"WITH u AS (UPDATE resources SET spec = $2::jsonb, generation = $3, updated_time = $4, "
-       "updated_by = $5, deleted_time = $6, deleted_by = $7 WHERE id = $1 RETURNING id), "
+       "updated_by = $5, deleted_time = $6, deleted_by = $7, " +
+       SetReconciled("$9") +
+       " WHERE id = $1 RETURNING id), "
        "dl AS (DELETE FROM resource_labels WHERE resource_id IN (SELECT id FROM u) AND NOT "
        "jsonb_exists($8::jsonb, key)), "
        "il AS (INSERT INTO resource_labels (resource_id, key, value) SELECT u.id, l.key, l.value "
@@ -100,7 +119,8 @@ Statements Build() {
        ReplaceConditionsCtes("SELECT id FROM u", "$9") + " SELECT id FROM u"}};
   s.replace_conditions = {
       "replace_conditions",
-      {"WITH " + ReplaceConditionsCtes("SELECT $1::varchar AS id", "$2") + " SELECT 1"}};
+      {"WITH u AS (UPDATE resources SET " + SetReconciled("$2") + " WHERE id = $1), " +
+       ReplaceConditionsCtes("SELECT $1::varchar AS id", "$2") + " SELECT 1"}};
   s.delete_resource = {"delete_resource", {"DELETE FROM resources WHERE id = $1 RETURNING id"}};
   s.children = {"children",
                 {resource_select + "WHERE r.owner_id = $1 ORDER BY r.created_time, r.id"}};

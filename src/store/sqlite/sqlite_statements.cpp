@@ -23,6 +23,18 @@ string InsertLabels(const string& param) {
          "json_each(" +
          param + ") WHERE EXISTS (SELECT 1 FROM resources WHERE id = ?1)";
 }
+// The resource columns that copy the Reconciled condition of the conditions JSON array `param`
+// (migrations/sqlite/0003_reconciled_columns.sql).
+string SetReconciled(const string& param) {
+  const string of =
+      " FROM json_each(" + param + ") WHERE json_extract(value, '$.type') = 'Reconciled' LIMIT 1";
+  return "reconciled_status = COALESCE((SELECT json_extract(value, '$.status')" + of +
+         "), ''), reconciled_updated_time = (SELECT json_extract(value, '$.last_updated_time')" +
+         of + ")";
+}
+string UpdateReconciled(const string& param) {
+  return "UPDATE resources SET " + SetReconciled(param) + " WHERE id = ?1";
+}
 const string kDeleteLabels = "DELETE FROM resource_labels WHERE resource_id = ?1";
 const string kDeleteConditions = "DELETE FROM resource_conditions WHERE resource_id = ?1";
 
@@ -57,13 +69,15 @@ Statements Build() {
       {"INSERT INTO resources (id, kind, name, href, spec, generation, owner_id, owner_kind, "
        "owner_href, created_time, updated_time, deleted_time, created_by, updated_by, deleted_by) "
        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-       InsertLabels("?16"), InsertConditions("?17")}};
+       InsertLabels("?16"), InsertConditions("?17"), UpdateReconciled("?17")}};
   s.update_resource = {
       "update_resource",
       {kDeleteLabels, InsertLabels("?8"), kDeleteConditions, InsertConditions("?9"),
        "UPDATE resources SET spec = ?2, generation = ?3, updated_time = ?4, updated_by = ?5, "
-       "deleted_time = ?6, deleted_by = ?7 WHERE id = ?1 RETURNING id"}};
-  s.replace_conditions = {"replace_conditions", {kDeleteConditions, InsertConditions("?2")}};
+       "deleted_time = ?6, deleted_by = ?7, " +
+           SetReconciled("?9") + " WHERE id = ?1 RETURNING id"}};
+  s.replace_conditions = {"replace_conditions",
+                          {kDeleteConditions, InsertConditions("?2"), UpdateReconciled("?2")}};
   s.delete_resource = {"delete_resource", {"DELETE FROM resources WHERE id = ?1 RETURNING id"}};
   s.children = {"children",
                 {resource_select + "WHERE r.owner_id = ?1 ORDER BY r.created_time, r.id"}};
