@@ -11,8 +11,8 @@
 namespace hf::ticker {
 
 // The ticker's only view of the world: the HyperFleet API. An interface so that tests can drive
-// the ticker without a server. Implementations are thread-compatible (the ticker calls them from
-// its one loop thread).
+// the ticker without a server. List is called from the ticker's loop thread only; RequestEvent
+// from several threads at once (the requests of one poll run concurrently).
 class FleetApi {
  public:
   virtual ~FleetApi() = default;

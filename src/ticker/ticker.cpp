@@ -1,6 +1,7 @@
 #include "ticker/ticker.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <random>
 #include <set>
 
@@ -95,13 +96,25 @@ Result<void> Ticker::PollOnce() {
   if (!stale) return fail(stale.error());
 
   std::set<std::string> seen;
+  std::vector<Due> due;
   for (const auto* list : {&*not_reconciled, &*stale}) {
     for (const auto& resource : *list) {
       const std::string id = resource.value("id", "");
-      if (!id.empty() && !seen.insert(id).second) continue;  // listed twice (paging shift)
-      Handle(resource, now);
+      if (!id.empty() && !seen.insert(id).second) continue;  // in both lists
+      if (auto d = Plan(resource, now)) due.push_back(std::move(*d));
     }
   }
+  // A poll that finds many resources due (a fleet-wide outage just ended) requests their
+  // events concurrently: one at a time, 1 000 requests would stretch the poll to seconds.
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < due.size(); i = next++) Request(due[i], now);
+  };
+  std::vector<std::jthread> helpers;
+  const size_t extra = std::min(due.size(), kRequestConcurrency) - (due.empty() ? 0 : 1);
+  for (size_t i = 0; i < extra; ++i) helpers.emplace_back(work);
+  work();
+  helpers.clear();  // joins
 
   const Duration forget_after =
       std::max(options_.decision.backoff_max, 10 * options_.poll_interval);
@@ -120,7 +133,7 @@ Result<void> Ticker::PollOnce() {
   return Ok();
 }
 
-void Ticker::Handle(const nlohmann::json& resource, Time now) {
+std::optional<Ticker::Due> Ticker::Plan(const nlohmann::json& resource, Time now) {
   const std::string id = resource.value("id", "");
   BackoffState state;
   {
@@ -128,32 +141,38 @@ void Ticker::Handle(const nlohmann::json& resource, Time now) {
     if (auto it = entries_.find(id); it != entries_.end()) state = it->second.state;
   }
   Decision d = Decide(resource, now, state, options_.decision, random_());
+  if (d.action != Action::kNone) return Due{id, std::move(d), std::move(state)};
+  metrics_.skipped.WithLabels({options_.resource_type, std::string(ToString(d.reason))}).Inc();
+  if (d.reason == Reason::kInvalid || d.reason == Reason::kSelector) return std::nullopt;
+  std::lock_guard lock(mu_);
+  entries_[id] = Entry{d.next, now};
+  return std::nullopt;
+}
+
+void Ticker::Request(Due& due, Time now) {
+  const std::string& id = due.id;
+  Decision& d = due.decision;
   const std::string reason(ToString(d.reason));
-  if (d.action == Action::kNone) {
-    metrics_.skipped.WithLabels({options_.resource_type, reason}).Inc();
+  auto sent = api_.RequestEvent(id);
+  if (sent) {
+    metrics_.requested.WithLabels({options_.resource_type, reason}).Inc();
+    kLog.Info("event requested",
+              {{"resource_id", id},
+               {"reason", reason},
+               {"generation", d.next.generation},
+               {"attempt", d.next.attempts},
+               {"status", *sent == client::EventOutcome::kPending ? "pending" : "accepted"}});
+  } else if (sent.error().code == ErrorCode::kNotFound) {
+    std::lock_guard lock(mu_);
+    entries_.erase(id);  // deleted meanwhile
+    return;
   } else {
-    auto sent = api_.RequestEvent(id);
-    if (sent) {
-      metrics_.requested.WithLabels({options_.resource_type, reason}).Inc();
-      kLog.Info("event requested",
-                {{"resource_id", id},
-                 {"reason", reason},
-                 {"generation", d.next.generation},
-                 {"attempt", d.next.attempts},
-                 {"status", *sent == client::EventOutcome::kPending ? "pending" : "accepted"}});
-    } else if (sent.error().code == ErrorCode::kNotFound) {
-      std::lock_guard lock(mu_);
-      entries_.erase(id);  // deleted meanwhile
-      return;
-    } else {
-      metrics_.api_errors.Inc();
-      kLog.Warn("event request failed", {{"resource_id", id}, {"error", sent.error().ToString()}});
-      // Transient: keep the old state so the next poll tries again. Anything else would fail
-      // the same way every poll: keep the new state so retries follow the backoff.
-      if (sent.error().Transient()) d.next = state;
-    }
+    metrics_.api_errors.Inc();
+    kLog.Warn("event request failed", {{"resource_id", id}, {"error", sent.error().ToString()}});
+    // Transient: keep the old state so the next poll tries again. Anything else would fail
+    // the same way every poll: keep the new state so retries follow the backoff.
+    if (sent.error().Transient()) d.next = due.state;
   }
-  if (d.reason == Reason::kInvalid || d.reason == Reason::kSelector) return;
   std::lock_guard lock(mu_);
   entries_[id] = Entry{d.next, now};
 }

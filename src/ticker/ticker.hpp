@@ -47,9 +47,10 @@ class Ticker {
   Ticker(FleetApi& api, TickerOptions options, Clock clock = nullptr, Random random = nullptr);
   ~Ticker();
 
-  // One poll: list (both filters), decide, request. An error when a listing fails; then no
-  // request is made and the per-resource state is untouched. Failed event requests are
-  // counted, logged and retried on a later poll, but do not fail the poll.
+  // One poll: list (both filters), decide, request (up to kRequestConcurrency requests in
+  // flight). An error when a listing fails; then no request is made and the per-resource state
+  // is untouched. Failed event requests are counted, logged and retried on a later poll, but
+  // do not fail the poll.
   Result<void> PollOnce();
 
   // Polls in a background thread, every poll_interval after success; after consecutive
@@ -81,9 +82,22 @@ class Ticker {
     metrics::Counter& api_errors;
     metrics::Gauge& last_success;
   };
+  // A resource for which an event is to be requested: the decision, and the state before it.
+  struct Due {
+    std::string id;
+    Decision decision;
+    BackoffState state;
+  };
+  // Event requests of one poll in flight at once, at most.
+  static constexpr size_t kRequestConcurrency = 8;
+
   static Metrics RegisterMetrics(const std::string& resource_type);
   void Loop();
-  void Handle(const nlohmann::json& resource, Time now);
+  // Decides for one listed resource (on the polling thread: it draws from random_). Records the
+  // outcome when no request is due; otherwise returns what Request() needs.
+  std::optional<Due> Plan(const nlohmann::json& resource, Time now);
+  // Requests the event and records the state to keep; called from several threads at once.
+  void Request(Due& due, Time now);
 
   FleetApi& api_;
   const TickerOptions options_;

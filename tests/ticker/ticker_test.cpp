@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <condition_variable>
 #include <thread>
 
 #include "ticker/queries.hpp"
@@ -31,13 +33,22 @@ class FakeApi : public FleetApi {
     return Fail(ErrorCode::kInvalidArgument, "unexpected search " + search);
   }
   Result<client::EventOutcome> RequestEvent(const std::string& id) override {
-    std::lock_guard lock(mu);
+    std::unique_lock lock(mu);
     requests.push_back(id);
+    if (hold_until_in_flight > 0) {  // wait (up to 10 s) until that many requests are in flight
+      ++in_flight;
+      max_in_flight = std::max(max_in_flight, in_flight);
+      changed.notify_all();
+      changed.wait_for(lock, seconds(10), [&] { return max_in_flight >= hold_until_in_flight; });
+      --in_flight;
+    }
     if (request_error) return Fail(*request_error);
     return pending ? client::EventOutcome::kPending : client::EventOutcome::kAccepted;
   }
 
   std::mutex mu;
+  std::condition_variable changed;
+  int hold_until_in_flight = 0, in_flight = 0, max_in_flight = 0;
   std::vector<json> not_reconciled, stale;
   std::optional<Error> list_error, request_error;
   bool pending = false;
@@ -128,6 +139,23 @@ TEST_F(TickerTest, TransientRequestFailureIsRetriedNextPoll) {
   Advance(seconds(5));
   ASSERT_TRUE(ticker_->PollOnce());
   EXPECT_EQ(api_.requests.size(), 2u);  // asked again at once: the first never got through
+}
+
+// The requests of one poll are sent concurrently (a poll finding 1 000 resources due must not
+// take 1 000 round trips end to end), and each resource still gets exactly one.
+TEST_F(TickerTest, RequestsOfOnePollRunConcurrently) {
+  for (int i = 0; i < 20; ++i) {
+    api_.not_reconciled.push_back(Cluster("c" + std::to_string(i), 2, "False"));
+    api_.not_reconciled.back()["status"]["conditions"][0]["observed_generation"] = 1;
+  }
+  api_.hold_until_in_flight = 4;
+  ASSERT_TRUE(ticker_->PollOnce());
+  EXPECT_GE(api_.max_in_flight, 4);
+  std::vector<std::string> sorted = api_.requests;
+  std::ranges::sort(sorted);
+  EXPECT_EQ(std::ranges::unique(sorted).begin(), sorted.end()) << "a resource asked twice";
+  EXPECT_EQ(api_.requests.size(), 20u);
+  EXPECT_EQ(ticker_->TrackedResources(), 20u);
 }
 
 TEST_F(TickerTest, DeletedResourceIsForgotten) {
