@@ -820,6 +820,9 @@ def cascade_delete(res, work):
                 raise BenchError("cluster not gone 120 s after DELETE")
             time.sleep(0.05)
         ms = (time.perf_counter() - t0) * 1000
+        status, body = http("GET", base + "/nodepools?size=1")
+        if status != 200 or body["total"] != 0:
+            raise BenchError(f"nodepools left after the cluster: {body and body['total']}")
         res.add("cascade_delete_ms_500np", ms, "ms", 10000.0, "goal < 10 s", "lower",
                 "DELETE → GET 404, hyperfleet dev on PostgreSQL, no-op jobs; reference ~40 s "
                 "for a plain cluster delete")
