@@ -500,16 +500,17 @@ def bench_issuer(work):
 # One cluster's id, from its number g: UUIDv7-shaped and time-ordered like the API's.
 SEED_ID = "lpad(to_hex(g), 8, '0') || '-0000-7000-8000-' || lpad(to_hex(g), 12, '0')"
 
-# Clusters lo..hi as the API writes them (schema of migrations/postgres/0001_init.sql): two
-# labels and the five conditions of a cluster whose three adapters have reported. Those whose g
+# Clusters lo..hi as the API writes them (schema of migrations/postgres/0001–0003): the
+# Reconciled copy on the row (0003), two labels and the five conditions of a cluster whose three adapters have reported. Those whose g
 # satisfies the SQL predicate `not_reconciled` have Reconciled=False (the rest True).
 SEED_SQL = """
 INSERT INTO resources (id, kind, name, href, spec, generation, created_time, updated_time,
-                       created_by, updated_by)
+                       created_by, updated_by, reconciled_status, reconciled_updated_time)
 SELECT s.id, 'Cluster', 'seed-' || s.g, '/api/hyperfleet/v1/clusters/' || s.id,
        '{{"region":"us-east-1","version":"4.15","nodes":3}}', 1, s.t, s.t,
-       'system@hyperfleet.local', 'system@hyperfleet.local'
-FROM (SELECT g, {id} AS id, now() - interval '1 day' + g * interval '1 ms' AS t
+       'system@hyperfleet.local', 'system@hyperfleet.local',
+       CASE WHEN {not_reconciled} THEN 'False' ELSE 'True' END, s.now
+FROM (SELECT g, {id} AS id, now() - interval '1 day' + g * interval '1 ms' AS t, now() AS now
       FROM generate_series({lo}, {hi}) g) s;
 INSERT INTO resource_labels (resource_id, key, value)
 SELECT {id}, k.key, k.value
@@ -545,8 +546,7 @@ def seed(db, lo, hi, not_reconciled="g % 2 = 0"):
 # NOT_RECONCILED_SQL is the store's rendering of the ticker's filter
 # status.conditions.Reconciled='False' (src/store/detail/search_sql.cpp): the one constant to
 # change when the store renders it differently.
-NOT_RECONCILED_SQL = ("r.id IN (SELECT resource_id FROM resource_conditions "
-                      "WHERE type = 'Reconciled' AND status = 'False')")
+NOT_RECONCILED_SQL = "r.reconciled_status = 'False'"
 RESOURCE_COLUMNS = ("r.id, r.kind, r.name, r.href, r.spec, r.generation, r.owner_id, "
                     "r.owner_kind, r.owner_href, r.created_time, r.updated_time, r.deleted_time, "
                     "r.created_by, r.updated_by, r.deleted_by")
