@@ -52,7 +52,7 @@ Result<std::vector<model::Condition>> Recompute(store::Tx& tx, const Kinds& kind
   if (!kind || kind->required_adapters.empty()) return std::vector<model::Condition>{};
   auto statuses = HF_TRY(tx.GetAdapterStatuses(r.id, kind->required_adapters));
   bool children = false;
-  if (r.Deleting()) children = !HF_TRY(tx.ListChildren(r.id)).empty();
+  if (r.Deleting()) children = HF_TRY(tx.HasChildren(r.id));
   return Aggregate({r, kind->required_adapters, statuses, children});
 }
 
@@ -60,13 +60,14 @@ Result<void> AfterChildRemoved(store::Tx& tx, const Kinds& kinds, const model::R
                                const Caller& caller) {
   if (!child.owner) return {};
   auto parent = HF_TRY(tx.GetResource(child.owner->id, store::Lock::kForUpdate));
-  if (!parent || !parent->Deleting()) return {};
+  // Only the last child's removal changes what the parent waits for: one event then, not one
+  // per child (500 nodepools made 500 events, each re-reading the remaining children).
+  if (!parent || !parent->Deleting() || HF_TRY(tx.HasChildren(parent->id))) return {};
   const KindDescriptor* kind = kinds.ByKind(parent->kind);
   if (kind && !kind->required_adapters.empty()) {
     HF_TRY(AppendEvent(tx, *parent, "status_changed", caller.traceparent));
     return {};
   }
-  if (!HF_TRY(tx.ListChildren(parent->id)).empty()) return {};
   HF_CHECK(tx.DeleteResource(parent->id));
   return AfterChildRemoved(tx, kinds, *parent, caller);
 }
@@ -200,7 +201,7 @@ Result<void> ResourceService::MarkDeleted(store::Tx& tx, model::Resource& r, con
   r.deleted_by = caller.actor;
   r.generation += 1;
   const KindDescriptor* kind = kinds_.ByKind(r.kind);
-  if (kind && kind->required_adapters.empty() && HF_TRY(tx.ListChildren(r.id)).empty()) {
+  if (kind && kind->required_adapters.empty() && !HF_TRY(tx.HasChildren(r.id))) {
     return HardDelete(tx, r);
   }
   r.conditions = HF_TRY(Recompute(tx, kinds_, r));

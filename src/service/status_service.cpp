@@ -152,7 +152,7 @@ Result<std::optional<model::AdapterStatus>> StatusService::Report(const Scope& s
         all_finalized = false;
       }
     }
-    if (all_finalized && HF_TRY(tx->ListChildren(r.id)).empty()) {
+    if (all_finalized && !HF_TRY(tx->HasChildren(r.id))) {
       HF_CHECK(tx->DeleteResource(r.id));
       HF_CHECK(AfterChildRemoved(*tx, kinds_, r, caller));
       HF_CHECK(tx->Commit());
@@ -160,7 +160,7 @@ Result<std::optional<model::AdapterStatus>> StatusService::Report(const Scope& s
     }
   }
   if (available != kUnknown) {
-    bool children = r.Deleting() && !HF_TRY(tx->ListChildren(r.id)).empty();
+    const bool children = r.Deleting() && HF_TRY(tx->HasChildren(r.id));
     auto conditions = Aggregate({r, required, statuses, children});
     if (conditions != r.conditions) HF_CHECK(tx->ReplaceConditions(r.id, conditions));
     if (available != previous_available) {

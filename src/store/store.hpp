@@ -85,6 +85,8 @@ class Tx {
   // Direct children of a resource (active and soft-deleted), oldest first.
   virtual Result<std::vector<model::Resource>> ListChildren(const std::string& owner_id,
                                                             Lock lock = Lock::kNone) = 0;
+  // Whether the resource has any child (active or soft-deleted), without reading them.
+  virtual Result<bool> HasChildren(const std::string& owner_id) = 0;
 
   // --- adapter statuses ---
   // The rows of the named adapters only (none for an empty list), oldest first: a status report

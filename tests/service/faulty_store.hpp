@@ -60,6 +60,9 @@ class FaultyStore final : public store::Store {
                                                       store::Lock lock) override {
       return real_->ListChildren(owner_id, lock);
     }
+    Result<bool> HasChildren(const std::string& owner_id) override {
+      return real_->HasChildren(owner_id);
+    }
     Result<std::vector<model::AdapterStatus>> GetAdapterStatuses(
         const std::string& resource_id, const std::vector<std::string>& adapters) override {
       auto rows = HF_TRY(real_->GetAdapterStatuses(resource_id, adapters));

@@ -293,6 +293,28 @@ TEST_F(StatusServiceTest, ADeletionEndsWhenEveryAdapterFinalizedAndChildrenAreGo
   EXPECT_FALSE(statuses_.List(Clusters(), c.id, 1, 20));
 }
 
+// A deleting cluster waits for its nodepools; only the last one's removal changes that, so it is
+// told once then, not once per nodepool (500 nodepools made 500 events, each re-reading the
+// remaining children).
+TEST_F(StatusServiceTest, ADeletingClusterIsToldOnceWhenItsLastChildGoes) {
+  auto c = CreateCluster("alpha");
+  auto first = CreateNodePool(c.id, "first");
+  auto last = CreateNodePool(c.id, "last");
+  Must(resources_.Delete(Clusters(), c.id, caller_));
+  Publish(Events());
+  auto told = [&] {
+    int n = 0;
+    for (const auto& e : Events()) n += e.aggregate_id == c.id && !e.published_time;
+    return n;
+  };
+  Report(first, MakeReport("np-agent", 2, "False", "True"));
+  EXPECT_FALSE(Find(first));
+  EXPECT_EQ(told(), 0) << "a sibling is still there: nothing changed for the cluster";
+  Report(last, MakeReport("np-agent", 2, "False", "True"));
+  EXPECT_FALSE(Find(last));
+  EXPECT_EQ(told(), 1);
+}
+
 TEST_F(StatusServiceTest, FinalizedForAnOlderGenerationDoesNotEndADeletion) {
   auto c = CreateCluster("alpha");
   Must(resources_.Delete(Clusters(), c.id, caller_));

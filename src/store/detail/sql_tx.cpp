@@ -331,6 +331,10 @@ Result<std::vector<model::Resource>> SqlTx::ListChildren(const std::string& owne
   return LoadResources(HF_TRY(session_->Exec(statement, {owner_id})));
 }
 
+Result<bool> SqlTx::HasChildren(const std::string& owner_id) {
+  return !HF_TRY(session_->Exec(st_.has_children, {owner_id})).empty();
+}
+
 // --- adapter statuses ---
 
 Result<std::vector<model::AdapterStatus>> SqlTx::GetAdapterStatuses(

@@ -25,6 +25,7 @@ class SqlTx final : public Tx {
                                  const std::vector<model::Condition>& conditions) override;
   Result<void> DeleteResource(const std::string& id) override;
   Result<Page<model::Resource>> ListResources(const ResourceQuery& q) override;
+  Result<bool> HasChildren(const std::string& owner_id) override;
   Result<std::vector<model::Resource>> ListChildren(const std::string& owner_id,
                                                     Lock lock) override;
 

@@ -52,6 +52,7 @@ struct Statements {
   Statement delete_resource;
   Statement children;
   Statement children_for_update;
+  Statement has_children;  // (owner_id) → one row if it has any
 
   Statement adapter_statuses;  // (resource_id, adapters json) → kAdapterStatusColumns
   Statement adapter_statuses_page;

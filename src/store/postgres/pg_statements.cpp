@@ -128,6 +128,8 @@ Statements Build() {
       "children_for_update",
       {resource_select + "WHERE r.owner_id = $1 ORDER BY r.created_time, r.id FOR UPDATE OF r"}};
 
+  s.has_children = {"has_children", {"SELECT 1 FROM resources WHERE owner_id = $1 LIMIT 1"}};
+
   const string status_select =
       string("SELECT ") + kAdapterStatusColumns + " FROM adapter_statuses WHERE resource_id = $1 ";
   s.adapter_statuses = {"adapter_statuses",

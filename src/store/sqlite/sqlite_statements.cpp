@@ -83,6 +83,8 @@ Statements Build() {
                 {resource_select + "WHERE r.owner_id = ?1 ORDER BY r.created_time, r.id"}};
   s.children_for_update = s.children;
 
+  s.has_children = {"has_children", {"SELECT 1 FROM resources WHERE owner_id = ?1 LIMIT 1"}};
+
   const string status_select =
       string("SELECT ") + kAdapterStatusColumns + " FROM adapter_statuses WHERE resource_id = ?1 ";
   s.adapter_statuses = {"adapter_statuses",
