@@ -216,7 +216,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // it); otherwise it is past max_connections and is answered 503 and closed.
   Session(tcp::socket socket, Server::Impl& server, std::shared_ptr<ssl::context> tls,
           bool admitted)
-      : tls_(std::move(tls)),
+      : remote_(RemoteAddress(socket)),
+        tls_(std::move(tls)),
         stream_(MakeStream(std::move(socket), tls_.get())),
         server_(server),
         admitted_(admitted) {}
@@ -236,6 +237,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
  private:
+  // The peer's address, read once per connection (a system call per request otherwise).
+  static std::string RemoteAddress(const tcp::socket& socket) {
+    beast::error_code ec;
+    const auto endpoint = socket.remote_endpoint(ec);
+    return ec ? std::string() : endpoint.address().to_string();
+  }
+
   static Stream MakeStream(tcp::socket socket, ssl::context* tls) {
     if constexpr (kTls) {
       return Stream(std::move(socket), *tls);
@@ -356,9 +364,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       req_.headers[name] = std::string(field.value());
     }
-    beast::error_code rec;
-    auto endpoint = Tcp().socket().remote_endpoint(rec);
-    if (!rec) req_.remote = endpoint.address().to_string();
+    req_.remote = remote_;
     keep_alive_ = msg.keep_alive();
     version_ = msg.version();
     if (!ParseTarget(req_.target, req_.path, req_.query)) {
@@ -520,6 +526,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   using Message = bhttp::response<bhttp::string_body>;
 
+  const std::string remote_;
   std::shared_ptr<ssl::context> tls_;
   Stream stream_;
   Server::Impl& server_;

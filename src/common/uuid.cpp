@@ -4,13 +4,25 @@
 
 #include <array>
 #include <chrono>
+#include <cstring>
 #include <stdexcept>
 
 namespace hf {
 namespace {
 
+// Cryptographic random bytes, drawn from OpenSSL 4 KiB at a time per thread: each RAND_bytes
+// call costs a getpid() system call (its fork check), once per request otherwise.
 void RandomBytes(uint8_t* out, int n) {
-  if (RAND_bytes(out, n) != 1) throw std::runtime_error("OpenSSL RAND_bytes failed");
+  thread_local std::array<uint8_t, 4096> buffer;
+  thread_local size_t used = buffer.size();
+  if (used + static_cast<size_t>(n) > buffer.size()) {
+    if (RAND_bytes(buffer.data(), static_cast<int>(buffer.size())) != 1) {
+      throw std::runtime_error("OpenSSL RAND_bytes failed");
+    }
+    used = 0;
+  }
+  std::memcpy(out, buffer.data() + used, static_cast<size_t>(n));
+  used += static_cast<size_t>(n);
 }
 
 }  // namespace
