@@ -61,7 +61,9 @@ class AdapterRuntime {
   // Handles one cluster now, as for an event about it.
   Outcome Reconcile(const std::string& resource_id);
   // The broker handler: decodes the CloudEvent (malformed → logged and acked), reconciles its
-  // cluster, nacks on kTransient.
+  // cluster, nacks on kTransient. A status_changed event caused by this adapter's own report, or
+  // by another adapter's when no precondition reads `status`, is acked without work: the
+  // resource changed in nothing this adapter acts on (its jobs' ends wake it on their own).
   broker::HandlerResult Handle(const broker::Delivery& delivery);
 
   const AdapterConfig& config() const { return config_; }
@@ -101,6 +103,7 @@ class AdapterRuntime {
   void CountError(const std::string& phase);
 
   const AdapterConfig config_;
+  const bool reads_status_;  // ReadsStatus(config_.preconditions)
   broker::Broker& broker_;
   const std::atomic<bool>& stop_;
   client::ApiClient api_;
