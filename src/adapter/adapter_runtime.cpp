@@ -103,7 +103,11 @@ Result<void> AdapterRuntime::Start() {
     std::lock_guard lock(retry_mu_);
     stopping_ = false;
   }
-  if (!retry_thread_.joinable()) retry_thread_ = std::thread([this] { RetryLoop(); });
+  // As many re-evaluations at once as events: after a burst of jobs ends, one thread would
+  // serialise their API round trips.
+  while (retry_threads_.size() < static_cast<size_t>(std::max(1, config_.broker.parallelism))) {
+    retry_threads_.emplace_back([this] { RetryLoop(); });
+  }
   subscriber_ = HF_TRY(broker_.NewSubscriber());
   broker::SubscribeOptions options;
   options.parallelism = config_.broker.parallelism;
@@ -129,7 +133,8 @@ void AdapterRuntime::Stop() {
     stopping_ = true;
   }
   retry_cv_.notify_all();
-  if (retry_thread_.joinable()) retry_thread_.join();
+  for (auto& t : retry_threads_) t.join();
+  retry_threads_.clear();
 }
 
 std::string AdapterRuntime::NotReadyReason() const {

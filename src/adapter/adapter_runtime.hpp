@@ -36,8 +36,9 @@ enum class Outcome {
 //
 // Clusters are handled one at a time each (striped in-process locks) and jobs are created
 // atomically by name, so duplicate deliveries and several replicas never start two jobs for one
-// (cluster, generation). When a job finishes, its cluster is handled again at once; a transient
-// failure of that re-evaluation is retried with backoff (the ticker remains the safety net).
+// (cluster, generation). When a job finishes, its cluster is handled again at once (up to
+// broker.parallelism clusters at a time); a transient failure of that re-evaluation is retried
+// with backoff (the ticker remains the safety net).
 class AdapterRuntime {
  public:
   // `config` must be complete: api.base_url set, and job.state_dir for runner: local. `stop`
@@ -121,7 +122,7 @@ class AdapterRuntime {
   std::deque<Retry> retries_;
   std::set<std::string> queued_;
   bool stopping_ = false;
-  std::thread retry_thread_;
+  std::vector<std::thread> retry_threads_;  // config_.broker.parallelism of them
 };
 
 }  // namespace hf::adapter
