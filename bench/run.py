@@ -684,20 +684,26 @@ def reconciled_at(base, cluster_id):
     return max(times)
 
 
-def reconciled_times(base, ids, procs, timeout=180):
-    """Waits until every cluster in `ids` is Reconciled=True; (created_time, reconciled_at) of
-    each, in seconds (the API's and the adapters' clocks: one machine)."""
+def reconciled_count(base):
     q = urllib.parse.quote("status.conditions.Reconciled='True'")
+    _, body = http("GET", base + API + f"/clusters?search={q}&size=1")
+    return body["total"] if body else 0
+
+
+def reconciled_times(base, ids, procs, before, timeout=180):
+    """Waits until every cluster in `ids` is Reconciled=True (`before`: how many clusters were
+    before they were created); (created_time, reconciled_at) of each, in seconds (the API's and
+    the adapters' clocks: one machine)."""
     wanted = set(ids)
     deadline = time.time() + timeout
     while True:
         procs.check_alive()
-        _, body = http("GET", base + API + f"/clusters?search={q}&size=1")
-        if body and body["total"] >= len(wanted):
+        total = reconciled_count(base)
+        if total >= before + len(wanted):
             break
         if time.time() > deadline:
-            raise BenchError(f"only {body and body['total']} of {len(wanted)} clusters "
-                             f"reconciled after {timeout}s")
+            raise BenchError(f"only {total - before} of {len(wanted)} clusters reconciled "
+                             f"after {timeout}s")
         time.sleep(0.5)
     created = {}
     page = 1
@@ -719,12 +725,14 @@ def reconciled_times(base, ids, procs, timeout=180):
 def reconcile_latencies(base, count, procs):
     """Creates `count` clusters at E2E_RATE/s; create → Reconciled=True (ms) of each."""
     tag = format(random.randrange(36 ** 4), "x")
+    before = reconciled_count(base)
     ids = []
     t0 = time.time()
     for i in range(count):
         time.sleep(max(0.0, t0 + i / E2E_RATE - time.time()))
         ids.append(create_cluster(base, f"e2e-{tag}-{i}"))
-    return [(done - created) * 1000 for created, done in reconciled_times(base, ids, procs)]
+    return [(done - created) * 1000
+            for created, done in reconciled_times(base, ids, procs, before)]
 
 
 def reconcile_throughput(base, procs):
@@ -732,10 +740,11 @@ def reconcile_throughput(base, procs):
     (THROUGHPUT_CONNECTIONS at a time); clusters reaching Reconciled=True per second, from the
     first create to the last transition (API clock)."""
     tag = format(random.randrange(36 ** 4), "x")
+    before = reconciled_count(base)
     with ThreadPoolExecutor(THROUGHPUT_CONNECTIONS) as pool:
         ids = list(pool.map(lambda i: create_cluster(base, f"tp-{tag}-{i}"),
                             range(THROUGHPUT_CLUSTERS)))
-    times = reconciled_times(base, ids, procs, timeout=300)
+    times = reconciled_times(base, ids, procs, before, timeout=300)
     first = min(created for created, _ in times)
     last = max(done for _, done in times)
     return len(times) / max(last - first, 1e-3)
