@@ -7,6 +7,7 @@
 #include "jobs/open_job_runner.hpp"
 #include "model/cloud_event.hpp"
 #include "model/condition.hpp"
+#include "model/outbox_event.hpp"
 
 namespace hf::adapter {
 namespace {
@@ -21,6 +22,12 @@ struct TraceScope {
   explicit TraceScope(const std::string& traceparent) { tls_traceparent = traceparent; }
   ~TraceScope() { tls_traceparent.clear(); }
 };
+
+// data[key] when it is a string, else "".
+std::string StringField(const json& data, const char* key) {
+  const auto it = data.find(key);
+  return it != data.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
 
 constexpr int kMaxRetries = 8;
 // Spacing of the re-evaluations after a transient failure (1 s doubling to 30 s, ±20 %).
@@ -49,6 +56,7 @@ AdapterRuntime::AdapterRuntime(AdapterConfig config, broker::Broker& broker,
                                const std::atomic<bool>& stop,
                                std::unique_ptr<jobs::JobRunner> runner)
     : config_(std::move(config)),
+      reads_status_(ReadsStatus(config_.preconditions)),
       broker_(broker),
       stop_(stop),
       api_(client::ClientOptions{.api_url = config_.api.base_url,
@@ -95,7 +103,11 @@ Result<void> AdapterRuntime::Start() {
     std::lock_guard lock(retry_mu_);
     stopping_ = false;
   }
-  if (!retry_thread_.joinable()) retry_thread_ = std::thread([this] { RetryLoop(); });
+  // As many re-evaluations at once as events: after a burst of jobs ends, one thread would
+  // serialise their API round trips.
+  while (retry_threads_.size() < static_cast<size_t>(std::max(1, config_.broker.parallelism))) {
+    retry_threads_.emplace_back([this] { RetryLoop(); });
+  }
   subscriber_ = HF_TRY(broker_.NewSubscriber());
   broker::SubscribeOptions options;
   options.parallelism = config_.broker.parallelism;
@@ -121,7 +133,8 @@ void AdapterRuntime::Stop() {
     stopping_ = true;
   }
   retry_cv_.notify_all();
-  if (retry_thread_.joinable()) retry_thread_.join();
+  for (auto& t : retry_threads_) t.join();
+  retry_threads_.clear();
 }
 
 std::string AdapterRuntime::NotReadyReason() const {
@@ -134,11 +147,8 @@ broker::HandlerResult AdapterRuntime::Handle(const broker::Delivery& delivery) {
   const log::Logger log("adapter");
   std::string status;
   auto event = model::CloudEvent::Decode(delivery.message.body);
-  std::string resource_id;
-  if (event && event->data.is_object() && event->data.contains("id") &&
-      event->data["id"].is_string()) {
-    resource_id = event->data["id"].get<std::string>();
-  }
+  const std::string resource_id =
+      event && event->data.is_object() ? StringField(event->data, "id") : std::string();
   Outcome outcome = Outcome::kTerminal;
   if (resource_id.empty()) {
     log.Warn("malformed event acked",
@@ -148,6 +158,10 @@ broker::HandlerResult AdapterRuntime::Handle(const broker::Delivery& delivery) {
     status = "malformed";
   } else if (event->data.contains("kind") && event->data["kind"] != config_.kind->name) {
     status = "ignored";  // another kind's event on a shared topic
+  } else if (const std::string cause = StringField(event->data, "adapter");
+             StringField(event->data, "reason") == model::kStatusChangedReason && !cause.empty() &&
+             (cause == config_.name || !reads_status_)) {
+    status = "ignored";  // a status change this adapter does not act on
   } else {
     const TraceScope trace(event->traceparent);
     outcome = Reconcile(resource_id);

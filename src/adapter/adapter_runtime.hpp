@@ -36,8 +36,9 @@ enum class Outcome {
 //
 // Clusters are handled one at a time each (striped in-process locks) and jobs are created
 // atomically by name, so duplicate deliveries and several replicas never start two jobs for one
-// (cluster, generation). When a job finishes, its cluster is handled again at once; a transient
-// failure of that re-evaluation is retried with backoff (the ticker remains the safety net).
+// (cluster, generation). When a job finishes, its cluster is handled again at once (up to
+// broker.parallelism clusters at a time); a transient failure of that re-evaluation is retried
+// with backoff (the ticker remains the safety net).
 class AdapterRuntime {
  public:
   // `config` must be complete: api.base_url set, and job.state_dir for runner: local. `stop`
@@ -61,7 +62,9 @@ class AdapterRuntime {
   // Handles one cluster now, as for an event about it.
   Outcome Reconcile(const std::string& resource_id);
   // The broker handler: decodes the CloudEvent (malformed → logged and acked), reconciles its
-  // cluster, nacks on kTransient.
+  // cluster, nacks on kTransient. A status_changed event caused by this adapter's own report, or
+  // by another adapter's when no precondition reads `status`, is acked without work: the
+  // resource changed in nothing this adapter acts on (its jobs' ends wake it on their own).
   broker::HandlerResult Handle(const broker::Delivery& delivery);
 
   const AdapterConfig& config() const { return config_; }
@@ -101,6 +104,7 @@ class AdapterRuntime {
   void CountError(const std::string& phase);
 
   const AdapterConfig config_;
+  const bool reads_status_;  // ReadsStatus(config_.preconditions)
   broker::Broker& broker_;
   const std::atomic<bool>& stop_;
   client::ApiClient api_;
@@ -118,7 +122,7 @@ class AdapterRuntime {
   std::deque<Retry> retries_;
   std::set<std::string> queued_;
   bool stopping_ = false;
-  std::thread retry_thread_;
+  std::vector<std::thread> retry_threads_;  // config_.broker.parallelism of them
 };
 
 }  // namespace hf::adapter

@@ -171,4 +171,14 @@ PreconditionOutcome Evaluate(const std::vector<Precondition>& checks, const nloh
   return out;
 }
 
+bool ReadsStatus(const std::vector<Precondition>& checks) {
+  const auto under_status = [](const FieldPath& path) {
+    const std::string& t = path.text();
+    return t == "status" || t.starts_with("status.") || t.starts_with("status[");
+  };
+  return std::ranges::any_of(checks, [&](const Precondition& c) {
+    return under_status(c.field) || (c.value_from && under_status(*c.value_from));
+  });
+}
+
 }  // namespace hf::adapter

@@ -48,4 +48,7 @@ struct PreconditionOutcome {
 // ANDs all checks; the message lists every unmet one, separated by "; ".
 PreconditionOutcome Evaluate(const std::vector<Precondition>& checks, const nlohmann::json& doc);
 
+// True when any check reads the resource's `status` (its field or its value_from).
+bool ReadsStatus(const std::vector<Precondition>& checks);
+
 }  // namespace hf::adapter

@@ -1,14 +1,18 @@
 #include "jobs/local_job_runner.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 
 #include "common/file.hpp"
@@ -141,6 +145,7 @@ LocalJobRunner::LocalJobRunner(LocalJobRunnerOptions options)
       self_pid_(::getpid()),
       self_start_(detail::ProcessStartTime(::getpid()).value_or(0)),
       token_(next_runner_token++),
+      wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
       watcher_([this] { WatchLoop(); }) {
   std::lock_guard lock(live_mu);
   live_runners.insert(token_);
@@ -155,8 +160,17 @@ LocalJobRunner::~LocalJobRunner() {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
-  wake_.notify_all();
+  Wake();
   watcher_.join();
+  for (const auto& [name, w] : watched_) {
+    if (w.exit_fd >= 0) ::close(w.exit_fd);
+  }
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+void LocalJobRunner::Wake() {
+  const uint64_t one = 1;
+  if (wake_fd_ >= 0) (void)!::write(wake_fd_, &one, sizeof one);
 }
 
 std::string LocalJobRunner::Dir(const std::string& name) const {
@@ -247,6 +261,7 @@ Result<JobRunner::Created> LocalJobRunner::CreateIfAbsent(const JobSpec& spec) {
   Watched w;
   w.pid = *pid;
   w.pid_start = detail::ProcessStartTime(*pid).value_or(0);
+  w.exit_fd = detail::OpenExitDescriptor(*pid, std::nullopt);  // our child
   w.deadline = now + spec.timeout;
   state["phase"] = "running";
   state["pid"] = w.pid;
@@ -256,7 +271,7 @@ Result<JobRunner::Created> LocalJobRunner::CreateIfAbsent(const JobSpec& spec) {
     std::lock_guard lock(mu_);
     watched_[spec.name] = w;  // even if the write failed: the child must be reaped
   }
-  wake_.notify_all();
+  Wake();
   if (!written) return Fail(written.error());
   kLog.Info("job started", {{"job", spec.name},
                             {"resource_id", spec.resource_id},
@@ -373,6 +388,7 @@ void LocalJobRunner::Adopt(const std::string& name, const nlohmann::json& state)
     Watched w;
     w.pid = state.value("pid", 0);
     w.pid_start = state.value("pid_start", uint64_t{0});
+    w.exit_fd = detail::OpenExitDescriptor(w.pid, w.pid_start);
     w.deadline = TimeField(state, "deadline").value_or(Now());
     watched_[name] = w;
   }
@@ -382,7 +398,7 @@ void LocalJobRunner::Adopt(const std::string& name, const nlohmann::json& state)
   mine["owner_token"] = token_;
   (void)WriteFileAtomically(Dir(name) + "/" + kState, mine.dump());
   kLog.Info("adopted running job", {{"job", name}, {"pid", state.value("pid", 0)}});
-  wake_.notify_all();
+  Wake();
 }
 
 Result<void> LocalJobRunner::Delete(const std::string& name) {
@@ -417,9 +433,20 @@ Result<std::vector<JobState>> LocalJobRunner::ListByResource(const std::string& 
 }
 
 void LocalJobRunner::WatchLoop() {
+  const int interval_ms = static_cast<int>(std::clamp<int64_t>(
+      std::chrono::ceil<std::chrono::milliseconds>(options_.poll_interval).count(), 1,
+      std::numeric_limits<int>::max()));
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    wake_.wait_for(lock, options_.poll_interval);
+    std::vector<pollfd> fds{{wake_fd_, POLLIN, 0}};
+    for (const auto& [name, w] : watched_) {
+      if (w.exit_fd >= 0) fds.push_back({w.exit_fd, POLLIN, 0});
+    }
+    lock.unlock();
+    (void)::poll(fds.data(), fds.size(), interval_ms);  // only this thread closes exit_fds
+    uint64_t wakes = 0;
+    if (wake_fd_ >= 0) (void)!::read(wake_fd_, &wakes, sizeof wakes);
+    lock.lock();
     if (stopping_) break;
     std::map<std::string, Watched> snapshot = watched_;
     lock.unlock();
@@ -440,7 +467,12 @@ void LocalJobRunner::WatchLoop() {
                                   : std::optional<JobState>(Finish(name, w, ended->wait_status)));
     }
     lock.lock();
-    for (const auto& [name, state] : done) watched_.erase(name);
+    for (const auto& [name, state] : done) {
+      if (auto it = watched_.find(name); it != watched_.end()) {
+        if (it->second.exit_fd >= 0) ::close(it->second.exit_fd);
+        watched_.erase(it);
+      }
+    }
     auto callback = on_finished_;
     lock.unlock();
     for (const auto& [name, state] : done) {

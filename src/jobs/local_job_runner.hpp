@@ -3,7 +3,6 @@
 #include <sys/types.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -48,6 +47,7 @@ class LocalJobRunner final : public JobRunner {
   struct Watched {
     pid_t pid = 0;
     uint64_t pid_start = 0;  // /proc start time, guards against pid reuse
+    int exit_fd = -1;        // readable when the process ends (owned; -1: none, poll only)
     bool deleted = false;    // reap only: no state write, no callback
     bool timed_out = false;
     Time deadline{};
@@ -65,6 +65,10 @@ class LocalJobRunner final : public JobRunner {
   // Removes an abandoned claim so the name can be claimed again; serialised across processes by
   // a lock file, and re-checked under it. Returns whether it removed the claim.
   Result<bool> ReleaseAbandoned(const std::string& name);
+  // Wakes the watcher (a job to watch was added, or stopping).
+  void Wake();
+  // Checks the watched jobs whenever one of their processes ends, a job is added, and every
+  // poll_interval (timeouts, and processes without an exit descriptor).
   void WatchLoop();
   // Records the outcome of a job whose process has ended; `wait_status` is absent for jobs
   // adopted from another process (not our child). Returns the final state.
@@ -76,8 +80,9 @@ class LocalJobRunner final : public JobRunner {
   const uint64_t token_;  // this instance, among the runners of this process
   std::atomic<uint64_t> staging_counter_{0};
 
+  const int wake_fd_;  // an eventfd the watcher polls with the exit descriptors; -1: none
+
   std::mutex mu_;  // guards everything below
-  std::condition_variable wake_;
   bool stopping_ = false;
   std::map<std::string, Watched> watched_;
   std::function<void(const JobState&)> on_finished_;

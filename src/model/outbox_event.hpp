@@ -3,10 +3,15 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/time.hpp"
 
 namespace hf::model {
+
+// The reason of an event announcing a change of a resource's status (an adapter's report, or a
+// deleting parent's child removed). The CloudEvent's data.adapter names the reporting adapter.
+inline constexpr std::string_view kStatusChangedReason = "status_changed";
 
 // One row of the transactional outbox: an event committed together with the change it announces.
 struct OutboxEvent {

@@ -7,7 +7,7 @@
 namespace hf::service {
 
 model::OutboxEvent MakeOutboxEvent(const model::Resource& r, const std::string& reason,
-                                   const std::string& traceparent) {
+                                   const std::string& traceparent, const std::string& adapter) {
   Time now = Now();
   model::OutboxEvent e;
   e.event_id = NewUuidV7();
@@ -32,6 +32,7 @@ model::OutboxEvent MakeOutboxEvent(const model::Resource& r, const std::string& 
              {"href", r.href},
              {"generation", r.generation},
              {"reason", reason}};
+  if (!adapter.empty()) ce.data["adapter"] = adapter;
   if (r.owner) {
     ce.data["owner_references"] = {
         {"id", r.owner->id}, {"kind", r.owner->kind}, {"href", r.owner->href}};
@@ -41,8 +42,9 @@ model::OutboxEvent MakeOutboxEvent(const model::Resource& r, const std::string& 
 }
 
 Result<model::OutboxEvent> AppendEvent(store::Tx& tx, const model::Resource& r,
-                                       const std::string& reason, const std::string& traceparent) {
-  auto e = MakeOutboxEvent(r, reason, traceparent);
+                                       const std::string& reason, const std::string& traceparent,
+                                       const std::string& adapter) {
+  auto e = MakeOutboxEvent(r, reason, traceparent, adapter);
   e.id = HF_TRY(tx.AppendOutbox(e));
   return e;
 }

@@ -65,7 +65,7 @@ Result<void> AfterChildRemoved(store::Tx& tx, const Kinds& kinds, const model::R
   if (!parent || !parent->Deleting() || HF_TRY(tx.HasChildren(parent->id))) return {};
   const KindDescriptor* kind = kinds.ByKind(parent->kind);
   if (kind && !kind->required_adapters.empty()) {
-    HF_TRY(AppendEvent(tx, *parent, "status_changed", caller.traceparent));
+    HF_TRY(AppendEvent(tx, *parent, std::string(model::kStatusChangedReason), caller.traceparent));
     return {};
   }
   HF_CHECK(tx.DeleteResource(parent->id));

@@ -164,7 +164,8 @@ Result<std::optional<model::AdapterStatus>> StatusService::Report(const Scope& s
     auto conditions = Aggregate({r, required, statuses, children});
     if (conditions != r.conditions) HF_CHECK(tx->ReplaceConditions(r.id, conditions));
     if (available != previous_available) {
-      HF_TRY(AppendEvent(*tx, r, "status_changed", caller.traceparent));
+      HF_TRY(AppendEvent(*tx, r, std::string(model::kStatusChangedReason), caller.traceparent,
+                         stored.adapter));
     }
   }
   HF_CHECK(tx->Commit());

@@ -91,6 +91,26 @@ TEST_F(LocalJobRunnerTest, ExitCodeZeroSucceedsAndCallsBackOnce) {
   EXPECT_EQ(nlohmann::json::parse(state).value("resource_id", ""), "c1");
 }
 
+// The end of a job's process wakes the runner: with an hour between checks, a job that outlives
+// the first check (made when the job is added) still finishes and calls back.
+TEST_F(LocalJobRunnerTest, AJobsEndIsNoticedWithoutWaitingForThePollInterval) {
+  runner_.reset();
+  auto opened = LocalJobRunner::Open({.state_dir = dir_ + "/state", .poll_interval = 1h});
+  ASSERT_TRUE(opened) << opened.error().ToString();
+  runner_ = std::move(*opened);
+  std::atomic<int> calls{0};
+  runner_->OnFinished([&](const JobState&) { ++calls; });
+  ASSERT_TRUE(runner_->CreateIfAbsent(Spec("slow-1", "sleep 1")));
+  // A bound for a hung test, not a speed requirement: without the wake-up this waits an hour.
+  auto state = WaitFinished(*runner_, "slow-1");
+  EXPECT_EQ(state.phase, JobPhase::kSucceeded);
+  for (auto deadline = std::chrono::steady_clock::now() + 20s;
+       calls == 0 && std::chrono::steady_clock::now() < deadline;) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(calls.load(), 1);
+}
+
 TEST_F(LocalJobRunnerTest, NonZeroExitFails) {
   ASSERT_TRUE(runner_->CreateIfAbsent(Spec("bad-1", "exit 3")));
   auto s = WaitFinished(*runner_, "bad-1");

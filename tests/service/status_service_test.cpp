@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "model/cloud_event.hpp"
 #include "service_fixture.hpp"
 
 namespace hf::service {
@@ -226,6 +227,13 @@ TEST_F(StatusServiceTest, AChangeOfAvailabilityAppendsAStatusChangedEvent) {
   EXPECT_EQ(events[2].reason, "status_changed");  // validation False → True
   EXPECT_EQ(events[3].reason, "status_changed");
   EXPECT_EQ(events[3].aggregate_generation, 1);
+  // Each names the adapter whose report caused it (adapters skip their own).
+  for (size_t i = 1; i < events.size(); ++i) {
+    auto ce = model::CloudEvent::Decode(events[i].payload);
+    ASSERT_TRUE(ce);
+    EXPECT_EQ(ce->data.value("adapter", ""), i == 2 ? "validation" : "dns") << i;
+  }
+  EXPECT_FALSE(model::CloudEvent::Decode(events[0].payload)->data.contains("adapter"));
 }
 
 TEST_F(StatusServiceTest, TransitionTimesMoveOnlyWhenAStatusChanges) {

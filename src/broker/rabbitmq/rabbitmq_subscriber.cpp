@@ -2,10 +2,15 @@
 
 #include <amqp.h>
 #include <amqp_framing.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/time.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 
 #include "broker/detail/subscription_support.hpp"
@@ -28,6 +33,18 @@ struct Verdict {
 
 // State shared by the consuming thread and the handler tasks it submits.
 struct RabbitMqConsumption {
+  ~RabbitMqConsumption() {
+    if (wake_fd >= 0) ::close(wake_fd);
+  }
+  // Wakes the consuming thread (a verdict is queued, or stop is set): RabbitMQ sends no more than
+  // `parallelism` unacknowledged deliveries, so an ack that waits holds back the next delivery.
+  void Wake() const {
+    const uint64_t one = 1;
+    (void)!::write(wake_fd, &one, sizeof one);
+  }
+
+  int wake_fd = -1;  // an eventfd, read by the consuming thread
+  Duration idle_wait{};
   std::string url;
   Duration timeout;
   std::shared_ptr<Counters> counters;
@@ -140,6 +157,32 @@ Result<void> ApplyVerdicts(AmqpConnection& conn, RabbitMqConsumption& c,
   return Ok();
 }
 
+enum class Input {
+  kBroker,  // bytes (or whole frames) from the broker are waiting
+  kWake,    // a verdict was queued or stop was set
+  kIdle,    // neither, within the idle wait (or a delayed Nack is due)
+};
+
+// Waits for input from the broker or a wake-up, at most c.idle_wait and no later than the first
+// delayed Nack is due.
+Input WaitForInput(AmqpConnection& conn, RabbitMqConsumption& c,
+                   const std::vector<Verdict>& delayed) {
+  if (amqp_frames_enqueued(conn.state()) || amqp_data_in_buffer(conn.state())) {
+    return Input::kBroker;
+  }
+  auto until = Clock::now() + c.idle_wait;
+  for (const Verdict& v : delayed) until = std::min(until, v.due);
+  const auto wait = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
+  pollfd fds[2] = {{amqp_get_sockfd(conn.state()), POLLIN, 0}, {c.wake_fd, POLLIN, 0}};
+  const int n = ::poll(fds, 2, static_cast<int>(std::clamp<int64_t>(wait.count(), 0, 60'000)));
+  if (n > 0 && (fds[1].revents & POLLIN)) {
+    uint64_t count = 0;
+    (void)!::read(c.wake_fd, &count, sizeof count);
+  }
+  if (n > 0 && fds[0].revents != 0) return Input::kBroker;  // data, or an error to read
+  return n > 0 ? Input::kWake : Input::kIdle;
+}
+
 // Consumes on one connection until stop or a connection error.
 Result<void> ConsumeOnce(AmqpConnection& conn, const std::shared_ptr<RabbitMqConsumption>& c,
                          WorkerPool& pool, std::vector<Verdict>& delayed) {
@@ -155,8 +198,12 @@ Result<void> ConsumeOnce(AmqpConnection& conn, const std::shared_ptr<RabbitMqCon
   while (!c->stop.load()) {
     HF_CHECK(ApplyVerdicts(conn, *c, delayed, false));
     amqp_maybe_release_buffers(conn.state());
+    const Input input = WaitForInput(conn, *c, delayed);
+    if (input == Input::kWake) continue;
     amqp_envelope_t env;
-    timeval tv{0, 50 * 1000};  // short, so verdicts are applied promptly
+    // Bytes arrived: wait for the rest of their frame. Idle: only let the library send its
+    // heartbeat, if due.
+    timeval tv{0, input == Input::kBroker ? 50 * 1000 : 0};
     const amqp_rpc_reply_t reply = amqp_consume_message(conn.state(), &env, &tv, 0);
     if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
         reply.library_error == AMQP_STATUS_TIMEOUT) {
@@ -192,6 +239,7 @@ Result<void> ConsumeOnce(AmqpConnection& conn, const std::shared_ptr<RabbitMqCon
         c->verdicts.push_back(std::move(v));
       }
       c->cv.notify_all();
+      c->Wake();
     });
   }
   return Ok();
@@ -238,8 +286,11 @@ void RunConsumption(std::shared_ptr<RabbitMqConsumption> c) {
 }  // namespace
 
 RabbitMqSubscriber::RabbitMqSubscriber(std::string url, Duration timeout,
-                                       std::shared_ptr<Counters> counters)
-    : url_(std::move(url)), timeout_(timeout), counters_(std::move(counters)) {}
+                                       std::shared_ptr<Counters> counters, Duration idle_wait)
+    : url_(std::move(url)),
+      timeout_(timeout),
+      counters_(std::move(counters)),
+      idle_wait_(idle_wait) {}
 
 RabbitMqSubscriber::~RabbitMqSubscriber() { (void)Stop(kDefaultDrain); }
 
@@ -252,6 +303,11 @@ Result<void> RabbitMqSubscriber::Subscribe(const std::string& topic,
     return Fail(ErrorCode::kInvalidArgument, "parallelism must be <= 65535 for RabbitMQ");
   }
   auto c = std::make_shared<RabbitMqConsumption>();
+  c->wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (c->wake_fd < 0) {
+    return Fail(ErrorCode::kUnavailable, "cannot create an eventfd", std::strerror(errno));
+  }
+  c->idle_wait = idle_wait_;
   c->url = url_;
   c->timeout = timeout_;
   c->counters = counters_;
@@ -283,6 +339,7 @@ Result<void> RabbitMqSubscriber::Stop(Duration drain) {
     c->drain = drain;
     c->stop = true;
     c->cv.notify_all();
+    c->Wake();
   }
   Result<void> result = Ok();
   for (auto& c : consumptions_) {

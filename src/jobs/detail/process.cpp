@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -108,6 +109,17 @@ std::optional<ProcessExit> PollExit(pid_t pid, uint64_t start) {
   // Not our child (e.g. adopted from a previous run): it ended when it no longer runs.
   if (r < 0 && !ProcessAlive(pid, start)) return ProcessExit{};
   return std::nullopt;
+}
+
+int OpenExitDescriptor(pid_t pid, std::optional<uint64_t> start) {
+  if (pid <= 0) return -1;
+  const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) return -1;
+  if (start && !ProcessAlive(pid, *start)) {  // reused before the open, or ended already
+    ::close(fd);
+    return -1;
+  }
+  return fd;
 }
 
 void KillGroup(pid_t leader) {

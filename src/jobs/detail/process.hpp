@@ -51,6 +51,12 @@ struct ProcessExit {
 // when it is our child.
 std::optional<ProcessExit> PollExit(pid_t pid, uint64_t start);
 
+// A descriptor that becomes readable (POLLIN) when the process `pid` ends (a pidfd), or -1 when
+// there is none to be had (the process is gone already, or the kernel has no pidfd_open): then
+// only PollExit tells. For a process that is not our child, `start` (its /proc start time)
+// guards against a reused pid; our unreaped child cannot be reused. The caller closes it.
+int OpenExitDescriptor(pid_t pid, std::optional<uint64_t> start);
+
 // Sends SIGKILL to the process group led by `leader` (no-op for leader <= 0 or a gone group).
 void KillGroup(pid_t leader);
 

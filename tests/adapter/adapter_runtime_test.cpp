@@ -1,0 +1,181 @@
+// AdapterRuntime::Handle: which events it acts on. The API it would call is a closed loopback
+// port, so an event it acts on fails its fetch (transient: Nack), and an event it does not act on
+// is acked without calling anything.
+#include "adapter/adapter_runtime.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "broker/open_broker.hpp"
+#include "common/http_server.hpp"
+#include "model/cloud_event.hpp"
+#include "model/outbox_event.hpp"
+#include "testing/env.hpp"
+
+namespace hf::adapter {
+namespace {
+
+using namespace std::chrono_literals;
+
+class AdapterRuntimeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = hf::testing::MakeTempDir("hf-adapter-runtime");
+    broker::BrokerConfig broker_config;
+    broker_config.memory_name = "adapter-runtime-test";
+    broker_ = *broker::OpenBroker(broker_config);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // An adapter named `name` whose API is unreachable; `preconditions` is YAML (may be empty).
+  std::unique_ptr<AdapterRuntime> Runtime(const std::string& name,
+                                          const std::string& preconditions) {
+    auto config = ParseAdapterConfig("name: " + name +
+                                         "\napi:\n  base_url: http://127.0.0.1:1\n  timeout: 2s\n"
+                                         "  retry: {attempts: 1}\n" +
+                                         preconditions + "job:\n  command: /bin/true\n",
+                                     dir_, "test.yaml");
+    EXPECT_TRUE(config) << config.error().ToString();
+    config->job.runner.local.state_dir = dir_ + "/jobs-" + name;
+    auto runtime = AdapterRuntime::Create(std::move(*config), *broker_, stop_);
+    EXPECT_TRUE(runtime) << runtime.error().ToString();
+    return std::move(*runtime);
+  }
+
+  // A cluster event as the API writes it; `adapter` is the reporting adapter ("" for none).
+  static broker::Delivery Event(const std::string& reason, const std::string& adapter) {
+    model::CloudEvent ce;
+    ce.id = "e-1";
+    ce.source = "/hyperfleet/api";
+    ce.type = "com.redhat.hyperfleet.cluster.changed.v1";
+    ce.data = {{"id", "c-1"}, {"kind", "Cluster"}, {"generation", 1}, {"reason", reason}};
+    if (!adapter.empty()) ce.data["adapter"] = adapter;
+    broker::Delivery d;
+    d.message.id = ce.id;
+    d.message.body = ce.Encode();
+    return d;
+  }
+
+  std::string dir_;
+  std::shared_ptr<broker::Broker> broker_;
+  std::atomic<bool> stop_{false};
+};
+
+const std::string kStatus = std::string(model::kStatusChangedReason);
+constexpr const char* kAfterValidation =
+    "preconditions:\n  - field: status.conditions[type=ValidationSuccessful].status\n"
+    "    operator: equals\n    value: \"True\"\n";
+
+TEST_F(AdapterRuntimeTest, IgnoresStatusChangesItsOwnReportCaused) {
+  auto dns = Runtime("dns", kAfterValidation);
+  EXPECT_EQ(dns->Handle(Event(kStatus, "dns")), broker::HandlerResult::kAck);
+  // Anything else about the cluster is acted on (the fetch fails: Nack).
+  EXPECT_EQ(dns->Handle(Event(kStatus, "validation")), broker::HandlerResult::kNack);
+  EXPECT_EQ(dns->Handle(Event("created", "")), broker::HandlerResult::kNack);
+}
+
+TEST_F(AdapterRuntimeTest, WithoutStatusPreconditionsIgnoresOtherAdaptersStatusChanges) {
+  auto validation = Runtime("validation", "");
+  EXPECT_EQ(validation->Handle(Event(kStatus, "dns")), broker::HandlerResult::kAck);
+  // A status change no adapter caused (a deleting cluster's child removed) is acted on.
+  EXPECT_EQ(validation->Handle(Event(kStatus, "")), broker::HandlerResult::kNack);
+  EXPECT_EQ(validation->Handle(Event("updated", "")), broker::HandlerResult::kNack);
+}
+
+// A fake API whose cluster GETs each wait (up to 20 s) for another GET to be in flight with
+// them; PUTs of statuses are stored. Counts the GETs that found no partner.
+class PairingApi {
+ public:
+  PairingApi() : server_(Options(), [this](const http::Request& r) { return Handle(r); }) {
+    EXPECT_TRUE(server_.Start());
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()); }
+  int puts() const { return puts_; }
+  int alone() const { return alone_; }
+
+ private:
+  static http::ServerOptions Options() {
+    http::ServerOptions o;
+    o.host = "127.0.0.1";
+    o.threads = 8;
+    return o;
+  }
+  http::Response Handle(const http::Request& r) {
+    http::Response res;
+    if (r.method == "PUT") {
+      ++puts_;
+      res.status = 201;
+      res.body = "{}";
+      return res;
+    }
+    const std::string id = r.path.substr(r.path.rfind('/') + 1);
+    {
+      std::unique_lock lock(mu_);
+      const uint64_t mine = ++arrived_;
+      cv_.notify_all();
+      // Paired when another GET arrives after this one or is waiting for this one.
+      if (!cv_.wait_for(lock, 20s, [&] { return arrived_ > mine || mine % 2 == 0; })) ++alone_;
+    }
+    res.body = nlohmann::json({{"id", id}, {"kind", "Cluster"}, {"generation", 1}}).dump();
+    return res;
+  }
+
+  std::mutex mu_;  // guards arrived_
+  std::condition_variable cv_;
+  uint64_t arrived_ = 0;
+  std::atomic<int> puts_{0};
+  std::atomic<int> alone_{0};
+  http::Server server_;  // last: its handlers use the members above
+};
+
+TEST_F(AdapterRuntimeTest, ReevaluatesClustersWhoseJobsEndedSideBySide) {
+  PairingApi api;
+  auto config =
+      ParseAdapterConfig("name: validation\napi:\n  base_url: " + api.url() +
+                             "\n  timeout: 60s\n  retry: {attempts: 1}\nbroker:\n  parallelism: 2\n"
+                             "job:\n  command: /bin/true\n",
+                         dir_, "test.yaml");
+  ASSERT_TRUE(config) << config.error().ToString();
+  config->job.runner.local.state_dir = dir_ + "/jobs";
+  auto runtime = AdapterRuntime::Create(std::move(*config), *broker_, stop_);
+  ASSERT_TRUE(runtime) << runtime.error().ToString();
+  ASSERT_TRUE((*runtime)->Start());
+  // Two clusters handled at once start a job each; when the jobs end, both are handled again,
+  // and their GETs must be in flight together.
+  std::thread other([&] { EXPECT_EQ((*runtime)->Reconcile("c-2"), Outcome::kReported); });
+  EXPECT_EQ((*runtime)->Reconcile("c-1"), Outcome::kReported);
+  other.join();
+  // A bound for a hung test: a lone re-evaluation waits 20 s for its partner before it goes on.
+  for (auto deadline = std::chrono::steady_clock::now() + 60s;
+       api.puts() < 4 && std::chrono::steady_clock::now() < deadline;) {
+    std::this_thread::sleep_for(10ms);
+  }
+  (*runtime)->Stop();
+  EXPECT_EQ(api.puts(), 4);
+  EXPECT_EQ(api.alone(), 0);
+}
+
+TEST(ReadsStatusTest, FieldOrValueFromUnderStatus) {
+  auto check = [](const char* field, std::string_view value_from = "") {
+    auto p = MakePrecondition(field, "equals", value_from.empty() ? nlohmann::json("x") : nullptr,
+                              value_from);
+    if (!p) {
+      ADD_FAILURE() << p.error().ToString();
+      return false;
+    }
+    return ReadsStatus({*p});
+  };
+  EXPECT_TRUE(check("status.conditions[type=DnsSuccessful].status"));
+  EXPECT_TRUE(check("spec.region", "status.conditions[type=Reconciled].status"));
+  EXPECT_FALSE(check("spec.region"));
+  EXPECT_FALSE(check("statuses.x"));
+  EXPECT_FALSE(ReadsStatus({}));
+}
+
+}  // namespace
+}  // namespace hf::adapter
