@@ -13,8 +13,8 @@
 namespace hf::broker::detail {
 
 // A fixed set of threads running submitted tasks; the unit of bounded handler parallelism for
-// the pull-style backends. Callers submit at most Idle() tasks so nothing waits in the queue
-// for long. Thread-safe.
+// the pull-style backends. Callers submit at most Idle() + the pool's size tasks, so that a
+// task waits in the queue no longer than one task of each thread runs. Thread-safe.
 class WorkerPool {
  public:
   explicit WorkerPool(int threads);
@@ -22,7 +22,7 @@ class WorkerPool {
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
-  // Threads neither running nor about to run a task.
+  // Threads neither running nor about to run a task; negative while tasks wait in the queue.
   int Idle() const;
   // Waits until Idle() > 0 or `max_wait` passes; returns Idle().
   int WaitForIdle(Duration max_wait) const;

@@ -119,7 +119,10 @@ void RunSettler(std::shared_ptr<PubSubConsumption> c) {
   }
 }
 
-// Pulls while there are free handler slots; then drains and settles everything.
+// Pulls while there are free handler slots, one batch ahead: each pull asks for the free slots
+// plus `parallelism` more, which wait in the pool's queue. A pull is a round trip of its own
+// (~100 ms on the emulator); pulling only for free slots capped a subscription at `parallelism`
+// messages per round trip however fast the handlers were. Then drains and settles everything.
 void RunPuller(std::shared_ptr<PubSubConsumption> c) {
   std::thread settler(RunSettler, c);
   WorkerPool pool(c->options.parallelism);
@@ -127,7 +130,8 @@ void RunPuller(std::shared_ptr<PubSubConsumption> c) {
   while (!c->stop.load()) {
     const int free = pool.WaitForIdle(std::chrono::milliseconds(200));
     if (free == 0) continue;
-    auto pulled = c->client->Pull(c->subscription, free, kPullWait, &c->stop);
+    auto pulled =
+        c->client->Pull(c->subscription, free + c->options.parallelism, kPullWait, &c->stop);
     if (!pulled) {
       if (c->stop.load()) break;
       c->logger.Warn("pull failed; retrying",
