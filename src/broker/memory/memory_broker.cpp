@@ -24,19 +24,15 @@ class MemoryPublisher final : public Publisher {
 
   std::vector<Result<void>> Publish(const std::string& topic,
                                     const std::vector<Message>& messages) override {
-    std::vector<Result<void>> results;
-    results.reserve(messages.size());
+    // The whole batch is queued at once: the consumers are woken once, not once per message.
     auto valid = detail::ValidateName("topic", topic);
-    for (const auto& m : messages) {
-      if (!valid) {
-        counters_->publish_errors++;
-        results.push_back(valid);
-        continue;
-      }
-      hub_->Publish(topic, m);
-      counters_->published++;
-      results.push_back(Ok());
+    if (valid) {
+      hub_->Publish(topic, messages);
+      counters_->published += messages.size();
+    } else {
+      counters_->publish_errors += messages.size();
     }
+    std::vector<Result<void>> results(messages.size(), valid);
     detail::RecordPublished(topic, results);
     return results;
   }
@@ -70,16 +66,18 @@ void Consume(std::shared_ptr<Consumption> c) {
     if (result == HandlerResult::kAck) continue;
     if (delivery.attempt >= c->options.max_delivery_attempts) {
       const std::string dlq = DeadLetterName(c->subscription);
-      c->hub->Publish(dlq, delivery.message);
+      c->hub->Publish(dlq, {delivery.message});
       c->counters->dead_lettered++;
       logger.Warn("message dead-lettered", {{"subscription", c->subscription},
                                             {"message_id", delivery.message.id},
                                             {"attempts", delivery.attempt}});
       continue;
     }
-    c->queue->Push(MemoryEntry{
+    std::vector<MemoryEntry> retry;
+    retry.push_back(MemoryEntry{
         std::move(delivery.message), delivery.attempt + 1,
         std::chrono::steady_clock::now() + detail::RedeliveryDelay(c->options, delivery.attempt)});
+    c->queue->Push(std::move(retry));
   }
   std::lock_guard lock(c->mu);
   c->live_threads--;

@@ -4,10 +4,11 @@
 
 namespace hf::broker::detail {
 
-void MemoryQueue::Push(MemoryEntry entry) {
+void MemoryQueue::Push(std::vector<MemoryEntry> entries) {
+  if (entries.empty()) return;
   {
     std::lock_guard lock(mu_);
-    entries_.push_back(std::move(entry));
+    for (auto& e : entries) entries_.push_back(std::move(e));
   }
   cv_.notify_all();
 }
@@ -21,6 +22,12 @@ std::optional<MemoryEntry> MemoryQueue::Take(const std::atomic<bool>& stop) {
   std::unique_lock lock(mu_);
   while (!stop.load()) {
     const auto now = std::chrono::steady_clock::now();
+    // Fresh messages are due at once: the front is then the answer without a scan.
+    if (!entries_.empty() && entries_.front().due <= now) {
+      MemoryEntry out = std::move(entries_.front());
+      entries_.pop_front();
+      return out;
+    }
     auto earliest = std::ranges::min_element(entries_, {}, &MemoryEntry::due);
     if (earliest != entries_.end() && earliest->due <= now) {
       // First due entry in arrival order, so redeliveries do not overtake fresh messages.
@@ -55,7 +62,7 @@ std::shared_ptr<MemoryQueue> MemoryHub::Queue(const std::string& topic,
   return queue;
 }
 
-int MemoryHub::Publish(const std::string& topic, const Message& message) {
+int MemoryHub::Publish(const std::string& topic, const std::vector<Message>& messages) {
   std::vector<std::shared_ptr<MemoryQueue>> targets;
   {
     std::lock_guard lock(mu_);
@@ -64,7 +71,12 @@ int MemoryHub::Publish(const std::string& topic, const Message& message) {
     for (const auto& [name, queue] : it->second) targets.push_back(queue);
   }
   const auto now = std::chrono::steady_clock::now();
-  for (const auto& q : targets) q->Push(MemoryEntry{message, 1, now});
+  for (const auto& q : targets) {
+    std::vector<MemoryEntry> entries;
+    entries.reserve(messages.size());
+    for (const auto& m : messages) entries.push_back(MemoryEntry{m, 1, now});
+    q->Push(std::move(entries));
+  }
   return static_cast<int>(targets.size());
 }
 

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "broker/broker.hpp"
 #include "common/time.hpp"
@@ -24,7 +25,8 @@ struct MemoryEntry {
 // One subscription's queue. Consumers block in Take until an entry is due or they are stopped.
 class MemoryQueue {
  public:
-  void Push(MemoryEntry entry);
+  // Appends the entries in order and wakes the consumers once (not once per entry).
+  void Push(std::vector<MemoryEntry> entries);
   // The earliest due entry, or nullopt once `stop` is set (checked on every Wake()).
   std::optional<MemoryEntry> Take(const std::atomic<bool>& stop);
   // Wakes all blocked Take calls so they re-check their stop flags.
@@ -44,8 +46,9 @@ class MemoryHub {
 
   // The queue of (topic, subscription), created if missing.
   std::shared_ptr<MemoryQueue> Queue(const std::string& topic, const std::string& subscription);
-  // Appends to every queue of the topic; returns how many received it.
-  int Publish(const std::string& topic, const Message& message);
+  // Appends the messages, in order, to every queue of the topic; returns how many queues
+  // received them.
+  int Publish(const std::string& topic, const std::vector<Message>& messages);
 
  private:
   std::mutex mu_;  // guards topics_
