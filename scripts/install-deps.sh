@@ -15,7 +15,7 @@ PACKAGES=(
   # libraries
   libboost-dev libpqxx-dev libpq-dev libsqlite3-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev librabbitmq-dev
-  libssl-dev libcurl4-openssl-dev
+  libssl-dev libcurl4-openssl-dev libre2-dev
   # GoogleTest: CMake configures the tests even when they are not built
   libgtest-dev libgmock-dev
 )

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 
 #include "app/settings.hpp"
 
@@ -17,5 +18,10 @@ int RunDev(Settings& s, CLI::App& cmd);
 // The client subcommands (clusters, nodepools) and their dispatch.
 void AddClientCommands(CLI::App& app);
 int RunClient(CLI::App& app);
+
+// The `expr` subcommands (expr eval), which need no settings. RunExpr returns the exit code when
+// one of them was given, nullopt otherwise.
+void AddExprCommands(CLI::App& app);
+std::optional<int> RunExpr();
 
 }  // namespace hf::app

@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
              "backoff-max", "debounce", "max-age-ready", "auth", "allowed-hosts"}),
       hf::app::RunDev);
   hf::app::AddClientCommands(app);
+  hf::app::AddExprCommands(app);
 
   try {
     app.parse(argc, argv);
@@ -89,6 +90,7 @@ int main(int argc, char** argv) {
     }
     return 2;
   }
+  if (const auto code = hf::app::RunExpr()) return *code;
   for (auto& sub : subs) {
     if (!sub.cmd->parsed()) continue;
     // The adapter's --config is its adapter YAML (read by RunAdapter), not a settings file.
