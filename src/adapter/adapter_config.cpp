@@ -4,11 +4,16 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <array>
+#include <cctype>
 #include <charconv>
 #include <filesystem>
+#include <set>
 
 #include "common/file.hpp"
+#include "common/yaml_json.hpp"
 #include "model/adapter_status.hpp"
+#include "model/condition.hpp"
 
 namespace hf::adapter {
 namespace {
@@ -93,6 +98,45 @@ Result<void> ReadStringList(const YAML::Node& map, std::string_view key, const s
   return {};
 }
 
+using Names = std::set<std::string, std::less<>>;
+
+// Every free variable of an expression must be one the adapter defines where it is used.
+Result<void> Known(const std::set<std::string>& used, const Names& known, const std::string& path) {
+  for (const auto& name : used) {
+    if (known.contains(name)) continue;
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    return Bad(path, "unknown variable '" + name + "' (known here: " + list + ")");
+  }
+  return {};
+}
+
+// `text` compiled as CEL, its variables among `known`; errors name `path`.
+Result<expr::Program> CompileExpression(const std::string& text, const std::string& path,
+                                        const Names& known) {
+  auto program = expr::Program::Compile(text);
+  if (!program) return Bad(path, program.error().message);
+  HF_CHECK(Known(program->variables(), known, path));
+  return std::move(*program);
+}
+
+// The CEL expression at map[key] (absent: nullopt), compiled, its variables among `known`.
+Result<std::optional<expr::Program>> ReadExpression(const YAML::Node& map, std::string_view key,
+                                                    const std::string& path, const Names& known) {
+  auto text = HF_TRY(Text(map, key, path));
+  if (!text) return std::optional<expr::Program>();
+  return std::optional<expr::Program>(HF_TRY(CompileExpression(*text, Join(path, key), known)));
+}
+
+// A `{{ CEL }}` text template at `path`, its variables among `known`.
+Result<TextTemplate> ReadTemplate(const std::string& text, const std::string& path,
+                                  const Names& known) {
+  auto t = TextTemplate::Parse(text);
+  if (!t) return Bad(path, t.error().message);
+  HF_CHECK(Known(t->variables(), known, path));
+  return std::move(*t);
+}
+
 std::string Resolve(const std::string& base_dir, const std::string& path) {
   if (path.empty() || fs::path(path).is_absolute()) return path;
   return (fs::path(base_dir) / path).lexically_normal().string();
@@ -149,15 +193,151 @@ Result<void> ReadBroker(const YAML::Node& n, BrokerSection& b) {
   return ReadString(n, "rabbitmq_url", "broker", &b.rabbitmq_url);
 }
 
-Result<void> ReadPreconditions(const YAML::Node& n, std::vector<Precondition>& out) {
+bool IsIdentifier(std::string_view s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  return std::ranges::all_of(
+      s, [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+Result<void> ReadParams(const YAML::Node& n, const std::string& base_dir, Names& known,
+                        std::vector<Param>& out) {
   if (!n || n.IsNull()) return {};
-  if (!n.IsSequence()) return Bad("preconditions", "must be a list of {field, operator, value}");
+  if (!n.IsSequence()) return Bad("params", "must be a list of {name, <source>}");
+  constexpr std::array<std::pair<std::string_view, ParamSource>, 7> kSources = {{
+      {"event", ParamSource::kEvent},
+      {"resource", ParamSource::kResource},
+      {"env", ParamSource::kEnv},
+      {"file", ParamSource::kFile},
+      {"api", ParamSource::kApi},
+      {"expression", ParamSource::kExpression},
+      {"value", ParamSource::kValue},
+  }};
+  for (size_t i = 0; i < n.size(); ++i) {
+    std::string path = "params[" + std::to_string(i) + "]";
+    HF_CHECK(Closed(n[i], path,
+                    {"name", "event", "resource", "env", "file", "api", "expression", "value",
+                     "type", "default", "required", "description"}));
+    Param p;
+    HF_CHECK(ReadString(n[i], "name", path, &p.name));
+    if (p.name.empty()) return Bad(path + ".name", "is required");
+    if (!IsIdentifier(p.name)) {
+      return Bad(path + ".name", "'" + p.name + "' is not an identifier ([A-Za-z_][A-Za-z0-9_]*)");
+    }
+    if (known.contains(p.name) ||
+        std::ranges::find(kReservedVariables, p.name) != std::end(kReservedVariables)) {
+      return Bad(path + ".name", "'" + p.name + "' is already a variable (params and " +
+                                     "adapter, resource, event, generation, cluster_id, " +
+                                     "nodepool_id, job, preconditions, defaults are taken)");
+    }
+    path = "params." + p.name;
+    int sources = 0;
+    for (const auto& [key, source] : kSources) {
+      if (!n[i][std::string(key)]) continue;
+      ++sources;
+      p.source = source;
+    }
+    if (sources != 1) {
+      return Bad(path,
+                 "needs exactly one source: event, resource, env, file, api, expression or value");
+    }
+    switch (p.source) {
+      case ParamSource::kEvent:
+      case ParamSource::kResource: {
+        const char* key = p.source == ParamSource::kEvent ? "event" : "resource";
+        std::string field;
+        HF_CHECK(ReadString(n[i], key, path, &field));
+        auto parsed = FieldPath::Parse(field);
+        if (!parsed) return Bad(Join(path, key), parsed.error().message);
+        p.path = std::move(*parsed);
+        break;
+      }
+      case ParamSource::kEnv:
+        HF_CHECK(ReadString(n[i], "env", path, &p.text));
+        if (p.text.empty()) return Bad(path + ".env", "must name a variable");
+        break;
+      case ParamSource::kFile:
+        HF_CHECK(ReadString(n[i], "file", path, &p.text));
+        if (p.text.empty()) return Bad(path + ".file", "must name a file");
+        p.text = Resolve(base_dir, p.text);
+        break;
+      case ParamSource::kApi: {
+        std::string text;
+        HF_CHECK(ReadString(n[i], "api", path, &text));
+        if (!text.starts_with('/')) {
+          return Bad(path + ".api",
+                     "'" + text +
+                         "' must be a path under the API, like /clusters/{{cluster_id}}/statuses");
+        }
+        p.api_path = HF_TRY(ReadTemplate(text, path + ".api", known));
+        break;
+      }
+      case ParamSource::kExpression: {
+        std::string text;
+        HF_CHECK(ReadString(n[i], "expression", path, &text));
+        p.program.emplace(HF_TRY(CompileExpression(text, path + ".expression", known)));
+        break;
+      }
+      case ParamSource::kValue:
+        p.value = YamlToJson(n[i]["value"]);
+        break;
+    }
+    if (auto type = HF_TRY(Text(n[i], "type", path))) {
+      if (p.source != ParamSource::kEnv && p.source != ParamSource::kFile) {
+        return Bad(path + ".type", "applies to env and file params only");
+      }
+      constexpr std::array<std::pair<std::string_view, ParamType>, 5> kTypes = {{
+          {"string", ParamType::kString},
+          {"int", ParamType::kInt},
+          {"double", ParamType::kDouble},
+          {"bool", ParamType::kBool},
+          {"json", ParamType::kJson},
+      }};
+      const auto it =
+          std::ranges::find(kTypes, *type, &std::pair<std::string_view, ParamType>::first);
+      if (it == kTypes.end()) {
+        return Bad(path + ".type", "'" + *type + "' is not one of string, int, double, bool, json");
+      }
+      p.type = it->second;
+    }
+    if (const YAML::Node d = n[i]["default"]; d) p.default_value = YamlToJson(d);
+    if (auto required = HF_TRY(Text(n[i], "required", path))) {
+      if (*required != "true" && *required != "false") {
+        return Bad(path + ".required", "must be true or false");
+      }
+      p.required = *required == "true";
+    }
+    known.insert(p.name);
+    out.push_back(std::move(p));
+  }
+  return {};
+}
+
+Result<void> ReadPreconditions(const YAML::Node& n, const Names& known,
+                               std::vector<Precondition>& out) {
+  if (!n || n.IsNull()) return {};
+  if (!n.IsSequence()) {
+    return Bad("preconditions", "must be a list of {name, expression} or {field, operator, value}");
+  }
   for (size_t i = 0; i < n.size(); ++i) {
     const std::string path = "preconditions[" + std::to_string(i) + "]";
-    HF_CHECK(Closed(n[i], path, {"field", "operator", "value", "value_from"}));
+    HF_CHECK(
+        Closed(n[i], path, {"name", "expression", "field", "operator", "value", "value_from"}));
+    std::string name;
+    HF_CHECK(ReadString(n[i], "name", path, &name));
+    if (n[i]["expression"]) {
+      for (const char* key : {"field", "operator", "value", "value_from"}) {
+        if (n[i][key]) return Bad(Join(path, key), "does not go with expression");
+      }
+      if (name.empty()) return Bad(path + ".name", "is required with expression");
+      Precondition p;
+      p.name = name;
+      p.expression = HF_TRY(ReadExpression(n[i], "expression", path, known));
+      out.push_back(std::move(p));
+      continue;
+    }
     auto field = HF_TRY(Text(n[i], "field", path));
     auto op = HF_TRY(Text(n[i], "operator", path));
-    if (!field) return Bad(path + ".field", "is required");
+    if (!field) return Bad(path + ".field", "is required (or an expression)");
     if (!op) return Bad(path + ".operator", "is required");
     nlohmann::json value;
     const YAML::Node v = n[i]["value"];
@@ -175,6 +355,7 @@ Result<void> ReadPreconditions(const YAML::Node& n, std::vector<Precondition>& o
     auto value_from = HF_TRY(Text(n[i], "value_from", path));
     auto made = MakePrecondition(*field, *op, std::move(value), value_from.value_or(""));
     if (!made) return Bad(path, made.error().message);
+    made->name = name;
     out.push_back(std::move(*made));
   }
   return {};
@@ -232,7 +413,7 @@ Result<void> ReadKubernetes(const YAML::Node& n, const std::string& base_dir,
 }
 
 Result<void> ReadJob(const YAML::Node& n, const std::string& base_dir,
-                     const model::ResourceKind& kind, JobConfig& job) {
+                     const model::ResourceKind& kind, const Names& known, JobConfig& job) {
   if (!n) return Bad("job", "is required");
   HF_CHECK(Closed(n, "job",
                   {"runner", "name_template", "command", "args", "env", "timeout", "workdir",
@@ -246,18 +427,19 @@ Result<void> ReadJob(const YAML::Node& n, const std::string& base_dir,
   const std::string key(kind.id_variable);
   std::string name_template = "{{adapter}}-{{" + key + "}}-{{generation}}";
   HF_CHECK(ReadString(n, "name_template", "job", &name_template));
-  std::vector<std::string> variables = {"adapter", key, "generation"};
-  if (kind.HasParent()) variables.emplace_back(model::FindKind(kind.parent)->id_variable);
-  auto tmpl = NameTemplate::Parse(name_template, variables, {key, "generation"});
-  if (!tmpl) return Bad("job.name_template", tmpl.error().message);
-  job.name_template = std::move(*tmpl);
+  job.name_template = HF_TRY(ReadTemplate(name_template, "job.name_template", known));
+  for (const std::string& required : {key, std::string("generation")}) {
+    if (!job.name_template.variables().contains(required)) {
+      return Bad("job.name_template", "must include {{" + required + "}}");
+    }
+  }
 
   if (const YAML::Node env = n["env"]; env && !env.IsNull()) {
     if (!env.IsMap()) return Bad("job.env", "must be a mapping of NAME: value");
     for (const auto& item : env) {
-      const std::string key = item.first.as<std::string>();
-      if (!item.second.IsScalar()) return Bad("job.env." + key, "must be a single value");
-      job.env[key] = item.second.Scalar();
+      const std::string name = item.first.as<std::string>();
+      if (!item.second.IsScalar()) return Bad("job.env." + name, "must be a single value");
+      job.env[name] = HF_TRY(ReadTemplate(item.second.Scalar(), "job.env." + name, known));
     }
   }
   HF_CHECK(ReadDuration(n, "timeout", "job", &job.timeout));
@@ -296,10 +478,7 @@ Result<void> ReadJob(const YAML::Node& n, const std::string& base_dir,
   return {};
 }
 
-Result<void> ReadStatus(const YAML::Node& n, StatusReasons& r) {
-  if (!n) return {};
-  HF_CHECK(Closed(n, "status", {"reasons"}));
-  const YAML::Node reasons = n["reasons"];
+Result<void> ReadReasons(const YAML::Node& reasons, StatusReasons& r) {
   if (!reasons) return {};
   const std::string path = "status.reasons";
   HF_CHECK(
@@ -317,9 +496,48 @@ Result<void> ReadStatus(const YAML::Node& n, StatusReasons& r) {
   return {};
 }
 
+Result<void> ReadStatus(const YAML::Node& n, Names known, StatusReasons& r, StatusTemplate& st) {
+  if (!n) return {};
+  HF_CHECK(Closed(n, "status", {"reasons", "conditions", "data"}));
+  HF_CHECK(ReadReasons(n["reasons"], r));
+  known.insert({"job", "preconditions", "defaults"});
+  if (const YAML::Node list = n["conditions"]; list && !list.IsNull()) {
+    if (!list.IsSequence()) {
+      return Bad("status.conditions", "must be a list of {type, status, reason, message}");
+    }
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string path = "status.conditions[" + std::to_string(i) + "]";
+      HF_CHECK(Closed(list[i], path, {"type", "status", "reason", "message"}));
+      ConditionTemplate t;
+      HF_CHECK(ReadString(list[i], "type", path, &t.type));
+      if (t.type.empty() || !std::isupper(static_cast<unsigned char>(t.type[0])) ||
+          !IsIdentifier(t.type)) {
+        return Bad(path + ".type", "is required: a condition type like Available or DnsReady");
+      }
+      if (std::ranges::find(st.conditions, t.type, &ConditionTemplate::type) !=
+          st.conditions.end()) {
+        return Bad(path + ".type", "'" + t.type + "' is listed twice");
+      }
+      t.status = HF_TRY(ReadExpression(list[i], "status", path, known));
+      t.reason = HF_TRY(ReadExpression(list[i], "reason", path, known));
+      t.message = HF_TRY(ReadExpression(list[i], "message", path, known));
+      namespace ct = model::condition_type;
+      const bool standard =
+          t.type == ct::kApplied || t.type == ct::kAvailable || t.type == ct::kHealth;
+      if (!standard && (!t.status || !t.reason || !t.message)) {
+        return Bad(path,
+                   "a condition of its own (" + t.type + ") needs status, reason and message");
+      }
+      st.conditions.push_back(std::move(t));
+    }
+  }
+  st.data = HF_TRY(ReadExpression(n, "data", "status", known));
+  return {};
+}
+
 Result<AdapterConfig> Parse(const YAML::Node& root, const std::string& base_dir) {
-  HF_CHECK(
-      Closed(root, "", {"name", "resource", "api", "broker", "preconditions", "job", "status"}));
+  HF_CHECK(Closed(
+      root, "", {"name", "resource", "api", "broker", "params", "preconditions", "job", "status"}));
   AdapterConfig c;
   HF_CHECK(ReadString(root, "name", "", &c.name));
   if (c.name.empty()) return Bad("name", "is required");
@@ -339,9 +557,12 @@ Result<AdapterConfig> Parse(const YAML::Node& root, const std::string& base_dir)
   if (c.broker.subscription.empty()) {
     c.broker.subscription = c.kind->HasParent() ? c.name + "-" + resource : c.name;
   }
-  HF_CHECK(ReadPreconditions(root["preconditions"], c.preconditions));
-  HF_CHECK(ReadJob(root["job"], base_dir, *c.kind, c.job));
-  HF_CHECK(ReadStatus(root["status"], c.reasons));
+  Names known = {"adapter", "resource", "event", "generation", std::string(c.kind->id_variable)};
+  if (c.kind->HasParent()) known.insert(std::string(model::FindKind(c.kind->parent)->id_variable));
+  HF_CHECK(ReadParams(root["params"], base_dir, known, c.params));
+  HF_CHECK(ReadPreconditions(root["preconditions"], known, c.preconditions));
+  HF_CHECK(ReadJob(root["job"], base_dir, *c.kind, known, c.job));
+  HF_CHECK(ReadStatus(root["status"], known, c.reasons, c.status));
   return c;
 }
 

@@ -5,8 +5,10 @@
 #include <string_view>
 #include <vector>
 
-#include "adapter/name_template.hpp"
+#include "adapter/param.hpp"
 #include "adapter/precondition.hpp"
+#include "adapter/status_template.hpp"
+#include "adapter/text_template.hpp"
 #include "client/token_source.hpp"
 #include "common/backoff.hpp"
 #include "common/result.hpp"
@@ -48,8 +50,10 @@ struct JobConfig {
   // kubernetes reads job.kubernetes into runner.kubernetes (`adapter` is left empty, the runtime
   // sets it).
   jobs::JobRunnerConfig runner;
-  NameTemplate name_template;  // variables: cluster_id, generation (both required), adapter
-  std::map<std::string, std::string> env;
+  // The job's name; must use the resource's id variable and generation (e.g.
+  // "dns-{{cluster_id}}-{{generation}}"). It and the env values may use any variable (below).
+  TextTemplate name_template;
+  std::map<std::string, TextTemplate> env;
   Duration timeout = std::chrono::minutes(10);  // kubernetes: activeDeadlineSeconds
   // runner: local
   std::vector<std::string> argv;  // command then args; a relative command path is resolved
@@ -67,7 +71,13 @@ struct StatusReasons {
   std::string finalized = "JobsDeleted";                      // Finalized=True
 };
 
-// One adapter's configuration file (see the README for the annotated format).
+// One adapter's configuration file (see the README for the annotated format). Its expressions
+// (CEL, in params, preconditions, job templates and status) see the variables `adapter` (the
+// name), `resource` (the fetched resource), `event` (the event's data), `generation`,
+// `cluster_id` (a nodepool's: its cluster's), `nodepool_id` (nodepool adapters), every param
+// defined before them, and in status also `job`, `preconditions` and `defaults`
+// (adapter_runtime.hpp says what they hold). A name an expression uses that is none of these is
+// an error at load.
 struct AdapterConfig {
   std::string name;  // [a-z0-9-]+, as the API knows the adapter
   // What it reconciles (YAML `resource`: a kind's plural, "clusters" or "nodepools"). A nodepool
@@ -76,14 +86,17 @@ struct AdapterConfig {
   const model::ResourceKind* kind = &model::kCluster;
   ApiConfig api;
   BrokerSection broker;
+  std::vector<Param> params;
   std::vector<Precondition> preconditions;
   JobConfig job;
   StatusReasons reasons;
+  StatusTemplate status;
 };
 
 // Parses and validates an adapter config. The format is closed: an unknown key is an error
 // naming its path (e.g. "job.comand"). Relative paths resolve against `base_dir`. Errors are
-// kInvalidArgument "<source>: <key path>: <problem>".
+// kInvalidArgument "<source>: <key path>: <problem>", an expression's with the column in it
+// ("dns.yaml: preconditions[0].expression: column 9: unexpected ')'").
 Result<AdapterConfig> ParseAdapterConfig(std::string_view yaml, const std::string& base_dir,
                                          const std::string& source);
 // Reads `path` and parses it with its directory as base_dir.

@@ -2,6 +2,7 @@
 
 #include <functional>
 
+#include "adapter/decision.hpp"
 #include "adapter/status_report.hpp"
 #include "common/log.hpp"
 #include "jobs/open_job_runner.hpp"
@@ -56,7 +57,7 @@ AdapterRuntime::AdapterRuntime(AdapterConfig config, broker::Broker& broker,
                                const std::atomic<bool>& stop,
                                std::unique_ptr<jobs::JobRunner> runner)
     : config_(std::move(config)),
-      reads_status_(ReadsStatus(config_.preconditions)),
+      reads_status_(ReadsStatus(config_.preconditions) || ReadsStatus(config_.params)),
       broker_(broker),
       stop_(stop),
       api_(client::ClientOptions{.api_url = config_.api.base_url,
@@ -164,7 +165,7 @@ broker::HandlerResult AdapterRuntime::Handle(const broker::Delivery& delivery) {
     status = "ignored";  // a status change this adapter does not act on
   } else {
     const TraceScope trace(event->traceparent);
-    outcome = Reconcile(resource_id);
+    outcome = Reconcile(resource_id, event->data);
     status = outcome == Outcome::kReported    ? "success"
              : outcome == Outcome::kGone      ? "not_found"
              : outcome == Outcome::kTransient ? "nacked"
@@ -180,13 +181,13 @@ broker::HandlerResult AdapterRuntime::Handle(const broker::Delivery& delivery) {
   return broker::HandlerResult::kAck;
 }
 
-Outcome AdapterRuntime::Reconcile(const std::string& resource_id) {
+Outcome AdapterRuntime::Reconcile(const std::string& resource_id, const json& event) {
   std::lock_guard lock(
       resource_locks_[std::hash<std::string>{}(resource_id) % resource_locks_.size()]);
-  return ReconcileLocked(resource_id);
+  return ReconcileLocked(resource_id, event);
 }
 
-Outcome AdapterRuntime::ReconcileLocked(const std::string& resource_id) {
+Outcome AdapterRuntime::ReconcileLocked(const std::string& resource_id, const json& event) {
   const log::Logger log("adapter");
   auto fetched = api_.Get(*config_.kind, resource_id, "", {.traceparent = tls_traceparent});
   if (!fetched && fetched.error().code == ErrorCode::kNotFound) return Forget(resource_id);
@@ -208,54 +209,25 @@ Outcome AdapterRuntime::ReconcileLocked(const std::string& resource_id) {
   if (cluster.contains("deleted_time") && !cluster["deleted_time"].is_null()) {
     return Finalize(resource_id, generation);
   }
-  if (auto pre = Evaluate(config_.preconditions, cluster); !pre.met) {
-    return Report(resource_id, generation,
-                  PreconditionsNotMetConditions(pre.message, config_.reasons));
+  const json event_data =
+      event.is_object() ? event : json{{"id", resource_id}, {"kind", config_.kind->name}};
+  const ApiGet get = [this](const std::string& path) {
+    return api_.Call("GET", path, std::nullopt, {.traceparent = tls_traceparent});
+  };
+  auto decision = Decide(config_, cluster, event_data, get);
+  if (!decision) return ReportFailure(resource_id, generation, decision.error());
+  const jobs::JobState* state = nullptr;
+  std::optional<jobs::JobRunner::Created> job;
+  if (decision->job) {
+    auto created = runner_->CreateIfAbsent(*decision->job);
+    if (!created) return ReportFailure(resource_id, generation, {"job", created.error()});
+    job = std::move(*created);
+    if (job->created) metrics_.jobs_created.WithLabels({config_.name}).Inc();
+    state = &job->state;
   }
-
-  jobs::JobSpec spec;
-  std::map<std::string, std::string> vars = {{"adapter", config_.name},
-                                             {std::string(config_.kind->id_variable), resource_id},
-                                             {"generation", std::to_string(generation)}};
-  spec.env = config_.job.env;
-  if (config_.kind->HasParent()) {
-    const std::string parent_variable(model::FindKind(config_.kind->parent)->id_variable);
-    const json* owner =
-        cluster.contains("owner_references") ? &cluster["owner_references"] : nullptr;
-    vars[parent_variable] = owner && owner->is_object() ? owner->value("id", "") : "";
-    spec.env["NODEPOOL_ID"] = resource_id;
-    spec.env["NODEPOOL_CLUSTER_ID"] = vars[parent_variable];
-  }
-  spec.name = config_.job.name_template.Render(vars);
-  spec.resource_id = resource_id;  // the key the runner lists this resource's jobs by
-  spec.generation = generation;
-  spec.resource_json = cluster.dump();
-  spec.argv = config_.job.argv;
-  spec.workdir = config_.job.workdir;
-  spec.timeout = config_.job.timeout;
-  auto job = runner_->CreateIfAbsent(spec);
-  if (!job) {
-    if (job.error().Transient()) {
-      CountError("job");
-      return Outcome::kTransient;
-    }
-    return ReportFailure(resource_id, generation, "job", job.error());
-  }
-  if (job->created) metrics_.jobs_created.WithLabels({config_.name}).Inc();
-  const jobs::JobState& state = job->state;
-  json metadata = {{"job_name", state.name},
-                   {"job_phase", jobs::ToString(state.phase)},
-                   {"runner", config_.job.runner.backend}};
-  json data;
-  if (jobs::Finished(state.phase)) {
-    data = {{"job",
-             {{"phase", jobs::ToString(state.phase)},
-              {"reason", state.reason},
-              {"message", state.message}}}};
-    if (state.exit_code) data["job"]["exit_code"] = *state.exit_code;
-    if (!state.data.is_null()) data["job"]["data"] = state.data;
-  }
-  return Report(resource_id, generation, JobConditions(state, config_.reasons), metadata, data);
+  auto report = BuildStatus(config_, *decision, state);
+  if (!report) return ReportFailure(resource_id, generation, report.error());
+  return Report(resource_id, generation, report->conditions, report->metadata, report->data);
 }
 
 std::optional<size_t> AdapterRuntime::DeleteJobs(const std::string& resource_id) {
@@ -316,7 +288,12 @@ Outcome AdapterRuntime::Report(const std::string& resource_id, int64_t generatio
 }
 
 Outcome AdapterRuntime::ReportFailure(const std::string& resource_id, int64_t generation,
-                                      const std::string& phase, const Error& error) {
+                                      const PhaseError& failure) {
+  const auto& [phase, error] = failure;
+  if (error.Transient()) {
+    CountError(phase);
+    return Outcome::kTransient;
+  }
   CountError(phase);
   log::Logger("adapter").Error("execution failed", {{"adapter", config_.name},
                                                     {"resource_id", resource_id},

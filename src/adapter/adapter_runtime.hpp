@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "adapter/adapter_config.hpp"
+#include "adapter/decision.hpp"
 #include "adapter/status_report.hpp"
 #include "broker/broker.hpp"
 #include "client/api_client.hpp"
@@ -59,8 +60,9 @@ class AdapterRuntime {
   // "" when subscribed and the API answers; otherwise why not (for /readyz).
   std::string NotReadyReason() const;
 
-  // Handles one cluster now, as for an event about it.
-  Outcome Reconcile(const std::string& resource_id);
+  // Handles one cluster now, for an event about it with `event` as its data (null: a
+  // re-evaluation; expressions then see {id, kind} as `event`).
+  Outcome Reconcile(const std::string& resource_id, const nlohmann::json& event = nullptr);
   // The broker handler: decodes the CloudEvent (malformed → logged and acked), reconciles its
   // cluster, nacks on kTransient. A status_changed event caused by this adapter's own report, or
   // by another adapter's when no precondition reads `status`, is acked without work: the
@@ -86,7 +88,7 @@ class AdapterRuntime {
 
   AdapterRuntime(AdapterConfig config, broker::Broker& broker, const std::atomic<bool>& stop,
                  std::unique_ptr<jobs::JobRunner> runner);
-  Outcome ReconcileLocked(const std::string& resource_id);
+  Outcome ReconcileLocked(const std::string& resource_id, const nlohmann::json& event);
   Outcome Finalize(const std::string& resource_id, int64_t generation);
   // The resource is gone (a 404): deletes the jobs still kept for it.
   Outcome Forget(const std::string& resource_id);
@@ -95,10 +97,11 @@ class AdapterRuntime {
   Outcome Report(const std::string& resource_id, int64_t generation,
                  const std::vector<ReportCondition>& conditions,
                  const nlohmann::json& metadata = nullptr, const nlohmann::json& data = nullptr);
-  // Counts the error, reports Health=False ExecutionFailed:<phase>; kTerminal unless the
-  // report itself hit a transient failure.
+  // Counts the error; a transient one is kTransient (retried), any other is reported as
+  // Health=False ExecutionFailed:<phase>: kTerminal unless the report itself hit a transient
+  // failure.
   Outcome ReportFailure(const std::string& resource_id, int64_t generation,
-                        const std::string& phase, const Error& error);
+                        const PhaseError& failure);
   void Enqueue(const std::string& resource_id, int attempt);
   void RetryLoop();
   void CountError(const std::string& phase);

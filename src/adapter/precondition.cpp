@@ -151,22 +151,45 @@ Result<Precondition> MakePrecondition(std::string_view field, std::string_view o
   return p;
 }
 
-PreconditionOutcome Evaluate(const std::vector<Precondition>& checks, const nlohmann::json& doc) {
+Result<PreconditionOutcome> Evaluate(const std::vector<Precondition>& checks,
+                                     const nlohmann::json& doc, const expr::Activation& vars) {
   PreconditionOutcome out;
   for (const auto& check : checks) {
-    Precondition p = check;
-    const json* other = p.value_from ? p.value_from->Find(doc) : nullptr;
-    if (p.value_from) p.value = other && !other->is_structured() ? *other : json();
-    const json* actual = p.field.Find(doc);
-    // A missing or structured value_from field satisfies nothing.
-    if ((!p.value_from || !p.value.is_null()) && Check(p, actual)) continue;
-    out.met = false;
-    std::string line = p.field.text() + " is " + (actual ? actual->dump() : "missing") + " (want " +
-                       std::string(Name(p.op));
-    if (p.value_from) line += " " + p.value_from->text() + " =";
-    if (!p.value.is_null() || p.value_from) line += " " + p.value.dump();
-    line += ")";
-    out.message += (out.message.empty() ? "" : "; ") + line;
+    CheckResult result;
+    if (check.expression) {
+      result.name = check.name;
+      auto bad = [&](const std::string& why) {
+        return Fail(ErrorCode::kInvalidArgument, "precondition '" + check.name + "': " + why);
+      };
+      auto value = check.expression->Evaluate(vars);
+      if (!value) return bad(value.error().message);
+      const auto met = value->AsBool();
+      if (!met) return bad("gives a " + expr::TypeName(*value) + ", not a bool");
+      result.met = *met;
+      result.value = *met;
+      if (!result.met) result.message = check.name + " is false";
+    } else {
+      Precondition p = check;
+      const json* other = p.value_from ? p.value_from->Find(doc) : nullptr;
+      if (p.value_from) p.value = other && !other->is_structured() ? *other : json();
+      const json* actual = p.field.Find(doc);
+      result.name = check.name.empty() ? p.field.text() : check.name;
+      result.value = actual ? *actual : json();
+      // A missing or structured value_from field satisfies nothing.
+      result.met = (!p.value_from || !p.value.is_null()) && Check(p, actual);
+      if (!result.met) {
+        std::string line = p.field.text() + " is " + (actual ? actual->dump() : "missing") +
+                           " (want " + std::string(Name(p.op));
+        if (p.value_from) line += " " + p.value_from->text() + " =";
+        if (!p.value.is_null() || p.value_from) line += " " + p.value.dump();
+        result.message = line + ")";
+      }
+    }
+    if (!result.met) {
+      out.met = false;
+      out.message += (out.message.empty() ? "" : "; ") + result.message;
+    }
+    out.checks.push_back(std::move(result));
   }
   return out;
 }
@@ -177,6 +200,7 @@ bool ReadsStatus(const std::vector<Precondition>& checks) {
     return t == "status" || t.starts_with("status.") || t.starts_with("status[");
   };
   return std::ranges::any_of(checks, [&](const Precondition& c) {
+    if (c.expression) return c.expression->source().find("status") != std::string::npos;
     return under_status(c.field) || (c.value_from && under_status(*c.value_from));
   });
 }

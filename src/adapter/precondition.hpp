@@ -7,6 +7,7 @@
 
 #include "adapter/field_path.hpp"
 #include "common/result.hpp"
+#include "expr/expr.hpp"
 
 namespace hf::adapter {
 
@@ -22,8 +23,12 @@ enum class Operator {
   kLessThan,     // numeric
 };
 
-// One `{field, operator, value}` check over the fetched resource JSON.
+// One check before the job: a structured `{field, operator, value}` over the fetched resource
+// JSON, or (when `expression` is set) a CEL boolean over the resource, the event and the params.
 struct Precondition {
+  std::string name;  // required with `expression`; optional (for messages) otherwise
+  std::optional<expr::Program> expression;
+  // The structured form:
   FieldPath field;
   Operator op = Operator::kEquals;
   nlohmann::json value;  // a string, or an array of strings for in/notIn; null for (not)exists
@@ -40,15 +45,30 @@ struct Precondition {
 Result<Precondition> MakePrecondition(std::string_view field, std::string_view op,
                                       nlohmann::json value, std::string_view value_from = {});
 
-struct PreconditionOutcome {
-  bool met = true;
-  std::string message;  // the unmet checks, e.g. `spec.region is "eu" (want equals "us")`
+// What one check came to.
+struct CheckResult {
+  std::string name;  // the check's name, or its field path
+  bool met = false;
+  nlohmann::json value;  // the expression's value, or the field's (null when missing)
+  std::string message;   // when not met: e.g. `spec.region is "eu" (want equals "us")`,
+                         // `dns-ready is false`
 };
 
-// ANDs all checks; the message lists every unmet one, separated by "; ".
-PreconditionOutcome Evaluate(const std::vector<Precondition>& checks, const nlohmann::json& doc);
+struct PreconditionOutcome {
+  bool met = true;
+  std::string message;  // the unmet checks' messages, separated by "; "
+  std::vector<CheckResult> checks;
+};
 
-// True when any check reads the resource's `status` (its field or its value_from).
+// ANDs all checks (every one is evaluated, so the message lists all that are unmet). `doc` is the
+// resource for the structured form; `vars` are the expressions' variables. Errors
+// (kInvalidArgument "precondition '<name>': <problem>"): an expression failed to evaluate or gave
+// something other than a bool.
+Result<PreconditionOutcome> Evaluate(const std::vector<Precondition>& checks,
+                                     const nlohmann::json& doc, const expr::Activation& vars = {});
+
+// True when any check reads the resource's `status` (a structured field or value_from under it,
+// an expression that names `status`).
 bool ReadsStatus(const std::vector<Precondition>& checks);
 
 }  // namespace hf::adapter

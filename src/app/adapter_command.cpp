@@ -5,15 +5,58 @@
 // --topic) override it, and fill
 // what it leaves out.
 #include <cstdlib>
+#include <iostream>
 
 #include "adapter/adapter_config.hpp"
 #include "adapter/adapter_runtime.hpp"
+#include "adapter/dry_run.hpp"
 #include "app/commands.hpp"
 #include "app/components.hpp"
+#include "common/file.hpp"
 #include "common/log.hpp"
 #include "common/signals.hpp"
 
 namespace hf::app {
+namespace {
+
+// The JSON file named by option `flag` (null when the option is not given).
+Result<nlohmann::json> JsonOption(CLI::App& cmd, const char* flag) {
+  const CLI::Option* option = cmd.get_option(flag);
+  if (option->count() == 0) return nlohmann::json();
+  const std::string path = option->as<std::string>();
+  const auto text = ReadFile(path);
+  if (!text) return Fail(ErrorCode::kInvalidArgument, std::string(flag) + ": cannot read " + path);
+  auto parsed = nlohmann::json::parse(*text, nullptr, false);
+  if (parsed.is_discarded()) {
+    return Fail(ErrorCode::kInvalidArgument, std::string(flag) + ": " + path + " is not JSON");
+  }
+  return parsed;
+}
+
+// hyperfleet adapter --config F --dry-run --event E [--api-responses R] [--job J]: prints the
+// dry-run document; exit 0, 1 when the adapter would fail (action "failed"), 2 for bad input.
+int RunDryRun(const adapter::AdapterConfig& config, CLI::App& cmd) {
+  adapter::DryRunInput input;
+  auto usage = [](const std::string& message) {
+    std::cerr << "hyperfleet adapter --dry-run: " << message << "\n";
+    return 2;
+  };
+  if (cmd.get_option("--event")->count() == 0) return usage("--event FILE is required");
+  for (auto [flag, target] : {std::pair{"--event", &input.event},
+                              {"--api-responses", &input.api_responses},
+                              {"--job", &input.job}}) {
+    auto value = JsonOption(cmd, flag);
+    if (!value) return usage(value.error().message);
+    if (!value->is_null()) *target = std::move(*value);
+  }
+  if (!input.api_responses.is_object()) return usage("--api-responses: must be a JSON object");
+  auto out = adapter::DryRun(config, input);
+  if (!out) return usage(out.error().message);
+  std::cout << out->dump(2) << "\n";
+  return (*out)["action"] == "failed" ? 1 : 0;
+}
+
+}  // namespace
 
 int RunAdapter(Settings& s, CLI::App& cmd) {
   BlockTerminationSignals();
@@ -24,6 +67,13 @@ int RunAdapter(Settings& s, CLI::App& cmd) {
             ErrorCode::kInvalidArgument, "--config FILE (the adapter's YAML) is required", {}, {}});
   }
   auto config = adapter::LoadAdapterConfig(s.config_file);
+  if (cmd.get_option("--dry-run")->count() > 0) {
+    if (!config) {
+      std::cerr << "hyperfleet adapter: " << config.error().message << "\n";
+      return 2;
+    }
+    return RunDryRun(*config, cmd);
+  }
   if (!config) return StartupFailure("adapter", config.error());
 
   // flags > env > the adapter YAML > defaults.

@@ -168,13 +168,13 @@ TEST(ReadsStatusTest, FieldOrValueFromUnderStatus) {
       ADD_FAILURE() << p.error().ToString();
       return false;
     }
-    return ReadsStatus({*p});
+    return ReadsStatus(std::vector<Precondition>{*p});
   };
   EXPECT_TRUE(check("status.conditions[type=DnsSuccessful].status"));
   EXPECT_TRUE(check("spec.region", "status.conditions[type=Reconciled].status"));
   EXPECT_FALSE(check("spec.region"));
   EXPECT_FALSE(check("statuses.x"));
-  EXPECT_FALSE(ReadsStatus({}));
+  EXPECT_FALSE(ReadsStatus(std::vector<Precondition>{}));
 }
 
 }  // namespace

@@ -48,7 +48,7 @@ TEST(FieldPathTest, RejectsMalformedPaths) {
 bool Met(const std::string& field, const std::string& op, json value = nullptr) {
   auto p = MakePrecondition(field, op, std::move(value));
   EXPECT_TRUE(p) << p.error().message;
-  return p && Evaluate({*p}, kCluster).met;
+  return p && Evaluate({*p}, kCluster)->met;
 }
 
 TEST(PreconditionTest, Operators) {
@@ -92,11 +92,12 @@ TEST(PreconditionTest, MessageListsEveryUnmetCheck) {
       *MakePrecondition("spec.region", "equals", "eu-west"),
       *MakePrecondition("labels.env", "equals", "dev")};
   auto out = Evaluate(checks, kCluster);
-  EXPECT_FALSE(out.met);
-  EXPECT_EQ(out.message,
+  ASSERT_TRUE(out);
+  EXPECT_FALSE(out->met);
+  EXPECT_EQ(out->message,
             "status.conditions[type=DnsSuccessful].status is missing (want equals \"True\"); "
             "labels.env is \"prod\" (want equals \"dev\")");
-  EXPECT_TRUE(Evaluate({}, kCluster).met);
+  EXPECT_TRUE(Evaluate({}, kCluster)->met);
 }
 
 // A dependency counts only at the resource's current generation (the chain must not run on a
@@ -108,18 +109,18 @@ TEST(PreconditionTest, ValueFromComparesWithAnotherFieldAtEvaluationTime) {
                                 "equals", nullptr, "generation");
   ASSERT_TRUE(check) << check.error().message;
   auto stale = Evaluate({*check}, cluster);
-  EXPECT_FALSE(stale.met);
-  EXPECT_EQ(stale.message,
+  EXPECT_FALSE(stale->met);
+  EXPECT_EQ(stale->message,
             "status.conditions[type=ValidationSuccessful].observed_generation is 2 "
             "(want equals generation = 3)");
   cluster["status"]["conditions"][1]["observed_generation"] = 3;
-  EXPECT_TRUE(Evaluate({*check}, cluster).met);
+  EXPECT_TRUE(Evaluate({*check}, cluster)->met);
   cluster.erase("generation");
-  EXPECT_FALSE(Evaluate({*check}, cluster).met);  // a missing value_from field meets nothing
+  EXPECT_FALSE(Evaluate({*check}, cluster)->met);  // a missing value_from field meets nothing
 
   auto differs = MakePrecondition("spec.region", "notEquals", nullptr, "labels.env");
   ASSERT_TRUE(differs);
-  EXPECT_TRUE(Evaluate({*differs}, kCluster).met);
+  EXPECT_TRUE(Evaluate({*differs}, kCluster)->met);
 
   EXPECT_FALSE(MakePrecondition("a", "equals", "x", "b"));  // value and value_from
   EXPECT_FALSE(MakePrecondition("a", "in", nullptr, "b"));  // needs a list

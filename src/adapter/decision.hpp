@@ -1,0 +1,57 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapter/adapter_config.hpp"
+#include "adapter/param.hpp"
+#include "adapter/precondition.hpp"
+#include "adapter/status_report.hpp"
+#include "expr/expr.hpp"
+#include "jobs/job_runner.hpp"
+
+namespace hf::adapter {
+
+// What an adapter decides about a live (not deleting) resource, before it touches the job
+// runner: the params, the preconditions and, when they are met, the job to find or create. The
+// pure part of handling one event, shared by AdapterRuntime and the dry-run.
+struct Decision {
+  expr::Activation vars;  // every variable the adapter's expressions see (adapter_config.hpp)
+  PreconditionOutcome preconditions;
+  std::optional<jobs::JobSpec> job;  // set when the preconditions are met
+};
+
+// A failure while deciding or reporting, with the phase it happened in ("params",
+// "preconditions", "job", "status"): reported as Health=False ExecutionFailed:<phase>. A
+// transient error (error.Transient()) is retried instead.
+struct PhaseError {
+  std::string phase;
+  Error error;
+};
+
+// `resource` as fetched (with id and generation), `event` the event's data ({id, kind} for a
+// re-evaluation without one); `get` serves the api params.
+std::expected<Decision, PhaseError> Decide(const AdapterConfig& config,
+                                           const nlohmann::json& resource,
+                                           const nlohmann::json& event, const ApiGet& get);
+
+// A status report before it is sent.
+struct ReportContent {
+  std::vector<ReportCondition> conditions;
+  nlohmann::json metadata;  // null: none
+  nlohmann::json data;      // null: none
+};
+
+// The report for the decision's job as `state` shows it (JobConditions, job metadata and data),
+// or, with `state` null, for preconditions not met; config.status applied over it with `job` and
+// `preconditions` among the variables. Errors are of phase "status".
+std::expected<ReportContent, PhaseError> BuildStatus(const AdapterConfig& config,
+                                                     const Decision& decision,
+                                                     const jobs::JobState* state);
+
+// The `job` variable of the status expressions: {name, phase, reason, message, exit_code, data}.
+nlohmann::json JobVariable(const jobs::JobState& state);
+
+}  // namespace hf::adapter
