@@ -219,15 +219,47 @@ Outcome AdapterRuntime::ReconcileLocked(const std::string& resource_id, const js
   const jobs::JobState* state = nullptr;
   std::optional<jobs::JobRunner::Created> job;
   if (decision->job) {
-    auto created = runner_->CreateIfAbsent(*decision->job);
-    if (!created) return ReportFailure(resource_id, generation, {"job", created.error()});
-    job = std::move(*created);
-    if (job->created) metrics_.jobs_created.WithLabels({config_.name}).Inc();
+    auto found = runner_->Get(decision->job->name);
+    if (!found) return ReportFailure(resource_id, generation, {"job", found.error()});
+    if (*found) {
+      job = jobs::JobRunner::Created{std::move(**found), false};
+    } else {
+      // Absent: not created yet, or finished and cleaned up (a Job's TTL). Our own last report
+      // tells which; a generation's job never runs twice.
+      auto reported = ReportedOutcome(resource_id, generation, decision->job->name);
+      if (!reported) return ReportFailure(resource_id, generation, {"job", reported.error()});
+      if (*reported) return Outcome::kReported;
+      auto created = runner_->CreateIfAbsent(*decision->job);
+      if (!created) return ReportFailure(resource_id, generation, {"job", created.error()});
+      job = std::move(*created);
+      if (job->created) metrics_.jobs_created.WithLabels({config_.name}).Inc();
+    }
     state = &job->state;
   }
   auto report = BuildStatus(config_, *decision, state);
   if (!report) return ReportFailure(resource_id, generation, report.error());
   return Report(resource_id, generation, report->conditions, report->metadata, report->data);
+}
+
+Result<bool> AdapterRuntime::ReportedOutcome(const std::string& resource_id, int64_t generation,
+                                             const std::string& job_name) {
+  auto statuses =
+      api_.ListStatuses(*config_.kind, resource_id, "", {.traceparent = tls_traceparent});
+  if (!statuses && statuses.error().Transient()) return std::unexpected(statuses.error());
+  if (!statuses || !statuses->contains("items") || !(*statuses)["items"].is_array()) {
+    return false;  // cannot tell: run the job (it is idempotent for its generation)
+  }
+  for (const json& s : (*statuses)["items"]) {
+    if (s.value("adapter", "") != config_.name) continue;
+    json metadata = s.value("metadata", json::object());
+    if (!metadata.is_object()) metadata = json::object();
+    const std::string phase = metadata.value("job_phase", "");
+    return s.value("observed_generation", int64_t{0}) == generation &&
+           metadata.value("job_name", "") == job_name &&
+           (phase == jobs::ToString(jobs::JobPhase::kSucceeded) ||
+            phase == jobs::ToString(jobs::JobPhase::kFailed));
+  }
+  return false;
 }
 
 std::optional<size_t> AdapterRuntime::DeleteJobs(const std::string& resource_id) {

@@ -90,6 +90,11 @@ class AdapterRuntime {
                  std::unique_ptr<jobs::JobRunner> runner);
   Outcome ReconcileLocked(const std::string& resource_id, const nlohmann::json& event);
   Outcome Finalize(const std::string& resource_id, int64_t generation);
+  // True when this adapter's last report on the resource is about job `job_name` at
+  // `generation` and says it finished (its outcome is known even if the job was cleaned up).
+  // A transient API error is returned; any other failure counts as "not known" (false).
+  Result<bool> ReportedOutcome(const std::string& resource_id, int64_t generation,
+                               const std::string& job_name);
   // The resource is gone (a 404): deletes the jobs still kept for it.
   Outcome Forget(const std::string& resource_id);
   // Deletes every job of the resource; how many, or nullopt (counted as a cleanup error).
