@@ -88,11 +88,19 @@ TEST_F(AdapterRuntimeTest, WithoutStatusPreconditionsIgnoresOtherAdaptersStatusC
   EXPECT_EQ(validation->Handle(Event("updated", "")), broker::HandlerResult::kNack);
 }
 
+// What the fake APIs below listen with: loopback, `threads` handler threads.
+http::ServerOptions LoopbackOptions(int threads) {
+  http::ServerOptions o;
+  o.host = "127.0.0.1";
+  o.threads = threads;
+  return o;
+}
+
 // A fake API whose cluster GETs each wait (up to 20 s) for another GET to be in flight with
 // them; PUTs of statuses are stored. Counts the GETs that found no partner.
 class PairingApi {
  public:
-  PairingApi() : server_(Options(), [this](const http::Request& r) { return Handle(r); }) {
+  PairingApi() : server_(LoopbackOptions(8), [this](const http::Request& r) { return Handle(r); }) {
     EXPECT_TRUE(server_.Start());
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()); }
@@ -100,12 +108,6 @@ class PairingApi {
   int alone() const { return alone_; }
 
  private:
-  static http::ServerOptions Options() {
-    http::ServerOptions o;
-    o.host = "127.0.0.1";
-    o.threads = 8;
-    return o;
-  }
   http::Response Handle(const http::Request& r) {
     http::Response res;
     if (r.method == "PUT") {
@@ -167,18 +169,13 @@ class OneClusterApi {
  public:
   explicit OneClusterApi(nlohmann::json own_report)
       : own_report_(std::move(own_report)),
-        server_(Options(), [this](const http::Request& r) { return Handle(r); }) {
+        server_(LoopbackOptions(4), [this](const http::Request& r) { return Handle(r); }) {
     EXPECT_TRUE(server_.Start());
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()); }
   int puts() const { return puts_; }
 
  private:
-  static http::ServerOptions Options() {
-    http::ServerOptions o;
-    o.host = "127.0.0.1";
-    return o;
-  }
   http::Response Handle(const http::Request& r) {
     http::Response res;
     if (r.method == "PUT") {
