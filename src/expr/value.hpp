@@ -31,7 +31,7 @@ struct Timestamp {
 };
 
 // A signed span of time with nanoseconds: seconds and nanos carry the same sign, |nanos| < 1e9.
-// CEL's range is about ±10,000 years (±315,576,000,000 s).
+// CEL's range is the int64 range of nanoseconds, about ±292 years.
 struct Duration {
   int64_t seconds = 0;
   int32_t nanos = 0;

@@ -119,7 +119,7 @@ Result<Value> Evaluator::Select(const Expr& e) {
   if (target.kind() == K::kOptional) {
     const Value* inner = target.OptionalValue();
     if (inner == nullptr) return e.test_only ? Value(false) : Value::OptionalNone();
-    target = *inner;
+    target = Value(*inner);  // a copy first: inner lives inside target
     optional = !e.test_only;
   }
   if (const Map* map = target.AsMap()) {
@@ -138,7 +138,7 @@ Result<Value> Evaluator::Index(const Expr& e, const Value& target_in, const Valu
   if (target.kind() == K::kOptional) {
     const Value* inner = target.OptionalValue();
     if (inner == nullptr) return Value::OptionalNone();
-    target = *inner;
+    target = Value(*inner);  // a copy first: inner lives inside target
     optional = true;
   }
   if (const List* list = target.AsList()) {
@@ -272,7 +272,7 @@ Result<Value> Evaluator::MakeMap(const Expr& e) {
         return EvalError("no such overload: {?key: " + TypeName(v) + "} (needs an optional)");
       const Value* inner = v.OptionalValue();
       if (inner == nullptr) continue;
-      v = *inner;
+      v = Value(*inner);  // a copy first: inner lives inside v
     }
     if (!out.Insert(key, std::move(v))) return EvalError("duplicate map key: " + KeyText(key));
   }

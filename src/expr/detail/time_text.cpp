@@ -118,8 +118,8 @@ std::optional<Timestamp> TimestampFromNanos(Nanos n) {
 }
 
 std::optional<Duration> DurationFromNanos(Nanos n) {
+  if (n < -Nanos(INT64_MAX) || n > Nanos(INT64_MAX)) return std::nullopt;
   const Nanos s = n / kNanosPerSecond, ns = n % kNanosPerSecond;
-  if (s < -kMaxDurationSeconds || s > kMaxDurationSeconds) return std::nullopt;
   return Duration{int64_t(s), int32_t(ns)};
 }
 
@@ -211,7 +211,7 @@ std::optional<Duration> ParseDuration(std::string_view s) {
   if (s == "0") return Duration{};
   if (s.empty()) return std::nullopt;
   Nanos total = 0;
-  const Nanos kLimit = Nanos(kMaxDurationSeconds + 1) * kNanosPerSecond * 4;
+  const Nanos kLimit = Nanos(INT64_MAX) * 4;
   while (!s.empty()) {
     Nanos whole = 0, frac = 0, scale = 1;
     size_t i = 0;
