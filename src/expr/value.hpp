@@ -73,6 +73,7 @@ class Map {
   const Value* Find(const Value& key) const;
   // The value under the string key, or nullptr.
   const Value* Find(std::string_view key) const;
+  const Value* Find(const char* key) const { return Find(std::string_view(key)); }
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
 

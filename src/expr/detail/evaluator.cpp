@@ -172,6 +172,7 @@ Result<Value> Evaluator::Logical(const Expr& e) {
   };
   const auto l = side(*e.args[0]);
   if (l && *l != is_and) return Value(!is_and);
+  if (!l && cost_.exhausted()) return std::unexpected(l.error());
   const auto r = side(*e.args[1]);
   if (r && *r != is_and) return Value(!is_and);
   if (!l) return std::unexpected(l.error());
@@ -318,7 +319,7 @@ Result<Value> Evaluator::Comprehension(const Expr& e) {
         Bind bind(locals_, e.name, item);
         auto r = predicate(*e.args[0]);
         if (!r) {
-          if (r.error().message == "cost limit exceeded") return std::unexpected(r.error());
+          if (cost_.exhausted()) return std::unexpected(r.error());
           if (!error) error = r.error();
           continue;
         }
