@@ -48,6 +48,8 @@ TEST(ExprCli, VariablesFromJsonOrFile) {
   std::ofstream(file) << R"({"names": ["a", "b"], "big": 18446744073709551615})";
   EXPECT_EQ(EvalJson({"names.map(n, n.upperAscii()).join(',')", "--vars", "@" + file}),
             json({{"type", "string"}, {"value", "A,B"}}));
+  EXPECT_EQ(EvalJson({"--vars", "@" + file, "--", "-big"}, 1),
+            json({{"error", "no such overload: -uint"}}));
   EXPECT_EQ(EvalJson({"big", "--vars", "@" + file}),
             json({{"type", "uint"}, {"value", 18446744073709551615u}}));
   std::filesystem::remove_all(dir);

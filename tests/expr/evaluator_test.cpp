@@ -87,6 +87,12 @@ TEST(Evaluator, CostLimitStopsRunawayExpressions) {
       nlohmann::json::object(), Limits{.max_cost = 200});
   ASSERT_FALSE(doubling);
   EXPECT_EQ(doubling.error().message, "cost limit exceeded");
+  // Comparing large lists from the variables is charged by their size.
+  nlohmann::json big = nlohmann::json::array();
+  for (int i = 0; i < 2000; ++i) big.push_back(i);
+  auto quadratic = Eval("x.all(i, x == x && i in x)", {{"x", big}});
+  ASSERT_FALSE(quadratic);
+  EXPECT_EQ(quadratic.error().message, "cost limit exceeded");
 }
 
 TEST(Evaluator, MacrosAndVariables) {

@@ -37,6 +37,15 @@ Result<size_t> ListPosition(const List& list, const Value& index) {
   return size_t(i);
 }
 
+// What comparing a value element by element costs, roughly: its element count or text size.
+int64_t Weight(const Value& v) {
+  if (const List* l = v.AsList()) return int64_t(l->size());
+  if (const Map* m = v.AsMap()) return int64_t(m->size());
+  if (const std::string* s = v.AsString()) return int64_t(s->size()) / 64;
+  if (const Bytes* b = v.AsBytes()) return int64_t(b->data.size()) / 64;
+  return 0;
+}
+
 // Binds a macro variable for the scope of one iteration.
 class Bind {
  public:
@@ -204,6 +213,8 @@ Result<Value> Evaluator::Operator(const Expr& e) {
   }
   const Value a = HF_TRY(Eval(*e.args[0]));
   const Value b = HF_TRY(Eval(*e.args[1]));
+  if (e.op == Op::kEqual || e.op == Op::kNotEqual || e.op == Op::kIn)
+    HF_CHECK(cost_.Charge(Weight(a) + Weight(b)));
   switch (e.op) {
     case Op::kEqual:
       return Value(Equal(a, b));
