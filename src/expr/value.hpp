@@ -123,6 +123,7 @@ class Value {
   static Value OptionalOf(Value v);
   static Value OptionalNone();
 
+  // The enumerators follow the order of v_'s alternatives.
   Kind kind() const { return Kind(v_.index()); }
 
   // nullopt when not a bool.
