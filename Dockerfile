@@ -15,10 +15,11 @@ RUN cmake --preset release -DBUILD_TESTING=OFF -DHF_WERROR=ON \
 
 # --- runtime: only the shared libraries the binary links (readelf -d: NEEDED) ----------------
 # tests/deploy checks that these packages own every library `ldd hyperfleet` reports, directly
-# or through their dependencies. ca-certificates: TLS to Google APIs.
+# or through their dependencies. ca-certificates: TLS to Google APIs. tzdata: the IANA time zones
+# of CEL's timestamp getters (getHours('Europe/Paris')).
 FROM debian:bookworm-slim
 ARG RUNTIME_PACKAGES="ca-certificates libc6 libgcc-s1 libstdc++6 libpqxx-6.4 libpq5 \
-  libsqlite3-0 librabbitmq4 libspdlog1.10 libfmt9 libyaml-cpp0.7 libssl3 libcurl4 libre2-9"
+  libsqlite3-0 librabbitmq4 libspdlog1.10 libfmt9 libyaml-cpp0.7 libssl3 libcurl4 libre2-9 tzdata"
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $RUNTIME_PACKAGES \
  && rm -rf /var/lib/apt/lists/*

@@ -80,16 +80,17 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     // "hyperfleet bogus" fails as "a subcommand is required"; name the word instead.
     const CLI::App* at = &app;
+    std::string path;  // "expr eval "
     for (bool deeper = true; deeper;) {
       deeper = false;
       for (const CLI::App* sub : at->get_subcommands()) {
         at = sub;
+        path += sub->get_name() + " ";
         deeper = true;
         break;
       }
     }
-    const std::string help =
-        "(see hyperfleet " + (at == &app ? std::string() : at->get_name() + " ") + "--help)";
+    const std::string help = "(see hyperfleet " + path + "--help)";
     const auto left = at->remaining();
     if (!left.empty() && !left.front().starts_with('-')) {
       std::cerr << "hyperfleet: unknown command '" << left.front() << "' " << help << "\n";

@@ -31,7 +31,7 @@ struct Timestamp {
 };
 
 // A signed span of time with nanoseconds: seconds and nanos carry the same sign, |nanos| < 1e9.
-// CEL's range is about ±10,000 years (±315,576,000,000 s).
+// CEL's range is the int64 range of nanoseconds, about ±292 years.
 struct Duration {
   int64_t seconds = 0;
   int32_t nanos = 0;
@@ -73,6 +73,7 @@ class Map {
   const Value* Find(const Value& key) const;
   // The value under the string key, or nullptr.
   const Value* Find(std::string_view key) const;
+  const Value* Find(const char* key) const { return Find(std::string_view(key)); }
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
 
@@ -122,6 +123,7 @@ class Value {
   static Value OptionalOf(Value v);
   static Value OptionalNone();
 
+  // The enumerators follow the order of v_'s alternatives.
   Kind kind() const { return Kind(v_.index()); }
 
   // nullopt when not a bool.

@@ -1,8 +1,6 @@
 // The type conversions: int, uint, double, string, bytes, bool.
 #include <charconv>
 #include <cmath>
-#include <cstdlib>
-#include <cstring>
 
 #include "expr/detail/function_table.hpp"
 #include "expr/detail/number_text.hpp"

@@ -1,5 +1,4 @@
 // The core functions: size, type, dyn.
-#include "expr/detail/evaluator.hpp"
 #include "expr/detail/function_table.hpp"
 #include "expr/detail/utf8.hpp"
 

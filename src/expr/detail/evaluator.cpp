@@ -37,6 +37,15 @@ Result<size_t> ListPosition(const List& list, const Value& index) {
   return size_t(i);
 }
 
+// What comparing a value element by element costs, roughly: its element count or text size.
+int64_t Weight(const Value& v) {
+  if (const List* l = v.AsList()) return int64_t(l->size());
+  if (const Map* m = v.AsMap()) return int64_t(m->size());
+  if (const std::string* s = v.AsString()) return int64_t(s->size()) / 64;
+  if (const Bytes* b = v.AsBytes()) return int64_t(b->data.size()) / 64;
+  return 0;
+}
+
 // Binds a macro variable for the scope of one iteration.
 class Bind {
  public:
@@ -119,7 +128,7 @@ Result<Value> Evaluator::Select(const Expr& e) {
   if (target.kind() == K::kOptional) {
     const Value* inner = target.OptionalValue();
     if (inner == nullptr) return e.test_only ? Value(false) : Value::OptionalNone();
-    target = *inner;
+    target = Value(*inner);  // a copy first: inner lives inside target
     optional = !e.test_only;
   }
   if (const Map* map = target.AsMap()) {
@@ -138,7 +147,7 @@ Result<Value> Evaluator::Index(const Expr& e, const Value& target_in, const Valu
   if (target.kind() == K::kOptional) {
     const Value* inner = target.OptionalValue();
     if (inner == nullptr) return Value::OptionalNone();
-    target = *inner;
+    target = Value(*inner);  // a copy first: inner lives inside target
     optional = true;
   }
   if (const List* list = target.AsList()) {
@@ -172,6 +181,7 @@ Result<Value> Evaluator::Logical(const Expr& e) {
   };
   const auto l = side(*e.args[0]);
   if (l && *l != is_and) return Value(!is_and);
+  if (!l && cost_.exhausted()) return std::unexpected(l.error());
   const auto r = side(*e.args[1]);
   if (r && *r != is_and) return Value(!is_and);
   if (!l) return std::unexpected(l.error());
@@ -203,6 +213,8 @@ Result<Value> Evaluator::Operator(const Expr& e) {
   }
   const Value a = HF_TRY(Eval(*e.args[0]));
   const Value b = HF_TRY(Eval(*e.args[1]));
+  if (e.op == Op::kEqual || e.op == Op::kNotEqual || e.op == Op::kIn)
+    HF_CHECK(cost_.Charge(Weight(a) + Weight(b)));
   switch (e.op) {
     case Op::kEqual:
       return Value(Equal(a, b));
@@ -272,7 +284,7 @@ Result<Value> Evaluator::MakeMap(const Expr& e) {
         return EvalError("no such overload: {?key: " + TypeName(v) + "} (needs an optional)");
       const Value* inner = v.OptionalValue();
       if (inner == nullptr) continue;
-      v = *inner;
+      v = Value(*inner);  // a copy first: inner lives inside v
     }
     if (!out.Insert(key, std::move(v))) return EvalError("duplicate map key: " + KeyText(key));
   }
@@ -318,7 +330,7 @@ Result<Value> Evaluator::Comprehension(const Expr& e) {
         Bind bind(locals_, e.name, item);
         auto r = predicate(*e.args[0]);
         if (!r) {
-          if (r.error().message == "cost limit exceeded") return std::unexpected(r.error());
+          if (cost_.exhausted()) return std::unexpected(r.error());
           if (!error) error = r.error();
           continue;
         }

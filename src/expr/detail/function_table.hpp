@@ -21,6 +21,8 @@ class Cost {
   explicit Cost(int64_t max) : left_(max) {}
   // Spends `n` steps; "cost limit exceeded" once the budget is gone.
   Result<void> Charge(int64_t n);
+  // Whether the budget is gone (an error then is not one that && or exists() may absorb).
+  bool exhausted() const { return left_ < 0; }
 
  private:
   int64_t left_;

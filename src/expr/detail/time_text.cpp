@@ -81,9 +81,11 @@ std::optional<Zone> ParseTzif(const std::string& data) {
   return v1;
 }
 
+// The zone named `name` from the system tz database, parsed once and kept (only zones that
+// exist are kept, so the cache is bounded by the database); nullptr when unknown.
 const Zone* LoadZone(std::string_view name) {
   static std::mutex mu;
-  static std::unordered_map<std::string, std::optional<Zone>> zones;  // guarded by mu
+  static std::unordered_map<std::string, Zone> zones;  // guarded by mu; nodes never move
   for (char c : name) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '/' && c != '_' && c != '-' &&
         c != '+')
@@ -91,15 +93,18 @@ const Zone* LoadZone(std::string_view name) {
   }
   if (name.empty() || name.front() == '/' || name.find("..") != std::string_view::npos)
     return nullptr;
-  std::lock_guard lock(mu);
-  auto it = zones.find(std::string(name));
-  if (it == zones.end()) {
-    std::ifstream in("/usr/share/zoneinfo/" + std::string(name), std::ios::binary);
-    std::optional<Zone> zone;
-    if (in) zone = ParseTzif(std::string(std::istreambuf_iterator<char>(in), {}));
-    it = zones.emplace(std::string(name), std::move(zone)).first;
+  const std::string key(name);
+  {
+    std::lock_guard lock(mu);
+    if (auto it = zones.find(key); it != zones.end()) return &it->second;
   }
-  return it->second ? &*it->second : nullptr;
+  // Read without the lock; a thread that loses the race keeps the first copy.
+  std::ifstream in("/usr/share/zoneinfo/" + key, std::ios::binary);
+  if (!in) return nullptr;
+  auto zone = ParseTzif(std::string(std::istreambuf_iterator<char>(in), {}));
+  if (!zone) return nullptr;
+  std::lock_guard lock(mu);
+  return &zones.try_emplace(key, std::move(*zone)).first->second;
 }
 
 }  // namespace
@@ -118,8 +123,8 @@ std::optional<Timestamp> TimestampFromNanos(Nanos n) {
 }
 
 std::optional<Duration> DurationFromNanos(Nanos n) {
+  if (n < -Nanos(INT64_MAX) || n > Nanos(INT64_MAX)) return std::nullopt;
   const Nanos s = n / kNanosPerSecond, ns = n % kNanosPerSecond;
-  if (s < -kMaxDurationSeconds || s > kMaxDurationSeconds) return std::nullopt;
   return Duration{int64_t(s), int32_t(ns)};
 }
 
@@ -211,7 +216,7 @@ std::optional<Duration> ParseDuration(std::string_view s) {
   if (s == "0") return Duration{};
   if (s.empty()) return std::nullopt;
   Nanos total = 0;
-  const Nanos kLimit = Nanos(kMaxDurationSeconds + 1) * kNanosPerSecond * 4;
+  const Nanos kLimit = Nanos(INT64_MAX) * 4;
   while (!s.empty()) {
     Nanos whole = 0, frac = 0, scale = 1;
     size_t i = 0;

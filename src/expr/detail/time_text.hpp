@@ -14,12 +14,12 @@ using Nanos = __int128;
 
 inline constexpr int64_t kMinTimestampSeconds = -62135596800;  // 0001-01-01T00:00:00Z
 inline constexpr int64_t kMaxTimestampSeconds = 253402300799;  // 9999-12-31T23:59:59Z
-inline constexpr int64_t kMaxDurationSeconds = 315576000000;   // about 10,000 years
 inline constexpr Nanos kNanosPerSecond = 1'000'000'000;
 
 Nanos ToNanos(const Timestamp& t);
 Nanos ToNanos(const Duration& d);
-// nullopt when out of CEL's range.
+// nullopt when out of CEL's range (timestamps: years 0001-9999; durations: the int64 range of
+// nanoseconds, about ±292 years, per langdef.md "Overflow").
 std::optional<Timestamp> TimestampFromNanos(Nanos n);
 std::optional<Duration> DurationFromNanos(Nanos n);
 
