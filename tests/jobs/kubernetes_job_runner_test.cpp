@@ -526,6 +526,20 @@ TEST_F(KubernetesJobRunnerTest, JobPodsPassPodSecurityRestrictedWithoutAToken) {
   EXPECT_TRUE(api_.PodsOf(kNs, "bare").empty()) << "but not its pods";
 }
 
+TEST_F(KubernetesJobRunnerTest, AJobLeftWithoutItsConfigMapGetsItOnTheNextCreate) {
+  auto runner = Open();
+  api_.FailNext("POST /api/v1/namespaces/hf-test/configmaps", 503, "etcd is unavailable");
+  auto first = runner->CreateIfAbsent(Spec("validation-c1-3"));
+  ASSERT_FALSE(first);
+  EXPECT_TRUE(first.error().Transient());
+  EXPECT_TRUE(api_.Job(kNs, "validation-c1-3")) << "the Job was created";
+  EXPECT_FALSE(api_.ConfigMap(kNs, "validation-c1-3-resource-1"));
+  auto again = runner->CreateIfAbsent(Spec("validation-c1-3"));  // the retried event
+  ASSERT_TRUE(again) << again.error().ToString();
+  EXPECT_FALSE(again->created);
+  EXPECT_TRUE(api_.ConfigMap(kNs, "validation-c1-3-resource-1"));
+}
+
 TEST_F(KubernetesJobRunnerTest, TheImageDefaultsToTheAdaptersOwn) {
   auto o = Options();
   o.pod.image.clear();

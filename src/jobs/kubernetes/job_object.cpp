@@ -183,6 +183,7 @@ json BuildResourceConfigMap(const json& job, std::string_view resource_json) {
   for (const auto& v : Field(Field(Field(Field(job, "spec"), "template"), "spec"), "volumes")) {
     if (Text(v, "name") == "resource") name = Text(Field(v, "configMap"), "name");
   }
+  if (name.empty()) return nullptr;
   return {{"apiVersion", "v1"},
           {"kind", "ConfigMap"},
           {"metadata",

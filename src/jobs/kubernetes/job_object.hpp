@@ -99,7 +99,8 @@ nlohmann::json BuildJobManifest(const JobSpec& spec, std::string_view adapter,
                                 int attempt = 1);
 
 // The ConfigMap with `resource_json` that Job `job` (a created Job: it needs its uid) mounts;
-// owned by the Job, so the garbage collector deletes it with the Job.
+// owned by the Job, so the garbage collector deletes it with the Job. Null when the Job mounts no
+// resource ConfigMap.
 nlohmann::json BuildResourceConfigMap(const nlohmann::json& job, std::string_view resource_json);
 
 // The state a Job object shows: Complete or SuccessCriteriaMet → succeeded, Failed → failed with

@@ -21,6 +21,14 @@ std::string MetaText(const json& object, const char* key) {
 
 std::string UidOf(const json& object) { return MetaText(object, "uid"); }
 
+bool HasAnnotation(const json& object, std::string_view key) {
+  const json* meta =
+      object.is_object() && object.contains("metadata") ? &object["metadata"] : nullptr;
+  if (meta == nullptr || !meta->is_object() || !meta->contains("annotations")) return false;
+  const json& annotations = (*meta)["annotations"];
+  return annotations.is_object() && annotations.contains(std::string(key));
+}
+
 int AttemptOf(const json& job) {
   try {
     return std::stoi(job.at("metadata")
@@ -109,8 +117,7 @@ std::string KubernetesJobRunner::PodsPath() const {
 Result<KubernetesJobRunner::Described> KubernetesJobRunner::Describe(const json& job) {
   Described d;
   d.state = kube::StateFromJob(job);
-  const json& annotations = job["metadata"].value("annotations", json::object());
-  if (Finished(d.state.phase) && annotations.contains(std::string(kube::kResultAnnotation))) {
+  if (Finished(d.state.phase) && HasAnnotation(job, kube::kResultAnnotation)) {
     d.from_annotation = true;
     return d;
   }
@@ -131,6 +138,7 @@ Result<std::optional<json>> KubernetesJobRunner::GetJob(const std::string& kube_
 
 Result<void> KubernetesJobRunner::CreateConfigMap(const json& job, std::string_view resource_json) {
   const json config_map = kube::BuildResourceConfigMap(job, resource_json);
+  if (config_map.is_null()) return {};  // a Job that mounts none (made by an older runner)
   auto r =
       HF_TRY(client_.Send("POST", "/api/v1/namespaces/" + namespace_ + "/configmaps", &config_map));
   if (r.status == 200 || r.status == 201 || r.status == 409) return {};
@@ -296,9 +304,10 @@ void KubernetesJobRunner::Observe(const json& job) {
 }
 
 void KubernetesJobRunner::StartDeadline(const json& job) {
-  const json& status = job.value("status", json::object());
-  const json& annotations = job["metadata"].value("annotations", json::object());
-  if (status.value("ready", 0) < 1 || annotations.contains(std::string(kube::kStartedAnnotation))) {
+  const json status = job.is_object() ? job.value("status", json::object()) : json::object();
+  const json& ready = status.is_object() && status.contains("ready") ? status["ready"] : json();
+  if (!ready.is_number_integer() || ready.get<int64_t>() < 1 ||
+      HasAnnotation(job, kube::kStartedAnnotation)) {
     return;
   }
   const std::string name = MetaText(job, "name");
