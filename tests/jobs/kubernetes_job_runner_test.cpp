@@ -118,6 +118,7 @@ class KubernetesJobRunnerTest : public ::testing::Test {
 };
 
 TEST_F(KubernetesJobRunnerTest, CreateBuildsTheJobObject) {
+  api_.SetPodsStartAtOnce(false);  // the deadline stays as created (no container start)
   auto runner = Open();
   auto c = runner->CreateIfAbsent(Spec("validation-c1-3"));
   ASSERT_TRUE(c) << c.error().ToString();
@@ -125,7 +126,7 @@ TEST_F(KubernetesJobRunnerTest, CreateBuildsTheJobObject) {
   EXPECT_EQ(c->state.name, "validation-c1-3");
   EXPECT_EQ(c->state.resource_id, "c1");
   EXPECT_EQ(c->state.generation, 3);
-  EXPECT_EQ(c->state.phase, JobPhase::kRunning);
+  EXPECT_EQ(c->state.phase, JobPhase::kRunning);  // active: its pod is pending
 
   auto job = api_.Job(kNs, "validation-c1-3");
   ASSERT_TRUE(job);
@@ -290,8 +291,9 @@ TEST_F(KubernetesJobRunnerTest, FailedJobsCarryTheirReason) {
     auto job = api_.Job(kNs, "validation-c1-2");
     return job && (*job)["metadata"]["annotations"]["hyperfleet.io/attempt"] == "2";
   }));
+  ASSERT_TRUE(
+      Eventually([&] { return api_.ConfigMap(kNs, "validation-c1-2-resource-2").has_value(); }));
   auto again = api_.ConfigMap(kNs, "validation-c1-2-resource-2");
-  ASSERT_TRUE(again);
   EXPECT_EQ((*again)["data"]["resource.json"], R"({"id":"c1","generation":3})");
   EXPECT_FALSE(api_.ConfigMap(kNs, "validation-c1-2-resource-1")) << "went with the old Job";
   api_.MarkFailed(kNs, "validation-c1-2", "BackoffLimitExceeded",
@@ -715,8 +717,8 @@ TEST_F(KubernetesJobRunnerTest, ThrottledRequestsWaitForRetryAfter) {
 TEST_F(KubernetesJobRunnerTest, NotReadyWhileTheWatchIsDown) {
   api_.FailNext("GET " + std::string(kJobs), 403, "jobs.batch is forbidden", 1000);
   auto runner = Open();
-  ASSERT_TRUE(Eventually(
-      [&] { return runner->NotReadyReason().find("forbidden") != std::string::npos; }));
+  ASSERT_TRUE(
+      Eventually([&] { return runner->NotReadyReason().find("forbidden") != std::string::npos; }));
   EXPECT_NE(runner->NotReadyReason().find("forbidden"), std::string::npos)
       << runner->NotReadyReason();
 }
