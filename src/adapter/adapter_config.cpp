@@ -366,15 +366,21 @@ Result<void> ReadKubernetes(const YAML::Node& n, const std::string& base_dir,
                             jobs::KubernetesJobRunnerOptions& k) {
   const std::string path = "job.kubernetes";
   if (!n || n.IsNull()) return Bad(path, "is required with runner: kubernetes");
-  HF_CHECK(Closed(n, path,
-                  {"namespace", "image", "command", "args", "service_account", "resources",
-                   "backoff_limit", "ttl_seconds_after_finished", "kubeconfig"}));
+  HF_CHECK(Closed(
+      n, path,
+      {"namespace", "image", "image_pull_policy", "command", "args", "service_account", "resources",
+       "backoff_limit", "ttl_seconds_after_finished", "start_timeout", "kubeconfig"}));
   HF_CHECK(ReadString(n, "namespace", path, &k.namespace_name));
   if (!k.namespace_name.empty() && !jobs::kube::IsDns1123Label(k.namespace_name)) {
     return Bad(path + ".namespace", "'" + k.namespace_name + "' is not a valid namespace name");
   }
-  HF_CHECK(ReadString(n, "image", path, &k.pod.image));
-  if (k.pod.image.empty()) return Bad(path + ".image", "is required");
+  HF_CHECK(ReadString(n, "image", path, &k.pod.image));  // empty: $HYPERFLEET_IMAGE
+  HF_CHECK(ReadString(n, "image_pull_policy", path, &k.pod.image_pull_policy));
+  const std::string& pull = k.pod.image_pull_policy;
+  if (pull != "Always" && pull != "IfNotPresent" && pull != "Never") {
+    return Bad(path + ".image_pull_policy",
+               "'" + pull + "' is not one of Always, IfNotPresent, Never");
+  }
   if (n["command"] && n["command"].IsScalar()) {
     k.pod.command = {n["command"].Scalar()};
   } else {
@@ -402,11 +408,9 @@ Result<void> ReadKubernetes(const YAML::Node& n, const std::string& base_dir,
     }
   }
   HF_CHECK(ReadInt(n, "backoff_limit", path, &k.pod.backoff_limit, 0, 100));
-  if (n["ttl_seconds_after_finished"] && !n["ttl_seconds_after_finished"].IsNull()) {
-    int ttl = 0;
-    HF_CHECK(ReadInt(n, "ttl_seconds_after_finished", path, &ttl, 0, 1 << 30));
-    k.pod.ttl_seconds_after_finished = ttl;
-  }
+  HF_CHECK(ReadInt(n, "ttl_seconds_after_finished", path, &k.pod.ttl_seconds_after_finished, 0,
+                   1 << 30));
+  HF_CHECK(ReadDuration(n, "start_timeout", path, &k.pod.start_timeout));
   HF_CHECK(ReadString(n, "kubeconfig", path, &k.kubeconfig));
   k.kubeconfig = Resolve(base_dir, k.kubeconfig);
   return {};

@@ -57,7 +57,8 @@ class AdapterRuntime {
   // Stops consuming (in-flight events finish within the broker's drain bound) and
   // re-evaluating. Running jobs keep running; a restarted adapter finds them. Idempotent.
   void Stop();
-  // "" when subscribed and the API answers; otherwise why not (for /readyz).
+  // "" when subscribed, the job runner sees jobs finish (its Kubernetes watch is up) and the
+  // API answers; otherwise why not (for /readyz).
   std::string NotReadyReason() const;
 
   // Handles one cluster now, for an event about it with `event` as its data (null: a

@@ -77,6 +77,9 @@ class JobRunner {
   // Called (from a runner thread, once per job) when a job this runner watches finishes. Set it
   // before creating jobs; it must not block for long.
   virtual void OnFinished(std::function<void(const JobState&)> callback) = 0;
+  // For readiness: "" when the runner can see jobs finish; else why it cannot (e.g. its watch
+  // of the Kubernetes API is down). The default: always ready.
+  virtual std::string NotReadyReason() const { return {}; }
 };
 
 }  // namespace hf::jobs

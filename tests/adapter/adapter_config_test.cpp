@@ -224,7 +224,11 @@ job:
       Parse("name: dns\njob:\n  runner: kubernetes\n  kubernetes: {image: i, command: /j}\n");
   ASSERT_TRUE(minimal) << minimal.error().message;
   EXPECT_EQ(minimal->job.runner.kubernetes.pod.backoff_limit, 0);
-  EXPECT_FALSE(minimal->job.runner.kubernetes.pod.ttl_seconds_after_finished);
+  EXPECT_EQ(minimal->job.runner.kubernetes.pod.ttl_seconds_after_finished, 3600);
+  EXPECT_EQ(minimal->job.runner.kubernetes.pod.image_pull_policy, "IfNotPresent");
+  auto own_image = Parse("name: dns\njob:\n  runner: kubernetes\n  kubernetes: {command: /j}\n");
+  ASSERT_TRUE(own_image) << "no image: the adapter's own ($HYPERFLEET_IMAGE)";
+  EXPECT_EQ(own_image->job.runner.kubernetes.pod.image, "");
   EXPECT_TRUE(minimal->job.runner.kubernetes.namespace_name.empty());
   EXPECT_EQ(minimal->job.runner.kubernetes.pod.command, std::vector<std::string>{"/j"});
 }
@@ -232,8 +236,9 @@ job:
 TEST_F(AdapterConfigTest, KubernetesRunnerErrorsNameTheKeyPath) {
   const std::string k8s = "name: dns\njob:\n  runner: kubernetes\n";
   EXPECT_EQ(Error(k8s), "test.yaml: job.kubernetes: is required with runner: kubernetes");
-  EXPECT_EQ(Error(k8s + "  kubernetes: {command: [/j]}\n"),
-            "test.yaml: job.kubernetes.image: is required");
+  EXPECT_EQ(Error(k8s + "  kubernetes: {command: [/j], image_pull_policy: Sometimes}\n"),
+            "test.yaml: job.kubernetes.image_pull_policy: 'Sometimes' is not one of Always, "
+            "IfNotPresent, Never");
   EXPECT_NE(Error(k8s + "  kubernetes: {image: i}\n").find("job.kubernetes.command: is required"),
             std::string::npos);
   EXPECT_EQ(Error(k8s + "  command: jobs/run.sh\n  kubernetes: {image: i, command: [/j]}\n"),
@@ -266,8 +271,8 @@ TEST_F(AdapterConfigTest, LoadsShippedKubernetesExamples) {
     ASSERT_TRUE(c) << name << ": " << c.error().message;
     EXPECT_EQ(c->name, name);
     EXPECT_EQ(c->job.runner.backend, "kubernetes");
-    EXPECT_EQ(c->job.runner.kubernetes.pod.image, "hyperfleet:latest");
-    EXPECT_TRUE(c->job.runner.kubernetes.namespace_name.empty());
+    EXPECT_EQ(c->job.runner.kubernetes.pod.image, "") << "the adapter's own image";
+    EXPECT_EQ(c->job.runner.kubernetes.namespace_name, "hyperfleet-jobs");
     // The same adapter as the local example: resource, broker wiring, chain, job.
     auto local = LoadAdapterConfig(kExamples + "/" + name + ".yaml");
     ASSERT_TRUE(local) << local.error().message;

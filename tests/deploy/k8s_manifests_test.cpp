@@ -333,12 +333,14 @@ class K8sManifests : public ::testing::TestWithParam<Variant> {
     ASSERT_FALSE(tmp.empty());
     tmp_ = tmp;
     if (!v.component.empty()) {
-      // What README.md says to do: list the component in an overlay (whose namespace then
-      // applies to it). Bases and components must be relative paths.
+      // What README.md says to do: list the component in an overlay (whose namespace
+      // transformer then applies to it). Bases and components must be relative paths.
       fs::path rel = fs::relative(K8sDir(), tmp_);
       std::ofstream k(tmp_ / "kustomization.yaml");
       k << "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
-        << "namespace: hyperfleet\n"
+        << "transformers:\n  - |-\n    apiVersion: builtin\n    kind: NamespaceTransformer\n"
+        << "    metadata: {name: hyperfleet, namespace: hyperfleet}\n    unsetOnly: true\n"
+        << "    setRoleBindingSubjects: allServiceAccounts\n"
         << "resources:\n  - " << (rel / "overlays" / v.overlay).string() << "\n"
         << "components:\n  - " << (rel / "components" / v.component).string() << "\n";
       dir = tmp_;
@@ -525,7 +527,6 @@ TEST_P(K8sManifests, EveryReferencedConfigMapSecretAndServiceAccountExists) {
       auto k8s = At(config, {"job", "kubernetes"});
       ASSERT_TRUE(k8s.IsMap()) << Str(kv.first) << ": no job.kubernetes";
       EXPECT_EQ(Str(At(config, {"job", "runner"})), "kubernetes") << Str(kv.first);
-      EXPECT_FALSE(Str(k8s["image"]).empty()) << Str(kv.first);
       check("ServiceAccount", Str(k8s["service_account"]), "",
             "adapter config " + kv.first.as<std::string>());
     }
@@ -749,7 +750,8 @@ TEST_P(K8sManifests, EveryComponentRunsWithItsSettings) {
           << Id(w) << " uses " << Id(sa) << " without a Workload Identity annotation";
     }
   }
-  // Every namespaced object lands in one namespace that the render creates.
+  // Every namespaced object lands in a namespace that the render creates: the control plane's,
+  // or the jobs namespace.
   const std::set<std::string> cluster_scoped = {"Namespace", "ClusterRole", "ClusterRoleBinding"};
   std::set<std::string> namespaces;
   for (const auto& o : render_.objects) {
@@ -757,8 +759,9 @@ TEST_P(K8sManifests, EveryComponentRunsWithItsSettings) {
       namespaces.insert(Str(At(o, {"metadata", "namespace"})));
     }
   }
-  EXPECT_EQ(namespaces, std::set<std::string>{"hyperfleet"});
+  EXPECT_EQ(namespaces, (std::set<std::string>{"hyperfleet", "hyperfleet-jobs"}));
   EXPECT_TRUE(render_.Has("Namespace", "hyperfleet"));
+  EXPECT_TRUE(render_.Has("Namespace", "hyperfleet-jobs"));
 }
 
 // The API serves HTTPS with the certificate of Secret hyperfleet-api-tls and trusts the cluster's
@@ -956,7 +959,38 @@ TEST_P(K8sManifests, TheApiRequiresExactlyTheDeployedAdapters) {
   }
 }
 
-TEST_P(K8sManifests, AdaptersMayManageJobsAndReadPods) {
+// The verbs the Roles bound to service account `sa` (of namespace `sa_ns`) grant in namespace
+// `ns`, by (API group, resource).
+std::map<std::pair<std::string, std::string>, std::set<std::string>> Granted(
+    const Render& r, const std::string& sa, const std::string& sa_ns, const std::string& ns) {
+  std::map<std::pair<std::string, std::string>, std::set<std::string>> granted;
+  for (const auto& rb : r.OfKind("RoleBinding")) {
+    if (Str(At(rb, {"metadata", "namespace"})) != ns) continue;
+    bool bound = false;
+    for (const auto& s : rb["subjects"]) {
+      bound |= Str(s["kind"]) == "ServiceAccount" && Str(s["name"]) == sa &&
+               Str(s["namespace"]) == sa_ns;
+    }
+    if (!bound || Str(At(rb, {"roleRef", "kind"})) != "Role") continue;
+    for (const auto& role : r.OfKind("Role")) {
+      if (Str(At(role, {"metadata", "name"})) != Str(At(rb, {"roleRef", "name"})) ||
+          Str(At(role, {"metadata", "namespace"})) != ns) {
+        continue;
+      }
+      for (const auto& rule : role["rules"]) {
+        for (const auto& group : rule["apiGroups"]) {
+          for (const auto& res : rule["resources"]) {
+            for (const auto& verb : rule["verbs"])
+              granted[{Str(group), Str(res)}].insert(Str(verb));
+          }
+        }
+      }
+    }
+  }
+  return granted;
+}
+
+TEST_P(K8sManifests, AdaptersMayManageJobsInTheJobsNamespaceOnly) {
   auto adapters = Running("adapter");
   ASSERT_FALSE(adapters.empty());
   for (const auto& w : adapters) {
@@ -965,36 +999,25 @@ TEST_P(K8sManifests, AdaptersMayManageJobsAndReadPods) {
     ASSERT_FALSE(sa.empty()) << Id(w) << " runs as the default service account";
     EXPECT_NE(Str(At(PodSpec(w), {"automountServiceAccountToken"})), "false")
         << Id(w) << " needs its token for the Kubernetes API";
-    std::map<std::pair<std::string, std::string>, std::set<std::string>> granted;
-    for (const auto& rb : render_.OfKind("RoleBinding")) {
-      bool bound = false;
-      for (const auto& s : rb["subjects"]) {
-        bound |=
-            Str(s["kind"]) == "ServiceAccount" && Str(s["name"]) == sa && Str(s["namespace"]) == ns;
-      }
-      if (!bound) continue;
-      ASSERT_EQ(Str(At(rb, {"roleRef", "kind"})), "Role") << Id(rb);
-      auto role = render_.Find("Role", Str(At(rb, {"roleRef", "name"})));
-      ASSERT_TRUE(role.IsMap()) << Id(rb) << " refers to a missing Role";
-      EXPECT_EQ(Str(At(role, {"metadata", "namespace"})), ns);
-      for (const auto& rule : role["rules"]) {
-        for (const auto& group : rule["apiGroups"]) {
-          for (const auto& res : rule["resources"]) {
-            for (const auto& verb : rule["verbs"]) {
-              granted[{Str(group), Str(res)}].insert(Str(verb));
-            }
-          }
-        }
-      }
-    }
-    for (const char* verb : {"create", "get", "list", "watch", "delete"}) {
+    auto config = AdapterConfigOf(w);
+    const std::string jobs_ns = Str(At(config, {"job", "kubernetes", "namespace"}));
+    ASSERT_FALSE(jobs_ns.empty()) << Id(w) << ": its Jobs would run beside the control plane";
+    EXPECT_NE(jobs_ns, ns) << Id(w) << ": its Jobs would run beside the control plane";
+    auto granted = Granted(render_, sa, ns, jobs_ns);
+    for (const char* verb : {"create", "get", "list", "watch", "patch", "delete"}) {
       EXPECT_TRUE(granted[std::make_pair(std::string("batch"), std::string("jobs"))].contains(verb))
-          << sa << " may not " << verb << " batch/jobs in " << ns;
+          << sa << " may not " << verb << " batch/jobs in " << jobs_ns;
     }
     for (const char* verb : {"get", "list"}) {
       EXPECT_TRUE(granted[std::make_pair(std::string(), std::string("pods"))].contains(verb))
           << sa << " may not " << verb << " pods";
     }
+    for (const char* verb : {"create", "get"}) {
+      EXPECT_TRUE(granted[std::make_pair(std::string(), std::string("configmaps"))].contains(verb))
+          << sa << " may not " << verb << " the Jobs' ConfigMaps";
+    }
+    EXPECT_TRUE(Granted(render_, sa, ns, ns).empty())
+        << sa << " needs no Kubernetes rights in its own namespace";
   }
   // Nothing else gets Kubernetes API access.
   for (const auto& w : render_.Workloads()) {
@@ -1005,6 +1028,62 @@ TEST_P(K8sManifests, AdaptersMayManageJobsAndReadPods) {
       std::string sa_value = Str(At(sa, {"automountServiceAccountToken"}));
       EXPECT_EQ(pod_value.empty() ? sa_value : pod_value, "false") << Id(w);
     }
+  }
+}
+
+// The Jobs run in a namespace of their own under PodSecurity `restricted`, as a service account
+// without rights or token, with the adapter's own image: the overlay's `images:` reaches them.
+TEST_P(K8sManifests, JobsRunRestrictedApartWithTheReleasedImage) {
+  std::string released;  // the image the overlay sets
+  for (const auto& w : Running("api")) released = Str(PodSpec(w)["containers"][0]["image"]);
+  ASSERT_FALSE(released.empty());
+  if (GetParam().overlay == "production") {
+    EXPECT_EQ(released, "registry.example.com/hyperfleet/hyperfleet:0.1.0");
+  }
+  for (const auto& w : Running("adapter")) {
+    auto config = AdapterConfigOf(w);
+    const auto k8s = At(config, {"job", "kubernetes"});
+    ASSERT_TRUE(k8s.IsMap()) << Id(w);
+    const std::string jobs_ns = Str(k8s["namespace"]);
+    // The image: unset in the config, so the runner takes $HYPERFLEET_IMAGE, the adapter's own.
+    const auto c = PodSpec(w)["containers"][0];
+    std::string image = Str(k8s["image"]);
+    if (image.empty()) image = EnvValue(render_, c, "HYPERFLEET_IMAGE").value_or("");
+    EXPECT_EQ(image, released) << Id(w) << ": its Jobs would pull another image";
+    EXPECT_EQ(Str(c["image"]), released) << Id(w);
+    const std::string pull = Str(k8s["image_pull_policy"]);
+    EXPECT_TRUE(pull.empty() || pull == "IfNotPresent") << Id(w) << ": " << pull;
+
+    YAML::Node ns;
+    for (const auto& n : render_.OfKind("Namespace")) {
+      if (Str(At(n, {"metadata", "name"})) == jobs_ns) ns = n;
+    }
+    ASSERT_TRUE(Present(ns)) << "the jobs namespace " << jobs_ns << " is not rendered";
+    const Labels labels = LabelMap(At(ns, {"metadata", "labels"}));
+    EXPECT_EQ(labels.count("pod-security.kubernetes.io/enforce")
+                  ? labels.at("pod-security.kubernetes.io/enforce")
+                  : "",
+              "restricted");
+
+    const std::string job_sa = Str(k8s["service_account"]);
+    YAML::Node sa;
+    for (const auto& s : render_.OfKind("ServiceAccount")) {
+      if (Str(At(s, {"metadata", "name"})) == job_sa &&
+          Str(At(s, {"metadata", "namespace"})) == jobs_ns) {
+        sa = s;
+      }
+    }
+    ASSERT_TRUE(Present(sa)) << "ServiceAccount " << job_sa << " is not in " << jobs_ns;
+    EXPECT_EQ(Str(sa["automountServiceAccountToken"]), "false");
+    EXPECT_TRUE(Granted(render_, job_sa, jobs_ns, jobs_ns).empty()) << job_sa << " has rights";
+  }
+  // Nothing of the control plane's lives in the jobs namespace.
+  for (const auto& o : render_.objects) {
+    const std::string ns = Str(At(o, {"metadata", "namespace"}));
+    if (ns != "hyperfleet-jobs") continue;
+    const std::string kind = Str(o["kind"]);
+    EXPECT_TRUE(kind == "ServiceAccount" || kind == "Role" || kind == "RoleBinding")
+        << Id(o) << " is in the jobs namespace";
   }
 }
 

@@ -93,6 +93,21 @@ TEST(StateFromJobTest, Phases) {
   auto not_yet = StateFromJob(
       Job({{"active", 1}, {"conditions", {{{"type", "Failed"}, {"status", "False"}}}}}));
   EXPECT_EQ(not_yet.phase, JobPhase::kRunning);
+
+  // Kubernetes >= 1.31: SuccessCriteriaMet alone is success; FailureTarget alone is a failure
+  // in progress (its pods still stop), not yet an outcome.
+  auto met =
+      StateFromJob(Job({{"conditions", {{{"type", "SuccessCriteriaMet"}, {"status", "True"}}}}}));
+  EXPECT_EQ(met.phase, JobPhase::kSucceeded);
+  auto failing = StateFromJob(Job({{"active", 1},
+                                   {"conditions",
+                                    {{{"type", "FailureTarget"},
+                                      {"status", "True"},
+                                      {"reason", "DeadlineExceeded"},
+                                      {"message", "too slow"}}}}}));
+  EXPECT_EQ(failing.phase, JobPhase::kRunning);
+  EXPECT_EQ(failing.reason, "DeadlineExceeded");
+  EXPECT_NE(failing.message.find("too slow"), std::string::npos);
 }
 
 TEST(ApplyPodsTest, DeadlineExceededKeepsItsReasonButTakesTheData) {
@@ -123,8 +138,12 @@ TEST(BuildJobManifestTest, TimeoutRoundsUpAndOptionalFieldsAreOmitted) {
   EXPECT_EQ(m["metadata"]["name"], KubeJobName("Dns_C1-2"));
   EXPECT_EQ(m["metadata"]["namespace"], "ns1");
   EXPECT_EQ(m["metadata"]["annotations"]["hyperfleet.io/job-name"], "Dns_C1-2");
-  EXPECT_EQ(m["spec"]["activeDeadlineSeconds"], 2);
-  EXPECT_FALSE(m["spec"].contains("ttlSecondsAfterFinished"));
+  EXPECT_EQ(m["spec"]["activeDeadlineSeconds"], 2 + 600);
+  EXPECT_EQ(m["metadata"]["annotations"]["hyperfleet.io/timeout-seconds"], "2");
+  EXPECT_EQ(m["spec"]["ttlSecondsAfterFinished"], 3600) << "finished Jobs are cleaned up";
+  EXPECT_EQ(m["spec"]["podFailurePolicy"]["rules"][0]["action"], "Ignore");
+  EXPECT_EQ(m["spec"]["podFailurePolicy"]["rules"][0]["onPodConditions"][0]["type"],
+            "DisruptionTarget");
   const json& container = m["spec"]["template"]["spec"]["containers"][0];
   EXPECT_FALSE(container.contains("command"));
   EXPECT_FALSE(container.contains("resources"));

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <thread>
 
+#include "common/time.hpp"
 #include "testing/env.hpp"
 #include "testing/fake_kube_api.hpp"
 
@@ -117,6 +118,7 @@ class KubernetesJobRunnerTest : public ::testing::Test {
 };
 
 TEST_F(KubernetesJobRunnerTest, CreateBuildsTheJobObject) {
+  api_.SetPodsStartAtOnce(false);  // the deadline stays as created (no container start)
   auto runner = Open();
   auto c = runner->CreateIfAbsent(Spec("validation-c1-3"));
   ASSERT_TRUE(c) << c.error().ToString();
@@ -124,7 +126,7 @@ TEST_F(KubernetesJobRunnerTest, CreateBuildsTheJobObject) {
   EXPECT_EQ(c->state.name, "validation-c1-3");
   EXPECT_EQ(c->state.resource_id, "c1");
   EXPECT_EQ(c->state.generation, 3);
-  EXPECT_EQ(c->state.phase, JobPhase::kRunning);
+  EXPECT_EQ(c->state.phase, JobPhase::kRunning);  // active: its pod is pending
 
   auto job = api_.Job(kNs, "validation-c1-3");
   ASSERT_TRUE(job);
@@ -135,7 +137,8 @@ TEST_F(KubernetesJobRunnerTest, CreateBuildsTheJobObject) {
   EXPECT_EQ(meta["annotations"]["hyperfleet.io/generation"], "3");
   const json& spec = (*job)["spec"];
   EXPECT_EQ(spec["backoffLimit"], 0);
-  EXPECT_EQ(spec["activeDeadlineSeconds"], 90);
+  // The timeout plus the default 10 minutes to schedule and pull (until the container starts).
+  EXPECT_EQ(spec["activeDeadlineSeconds"], 90 + 600);
   EXPECT_EQ(spec["ttlSecondsAfterFinished"], 3600);
   const json& pod = spec["template"]["spec"];
   EXPECT_EQ(pod["restartPolicy"], "Never");
@@ -154,7 +157,14 @@ TEST_F(KubernetesJobRunnerTest, CreateBuildsTheJobObject) {
   EXPECT_EQ(env["GENERATION"], "3");
   EXPECT_EQ(env["JOB_NAME"], "validation-c1-3");
   EXPECT_EQ(env["RESULT_FILE"], "/dev/termination-log");
-  EXPECT_EQ(env["CLUSTER_JSON_CONTENT"], R"({"id":"c1","generation":3})");
+  EXPECT_EQ(env["CLUSTER_JSON"], "/etc/hyperfleet/job/resource.json");
+  EXPECT_FALSE(env.contains("CLUSTER_JSON_CONTENT"));
+  EXPECT_EQ(pod["volumes"][0]["configMap"]["name"], "validation-c1-3-resource-1");
+  auto cm = api_.ConfigMap(kNs, "validation-c1-3-resource-1");
+  ASSERT_TRUE(cm) << "the resource JSON goes to the job as a file of a ConfigMap";
+  EXPECT_EQ((*cm)["data"]["resource.json"], R"({"id":"c1","generation":3})");
+  EXPECT_EQ((*cm)["metadata"]["ownerReferences"][0]["uid"], (*job)["metadata"]["uid"])
+      << "owned by the Job, so it goes with it";
   EXPECT_EQ(env["JOB_DURATION"], "0.2");
 }
 
@@ -255,11 +265,11 @@ TEST_F(KubernetesJobRunnerTest, WatchReportsCompletionAtOnceAndOnlyOnce) {
   EXPECT_EQ(finished.At(1).name, "validation-c2-1");
   EXPECT_EQ(finished.At(1).reason, "Completed");
 
-  // Get reads the same outcome.
+  // Get reads the outcome that was reported (kept on the Job), not a later pod's.
   auto got = runner->Get("validation-c1-3");
   ASSERT_TRUE(got && *got);
   EXPECT_EQ((*got)->phase, JobPhase::kSucceeded);
-  EXPECT_EQ((*got)->reason, "Completed");  // the second termination message had no reason
+  EXPECT_EQ((*got)->reason, "ClusterValid");
 }
 
 TEST_F(KubernetesJobRunnerTest, FailedJobsCarryTheirReason) {
@@ -275,11 +285,26 @@ TEST_F(KubernetesJobRunnerTest, FailedJobsCarryTheirReason) {
                   "Job was active longer than specified deadline", "", 137);
   api_.MarkFailed(kNs, "validation-c1-2", "BackoffLimitExceeded",
                   "Job has reached the specified backoff limit", "line 1\nboom: no such zone\n");
+  // No result: the job runs once more (attempt 2, same resource JSON), and its second failure
+  // is reported.
+  ASSERT_TRUE(Eventually([&] {
+    auto job = api_.Job(kNs, "validation-c1-2");
+    return job && (*job)["metadata"]["annotations"]["hyperfleet.io/attempt"] == "2";
+  }));
+  ASSERT_TRUE(
+      Eventually([&] { return api_.ConfigMap(kNs, "validation-c1-2-resource-2").has_value(); }));
+  auto again = api_.ConfigMap(kNs, "validation-c1-2-resource-2");
+  EXPECT_EQ((*again)["data"]["resource.json"], R"({"id":"c1","generation":3})");
+  EXPECT_FALSE(api_.ConfigMap(kNs, "validation-c1-2-resource-1")) << "went with the old Job";
+  api_.MarkFailed(kNs, "validation-c1-2", "BackoffLimitExceeded",
+                  "Job has reached the specified backoff limit", "line 1\nboom: no such zone\n");
   api_.MarkFailed(kNs, "validation-c1-3", "BackoffLimitExceeded", "backoff",
                   R"({"status":"failure","reason":"ClusterInvalid","message":"bad spec"})");
   // Exit 0 but the result says failure: the result decides, as with local jobs.
   api_.MarkComplete(kNs, "validation-c1-4", R"({"status":"failure","reason":"NoCapacity"})");
   ASSERT_TRUE(Eventually([&] { return finished.Count() == 4; }));
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(finished.Count(), 4u) << "the first failure of validation-c1-2 was reported";
   std::map<std::string, JobState> by_name;
   for (size_t i = 0; i < 4; ++i) by_name[finished.At(i).name] = finished.At(i);
   EXPECT_EQ(by_name["validation-c1-1"].phase, JobPhase::kFailed);
@@ -324,7 +349,7 @@ TEST_F(KubernetesJobRunnerTest, WatchReconnectsAfterTheStreamDrops) {
   ASSERT_TRUE(Eventually([&] { return finished.Count() == 1; }));
   EXPECT_GT(api_.WatchRequests(), watches);
   // The new watch resumed from a resourceVersion (no relist was needed).
-  EXPECT_EQ(CountRequests("GET " + std::string(kJobs) + "?labelSelector"), 1);
+  EXPECT_EQ(CountRequests("GET " + std::string(kJobs) + "?limit"), 1);
   ASSERT_TRUE(Eventually([&] { return api_.OpenWatches() == 1; }));
 }
 
@@ -345,7 +370,7 @@ TEST_P(RelistTest, RelistsAfter410GoneAndReportsJobsFinishedInTheGap) {
   api_.MarkComplete(kNs, "validation-c1-3");
   ASSERT_TRUE(Eventually([&] { return finished.Count() == 2; }));
   EXPECT_EQ(finished.At(1).name, "validation-c1-3");
-  EXPECT_GE(CountRequests("GET " + std::string(kJobs) + "?labelSelector"), 2) << "relisted";
+  EXPECT_GE(CountRequests("GET " + std::string(kJobs) + "?limit"), 2) << "relisted";
   std::this_thread::sleep_for(200ms);
   EXPECT_EQ(finished.Count(), 2u) << "the relist does not report validation-c2-3 again";
   ASSERT_TRUE(Eventually([&] { return api_.OpenWatches() == 1; }));
@@ -418,7 +443,7 @@ TEST_F(KubernetesJobRunnerTest, AuthAndValidationErrorsAreTerminal) {
 TEST_F(KubernetesJobRunnerTest, OverloadAndOutagesAreTransient) {
   auto runner = Open();
   const std::string post = "POST " + std::string(kJobs);
-  api_.FailNext(post, 429, "too many requests");
+  api_.Throttle(post, 0, 3);  // more than the client's two retries
   auto throttled = runner->CreateIfAbsent(Spec("validation-c1-3"));
   ASSERT_FALSE(throttled);
   EXPECT_TRUE(throttled.error().Transient());
@@ -469,6 +494,239 @@ TEST_F(KubernetesJobRunnerTest, NamespaceDefaultsToTheConnections) {
   o.namespace_name = kNs;
   o.pod.image.clear();
   EXPECT_FALSE(KubernetesJobRunner::Open(o));
+}
+
+// --- what a real cluster does (issue #18) ----------------------------------------------------
+
+TEST_F(KubernetesJobRunnerTest, JobPodsPassPodSecurityRestrictedWithoutAToken) {
+  api_.SetPodSecurityRestricted(kNs);
+  auto runner = Open();
+  ASSERT_TRUE(runner->CreateIfAbsent(Spec("validation-c1-3")));
+  auto pods = api_.PodsOf(kNs, "validation-c1-3");
+  ASSERT_EQ(pods.size(), 1u) << "the namespace's PodSecurity admission refused the pod";
+  const json& pod = pods[0]["spec"];
+  EXPECT_EQ(pod["automountServiceAccountToken"], false);
+  EXPECT_EQ(pod["securityContext"]["runAsNonRoot"], true);
+  EXPECT_EQ(pod["securityContext"]["seccompProfile"]["type"], "RuntimeDefault");
+  const json& c = pod["containers"][0];
+  EXPECT_EQ(c["imagePullPolicy"], "IfNotPresent");
+  EXPECT_EQ(c["securityContext"]["allowPrivilegeEscalation"], false);
+  EXPECT_EQ(c["securityContext"]["readOnlyRootFilesystem"], true);
+  EXPECT_EQ(c["securityContext"]["capabilities"]["drop"], json::array({"ALL"}));
+
+  // The fake's admission is real enough to refuse what the runner used to send.
+  json bare = *api_.Job(kNs, "validation-c1-3");
+  bare["metadata"] = {{"name", "bare"}};
+  bare["spec"].erase("selector");
+  bare["spec"]["template"]["metadata"] = json::object();
+  bare["spec"]["template"]["spec"].erase("securityContext");
+  bare["spec"]["template"]["spec"]["containers"][0].erase("securityContext");
+  kube::KubeClient client(*Options().connection);
+  auto r = client.Send("POST", kJobs, &bare);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 201) << "PodSecurity admits the Job itself";
+  EXPECT_TRUE(api_.PodsOf(kNs, "bare").empty()) << "but not its pods";
+}
+
+TEST_F(KubernetesJobRunnerTest, AJobLeftWithoutItsConfigMapGetsItOnTheNextCreate) {
+  auto runner = Open();
+  api_.FailNext("POST /api/v1/namespaces/hf-test/configmaps", 503, "etcd is unavailable");
+  auto first = runner->CreateIfAbsent(Spec("validation-c1-3"));
+  ASSERT_FALSE(first);
+  EXPECT_TRUE(first.error().Transient());
+  EXPECT_TRUE(api_.Job(kNs, "validation-c1-3")) << "the Job was created";
+  EXPECT_FALSE(api_.ConfigMap(kNs, "validation-c1-3-resource-1"));
+  auto again = runner->CreateIfAbsent(Spec("validation-c1-3"));  // the retried event
+  ASSERT_TRUE(again) << again.error().ToString();
+  EXPECT_FALSE(again->created);
+  EXPECT_TRUE(api_.ConfigMap(kNs, "validation-c1-3-resource-1"));
+}
+
+TEST_F(KubernetesJobRunnerTest, TheImageDefaultsToTheAdaptersOwn) {
+  auto o = Options();
+  o.pod.image.clear();
+  ::unsetenv("HYPERFLEET_IMAGE");
+  auto none = KubernetesJobRunner::Open(o);
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().message.find("HYPERFLEET_IMAGE"), std::string::npos);
+  ::setenv("HYPERFLEET_IMAGE", "registry.example.com/hyperfleet/hyperfleet:0.1.0", 1);
+  auto runner = Open(o);
+  ::unsetenv("HYPERFLEET_IMAGE");
+  ASSERT_TRUE(runner->CreateIfAbsent(Spec("validation-c1-3")));
+  EXPECT_EQ(
+      (*api_.Job(kNs, "validation-c1-3"))["spec"]["template"]["spec"]["containers"][0]["image"],
+      "registry.example.com/hyperfleet/hyperfleet:0.1.0");
+}
+
+TEST_F(KubernetesJobRunnerTest, DisruptedPodsAreRetriedNotReported) {
+  auto runner = Open();
+  Finished finished;
+  runner->OnFinished(finished.Callback());
+  ASSERT_TRUE(Eventually([&] { return runner->Watching(); }));
+  ASSERT_TRUE(runner->CreateIfAbsent(Spec("validation-c1-3")));
+  ASSERT_TRUE(api_.DisruptPod(kNs, "validation-c1-3"));  // evicted: DisruptionTarget
+  EXPECT_EQ(api_.PodsOf(kNs, "validation-c1-3").size(), 2u) << "podFailurePolicy ignores it";
+  auto got = runner->Get("validation-c1-3");
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->phase, JobPhase::kRunning);
+  ASSERT_TRUE(api_.MarkComplete(kNs, "validation-c1-3", R"({"status":"success","reason":"Ok"})"));
+  ASSERT_TRUE(Eventually([&] { return finished.Count() == 1; }));
+  EXPECT_EQ(finished.At(0).phase, JobPhase::kSucceeded);
+  EXPECT_EQ(finished.At(0).reason, "Ok");
+}
+
+TEST_F(KubernetesJobRunnerTest, StuckPodsSayWhyAndTheTimeoutStartsWithTheContainer) {
+  api_.SetPodsStartAtOnce(false);
+  auto runner = Open();
+  ASSERT_TRUE(Eventually([&] { return runner->Watching(); }));
+  ASSERT_TRUE(runner->CreateIfAbsent(Spec("validation-c1-3")));
+  auto got = runner->Get("validation-c1-3");
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->phase, JobPhase::kPending);
+  EXPECT_EQ((*got)->reason, "Unschedulable");
+  EXPECT_NE((*got)->message.find("Insufficient cpu"), std::string::npos) << (*got)->message;
+
+  for (const char* reason : {"ErrImagePull", "ImagePullBackOff", "CreateContainerConfigError"}) {
+    ASSERT_TRUE(
+        api_.SetPodWaiting(kNs, "validation-c1-3", reason, std::string("because ") + reason));
+    auto again = runner->CreateIfAbsent(Spec("validation-c1-3"));
+    ASSERT_TRUE(again);
+    EXPECT_FALSE(again->created);
+    EXPECT_EQ(again->state.phase, JobPhase::kPending);
+    EXPECT_EQ(again->state.reason, reason);
+    EXPECT_EQ(again->state.message, std::string("because ") + reason);
+  }
+  EXPECT_EQ((*api_.Job(kNs, "validation-c1-3"))["spec"]["activeDeadlineSeconds"], 90 + 600);
+
+  // The container starts: the deadline becomes (start - Job start) + the timeout.
+  ASSERT_TRUE(api_.StartPod(kNs, "validation-c1-3"));
+  ASSERT_TRUE(Eventually([&] {
+    return (*api_.Job(kNs, "validation-c1-3"))["metadata"]["annotations"].contains(
+        "hyperfleet.io/started-at");
+  }));
+  const json job = *api_.Job(kNs, "validation-c1-3");
+  const auto waited =
+      *ParseTime(job["metadata"]["annotations"]["hyperfleet.io/started-at"].get<std::string>()) -
+      *ParseTime(job["status"]["startTime"].get<std::string>());
+  EXPECT_EQ(job["spec"]["activeDeadlineSeconds"],
+            90 + std::chrono::duration_cast<std::chrono::seconds>(waited).count());
+  got = runner->Get("validation-c1-3");
+  EXPECT_EQ((*got)->phase, JobPhase::kRunning);
+  EXPECT_EQ((*got)->reason, "");
+}
+
+TEST_F(KubernetesJobRunnerTest, SuccessCriteriaMetIsSuccessAndTheResultOutlivesThePod) {
+  auto runner = Open();
+  Finished finished;
+  runner->OnFinished(finished.Callback());
+  ASSERT_TRUE(Eventually([&] { return runner->Watching(); }));
+  ASSERT_TRUE(runner->CreateIfAbsent(Spec("validation-c1-3")));
+  ASSERT_TRUE(api_.MarkSuccessCriteriaMet(
+      kNs, "validation-c1-3", R"({"status":"success","reason":"ClusterValid","data":{"k":1}})"));
+  ASSERT_TRUE(Eventually([&] { return finished.Count() == 1; }));
+  EXPECT_EQ(finished.At(0).phase, JobPhase::kSucceeded);
+  EXPECT_EQ(finished.At(0).data, json({{"k", 1}}));
+  ASSERT_TRUE(Eventually([&] {
+    return (*api_.Job(kNs, "validation-c1-3"))["metadata"]["annotations"].contains(
+        "hyperfleet.io/result");
+  }));
+  api_.DeletePods(kNs, "validation-c1-3");  // pod garbage collection, a drained node
+  auto got = runner->Get("validation-c1-3");
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ((*got)->reason, "ClusterValid");
+  EXPECT_EQ((*got)->data, json({{"k", 1}}));
+  auto listed = runner->ListByResource("c1");
+  ASSERT_TRUE(listed && listed->size() == 1u);
+  EXPECT_EQ((*listed)[0].data, json({{"k", 1}}));
+}
+
+TEST_F(KubernetesJobRunnerTest, ATruncatedResultIsAFailureNotMissingData) {
+  auto runner = Open();
+  Finished finished;
+  runner->OnFinished(finished.Callback());
+  ASSERT_TRUE(Eventually([&] { return runner->Watching(); }));
+  ASSERT_TRUE(runner->CreateIfAbsent(Spec("validation-c1-3")));
+  const std::string big =
+      R"({"status":"success","reason":"Big","data":{"blob":")" + std::string(5000, 'x') + R"("}})";
+  ASSERT_TRUE(api_.MarkComplete(kNs, "validation-c1-3", big));
+  ASSERT_TRUE(Eventually([&] { return finished.Count() == 1; }));
+  EXPECT_EQ(finished.At(0).phase, JobPhase::kFailed);
+  EXPECT_EQ(finished.At(0).reason, "ResultTruncated");
+  EXPECT_NE(finished.At(0).message.find("4096"), std::string::npos);
+}
+
+TEST_F(KubernetesJobRunnerTest, PodsAreMatchedByTheJobsUidNotItsName) {
+  auto runner = Open();
+  Finished finished;
+  runner->OnFinished(finished.Callback());
+  ASSERT_TRUE(Eventually([&] { return runner->Watching(); }));
+  // A pod left by an earlier Job of the same name, finished later than ours.
+  api_.AddPod(kNs, json::parse(R"({"metadata": {"name": "validation-c1-3-old", "labels": {
+      "job-name": "validation-c1-3", "batch.kubernetes.io/job-name": "validation-c1-3",
+      "controller-uid": "old", "batch.kubernetes.io/controller-uid": "old"}},
+      "status": {"phase": "Failed", "containerStatuses": [{"name": "job", "state": {"terminated": {
+      "exitCode": 1, "finishedAt": "2999-01-01T00:00:00Z",
+      "message": "{\"status\":\"failure\",\"reason\":\"Stale\"}"}}}]}})"));
+  ASSERT_TRUE(runner->CreateIfAbsent(Spec("validation-c1-3")));
+  ASSERT_TRUE(api_.MarkComplete(kNs, "validation-c1-3", R"({"status":"success","reason":"Ours"})"));
+  ASSERT_TRUE(Eventually([&] { return finished.Count() == 1; }));
+  EXPECT_EQ(finished.At(0).reason, "Ours");
+}
+
+TEST_F(KubernetesJobRunnerTest, QuotaAndATerminatingNamespaceAreTransient) {
+  auto runner = Open();
+  api_.SetJobQuota(kNs, 1);
+  ASSERT_TRUE(runner->CreateIfAbsent(Spec("validation-c1-3")));
+  auto over = runner->CreateIfAbsent(Spec("validation-c2-3", "c2"));
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(over.error().message.find("exceeded quota"), std::string::npos);
+  api_.SetNamespaceTerminating(kNs);
+  auto terminating = runner->CreateIfAbsent(Spec("validation-c3-3", "c3"));
+  ASSERT_FALSE(terminating);
+  EXPECT_EQ(terminating.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(terminating.error().message.find("being terminated"), std::string::npos);
+}
+
+TEST_F(KubernetesJobRunnerTest, ListsArePaged) {
+  auto o = Options();
+  o.page_size = 2;
+  auto runner = Open(o);
+  for (int g = 1; g <= 5; ++g) {
+    ASSERT_TRUE(runner->CreateIfAbsent(Spec("validation-c1-" + std::to_string(g), "c1", g)));
+  }
+  auto listed = runner->ListByResource("c1");
+  ASSERT_TRUE(listed) << listed.error().ToString();
+  EXPECT_EQ(listed->size(), 5u);
+  EXPECT_GE(CountRequests("GET " + std::string(kJobs) + "?limit=2&labelSelector"), 3);
+  bool continued = false;
+  for (const auto& r : api_.Requests()) continued |= r.find("&continue=") != std::string::npos;
+  EXPECT_TRUE(continued);
+}
+
+TEST_F(KubernetesJobRunnerTest, ThrottledRequestsWaitForRetryAfter) {
+  auto runner = Open();
+  api_.Throttle("POST " + std::string(kJobs), 1);
+  const auto start = std::chrono::steady_clock::now();
+  auto c = runner->CreateIfAbsent(Spec("validation-c1-3"));
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 1s) << "Retry-After: 1 was not honoured";
+  EXPECT_EQ(CountRequests("POST " + std::string(kJobs)), 2);
+}
+
+TEST_F(KubernetesJobRunnerTest, NotReadyWhileTheWatchIsDown) {
+  api_.FailNext("GET " + std::string(kJobs), 403, "jobs.batch is forbidden", 1000);
+  auto runner = Open();
+  ASSERT_TRUE(
+      Eventually([&] { return runner->NotReadyReason().find("forbidden") != std::string::npos; }));
+  EXPECT_NE(runner->NotReadyReason().find("forbidden"), std::string::npos)
+      << runner->NotReadyReason();
+}
+
+TEST_F(KubernetesJobRunnerTest, ReadyOnceWatching) {
+  auto runner = Open();
+  ASSERT_TRUE(Eventually([&] { return runner->Watching(); }));
+  EXPECT_EQ(runner->NotReadyReason(), "");
 }
 
 }  // namespace

@@ -3,20 +3,18 @@
 # FAIL=1, or when the cluster JSON holds "fail_<step>": true, e.g. a cluster created with spec
 # {"fail_dns": true}.
 #
-# Both job runners run these scripts unchanged:
-#   local:      $CLUSTER_JSON is a file holding the cluster; $RESULT_FILE a file in the job's dir.
-#   kubernetes: $CLUSTER_JSON_CONTENT is the cluster JSON itself; $RESULT_FILE is
-#               /dev/termination-log, which the runner reads back from the pod's status.
+# Both job runners run these scripts unchanged; $CLUSTER_JSON is a file holding the cluster:
+#   local:      a file in the job's dir; $RESULT_FILE a file there too.
+#   kubernetes: a file of the Job's ConfigMap, mounted read-only; $RESULT_FILE is
+#               /dev/termination-log, which the runner reads back from the pod's status (the
+#               kubelet keeps its last 4096 bytes). The root filesystem is read-only: write
+#               nothing else.
 #
 # usage: run_step STEP OK_REASON OK_MESSAGE FAIL_REASON FAIL_MESSAGE
 RESULT_FILE=${RESULT_FILE:-/dev/termination-log}
 
 cluster_json() {
-  if [ -n "${CLUSTER_JSON:-}" ]; then
-    cat "$CLUSTER_JSON"
-  else
-    printf '%s\n' "${CLUSTER_JSON_CONTENT:-}"
-  fi
+  cat "$CLUSTER_JSON"
 }
 
 run_step() {

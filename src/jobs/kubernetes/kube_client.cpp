@@ -3,8 +3,12 @@
 #include <curl/curl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "common/file.hpp"
 #include "common/http_client.hpp"
+#include "common/http_message.hpp"
 
 namespace hf::jobs::kube {
 namespace {
@@ -45,6 +49,7 @@ struct StreamState {
   long status = 0;
   std::string pending;  // bytes after the last newline
   std::string error_body;
+  std::optional<Duration> retry_after;
   bool stopped = false;  // on_event asked to stop
 };
 
@@ -72,6 +77,36 @@ size_t OnStream(char* data, size_t size, size_t n, void* user) {
   s->pending.erase(0, start);
   if (s->pending.size() > kMaxLine) return 0;
   return len;
+}
+
+// A Status whose details.causes name `reason`.
+bool HasCause(const nlohmann::json& body, const std::string& reason) {
+  if (!body.is_object() || !body.contains("details") || !body["details"].is_object()) return false;
+  const auto& causes = body["details"].value("causes", nlohmann::json::array());
+  if (!causes.is_array()) return false;
+  return std::any_of(causes.begin(), causes.end(), [&](const nlohmann::json& c) {
+    return c.is_object() && c.value("reason", "") == reason;
+  });
+}
+
+// Collects the Retry-After header of a response.
+size_t OnHeader(char* data, size_t size, size_t n, void* user) {
+  std::string_view line(data, size * n);
+  constexpr std::string_view kName = "retry-after:";
+  if (line.size() > kName.size()) {
+    std::string lower(line.substr(0, kName.size()));
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == kName) {
+      try {
+        auto seconds = std::stoll(std::string(line.substr(kName.size())));
+        *static_cast<std::optional<Duration>*>(user) =
+            std::chrono::seconds(std::max<long long>(0, seconds));
+      } catch (const std::exception&) {
+        // an HTTP date: treated as absent
+      }
+    }
+  }
+  return size * n;
 }
 
 }  // namespace
@@ -107,6 +142,10 @@ Error ApiError(const KubeResponse& r, const std::string& what) {
   ErrorCode code = ErrorCodeForStatus(r.status);
   if (code == ErrorCode::kConflict && StatusReason(r.body) == "AlreadyExists") {
     code = ErrorCode::kAlreadyExists;
+  }
+  if (r.status == 403 && (server_message.find("exceeded quota") != std::string::npos ||
+                          HasCause(r.body, "NamespaceTerminating"))) {
+    code = ErrorCode::kUnavailable;
   }
   return Error{code, text, r.text.substr(0, 1000), {}};
 }
@@ -160,13 +199,14 @@ std::string KubeClient::BearerToken(bool force) {
   return file_token_;
 }
 
-void KubeClient::Prepare(Handle& h, const std::string& path, const std::string& token) {
+void KubeClient::Prepare(Handle& h, const std::string& path, const std::string& token,
+                         const std::string& content_type) {
   CURL* c = h.curl;
   curl_easy_reset(c);  // keeps the connection cache
   const std::string url = connection_.server + path;
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   h.headers = curl_slist_append(h.headers, "Accept: application/json");
-  h.headers = curl_slist_append(h.headers, "Content-Type: application/json");
+  h.headers = curl_slist_append(h.headers, ("Content-Type: " + content_type).c_str());
   h.headers = curl_slist_append(h.headers, "Expect:");
   if (!token.empty()) {
     h.headers = curl_slist_append(h.headers, ("Authorization: Bearer " + token).c_str());
@@ -211,27 +251,73 @@ void KubeClient::Prepare(Handle& h, const std::string& path, const std::string& 
   }
 }
 
-Result<KubeResponse> KubeClient::Send(const std::string& method, const std::string& path,
-                                      const nlohmann::json* body) {
-  bool used_file_token = false;
-  auto r = SendOnce(method, path, body, &used_file_token);
-  if (r && r->status == 401 && used_file_token) {
-    // The token may have rotated between our stat and the server's check: re-read and retry.
-    (void)BearerToken(true);
-    return SendOnce(method, path, body, &used_file_token);
+void KubeClient::AwaitThrottle() {
+  std::chrono::steady_clock::time_point until;
+  {
+    std::lock_guard lock(throttle_mu_);
+    until = throttled_until_;
   }
-  return r;
+  std::this_thread::sleep_until(until);
+}
+
+void KubeClient::Throttle(Duration retry_after) {
+  const auto until =
+      std::chrono::steady_clock::now() + std::min(retry_after, options_.max_retry_after);
+  std::lock_guard lock(throttle_mu_);
+  throttled_until_ = std::max(throttled_until_, until);
+}
+
+Result<KubeResponse> KubeClient::Send(const std::string& method, const std::string& path,
+                                      const nlohmann::json* body, const std::string& content_type) {
+  for (int throttled = 0;; ++throttled) {
+    AwaitThrottle();
+    bool used_file_token = false;
+    auto r = SendOnce(method, path, body, content_type, &used_file_token);
+    if (r && r->status == 401 && used_file_token) {
+      // The token may have rotated between our stat and the server's check: re-read and retry.
+      (void)BearerToken(true);
+      r = SendOnce(method, path, body, content_type, &used_file_token);
+    }
+    if (!r || r->status != 429) return r;
+    Throttle(r->retry_after.value_or(std::chrono::seconds(1)));
+    if (throttled >= options_.throttle_retries) return r;
+  }
+}
+
+Result<KubeList> KubeClient::List(const std::string& path, const std::string& selector,
+                                  const std::string& what) {
+  KubeList out;
+  std::string next;
+  do {
+    std::string query = "?limit=" + std::to_string(options_.page_size);
+    if (!selector.empty()) query += "&labelSelector=" + http::UrlEncode(selector);
+    if (!next.empty()) query += "&continue=" + http::UrlEncode(next);
+    auto r = HF_TRY(Send("GET", path + query));
+    if (r.status != 200) return Fail(ApiError(r, what));
+    const auto& meta = r.body.is_object() ? r.body.value("metadata", nlohmann::json::object())
+                                          : nlohmann::json::object();
+    // Every page is a view of the first page's snapshot: its resourceVersion is the list's.
+    if (out.resource_version.empty()) out.resource_version = meta.value("resourceVersion", "");
+    next = meta.value("continue", "");
+    if (r.body.is_object() && r.body.contains("items") && r.body["items"].is_array()) {
+      for (auto& item : r.body["items"]) out.items.push_back(std::move(item));
+    }
+  } while (!next.empty());
+  return out;
 }
 
 Result<KubeResponse> KubeClient::SendOnce(const std::string& method, const std::string& path,
-                                          const nlohmann::json* body, bool* used_file_token) {
+                                          const nlohmann::json* body,
+                                          const std::string& content_type, bool* used_file_token) {
   const std::string token = BearerToken(false);
   *used_file_token = !connection_.token_file.empty();
   auto h = Acquire();
   if (h->curl == nullptr) return Fail(ErrorCode::kInternal, "curl_easy_init failed");
-  Prepare(*h, path, token);
+  Prepare(*h, path, token, content_type);
   CURL* c = h->curl;
   KubeResponse resp;
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &resp.retry_after);
   std::string payload = body != nullptr ? body->dump() : std::string();
   curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method.c_str());
   if (body != nullptr || (method != "GET" && method != "HEAD")) {
@@ -261,7 +347,7 @@ Result<KubeResponse> KubeClient::Stream(const std::string& path,
     const std::string token = BearerToken(attempt > 0);
     auto h = Acquire();
     if (h->curl == nullptr) return Fail(ErrorCode::kInternal, "curl_easy_init failed");
-    Prepare(*h, path, token);
+    Prepare(*h, path, token, "application/json");
     CURL* c = h->curl;
     StreamState state;
     state.curl = c;
@@ -270,6 +356,8 @@ Result<KubeResponse> KubeClient::Stream(const std::string& path,
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, OnStream);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &state);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &state.retry_after);
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, OnProgress);
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, &cancel);
@@ -283,6 +371,7 @@ Result<KubeResponse> KubeClient::Stream(const std::string& path,
     }
     KubeResponse resp;
     resp.status = state.status;
+    resp.retry_after = state.retry_after;
     if (state.status != 200 && state.status != 0) {
       resp.text = std::move(state.error_body);
       resp.body = ParseJson(resp.text);

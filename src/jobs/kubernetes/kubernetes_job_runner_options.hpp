@@ -22,6 +22,7 @@ struct KubernetesJobRunnerOptions {
   // Use this connection instead of resolving one (tests).
   std::optional<kube::KubeConnection> connection;
   Duration request_timeout = std::chrono::seconds(10);
+  int64_t page_size = 500;  // items per list request (limit/continue)
   // How long one watch request stays open before it is renewed (timeoutSeconds).
   Duration watch_timeout = std::chrono::minutes(5);
   // Reconnect spacing after a failed watch or list (default: 200 ms doubling to 30 s, ±20 %).
