@@ -45,6 +45,15 @@ std::vector<ReportCondition> JobConditions(const jobs::JobState& job, const Stat
   ReportCondition available;
   switch (job.phase) {
     case jobs::JobPhase::kPending:
+      if (!job.reason.empty()) {
+        // Its pod cannot start (Unschedulable, ImagePullBackOff, CreateContainerConfigError…):
+        // say why, and that the adapter is not healthy until it can.
+        const std::string why = "job " + job.name + " cannot start: " + job.reason +
+                                (job.message.empty() ? "" : ": " + job.message);
+        return {applied, Condition(kAvailable, kFalse, job.reason, why),
+                Condition(kHealth, kFalse, job.reason, why)};
+      }
+      [[fallthrough]];
     case jobs::JobPhase::kRunning:
       available = Condition(kAvailable, kFalse, r.running, "job " + job.name + " is running");
       break;

@@ -25,7 +25,9 @@ nlohmann::json BuildReport(const std::string& adapter, int64_t generation, Time 
                            const nlohmann::json& data = nullptr);
 
 // The job exists: Applied=True (launched); Available False while it runs or when it failed
-// (message carries the job's reason and message), True when it succeeded; Health=True.
+// (message carries the job's reason and message), True when it succeeded; Health=True. A pending
+// job with a reason (its pod cannot start: Unschedulable, ImagePullBackOff, …) gives Available
+// and Health False with that reason.
 std::vector<ReportCondition> JobConditions(const jobs::JobState& job, const StatusReasons& r);
 // Applied=False PreconditionsNotMet (with what was not met), Available=False, Health=True.
 std::vector<ReportCondition> PreconditionsNotMetConditions(const std::string& unmet,

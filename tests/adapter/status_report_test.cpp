@@ -41,6 +41,19 @@ TEST(StatusReportTest, JobPhasesMapToConditions) {
   EXPECT_EQ(failed["Available"].reason, "JobFailed");
   EXPECT_EQ(failed["Available"].message, "job dns-c1-2 failed: NoCapacity: full");
   EXPECT_EQ(failed["Health"].status, "True");
+
+  auto pending = ByType(JobConditions(Job(jobs::JobPhase::kPending), r));
+  EXPECT_EQ(pending["Available"].reason, "JobRunning");
+  EXPECT_EQ(pending["Health"].status, "True");
+  auto stuck = ByType(JobConditions(
+      Job(jobs::JobPhase::kPending, "ImagePullBackOff", "Back-off pulling image \"x:1\""), r));
+  EXPECT_EQ(stuck["Applied"].status, "True");
+  EXPECT_EQ(stuck["Available"].status, "False");
+  EXPECT_EQ(stuck["Available"].reason, "ImagePullBackOff");
+  EXPECT_EQ(stuck["Health"].status, "False");
+  EXPECT_EQ(stuck["Health"].reason, "ImagePullBackOff");
+  EXPECT_EQ(stuck["Health"].message,
+            "job dns-c1-2 cannot start: ImagePullBackOff: Back-off pulling image \"x:1\"");
 }
 
 TEST(StatusReportTest, PreconditionsFinalizedAndExecutionFailure) {
