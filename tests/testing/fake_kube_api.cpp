@@ -337,7 +337,8 @@ void FakeKubeApi::Serve(int fd) {
     const std::string target(req.target());
     const std::string auth(req[http::field::authorization]);
     bool watch = false;
-    Reply reply = Handle(method, target, auth, req.body(), &watch);
+    Reply reply = Handle(method, target, auth, std::string(req[http::field::content_type]),
+                         req.body(), &watch);
     if (watch) {
       auto q = target.find('?');
       std::string path = target.substr(0, q);
@@ -364,8 +365,8 @@ void FakeKubeApi::Serve(int fd) {
 }
 
 FakeKubeApi::Reply FakeKubeApi::Handle(const std::string& method, const std::string& target,
-                                       const std::string& auth, const std::string& body,
-                                       bool* watch) {
+                                       const std::string& auth, const std::string& content_type,
+                                       const std::string& body, bool* watch) {
   const auto q = target.find('?');
   const std::string path = target.substr(0, q);
   const auto query = ParseQuery(q == std::string::npos ? "" : target.substr(q + 1));
@@ -396,6 +397,11 @@ FakeKubeApi::Reply FakeKubeApi::Handle(const std::string& method, const std::str
                 {"items", items}};
   };
   if (pods_path && method == "GET") return {200, list(pods_, parts[4], "PodList", "v1")};
+  if (!jobs_path && !pods_path) {
+    lock.unlock();
+    auto r = objects_.Handle(method, path, query, content_type, body);
+    return {r.status, std::move(r.body)};
+  }
   if (!jobs_path) return {404, Status(404, "the server could not find the requested resource")};
   const std::string& ns = parts[5];
   if (parts.size() == 7) {

@@ -13,7 +13,9 @@
 //     stream with one ERROR event carrying a Status with code 410),
 //   - delete with DeleteOptions (the body is recorded), removing the job's pods too.
 // A created Job gets one pod labelled job-name=<job> and status.active=1 at once (what the job
-// controller would do); test hooks finish it.
+// controller would do); test hooks finish it. Every other path is served by FakeKubeObjects
+// (generic objects: discovery, server-side apply, deletion with finalizers; its header says
+// what it models).
 
 #include <atomic>
 #include <condition_variable>
@@ -26,6 +28,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "testing/fake_kube_objects.hpp"
 
 namespace hf::testing {
 
@@ -68,6 +72,8 @@ class FakeKubeApi {
   std::vector<std::string> Requests() const;  // "<METHOD> <target>" of every request so far
   int OpenWatches() const;
   int WatchRequests() const;  // watch requests received so far
+  // The generic objects (Namespaces, ConfigMaps, Deployments, ...) and their test hooks.
+  FakeKubeObjects& objects() { return objects_; }
 
  private:
   struct Event {
@@ -84,7 +90,7 @@ class FakeKubeApi {
   void AcceptLoop();
   void Serve(int fd);
   Reply Handle(const std::string& method, const std::string& target, const std::string& auth,
-               const std::string& body, bool* watch);
+               const std::string& content_type, const std::string& body, bool* watch);
   void StreamWatch(int fd, const std::string& ns, const std::map<std::string, std::string>& query);
   // Stamps a new resourceVersion on `object` and records the event. mu_ must be held.
   void Record(const std::string& ns, const std::string& type, nlohmann::json& object);
@@ -119,6 +125,7 @@ class FakeKubeApi {
   std::set<int> connections_;
   std::vector<std::thread> threads_;
 
+  FakeKubeObjects objects_;  // thread-safe on its own
   std::thread acceptor_;
 };
 

@@ -160,13 +160,14 @@ std::string KubeClient::BearerToken(bool force) {
   return file_token_;
 }
 
-void KubeClient::Prepare(Handle& h, const std::string& path, const std::string& token) {
+void KubeClient::Prepare(Handle& h, const std::string& path, const std::string& token,
+                         const std::string& content_type) {
   CURL* c = h.curl;
   curl_easy_reset(c);  // keeps the connection cache
   const std::string url = connection_.server + path;
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   h.headers = curl_slist_append(h.headers, "Accept: application/json");
-  h.headers = curl_slist_append(h.headers, "Content-Type: application/json");
+  h.headers = curl_slist_append(h.headers, ("Content-Type: " + content_type).c_str());
   h.headers = curl_slist_append(h.headers, "Expect:");
   if (!token.empty()) {
     h.headers = curl_slist_append(h.headers, ("Authorization: Bearer " + token).c_str());
@@ -212,24 +213,25 @@ void KubeClient::Prepare(Handle& h, const std::string& path, const std::string& 
 }
 
 Result<KubeResponse> KubeClient::Send(const std::string& method, const std::string& path,
-                                      const nlohmann::json* body) {
+                                      const nlohmann::json* body, const std::string& content_type) {
   bool used_file_token = false;
-  auto r = SendOnce(method, path, body, &used_file_token);
+  auto r = SendOnce(method, path, body, content_type, &used_file_token);
   if (r && r->status == 401 && used_file_token) {
     // The token may have rotated between our stat and the server's check: re-read and retry.
     (void)BearerToken(true);
-    return SendOnce(method, path, body, &used_file_token);
+    return SendOnce(method, path, body, content_type, &used_file_token);
   }
   return r;
 }
 
 Result<KubeResponse> KubeClient::SendOnce(const std::string& method, const std::string& path,
-                                          const nlohmann::json* body, bool* used_file_token) {
+                                          const nlohmann::json* body,
+                                          const std::string& content_type, bool* used_file_token) {
   const std::string token = BearerToken(false);
   *used_file_token = !connection_.token_file.empty();
   auto h = Acquire();
   if (h->curl == nullptr) return Fail(ErrorCode::kInternal, "curl_easy_init failed");
-  Prepare(*h, path, token);
+  Prepare(*h, path, token, content_type);
   CURL* c = h->curl;
   KubeResponse resp;
   std::string payload = body != nullptr ? body->dump() : std::string();

@@ -50,9 +50,11 @@ class KubeClient {
 
   // One request; `path` starts with '/' and may carry a query. Any HTTP status is a response;
   // transport failures are errors (kDeadlineExceeded on timeout, else kUnavailable). With a
-  // token file, a 401 re-reads the token file and retries once.
+  // token file, a 401 re-reads the token file and retries once. `content_type` is the body's
+  // (e.g. "application/apply-patch+yaml" for server-side apply).
   Result<KubeResponse> Send(const std::string& method, const std::string& path,
-                            const nlohmann::json* body = nullptr);
+                            const nlohmann::json* body = nullptr,
+                            const std::string& content_type = "application/json");
 
   // A watch (or any newline-delimited JSON stream): calls `on_event` for each line as it
   // arrives, until the server ends the stream, `cancel` becomes true (checked at least once a
@@ -67,13 +69,15 @@ class KubeClient {
   struct Handle;
   struct Token;
   Result<KubeResponse> SendOnce(const std::string& method, const std::string& path,
-                                const nlohmann::json* body, bool* used_file_token);
+                                const nlohmann::json* body, const std::string& content_type,
+                                bool* used_file_token);
   // The bearer token to send ("" for none); re-reads token_file when it changed or `force`.
   std::string BearerToken(bool force);
   std::unique_ptr<Handle> Acquire();
   void Release(std::unique_ptr<Handle> handle);
   // Sets URL, auth and TLS options on a reset handle.
-  void Prepare(Handle& handle, const std::string& path, const std::string& token);
+  void Prepare(Handle& handle, const std::string& path, const std::string& token,
+               const std::string& content_type = "application/json");
 
   const KubeConnection connection_;
   const KubeClientOptions options_;
