@@ -70,6 +70,24 @@ Result<std::string> TextTemplate::Render(const expr::Activation& vars,
   return out;
 }
 
+Result<nlohmann::json> TextTemplate::RenderValue(const expr::Activation& vars) const {
+  if (parts_.size() != 2 || !parts_[0].literal.empty() || !parts_[1].literal.empty()) {
+    return HF_TRY(Render(vars));
+  }
+  const expr::Program& program = *parts_[0].value;
+  auto value = program.Evaluate(vars);
+  if (!value) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "{{ " + program.source() + " }}: " + value.error().message);
+  }
+  auto json = expr::ToJson(*value);
+  if (!json) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "{{ " + program.source() + " }}: " + json.error().message);
+  }
+  return std::move(*json);
+}
+
 std::set<std::string> TextTemplate::variables() const {
   std::set<std::string> out;
   for (const auto& part : parts_) {

@@ -47,9 +47,9 @@ TEST_F(AdapterConfigTest, MinimalConfigGetsDefaults) {
   EXPECT_EQ(c->broker.topic, "hyperfleet.clusters.changed.v1");
   EXPECT_EQ(c->broker.parallelism, 4);
   EXPECT_EQ(c->api.retry.attempts, 3);
-  EXPECT_EQ(c->job.argv, std::vector<std::string>{dir_ + "/jobs/run.sh"});
-  EXPECT_EQ(c->job.workdir, dir_);
-  EXPECT_EQ(c->job.name_template.text(), "{{adapter}}-{{cluster_id}}-{{generation}}");
+  EXPECT_EQ(c->job->argv, std::vector<std::string>{dir_ + "/jobs/run.sh"});
+  EXPECT_EQ(c->job->workdir, dir_);
+  EXPECT_EQ(c->job->name_template.text(), "{{adapter}}-{{cluster_id}}-{{generation}}");
   EXPECT_EQ(c->reasons.preconditions_not_met, "PreconditionsNotMet");
   EXPECT_TRUE(c->preconditions.empty());
 }
@@ -86,11 +86,11 @@ status:
   EXPECT_EQ(c->broker.type, "googlepubsub");
   EXPECT_EQ(c->broker.subscription, "s1");
   EXPECT_EQ(c->preconditions.size(), 3u);
-  EXPECT_EQ(c->job.argv, (std::vector<std::string>{"sh", "-c", "exit 0"}));
-  EXPECT_EQ(c->job.env.at("JOB_DURATION").text(), "0.1");
-  EXPECT_EQ(c->job.timeout, std::chrono::seconds(30));
-  EXPECT_EQ(c->job.workdir, dir_ + "/jobs");
-  EXPECT_EQ(c->job.runner.local.state_dir, dir_ + "/state");
+  EXPECT_EQ(c->job->argv, (std::vector<std::string>{"sh", "-c", "exit 0"}));
+  EXPECT_EQ(c->job->env.at("JOB_DURATION").text(), "0.1");
+  EXPECT_EQ(c->job->timeout, std::chrono::seconds(30));
+  EXPECT_EQ(c->job->workdir, dir_ + "/jobs");
+  EXPECT_EQ(c->job->runner.local.state_dir, dir_ + "/state");
   EXPECT_EQ(c->reasons.succeeded, "Placed");
   EXPECT_EQ(c->reasons.failed, "JobFailed");
 }
@@ -204,10 +204,10 @@ job:
     kubeconfig: kube/config
 )");
   ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->job.runner.backend, "kubernetes");
-  EXPECT_EQ(c->job.timeout, std::chrono::minutes(2));
-  EXPECT_EQ(c->job.env.at("JOB_DURATION").text(), "0.2");
-  const auto& k = c->job.runner.kubernetes;
+  EXPECT_EQ(c->job->runner.backend, "kubernetes");
+  EXPECT_EQ(c->job->timeout, std::chrono::minutes(2));
+  EXPECT_EQ(c->job->env.at("JOB_DURATION").text(), "0.2");
+  const auto& k = c->job->runner.kubernetes;
   EXPECT_EQ(k.namespace_name, "hyperfleet-jobs");
   EXPECT_EQ(k.pod.image, "hyperfleet:latest");
   EXPECT_EQ(k.pod.command, std::vector<std::string>{"/usr/share/hyperfleet/jobs/validation.sh"});
@@ -218,15 +218,15 @@ job:
   EXPECT_EQ(k.pod.backoff_limit, 2);
   EXPECT_EQ(k.pod.ttl_seconds_after_finished, 3600);
   EXPECT_EQ(k.kubeconfig, dir_ + "/kube/config");
-  EXPECT_TRUE(c->job.argv.empty());
+  EXPECT_TRUE(c->job->argv.empty());
 
   auto minimal =
       Parse("name: dns\njob:\n  runner: kubernetes\n  kubernetes: {image: i, command: /j}\n");
   ASSERT_TRUE(minimal) << minimal.error().message;
-  EXPECT_EQ(minimal->job.runner.kubernetes.pod.backoff_limit, 0);
-  EXPECT_FALSE(minimal->job.runner.kubernetes.pod.ttl_seconds_after_finished);
-  EXPECT_TRUE(minimal->job.runner.kubernetes.namespace_name.empty());
-  EXPECT_EQ(minimal->job.runner.kubernetes.pod.command, std::vector<std::string>{"/j"});
+  EXPECT_EQ(minimal->job->runner.kubernetes.pod.backoff_limit, 0);
+  EXPECT_FALSE(minimal->job->runner.kubernetes.pod.ttl_seconds_after_finished);
+  EXPECT_TRUE(minimal->job->runner.kubernetes.namespace_name.empty());
+  EXPECT_EQ(minimal->job->runner.kubernetes.pod.command, std::vector<std::string>{"/j"});
 }
 
 TEST_F(AdapterConfigTest, KubernetesRunnerErrorsNameTheKeyPath) {
@@ -265,9 +265,9 @@ TEST_F(AdapterConfigTest, LoadsShippedKubernetesExamples) {
     auto c = LoadAdapterConfig(kExamples + "/kubernetes/" + name + ".yaml");
     ASSERT_TRUE(c) << name << ": " << c.error().message;
     EXPECT_EQ(c->name, name);
-    EXPECT_EQ(c->job.runner.backend, "kubernetes");
-    EXPECT_EQ(c->job.runner.kubernetes.pod.image, "hyperfleet:latest");
-    EXPECT_TRUE(c->job.runner.kubernetes.namespace_name.empty());
+    EXPECT_EQ(c->job->runner.backend, "kubernetes");
+    EXPECT_EQ(c->job->runner.kubernetes.pod.image, "hyperfleet:latest");
+    EXPECT_TRUE(c->job->runner.kubernetes.namespace_name.empty());
     // The same adapter as the local example: resource, broker wiring, chain, job.
     auto local = LoadAdapterConfig(kExamples + "/" + name + ".yaml");
     ASSERT_TRUE(local) << local.error().message;
@@ -287,7 +287,7 @@ TEST_F(AdapterConfigTest, LoadsShippedKubernetesExamples) {
       for (const auto& p : a.preconditions) {
         out.push_back(p.name + ":" + (p.expression ? p.expression->source() : p.field.text()));
       }
-      for (const auto& [key, value] : a.job.env) out.push_back(key + "=" + value.text());
+      for (const auto& [key, value] : a.job->env) out.push_back(key + "=" + value.text());
       for (const auto& t : a.status.conditions) {
         for (const auto* e : {&t.status, &t.reason, &t.message}) {
           out.push_back(t.type + ":" + (*e ? (*e)->source() : ""));
@@ -297,15 +297,15 @@ TEST_F(AdapterConfigTest, LoadsShippedKubernetesExamples) {
       return out;
     };
     EXPECT_EQ(texts(*c), texts(*local)) << name;
-    EXPECT_EQ(c->job.name_template.text(), local->job.name_template.text());
-    EXPECT_EQ(c->job.timeout, local->job.timeout);
+    EXPECT_EQ(c->job->name_template.text(), local->job->name_template.text());
+    EXPECT_EQ(c->job->timeout, local->job->timeout);
     // The image's copy of the script the local example runs (Dockerfile: deploy/adapters/jobs/
     // to /usr/share/hyperfleet/jobs/).
-    ASSERT_FALSE(local->job.argv.empty());
+    ASSERT_FALSE(local->job->argv.empty());
     EXPECT_EQ(
-        c->job.runner.kubernetes.pod.command,
+        c->job->runner.kubernetes.pod.command,
         std::vector<std::string>{"/usr/share/hyperfleet/jobs/" +
-                                 std::filesystem::path(local->job.argv[0]).filename().string()})
+                                 std::filesystem::path(local->job->argv[0]).filename().string()})
         << name;
   }
 }

@@ -8,12 +8,17 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.hpp"
 #include "jobs/kubernetes/kube_client.hpp"
 
 namespace hf::jobs::kube {
+
+// The HyperFleet resource (a cluster's or nodepool's id, as KubeLabelValue) an adapter's object
+// belongs to; with hyperfleet.io/adapter it finds every object of one adapter for one resource.
+inline constexpr std::string_view kOwnerIdLabel = "hyperfleet.io/resource-id";
 
 // Where the objects of one kind live, as discovery tells.
 struct ResourceType {
