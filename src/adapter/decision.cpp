@@ -164,8 +164,12 @@ std::expected<ReportContent, PhaseError> BuildStatus(const AdapterConfig& config
                                         {"message", decision.preconditions.message},
                                         {"results", results}}));
   vars.insert_or_assign("job", expr::FromJson(state ? JobVariable(*state) : json()));
-  vars.insert_or_assign("resources",
-                        expr::FromJson(discovered.is_null() ? json::object() : discovered));
+  // Objects not found (or not applied) are absent: resources.?x.?status... reads them all alike.
+  json found = json::object();
+  for (const auto& [name, object] : discovered.items()) {
+    if (!object.is_null()) found[name] = object;
+  }
+  vars.insert_or_assign("resources", expr::FromJson(found));
   if (auto applied = ApplyStatus(config.status, std::move(vars), report.conditions, report.data);
       !applied) {
     return std::unexpected(PhaseError{"status", applied.error()});

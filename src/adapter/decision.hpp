@@ -60,8 +60,8 @@ struct ReportContent {
 // The report: for preconditions not met; else for the decision's job as `state` shows it
 // (JobConditions, job metadata and data); else (no job) for the resources as `discovered` shows
 // them ({name: object or null}, ResourceConditions). config.status is applied over it with
-// `job`, `resources` (`discovered`, or {} without resources) and `preconditions` among the
-// variables. Errors are of phase "status".
+// `job`, `resources` (the objects of `discovered` that were found, by name: one not found or not
+// applied is absent) and `preconditions` among the variables. Errors are of phase "status".
 std::expected<ReportContent, PhaseError> BuildStatus(const AdapterConfig& config,
                                                      const Decision& decision,
                                                      const jobs::JobState* state,
