@@ -104,7 +104,7 @@ TEST_F(AdapterConfigTest, ErrorsNameTheKeyPath) {
   EXPECT_NE(Error("job: {command: sh}\n").find("name: is required"), std::string::npos);
   EXPECT_NE(Error("name: Bad_Name\njob: {command: sh}\n").find("name: 'Bad_Name'"),
             std::string::npos);
-  EXPECT_NE(Error("name: dns\n").find("job: is required"), std::string::npos);
+  EXPECT_NE(Error("name: dns\n").find("job: is required (or resources)"), std::string::npos);
   EXPECT_NE(Error("name: dns\njob: {runner: nomad, command: sh}\n")
                 .find("job.runner: 'nomad' is not one of local, kubernetes"),
             std::string::npos);
@@ -308,6 +308,82 @@ TEST_F(AdapterConfigTest, LoadsShippedKubernetesExamples) {
                                  std::filesystem::path(local->job->argv[0]).filename().string()})
         << name;
   }
+}
+
+constexpr const char* kResources = R"yaml(name: ns
+kubernetes: {kubeconfig: kube/config, namespace: team}
+resources:
+  - name: namespace
+    manifest:
+      apiVersion: v1
+      kind: Namespace
+      metadata: {name: "cluster-{{ cluster_id }}"}
+  - name: app
+    manifest_file: manifests/deployment.yaml
+    discovery:
+      namespace: "cluster-{{ cluster_id }}"
+      by_selector: {app: "agent-{{ cluster_id }}"}
+)yaml";
+
+TEST_F(AdapterConfigTest, ResourcesWithoutAJob) {
+  std::filesystem::create_directories(dir_ + "/manifests");
+  std::ofstream(dir_ + "/manifests/deployment.yaml")
+      << "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: agent}\n"
+         "spec: {replicas: '{{ generation }}'}\n";
+  auto c = Parse(kResources);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_FALSE(c->job);
+  EXPECT_EQ(c->kubernetes.kubeconfig, dir_ + "/kube/config");
+  EXPECT_EQ(c->kubernetes.namespace_name, "team");
+  ASSERT_EQ(c->resources.size(), 2u);
+  EXPECT_EQ(c->resources[0].name, "namespace");
+  EXPECT_EQ(c->resources[0].manifest.kind(), "Namespace");
+  EXPECT_FALSE(c->resources[0].by_name);
+  EXPECT_EQ(c->resources[1].manifest.api_version(), "apps/v1");
+  EXPECT_EQ(c->resources[1].manifest.variables(), std::set<std::string>{"generation"});
+  EXPECT_EQ(c->resources[1].by_selector.at("app").text(), "agent-{{ cluster_id }}");
+  EXPECT_EQ(c->resources[1].namespace_name->text(), "cluster-{{ cluster_id }}");
+}
+
+TEST_F(AdapterConfigTest, ResourceErrorsNameTheKey) {
+  const std::string head = "name: ns\nresources:\n";
+  const std::string ns = "    manifest: {apiVersion: v1, kind: Namespace, metadata: {name: x}}\n";
+  EXPECT_EQ(Error(head + "  - name: a\n" + ns + "  - name: a\n" + ns),
+            "test.yaml: resources[1].name: 'a' is listed twice");
+  EXPECT_EQ(Error(head + "  - name: a-b\n" + ns),
+            "test.yaml: resources[0].name: 'a-b' is not an identifier ([A-Za-z_][A-Za-z0-9_]*)");
+  EXPECT_EQ(Error(head + "  - {name: a}\n"),
+            "test.yaml: resources.a: needs exactly one of manifest (inline) and manifest_file");
+  EXPECT_EQ(Error(head + "  - {name: a, manifest_file: nope.yaml}\n"),
+            "test.yaml: resources.a.manifest_file: cannot read '" + dir_ + "/nope.yaml'");
+  EXPECT_EQ(Error(head + "  - name: a\n    manifest: {kind: Namespace, metadata: {name: x}}\n"),
+            "test.yaml: resources.a.manifest: apiVersion: is required");
+  EXPECT_EQ(
+      Error(head + "  - name: a\n    manifest: {apiVersion: v1, kind: '{{ event.kind }}'}\n"),
+      "test.yaml: resources.a.manifest: kind: must be literal (no {{ }}): '{{ event.kind }}'");
+  EXPECT_EQ(
+      Error(head + "  - name: a\n    manifest: {apiVersion: v1, kind: ConfigMap, metadata: {name: "
+                   "x}, data: {k: '{{ nope }}'}}\n"),
+      "test.yaml: resources.a.manifest: unknown variable 'nope' (known here: adapter, "
+      "cluster_id, event, generation, resource)");
+  EXPECT_NE(
+      Error(head + "  - name: a\n    manifest: {apiVersion: v1, kind: ConfigMap, metadata: {name: "
+                   "'{{ 1 + }}'}}\n")
+          .find("test.yaml: resources.a.manifest: metadata.name: column"),
+      std::string::npos);
+  EXPECT_EQ(
+      Error(head + "  - name: a\n" + ns + "    discovery: {by_name: x, by_selector: {a: b}}\n"),
+      "test.yaml: resources.a.discovery: by_name and by_selector exclude each other");
+  EXPECT_EQ(Error(head + "  - name: a\n" + ns + "    discovery: {by_label: x}\n"),
+            "test.yaml: resources.a.discovery.by_label: unknown key (known here: by_name, "
+            "by_selector, namespace)");
+  EXPECT_EQ(Error(head + "  - name: a\n" + ns + "kubernetes: {namespace: Bad_NS}\n"),
+            "test.yaml: kubernetes.namespace: 'Bad_NS' is not a valid namespace name");
+  EXPECT_EQ(Error("name: ns\nkubernetes: {}\njob: {command: sh}\n"),
+            "test.yaml: kubernetes: is the connection for resources (a job's is job.kubernetes)");
+  EXPECT_EQ(Error("name: ns\nparams: [{name: resources, value: 1}]\njob: {command: sh}\n")
+                    .find("'resources' is already a variable") != std::string::npos,
+            true);
 }
 
 }  // namespace
