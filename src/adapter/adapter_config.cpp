@@ -672,6 +672,7 @@ Result<AdapterConfig> Parse(const YAML::Node& root, const std::string& base_dir)
     return Bad("kubernetes", "is the connection for resources (a job's is job.kubernetes)");
   }
   HF_CHECK(ReadKubernetesSection(root["kubernetes"], base_dir, c.kubernetes));
+  if (!c.job) c.reasons.finalized = "ResourcesDeleted";  // the default without jobs
   HF_CHECK(ReadStatus(root["status"], known, c.reasons, c.status));
   return c;
 }

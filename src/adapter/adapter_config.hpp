@@ -95,7 +95,7 @@ struct StatusReasons {
   std::string succeeded = "JobSucceeded";                     // Available=True
   std::string failed = "JobFailed";                           // Available=False
   std::string preconditions_not_met = "PreconditionsNotMet";  // Applied=False
-  std::string finalized = "JobsDeleted";                      // Finalized=True
+  std::string finalized = "JobsDeleted";  // Finalized=True (ResourcesDeleted without a job)
   // Adapters with resources and no job:
   std::string applied = "ResourcesApplied";      // Applied=True once all are applied
   std::string available = "ResourcesAvailable";  // Available=True when all are found again

@@ -332,7 +332,8 @@ Outcome AdapterRuntime::Finalize(const std::string& resource_id, int64_t generat
     }
   }
   return Report(resource_id, generation,
-                FinalizedConditions(*deleted, config_.reasons, resources_ != nullptr));
+                FinalizedConditions(runner_ ? std::optional(*deleted) : std::nullopt,
+                                    config_.reasons, resources_ != nullptr));
 }
 
 Outcome AdapterRuntime::Forget(const std::string& resource_id) {

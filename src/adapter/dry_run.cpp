@@ -102,15 +102,18 @@ Result<json> DryRun(const AdapterConfig& config, const DryRunInput& input) {
   auto resource = get(client::ApiClient::CollectionPath(*config.kind) + "/" + id);
   if (!resource) {
     out["action"] = "forget";
-    out["note"] = resource.error().message + ": the adapter would delete the resource's jobs";
+    out["note"] = resource.error().message + ": the adapter would delete the resource's " +
+                  (config.resources.empty() ? "jobs" : "jobs and Kubernetes objects");
     return out;
   }
   const int64_t generation = resource->value("generation", int64_t{0});
   out["resource"]["generation"] = generation;
   if (resource->contains("deleted_time") && !(*resource)["deleted_time"].is_null()) {
     out["action"] = "finalize";
-    out["report"] = BuildReport(config.name, generation, Now(),
-                                FinalizedConditions(0, config.reasons, !config.resources.empty()));
+    out["report"] =
+        BuildReport(config.name, generation, Now(),
+                    FinalizedConditions(config.job ? std::optional<size_t>(0) : std::nullopt,
+                                        config.reasons, !config.resources.empty()));
     if (!config.resources.empty()) {
       out["note"] =
           "the adapter would delete its objects (labelled hyperfleet.io/adapter=" + config.name +

@@ -81,10 +81,11 @@ std::vector<ReportCondition> ResourceConditions(const nlohmann::json& discovered
           kHealthy};
 }
 
-std::vector<ReportCondition> FinalizedConditions(size_t jobs_deleted, const StatusReasons& r,
-                                                 bool resources) {
+std::vector<ReportCondition> FinalizedConditions(std::optional<size_t> jobs_deleted,
+                                                 const StatusReasons& r, bool resources) {
   const std::string message =
-      "cluster deleting: " + std::to_string(jobs_deleted) + " job(s) deleted, " +
+      "cluster deleting: " +
+      (jobs_deleted ? std::to_string(*jobs_deleted) + " job(s) deleted, " : std::string()) +
       (resources ? "its Kubernetes objects are gone, " : "") + "nothing left to clean up";
   return {Condition(kApplied, kFalse, r.finalized, message),
           Condition(kAvailable, kFalse, r.finalized, message), kHealthy,

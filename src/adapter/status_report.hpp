@@ -1,6 +1,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,10 +36,11 @@ std::vector<ReportCondition> PreconditionsNotMetConditions(const std::string& un
 // Health=True.
 std::vector<ReportCondition> ResourceConditions(const nlohmann::json& discovered,
                                                 const StatusReasons& r);
-// The cluster is being deleted and its jobs (and, with `resources`, its Kubernetes objects) are
-// gone: Finalized=True, Applied=False, Available=False, Health=True.
-std::vector<ReportCondition> FinalizedConditions(size_t jobs_deleted, const StatusReasons& r,
-                                                 bool resources = false);
+// The cluster is being deleted and its jobs (`jobs_deleted` of them were deleted now; nullopt
+// for an adapter without a job) and, with `resources`, its Kubernetes objects are gone:
+// Finalized=True, Applied=False, Available=False, Health=True.
+std::vector<ReportCondition> FinalizedConditions(std::optional<size_t> jobs_deleted,
+                                                 const StatusReasons& r, bool resources = false);
 // The cluster is being deleted and some of its Kubernetes objects still exist (`remaining`
 // describes them): Finalized=False (r.cleanup), Applied=False, Available=False, Health=True.
 std::vector<ReportCondition> CleanupConditions(const std::vector<std::string>& remaining,
