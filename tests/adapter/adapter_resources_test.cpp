@@ -351,5 +351,21 @@ TEST_F(AdapterResourcesTest, ByDefaultAvailableMeansEveryResourceWasFound) {
   EXPECT_EQ(LastCondition("c8", "Available")["reason"], "ResourcesAvailable");
 }
 
+TEST_F(AdapterResourcesTest, AClusterThatIsGoneHasItsObjectsDeleted) {
+  SetCluster("c9", 1, {{"region", "eu-west-1"}});
+  Open();
+  runtime_->Reconcile("c9");
+  ASSERT_TRUE(Object("v1", "Namespace", "", "cluster-c9"));
+  {
+    std::lock_guard lock(mu_);
+    clusters_.erase("c9");  // force-deleted: no finalize ran
+  }
+  EXPECT_EQ(runtime_->Reconcile("c9"), Outcome::kWaiting) << "deleted, not yet gone";
+  EXPECT_EQ(runtime_->Reconcile("c9"), Outcome::kGone);
+  EXPECT_FALSE(Object("v1", "Namespace", "", "cluster-c9"));
+  EXPECT_FALSE(Object("apps/v1", "Deployment", "cluster-c9", "agent"));
+  EXPECT_EQ(Reports("c9"), 1u) << "nothing is reported about a resource that is gone";
+}
+
 }  // namespace
 }  // namespace hf::adapter

@@ -237,5 +237,47 @@ TEST_F(KubeObjectsTest, ANamespaceTerminatesUntilItsObjectsAreGone) {
   EXPECT_FALSE(*objects_.Get({"v1", "Namespace", "", "team"}));
 }
 
+TEST_F(KubeObjectsTest, TheRawApiAnswersAsTheRealOneDoes) {
+  auto groups = client_.Send("GET", "/apis");
+  ASSERT_TRUE(groups);
+  EXPECT_EQ(groups->body["kind"], "APIGroupList");
+  EXPECT_EQ(groups->body["groups"][0]["name"], "apps");
+  auto merge = client_.Send("PATCH", "/api/v1/namespaces/default/configmaps/x", nullptr,
+                            "application/merge-patch+json");
+  ASSERT_TRUE(merge);
+  EXPECT_EQ(merge->status, 415);
+  json no_manager = ConfigMap("x", {{"a", "1"}});
+  auto apply = client_.Send("PATCH", "/api/v1/namespaces/default/configmaps/x", &no_manager,
+                            "application/apply-patch+yaml");
+  ASSERT_TRUE(apply);
+  EXPECT_EQ(apply->status, 400) << "fieldManager is required";
+  ASSERT_TRUE(objects_.Apply(no_manager, "m"));
+  json without_rv = ConfigMap("x", {{"a", "2"}});
+  auto put = client_.Send("PUT", "/api/v1/namespaces/default/configmaps/x", &without_rv);
+  ASSERT_TRUE(put);
+  EXPECT_EQ(put->status, 422) << "an update needs metadata.resourceVersion";
+  auto bad_name = objects_.Apply(ConfigMap("Not_Valid", {}), "m");
+  ASSERT_FALSE(bad_name);
+  EXPECT_EQ(bad_name.error().code, ErrorCode::kUnprocessable);
+}
+
+TEST_F(KubeObjectsTest, OrphanDeletionKeepsTheDependents) {
+  auto owner = objects_.Apply(ConfigMap("owner", {{"a", "1"}}), "m");
+  ASSERT_TRUE(owner);
+  json dependent = ConfigMap("dependent", {{"b", "1"}});
+  dependent["metadata"]["ownerReferences"] = {{{"apiVersion", "v1"},
+                                               {"kind", "ConfigMap"},
+                                               {"name", "owner"},
+                                               {"uid", (*owner)["metadata"]["uid"]}}};
+  ASSERT_TRUE(objects_.Apply(dependent, "m"));
+  const json options = {{"propagationPolicy", "Orphan"}};
+  auto deleted = client_.Send("DELETE", "/api/v1/namespaces/default/configmaps/owner", &options);
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(deleted->status, 200);
+  auto kept = objects_.Get({"v1", "ConfigMap", "default", "dependent"});
+  ASSERT_TRUE(kept && *kept);
+  EXPECT_FALSE((**kept)["metadata"].contains("ownerReferences"));
+}
+
 }  // namespace
 }  // namespace hf::jobs::kube
