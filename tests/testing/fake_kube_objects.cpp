@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <ctime>
 #include <regex>
 
@@ -462,7 +463,13 @@ FakeKubeObjects::Reply FakeKubeObjects::List(
     selector = std::move(*parsed);
   }
   size_t limit = 0;
-  if (auto l = query.find("limit"); l != query.end()) limit = std::stoul(l->second);
+  if (auto l = query.find("limit"); l != query.end()) {
+    const auto [end, ec] =
+        std::from_chars(l->second.data(), l->second.data() + l->second.size(), limit);
+    if (ec != std::errc{} || end != l->second.data() + l->second.size()) {
+      return Failure(400, "BadRequest", "limit: '" + l->second + "' is not a number");
+    }
+  }
   std::string after;  // the continue token: the "ns/name" of the last item returned
   if (auto c = query.find("continue"); c != query.end()) after = c->second;
   json items = json::array();
