@@ -227,7 +227,8 @@ Result<void> ReadParams(const YAML::Node& n, const std::string& base_dir, Names&
         std::ranges::find(kReservedVariables, p.name) != std::end(kReservedVariables)) {
       return Bad(path + ".name", "'" + p.name + "' is already a variable (params and " +
                                      "adapter, resource, event, generation, cluster_id, " +
-                                     "nodepool_id, job, preconditions, defaults are taken)");
+                                     "nodepool_id, job, preconditions, defaults, resources are "
+                                     "taken)");
     }
     path = "params." + p.name;
     int sources = 0;
@@ -418,7 +419,6 @@ Result<void> ReadKubernetes(const YAML::Node& n, const std::string& base_dir,
 
 Result<void> ReadJob(const YAML::Node& n, const std::string& base_dir,
                      const model::ResourceKind& kind, const Names& known, JobConfig& job) {
-  if (!n) return Bad("job", "is required");
   HF_CHECK(Closed(n, "job",
                   {"runner", "name_template", "command", "args", "env", "timeout", "workdir",
                    "state_dir", "kubernetes"}));
@@ -482,18 +482,117 @@ Result<void> ReadJob(const YAML::Node& n, const std::string& base_dir,
   return {};
 }
 
+// The top-level kubernetes section: the connection the resources are applied over.
+Result<void> ReadKubernetesSection(const YAML::Node& n, const std::string& base_dir,
+                                   KubernetesSection& k) {
+  if (!n || n.IsNull()) return {};
+  HF_CHECK(Closed(n, "kubernetes", {"kubeconfig", "namespace"}));
+  HF_CHECK(ReadString(n, "kubeconfig", "kubernetes", &k.kubeconfig));
+  k.kubeconfig = Resolve(base_dir, k.kubeconfig);
+  HF_CHECK(ReadString(n, "namespace", "kubernetes", &k.namespace_name));
+  if (!k.namespace_name.empty() && !jobs::kube::IsDns1123Label(k.namespace_name)) {
+    return Bad("kubernetes.namespace", "'" + k.namespace_name + "' is not a valid namespace name");
+  }
+  return {};
+}
+
+// A resource's manifest: inline (manifest) or from a file (manifest_file).
+Result<ManifestTemplate> ReadManifest(const YAML::Node& n, const std::string& base_dir,
+                                      const std::string& path, const Names& known) {
+  const bool inline_manifest = n["manifest"] && !n["manifest"].IsNull();
+  auto file = HF_TRY(Text(n, "manifest_file", path));
+  if (inline_manifest == file.has_value()) {
+    return Bad(path, "needs exactly one of manifest (inline) and manifest_file");
+  }
+  std::string at = path + ".manifest";
+  nlohmann::json manifest;
+  if (inline_manifest) {
+    if (!n["manifest"].IsMap()) return Bad(at, "must be a mapping (a Kubernetes object)");
+    manifest = YamlToJson(n["manifest"]);
+  } else {
+    at = path + ".manifest_file";
+    const std::string resolved = Resolve(base_dir, *file);
+    const auto text = ReadFile(resolved);
+    if (!text) return Bad(at, "cannot read '" + resolved + "'");
+    try {
+      manifest = YamlToJson(YAML::Load(*text));
+    } catch (const YAML::Exception& e) {
+      return Bad(at, "'" + resolved + "': invalid YAML at line " + std::to_string(e.mark.line + 1) +
+                         ": " + e.msg);
+    }
+  }
+  auto parsed = ManifestTemplate::Parse(std::move(manifest));
+  if (!parsed) return Bad(at, parsed.error().message);
+  HF_CHECK(Known(parsed->variables(), known, at));
+  return std::move(*parsed);
+}
+
+Result<void> ReadResources(const YAML::Node& n, const std::string& base_dir, const Names& known,
+                           std::vector<ResourceConfig>& out) {
+  if (!n || n.IsNull()) return {};
+  if (!n.IsSequence() || n.size() == 0) {
+    return Bad("resources", "must be a list of {name, manifest | manifest_file, discovery}");
+  }
+  for (size_t i = 0; i < n.size(); ++i) {
+    std::string path = "resources[" + std::to_string(i) + "]";
+    HF_CHECK(Closed(n[i], path, {"name", "manifest", "manifest_file", "discovery"}));
+    ResourceConfig r;
+    HF_CHECK(ReadString(n[i], "name", path, &r.name));
+    if (r.name.empty()) return Bad(path + ".name", "is required");
+    if (!IsIdentifier(r.name)) {
+      return Bad(path + ".name", "'" + r.name + "' is not an identifier ([A-Za-z_][A-Za-z0-9_]*)");
+    }
+    if (std::ranges::find(out, r.name, &ResourceConfig::name) != out.end()) {
+      return Bad(path + ".name", "'" + r.name + "' is listed twice");
+    }
+    path = "resources." + r.name;
+    r.manifest = HF_TRY(ReadManifest(n[i], base_dir, path, known));
+    if (const YAML::Node d = n[i]["discovery"]; d && !d.IsNull()) {
+      const std::string at = path + ".discovery";
+      HF_CHECK(Closed(d, at, {"by_name", "by_selector", "namespace"}));
+      if (d["by_name"] && d["by_selector"])
+        return Bad(at, "by_name and by_selector exclude each other");
+      if (auto name = HF_TRY(Text(d, "by_name", at))) {
+        r.by_name = HF_TRY(ReadTemplate(*name, at + ".by_name", known));
+      }
+      if (auto ns = HF_TRY(Text(d, "namespace", at))) {
+        r.namespace_name = HF_TRY(ReadTemplate(*ns, at + ".namespace", known));
+      }
+      if (const YAML::Node s = d["by_selector"]; s && !s.IsNull()) {
+        if (!s.IsMap() || s.size() == 0) {
+          return Bad(at + ".by_selector", "must be a mapping of label: value");
+        }
+        for (const auto& item : s) {
+          const std::string label = item.first.as<std::string>();
+          if (!item.second.IsScalar()) {
+            return Bad(at + ".by_selector." + label, "must be a single value");
+          }
+          r.by_selector[label] =
+              HF_TRY(ReadTemplate(item.second.Scalar(), at + ".by_selector." + label, known));
+        }
+      }
+    }
+    out.push_back(std::move(r));
+  }
+  return {};
+}
+
 Result<void> ReadReasons(const YAML::Node& reasons, StatusReasons& r) {
   if (!reasons) return {};
   const std::string path = "status.reasons";
-  HF_CHECK(
-      Closed(reasons, path,
-             {"launched", "running", "succeeded", "failed", "preconditions_not_met", "finalized"}));
+  HF_CHECK(Closed(reasons, path,
+                  {"launched", "running", "succeeded", "failed", "preconditions_not_met",
+                   "finalized", "applied", "available", "not_found", "cleanup"}));
   for (auto [key, target] : {std::pair{"launched", &r.launched},
                              {"running", &r.running},
                              {"succeeded", &r.succeeded},
                              {"failed", &r.failed},
                              {"preconditions_not_met", &r.preconditions_not_met},
-                             {"finalized", &r.finalized}}) {
+                             {"finalized", &r.finalized},
+                             {"applied", &r.applied},
+                             {"available", &r.available},
+                             {"not_found", &r.not_found},
+                             {"cleanup", &r.cleanup}}) {
     HF_CHECK(ReadString(reasons, key, path, target));
     if (target->empty()) return Bad(Join(path, key), "must not be empty");
   }
@@ -504,7 +603,7 @@ Result<void> ReadStatus(const YAML::Node& n, Names known, StatusReasons& r, Stat
   if (!n) return {};
   HF_CHECK(Closed(n, "status", {"reasons", "conditions", "data"}));
   HF_CHECK(ReadReasons(n["reasons"], r));
-  known.insert({"job", "preconditions", "defaults"});
+  known.insert({"job", "preconditions", "defaults", "resources"});
   if (const YAML::Node list = n["conditions"]; list && !list.IsNull()) {
     if (!list.IsSequence()) {
       return Bad("status.conditions", "must be a list of {type, status, reason, message}");
@@ -540,8 +639,9 @@ Result<void> ReadStatus(const YAML::Node& n, Names known, StatusReasons& r, Stat
 }
 
 Result<AdapterConfig> Parse(const YAML::Node& root, const std::string& base_dir) {
-  HF_CHECK(Closed(
-      root, "", {"name", "resource", "api", "broker", "params", "preconditions", "job", "status"}));
+  HF_CHECK(Closed(root, "",
+                  {"name", "resource", "api", "broker", "params", "preconditions", "job",
+                   "kubernetes", "resources", "status"}));
   AdapterConfig c;
   HF_CHECK(ReadString(root, "name", "", &c.name));
   if (c.name.empty()) return Bad("name", "is required");
@@ -565,7 +665,18 @@ Result<AdapterConfig> Parse(const YAML::Node& root, const std::string& base_dir)
   if (c.kind->HasParent()) known.insert(std::string(model::FindKind(c.kind->parent)->id_variable));
   HF_CHECK(ReadParams(root["params"], base_dir, known, c.params));
   HF_CHECK(ReadPreconditions(root["preconditions"], known, c.preconditions));
-  HF_CHECK(ReadJob(root["job"], base_dir, *c.kind, known, c.job));
+  HF_CHECK(ReadResources(root["resources"], base_dir, known, c.resources));
+  if (root["job"]) {
+    c.job.emplace();
+    HF_CHECK(ReadJob(root["job"], base_dir, *c.kind, known, *c.job));
+  } else if (c.resources.empty()) {
+    return Bad("job", "is required (or resources)");
+  }
+  if (root["kubernetes"] && c.resources.empty()) {
+    return Bad("kubernetes", "is the connection for resources (a job's is job.kubernetes)");
+  }
+  HF_CHECK(ReadKubernetesSection(root["kubernetes"], base_dir, c.kubernetes));
+  if (!c.job) c.reasons.finalized = "ResourcesDeleted";  // the default without jobs
   HF_CHECK(ReadStatus(root["status"], known, c.reasons, c.status));
   return c;
 }

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "adapter/manifest_template.hpp"
 #include "adapter/param.hpp"
 #include "adapter/precondition.hpp"
 #include "adapter/status_template.hpp"
@@ -61,6 +62,32 @@ struct JobConfig {
   std::string workdir;            // default: the config file's directory
 };
 
+// The Kubernetes API server an adapter's resources live in (YAML `kubernetes`; a job's runner
+// has its own connection, job.kubernetes.kubeconfig).
+struct KubernetesSection {
+  // Empty: as kubectl picks (in-cluster, else $KUBECONFIG, else ~/.kube/config); a relative path
+  // resolves against the config file's directory.
+  std::string kubeconfig;
+  // Where namespaced objects without metadata.namespace go; empty: the connection's namespace,
+  // else "default".
+  std::string namespace_name;
+};
+
+// One Kubernetes object an adapter manages (YAML resources[]). Applied with server-side apply
+// (field manager hyperfleet-<adapter>), labelled hyperfleet.io/resource-id (the cluster's or
+// nodepool's id) and hyperfleet.io/adapter, annotated hyperfleet.io/generation; then found again
+// (discovery) and shown to the status expressions as resources.<name>.
+struct ResourceConfig {
+  std::string name;           // a CEL identifier, unique among the adapter's resources
+  ManifestTemplate manifest;  // YAML manifest (inline) or manifest_file (relative to the config)
+  // YAML discovery: by_name (default: the rendered manifest's metadata.name) or by_selector
+  // (labels that must all match; the first object by name is taken), in `namespace` (default:
+  // the manifest's, else kubernetes.namespace). All may use the manifest's variables.
+  std::optional<TextTemplate> by_name;
+  std::map<std::string, TextTemplate> by_selector;
+  std::optional<TextTemplate> namespace_name;
+};
+
 // The condition reasons the adapter reports.
 struct StatusReasons {
   std::string launched = "JobLaunched";                       // Applied=True once the job exists
@@ -68,14 +95,19 @@ struct StatusReasons {
   std::string succeeded = "JobSucceeded";                     // Available=True
   std::string failed = "JobFailed";                           // Available=False
   std::string preconditions_not_met = "PreconditionsNotMet";  // Applied=False
-  std::string finalized = "JobsDeleted";                      // Finalized=True
+  std::string finalized = "JobsDeleted";  // Finalized=True (ResourcesDeleted without a job)
+  // Adapters with resources and no job:
+  std::string applied = "ResourcesApplied";      // Applied=True once all are applied
+  std::string available = "ResourcesAvailable";  // Available=True when all are found again
+  std::string not_found = "ResourcesNotFound";   // Available=False when one is not
+  std::string cleanup = "CleanupInProgress";     // Finalized=False while objects remain
 };
 
 // One adapter's configuration file (see the README for the annotated format). Its expressions
 // (CEL, in params, preconditions, job templates and status) see the variables `adapter` (the
 // name), `resource` (the fetched resource), `event` (the event's data), `generation`,
 // `cluster_id` (a nodepool's: its cluster's), `nodepool_id` (nodepool adapters), every param
-// defined before them, and in status also `job`, `preconditions` and `defaults`
+// defined before them, and in status also `job`, `resources`, `preconditions` and `defaults`
 // (adapter_runtime.hpp says what they hold). A name an expression uses that is none of these is
 // an error at load.
 struct AdapterConfig {
@@ -88,7 +120,11 @@ struct AdapterConfig {
   BrokerSection broker;
   std::vector<Param> params;
   std::vector<Precondition> preconditions;
-  JobConfig job;
+  // At least one of job and resources. Each event applies the resources (in order) first, then
+  // finds or creates the job.
+  std::optional<JobConfig> job;
+  KubernetesSection kubernetes;  // for resources
+  std::vector<ResourceConfig> resources;
   StatusReasons reasons;
   StatusTemplate status;
 };

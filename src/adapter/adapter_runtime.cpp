@@ -43,19 +43,32 @@ Result<std::unique_ptr<AdapterRuntime>> AdapterRuntime::Create(AdapterConfig con
     return Fail(ErrorCode::kInvalidArgument,
                 "adapter " + config.name + ": api.base_url is not set");
   }
-  jobs::JobRunnerConfig runner_config = config.job.runner;
-  runner_config.kubernetes.adapter = config.name;
-  auto runner = jobs::OpenJobRunner(runner_config);
-  if (!runner) {
-    return Fail(runner.error().code, "adapter " + config.name + ": " + runner.error().message);
+  std::unique_ptr<jobs::JobRunner> runner;
+  if (config.job) {
+    jobs::JobRunnerConfig runner_config = config.job->runner;
+    runner_config.kubernetes.adapter = config.name;
+    auto opened = jobs::OpenJobRunner(runner_config);
+    if (!opened) {
+      return Fail(opened.error().code, "adapter " + config.name + ": " + opened.error().message);
+    }
+    runner = std::move(*opened);
+  }
+  std::unique_ptr<KubernetesResources> resources;
+  if (!config.resources.empty()) {
+    auto opened = KubernetesResources::Open(config);
+    if (!opened) {
+      return Fail(opened.error().code, "adapter " + config.name + ": " + opened.error().message);
+    }
+    resources = std::move(*opened);
   }
   return std::unique_ptr<AdapterRuntime>(
-      new AdapterRuntime(std::move(config), broker, stop, std::move(*runner)));
+      new AdapterRuntime(std::move(config), broker, stop, std::move(runner), std::move(resources)));
 }
 
 AdapterRuntime::AdapterRuntime(AdapterConfig config, broker::Broker& broker,
                                const std::atomic<bool>& stop,
-                               std::unique_ptr<jobs::JobRunner> runner)
+                               std::unique_ptr<jobs::JobRunner> runner,
+                               std::unique_ptr<KubernetesResources> resources)
     : config_(std::move(config)),
       reads_status_(ReadsStatus(config_.preconditions) || ReadsStatus(config_.params)),
       broker_(broker),
@@ -88,8 +101,11 @@ AdapterRuntime::AdapterRuntime(AdapterConfig config, broker::Broker& broker,
           metrics::Registry::Default().AddCounter("hyperfleet_adapter_nacks_total",
                                                   "Events nacked for redelivery.", {"adapter"}),
       },
-      runner_(std::move(runner)) {
-  runner_->OnFinished([this](const jobs::JobState& job) { Enqueue(job.resource_id, 0); });
+      runner_(std::move(runner)),
+      resources_(std::move(resources)) {
+  if (runner_) {
+    runner_->OnFinished([this](const jobs::JobState& job) { Enqueue(job.resource_id, 0); });
+  }
 }
 
 AdapterRuntime::~AdapterRuntime() {
@@ -167,10 +183,11 @@ broker::HandlerResult AdapterRuntime::Handle(const broker::Delivery& delivery) {
   } else {
     const TraceScope trace(event->traceparent);
     outcome = Reconcile(resource_id, event->data);
-    status = outcome == Outcome::kReported    ? "success"
-             : outcome == Outcome::kGone      ? "not_found"
-             : outcome == Outcome::kTransient ? "nacked"
-                                              : "failed";
+    status = outcome == Outcome::kReported || outcome == Outcome::kWaiting ? "success"
+             : outcome == Outcome::kGone                                   ? "not_found"
+             : outcome == Outcome::kTransient                              ? "nacked"
+                                                                           : "failed";
+    if (outcome == Outcome::kWaiting) Enqueue(resource_id, 1);
   }
   metrics_.events.WithLabels({config_.name, status}).Inc();
   metrics_.duration.WithLabels({config_.name})
@@ -217,6 +234,8 @@ Outcome AdapterRuntime::ReconcileLocked(const std::string& resource_id, const js
   };
   auto decision = Decide(config_, cluster, event_data, get);
   if (!decision) return ReportFailure(resource_id, generation, decision.error());
+  auto discovered = ApplyResources(*decision);
+  if (!discovered) return ReportFailure(resource_id, generation, discovered.error());
   const jobs::JobState* state = nullptr;
   std::optional<jobs::JobRunner::Created> job;
   if (decision->job) {
@@ -237,9 +256,29 @@ Outcome AdapterRuntime::ReconcileLocked(const std::string& resource_id, const js
     }
     state = &job->state;
   }
-  auto report = BuildStatus(config_, *decision, state);
+  auto report = BuildStatus(config_, *decision, state, *discovered);
   if (!report) return ReportFailure(resource_id, generation, report.error());
-  return Report(resource_id, generation, report->conditions, report->metadata, report->data);
+  const Outcome reported =
+      Report(resource_id, generation, report->conditions, report->metadata, report->data);
+  // Resources change on the cluster, not through events: look again until they are available.
+  const auto available = std::ranges::find(report->conditions, model::condition_type::kAvailable,
+                                           &ReportCondition::type);
+  if (reported == Outcome::kReported && !decision->resources.empty() && !decision->job &&
+      available != report->conditions.end() &&
+      available->status != model::condition_status::kTrue) {
+    return Outcome::kWaiting;
+  }
+  return reported;
+}
+
+std::expected<json, PhaseError> AdapterRuntime::ApplyResources(const Decision& decision) {
+  if (decision.resources.empty()) return json();
+  if (auto applied = resources_->Apply(decision.resources); !applied) {
+    return std::unexpected(PhaseError{"resources", applied.error()});
+  }
+  auto discovered = resources_->Discover(decision.resources);
+  if (!discovered) return std::unexpected(PhaseError{"resources", discovered.error()});
+  return std::move(*discovered);
 }
 
 Result<bool> AdapterRuntime::ReportedOutcome(const std::string& resource_id, int64_t generation,
@@ -264,6 +303,7 @@ Result<bool> AdapterRuntime::ReportedOutcome(const std::string& resource_id, int
 }
 
 std::optional<size_t> AdapterRuntime::DeleteJobs(const std::string& resource_id) {
+  if (!runner_) return 0;
   auto jobs = runner_->ListByResource(resource_id);
   if (!jobs) {
     CountError("cleanup");
@@ -281,13 +321,35 @@ std::optional<size_t> AdapterRuntime::DeleteJobs(const std::string& resource_id)
 Outcome AdapterRuntime::Finalize(const std::string& resource_id, int64_t generation) {
   const auto deleted = DeleteJobs(resource_id);
   if (!deleted) return Outcome::kTransient;
-  return Report(resource_id, generation, FinalizedConditions(*deleted, config_.reasons));
+  if (resources_) {
+    auto remaining = resources_->Delete(resource_id);
+    if (!remaining) {
+      return ReportFailure(resource_id, generation, {"cleanup", remaining.error()});
+    }
+    if (!remaining->empty()) {
+      const Outcome reported =
+          Report(resource_id, generation, CleanupConditions(*remaining, config_.reasons));
+      return reported == Outcome::kReported ? Outcome::kWaiting : reported;
+    }
+  }
+  return Report(resource_id, generation,
+                FinalizedConditions(runner_ ? std::optional(*deleted) : std::nullopt,
+                                    config_.reasons, resources_ != nullptr));
 }
 
 Outcome AdapterRuntime::Forget(const std::string& resource_id) {
-  // Normally nothing is left (Finalize removed it); after a force-delete our jobs still are.
+  // Normally nothing is left (Finalize removed it); after a force-delete our jobs and objects
+  // still are.
   const auto deleted = DeleteJobs(resource_id);
   if (!deleted) return Outcome::kTransient;
+  if (resources_) {
+    auto remaining = resources_->Delete(resource_id);
+    if (!remaining) {
+      CountError("cleanup");
+      return Outcome::kTransient;
+    }
+    if (!remaining->empty()) return Outcome::kWaiting;
+  }
   log::Logger("adapter").Info(
       *deleted == 0 ? "cluster not found; nothing to do" : "cluster gone; removed its jobs",
       {{"adapter", config_.name}, {"resource_id", resource_id}, {"jobs_deleted", *deleted}});
@@ -369,7 +431,8 @@ void AdapterRuntime::RetryLoop() {
     queued_.erase(item.resource_id);
     lock.unlock();
     Outcome outcome = Reconcile(item.resource_id);
-    if (outcome == Outcome::kTransient && item.attempt < kMaxRetries && !stop_) {
+    if ((outcome == Outcome::kTransient || outcome == Outcome::kWaiting) &&
+        item.attempt < kMaxRetries && !stop_) {
       Enqueue(item.resource_id, item.attempt + 1);
     }
     lock.lock();

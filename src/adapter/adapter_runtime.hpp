@@ -13,6 +13,7 @@
 
 #include "adapter/adapter_config.hpp"
 #include "adapter/decision.hpp"
+#include "adapter/kubernetes_resources.hpp"
 #include "adapter/status_report.hpp"
 #include "broker/broker.hpp"
 #include "client/api_client.hpp"
@@ -27,12 +28,15 @@ enum class Outcome {
   kGone,       // the cluster does not exist (any more)
   kTransient,  // the API or the runner is unavailable: try again later (nack)
   kTerminal,   // a failure retrying cannot fix, reported as Health=False where possible (ack)
+  kWaiting,    // reported, but not settled (objects still deleting, resources not available):
+               // re-evaluated later with backoff (ack)
 };
 
 // One adapter: consumes its subscription and, per event, does what
 // docs/architecture.md#the-flow-of-one-event says for its resource kind (config.kind; "cluster"
 // below stands for a nodepool too) (fetch the cluster, finalize if deleting, check preconditions,
-// find or create this generation's job, report Applied/Available/Health). Runs inside any process:
+// apply its Kubernetes resources, find or create this generation's job, report
+// Applied/Available/Health). Runs inside any process:
 // `hyperfleet adapter` wraps one, `hyperfleet dev` runs several on one in-process broker.
 //
 // Clusters are handled one at a time each (striped in-process locks) and jobs are created
@@ -46,7 +50,8 @@ class AdapterRuntime {
   // (owned by the caller, set before Stop()) aborts API calls and retry waits in flight. Errors:
   // kInvalidArgument (incomplete config, no usable Kubernetes config), kUnavailable (job state
   // directory unusable). Runner errors that retrying cannot fix (Kubernetes 401/403/422) are
-  // reported as Health=False ExecutionFailed:job with the API server's message.
+  // reported as Health=False ExecutionFailed:job with the API server's message, resources the
+  // API server refuses (or an apply conflict) as ExecutionFailed:resources.
   static Result<std::unique_ptr<AdapterRuntime>> Create(AdapterConfig config,
                                                         broker::Broker& broker,
                                                         const std::atomic<bool>& stop);
@@ -88,7 +93,8 @@ class AdapterRuntime {
   };
 
   AdapterRuntime(AdapterConfig config, broker::Broker& broker, const std::atomic<bool>& stop,
-                 std::unique_ptr<jobs::JobRunner> runner);
+                 std::unique_ptr<jobs::JobRunner> runner,
+                 std::unique_ptr<KubernetesResources> resources);
   Outcome ReconcileLocked(const std::string& resource_id, const nlohmann::json& event);
   Outcome Finalize(const std::string& resource_id, int64_t generation);
   // True when this adapter's last report on the resource is about job `job_name` at
@@ -96,8 +102,11 @@ class AdapterRuntime {
   // A transient API error is returned; any other failure counts as "not known" (false).
   Result<bool> ReportedOutcome(const std::string& resource_id, int64_t generation,
                                const std::string& job_name);
-  // The resource is gone (a 404): deletes the jobs still kept for it.
+  // The resource is gone (a 404): deletes the jobs and Kubernetes objects still kept for it.
   Outcome Forget(const std::string& resource_id);
+  // Applies the decision's resources and finds them again ({name: object or null}; null without
+  // resources).
+  std::expected<nlohmann::json, PhaseError> ApplyResources(const Decision& decision);
   // Deletes every job of the resource; how many, or nullopt (counted as a cleanup error).
   std::optional<size_t> DeleteJobs(const std::string& resource_id);
   Outcome Report(const std::string& resource_id, int64_t generation,
@@ -118,7 +127,8 @@ class AdapterRuntime {
   const std::atomic<bool>& stop_;
   client::ApiClient api_;
   Metrics metrics_;
-  std::unique_ptr<jobs::JobRunner> runner_;
+  std::unique_ptr<jobs::JobRunner> runner_;         // null without a job
+  std::unique_ptr<KubernetesResources> resources_;  // null without resources
   std::unique_ptr<broker::Subscriber> subscriber_;
   std::atomic<bool> subscribed_{false};
 

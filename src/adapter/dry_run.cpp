@@ -41,18 +41,31 @@ Result<jobs::JobState> JobFromInput(const json& in, const jobs::JobSpec& spec) {
 }
 
 json DescribeJob(const AdapterConfig& config, const jobs::JobSpec& spec) {
-  if (config.job.runner.backend == jobs::kKubernetesBackend) {
-    const auto& k = config.job.runner.kubernetes;
+  if (config.job->runner.backend == jobs::kKubernetesBackend) {
+    const auto& k = config.job->runner.kubernetes;
     return jobs::kube::BuildJobManifest(
         spec, config.name, k.namespace_name.empty() ? "default" : k.namespace_name, k.pod);
   }
   return {
-      {"runner", config.job.runner.backend},
+      {"runner", config.job->runner.backend},
       {"name", spec.name},
       {"argv", spec.argv},
       {"env", spec.env},
       {"workdir", spec.workdir},
       {"timeout_seconds", std::chrono::duration_cast<std::chrono::seconds>(spec.timeout).count()}};
+}
+
+json DescribeResource(const AdapterConfig& config, const RenderedResource& r) {
+  json discovery = {{"namespace", r.namespace_name}};
+  if (r.by_selector.empty()) {
+    discovery["by_name"] = r.by_name;
+  } else {
+    discovery["by_selector"] = r.by_selector;
+  }
+  return {{"name", r.name},
+          {"manifest", r.manifest},
+          {"field_manager", "hyperfleet-" + config.name},
+          {"discovery", discovery}};
 }
 
 }  // namespace
@@ -89,7 +102,8 @@ Result<json> DryRun(const AdapterConfig& config, const DryRunInput& input) {
   auto resource = get(client::ApiClient::CollectionPath(*config.kind) + "/" + id);
   if (!resource) {
     out["action"] = "forget";
-    out["note"] = resource.error().message + ": the adapter would delete the resource's jobs";
+    out["note"] = resource.error().message + ": the adapter would delete the resource's " +
+                  (config.resources.empty() ? "jobs" : "jobs and Kubernetes objects");
     return out;
   }
   const int64_t generation = resource->value("generation", int64_t{0});
@@ -97,7 +111,14 @@ Result<json> DryRun(const AdapterConfig& config, const DryRunInput& input) {
   if (resource->contains("deleted_time") && !(*resource)["deleted_time"].is_null()) {
     out["action"] = "finalize";
     out["report"] =
-        BuildReport(config.name, generation, Now(), FinalizedConditions(0, config.reasons));
+        BuildReport(config.name, generation, Now(),
+                    FinalizedConditions(config.job ? std::optional<size_t>(0) : std::nullopt,
+                                        config.reasons, !config.resources.empty()));
+    if (!config.resources.empty()) {
+      out["note"] =
+          "the adapter would delete its objects (labelled hyperfleet.io/adapter=" + config.name +
+          ") and report Finalized=True once they are gone";
+    }
     return out;
   }
   auto decision = Decide(config, *resource, data, get);
@@ -111,14 +132,26 @@ Result<json> DryRun(const AdapterConfig& config, const DryRunInput& input) {
     if (!c.met) check["message"] = c.message;
     out["preconditions"].push_back(std::move(check));
   }
+  json discovered;
+  if (!decision->resources.empty()) {
+    out["resources"] = json::array();
+    discovered = json::object();
+    for (const auto& r : decision->resources) {
+      out["resources"].push_back(DescribeResource(config, r));
+      discovered[r.name] =
+          input.kube_objects.contains(r.name) ? input.kube_objects[r.name] : r.manifest;
+    }
+  }
   std::optional<jobs::JobState> state;
   if (decision->job) {
     state = HF_TRY(JobFromInput(input.job, *decision->job));
     out["job"] = DescribeJob(config, *decision->job);
   }
-  auto report = BuildStatus(config, *decision, state ? &*state : nullptr);
+  auto report = BuildStatus(config, *decision, state ? &*state : nullptr, discovered);
   if (!report) return fail(report.error(), generation);
-  out["action"] = decision->job ? "create_job" : "preconditions_not_met";
+  out["action"] = decision->job                  ? "create_job"
+                  : !decision->preconditions.met ? "preconditions_not_met"
+                                                 : "apply_resources";
   out["report"] = BuildReport(config.name, generation, Now(), report->conditions, report->metadata,
                               report->data);
   return out;

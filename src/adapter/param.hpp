@@ -47,7 +47,7 @@ struct Param {
 // The variables of an adapter's expressions that are not params (adapter_config.hpp).
 inline constexpr std::string_view kReservedVariables[] = {
     "adapter",     "resource", "event",         "generation", "cluster_id",
-    "nodepool_id", "job",      "preconditions", "defaults"};
+    "nodepool_id", "job",      "preconditions", "defaults",   "resources"};
 
 // GETs a path under the API's base path (e.g. "/clusters/abc/statuses"): the adapter's API
 // client, or canned answers in a dry-run. kNotFound for a 404.

@@ -77,12 +77,39 @@ std::vector<ReportCondition> PreconditionsNotMetConditions(const std::string& un
           kHealthy};
 }
 
-std::vector<ReportCondition> FinalizedConditions(size_t jobs_deleted, const StatusReasons& r) {
-  const std::string message = "cluster deleting: " + std::to_string(jobs_deleted) +
-                              " job(s) deleted, nothing left to clean up";
+std::vector<ReportCondition> ResourceConditions(const nlohmann::json& discovered,
+                                                const StatusReasons& r) {
+  std::string missing;
+  for (const auto& [name, object] : discovered.items()) {
+    if (object.is_null()) missing += (missing.empty() ? "" : ", ") + name;
+  }
+  const std::string count = std::to_string(discovered.size()) + " resource(s)";
+  return {Condition(kApplied, kTrue, r.applied, count + " applied"),
+          missing.empty() ? Condition(kAvailable, kTrue, r.available, count + " found")
+                          : Condition(kAvailable, kFalse, r.not_found, "not found: " + missing),
+          kHealthy};
+}
+
+std::vector<ReportCondition> FinalizedConditions(std::optional<size_t> jobs_deleted,
+                                                 const StatusReasons& r, bool resources) {
+  const std::string message =
+      "cluster deleting: " +
+      (jobs_deleted ? std::to_string(*jobs_deleted) + " job(s) deleted, " : std::string()) +
+      (resources ? "its Kubernetes objects are gone, " : "") + "nothing left to clean up";
   return {Condition(kApplied, kFalse, r.finalized, message),
           Condition(kAvailable, kFalse, r.finalized, message), kHealthy,
           Condition(kFinalized, kTrue, r.finalized, message)};
+}
+
+std::vector<ReportCondition> CleanupConditions(const std::vector<std::string>& remaining,
+                                               const StatusReasons& r) {
+  std::string list;
+  for (const auto& object : remaining) list += (list.empty() ? "" : ", ") + object;
+  const std::string message = "cluster deleting: waiting for " + std::to_string(remaining.size()) +
+                              " object(s) to go: " + list;
+  return {Condition(kApplied, kFalse, r.cleanup, message),
+          Condition(kAvailable, kFalse, r.cleanup, message), kHealthy,
+          Condition(kFinalized, kFalse, r.cleanup, message)};
 }
 
 std::vector<ReportCondition> ExecutionFailedConditions(const std::string& phase,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,9 +33,20 @@ std::vector<ReportCondition> JobConditions(const jobs::JobState& job, const Stat
 // Applied=False PreconditionsNotMet (with what was not met), Available=False, Health=True.
 std::vector<ReportCondition> PreconditionsNotMetConditions(const std::string& unmet,
                                                            const StatusReasons& r);
-// The cluster is being deleted and its jobs are gone: Finalized=True, Applied=False,
-// Available=False, Health=True.
-std::vector<ReportCondition> FinalizedConditions(size_t jobs_deleted, const StatusReasons& r);
+// The resources (no job) were applied and looked for (`discovered`: {name: object or null}):
+// Applied=True; Available=True when every one was found, else False naming the missing ones;
+// Health=True.
+std::vector<ReportCondition> ResourceConditions(const nlohmann::json& discovered,
+                                                const StatusReasons& r);
+// The cluster is being deleted and its jobs (`jobs_deleted` of them were deleted now; nullopt
+// for an adapter without a job) and, with `resources`, its Kubernetes objects are gone:
+// Finalized=True, Applied=False, Available=False, Health=True.
+std::vector<ReportCondition> FinalizedConditions(std::optional<size_t> jobs_deleted,
+                                                 const StatusReasons& r, bool resources = false);
+// The cluster is being deleted and some of its Kubernetes objects still exist (`remaining`
+// describes them): Finalized=False (r.cleanup), Applied=False, Available=False, Health=True.
+std::vector<ReportCondition> CleanupConditions(const std::vector<std::string>& remaining,
+                                               const StatusReasons& r);
 // The adapter itself failed: Health=False "ExecutionFailed:<phase>", Applied/Available False.
 std::vector<ReportCondition> ExecutionFailedConditions(const std::string& phase,
                                                        const std::string& message);

@@ -20,6 +20,14 @@ std::string Shift(const std::string& message, size_t offset) {
   return "column " + std::to_string(offset + 1) + ": " + message;
 }
 
+// How an error shows a placeholder: "{{ <its expression, trimmed> }}".
+std::string Shown(const expr::Program& program) {
+  std::string_view text = program.source();
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return "{{ " + std::string(text) + " }}";
+}
+
 }  // namespace
 
 Result<TextTemplate> TextTemplate::Parse(std::string_view text) {
@@ -59,7 +67,7 @@ Result<std::string> TextTemplate::Render(const expr::Activation& vars,
     out += part.literal;
     if (!part.value) continue;
     auto fail = [&](const std::string& why) {
-      return Fail(ErrorCode::kInvalidArgument, "{{ " + part.value->source() + " }}: " + why);
+      return Fail(ErrorCode::kInvalidArgument, Shown(*part.value) + ": " + why);
     };
     auto value = part.value->Evaluate(vars);
     if (!value) return fail(value.error().message);
@@ -68,6 +76,22 @@ Result<std::string> TextTemplate::Render(const expr::Activation& vars,
     out += escape ? escape(*text) : *text;
   }
   return out;
+}
+
+Result<nlohmann::json> TextTemplate::RenderValue(const expr::Activation& vars) const {
+  if (parts_.size() != 2 || !parts_[0].literal.empty() || !parts_[1].literal.empty()) {
+    return HF_TRY(Render(vars));
+  }
+  const expr::Program& program = *parts_[0].value;
+  auto value = program.Evaluate(vars);
+  if (!value) {
+    return Fail(ErrorCode::kInvalidArgument, Shown(program) + ": " + value.error().message);
+  }
+  auto json = expr::ToJson(*value);
+  if (!json) {
+    return Fail(ErrorCode::kInvalidArgument, Shown(program) + ": " + json.error().message);
+  }
+  return std::move(*json);
 }
 
 std::set<std::string> TextTemplate::variables() const {

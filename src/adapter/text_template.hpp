@@ -1,5 +1,6 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <string_view>
@@ -25,6 +26,11 @@ class TextTemplate {
   // evaluation failed or gave a value that is not text).
   Result<std::string> Render(const expr::Activation& vars,
                              std::string (*escape)(std::string_view) = nullptr) const;
+
+  // Renders as a value: a text that is exactly one placeholder ("{{ params_replicas }}") gives
+  // the expression's value as JSON, whatever its type (an int stays an int, a map a map); any
+  // other text renders as Render does. Errors as Render's.
+  Result<nlohmann::json> RenderValue(const expr::Activation& vars) const;
 
   // The free variables of all placeholders.
   std::set<std::string> variables() const;

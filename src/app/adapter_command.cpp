@@ -33,7 +33,8 @@ Result<nlohmann::json> JsonOption(CLI::App& cmd, const char* flag) {
   return parsed;
 }
 
-// hyperfleet adapter --config F --dry-run --event E [--api-responses R] [--job J]: prints the
+// hyperfleet adapter --config F --dry-run --event E [--api-responses R] [--job J]
+// [--kube-objects K]: prints the
 // dry-run document; exit 0, 1 when the adapter would fail (action "failed"), 2 for bad input.
 int RunDryRun(const adapter::AdapterConfig& config, CLI::App& cmd) {
   adapter::DryRunInput input;
@@ -44,12 +45,14 @@ int RunDryRun(const adapter::AdapterConfig& config, CLI::App& cmd) {
   if (cmd.get_option("--event")->count() == 0) return usage("--event FILE is required");
   for (auto [flag, target] : {std::pair{"--event", &input.event},
                               {"--api-responses", &input.api_responses},
-                              {"--job", &input.job}}) {
+                              {"--job", &input.job},
+                              {"--kube-objects", &input.kube_objects}}) {
     auto value = JsonOption(cmd, flag);
     if (!value) return usage(value.error().message);
     if (!value->is_null()) *target = std::move(*value);
   }
   if (!input.api_responses.is_object()) return usage("--api-responses: must be a JSON object");
+  if (!input.kube_objects.is_object()) return usage("--kube-objects: must be a JSON object");
   auto out = adapter::DryRun(config, input);
   if (!out) return usage(out.error().message);
   std::cout << out->dump(2) << "\n";
@@ -97,8 +100,9 @@ int RunAdapter(Settings& s, CLI::App& cmd) {
                            (config->kind == &model::kCluster && std::getenv("HYPERFLEET_TOPIC")))) {
     config->broker.topic = s.topic;
   }
-  std::string& state_dir = config->job.runner.local.state_dir;
-  if (state_dir.empty()) state_dir = s.data_dir + "/jobs/" + config->name;
+  if (config->job && config->job->runner.local.state_dir.empty()) {
+    config->job->runner.local.state_dir = s.data_dir + "/jobs/" + config->name;
+  }
 
   s.broker = config->broker.type;
   s.pubsub_project = config->broker.pubsub_project;
@@ -120,7 +124,8 @@ int RunAdapter(Settings& s, CLI::App& cmd) {
   log.Info("running", {{"adapter", config->name},
                        {"api", config->api.base_url},
                        {"broker", s.broker},
-                       {"state_dir", state_dir},
+                       {"state_dir", config->job ? config->job->runner.local.state_dir : ""},
+                       {"resources", config->resources.size()},
                        {"health", s.health_host + ":" + std::to_string(s.health_port)},
                        {"metrics", s.metrics_host + ":" + std::to_string(s.metrics_port)}});
   int sig = WaitForTerminationSignal();

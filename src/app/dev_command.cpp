@@ -57,10 +57,12 @@ Result<std::vector<adapter::AdapterConfig>> LoadAdapters(const std::string& dir,
   std::vector<adapter::AdapterConfig> configs;
   for (const auto& file : files) {
     auto config = HF_TRY(adapter::LoadAdapterConfig(file.string()));
-    if (config.job.runner.backend != jobs::kLocalBackend) continue;  // dev runs local jobs only
+    // dev runs local jobs only, no Kubernetes resources
+    if (!config.job || config.job->runner.backend != jobs::kLocalBackend) continue;
+    if (!config.resources.empty()) continue;
     config.api.base_url = api_url;
-    if (config.job.runner.local.state_dir.empty()) {
-      config.job.runner.local.state_dir = (fs::absolute(data_dir) / "jobs" / config.name).string();
+    if (config.job->runner.local.state_dir.empty()) {
+      config.job->runner.local.state_dir = (fs::absolute(data_dir) / "jobs" / config.name).string();
     }
     configs.push_back(std::move(config));
   }

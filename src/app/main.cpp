@@ -53,14 +53,17 @@ int main(int argc, char** argv) {
       hf::app::RunTicker);
   CLI::App* adapter = add("adapter", "Run one adapter from its config file",
                           flags({"api-url", "token-file", "ca-file"}), hf::app::RunAdapter);
-  adapter->add_flag("--dry-run")->description(
-      "Print what the adapter would do for --event, touching no API, broker or job");
+  adapter->add_flag("--dry-run")
+      ->description("Print what the adapter would do for --event, touching no API, broker or job");
   adapter->add_option("--event", "Dry-run: the event (a CloudEvent or its data), a JSON file");
   adapter->add_option("--api-responses",
                       "Dry-run: canned API answers, a JSON file {\"/clusters/ID\": {...}, ...}");
   adapter->add_option("--job",
                       "Dry-run: the job as the runner shows it, a JSON file "
                       "{phase, reason, message, data} (default: just created)");
+  adapter->add_option("--kube-objects",
+                      "Dry-run: the resources as the cluster shows them, a JSON file "
+                      "{\"<resource name>\": {...object...} | null} (default: as applied)");
   add("migrate", "Apply pending database migrations", {"db", "log-level"}, hf::app::RunMigrate);
   add("dev", "Run everything in one process on embedded defaults",
       flags({"port", "data-dir", "adapters-dir", "skip-migrations", "poll-interval", "backoff-base",

@@ -47,9 +47,9 @@ TEST_F(AdapterConfigTest, MinimalConfigGetsDefaults) {
   EXPECT_EQ(c->broker.topic, "hyperfleet.clusters.changed.v1");
   EXPECT_EQ(c->broker.parallelism, 4);
   EXPECT_EQ(c->api.retry.attempts, 3);
-  EXPECT_EQ(c->job.argv, std::vector<std::string>{dir_ + "/jobs/run.sh"});
-  EXPECT_EQ(c->job.workdir, dir_);
-  EXPECT_EQ(c->job.name_template.text(), "{{adapter}}-{{cluster_id}}-{{generation}}");
+  EXPECT_EQ(c->job->argv, std::vector<std::string>{dir_ + "/jobs/run.sh"});
+  EXPECT_EQ(c->job->workdir, dir_);
+  EXPECT_EQ(c->job->name_template.text(), "{{adapter}}-{{cluster_id}}-{{generation}}");
   EXPECT_EQ(c->reasons.preconditions_not_met, "PreconditionsNotMet");
   EXPECT_TRUE(c->preconditions.empty());
 }
@@ -86,11 +86,11 @@ status:
   EXPECT_EQ(c->broker.type, "googlepubsub");
   EXPECT_EQ(c->broker.subscription, "s1");
   EXPECT_EQ(c->preconditions.size(), 3u);
-  EXPECT_EQ(c->job.argv, (std::vector<std::string>{"sh", "-c", "exit 0"}));
-  EXPECT_EQ(c->job.env.at("JOB_DURATION").text(), "0.1");
-  EXPECT_EQ(c->job.timeout, std::chrono::seconds(30));
-  EXPECT_EQ(c->job.workdir, dir_ + "/jobs");
-  EXPECT_EQ(c->job.runner.local.state_dir, dir_ + "/state");
+  EXPECT_EQ(c->job->argv, (std::vector<std::string>{"sh", "-c", "exit 0"}));
+  EXPECT_EQ(c->job->env.at("JOB_DURATION").text(), "0.1");
+  EXPECT_EQ(c->job->timeout, std::chrono::seconds(30));
+  EXPECT_EQ(c->job->workdir, dir_ + "/jobs");
+  EXPECT_EQ(c->job->runner.local.state_dir, dir_ + "/state");
   EXPECT_EQ(c->reasons.succeeded, "Placed");
   EXPECT_EQ(c->reasons.failed, "JobFailed");
 }
@@ -104,7 +104,7 @@ TEST_F(AdapterConfigTest, ErrorsNameTheKeyPath) {
   EXPECT_NE(Error("job: {command: sh}\n").find("name: is required"), std::string::npos);
   EXPECT_NE(Error("name: Bad_Name\njob: {command: sh}\n").find("name: 'Bad_Name'"),
             std::string::npos);
-  EXPECT_NE(Error("name: dns\n").find("job: is required"), std::string::npos);
+  EXPECT_NE(Error("name: dns\n").find("job: is required (or resources)"), std::string::npos);
   EXPECT_NE(Error("name: dns\njob: {runner: nomad, command: sh}\n")
                 .find("job.runner: 'nomad' is not one of local, kubernetes"),
             std::string::npos);
@@ -204,10 +204,10 @@ job:
     kubeconfig: kube/config
 )");
   ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->job.runner.backend, "kubernetes");
-  EXPECT_EQ(c->job.timeout, std::chrono::minutes(2));
-  EXPECT_EQ(c->job.env.at("JOB_DURATION").text(), "0.2");
-  const auto& k = c->job.runner.kubernetes;
+  EXPECT_EQ(c->job->runner.backend, "kubernetes");
+  EXPECT_EQ(c->job->timeout, std::chrono::minutes(2));
+  EXPECT_EQ(c->job->env.at("JOB_DURATION").text(), "0.2");
+  const auto& k = c->job->runner.kubernetes;
   EXPECT_EQ(k.namespace_name, "hyperfleet-jobs");
   EXPECT_EQ(k.pod.image, "hyperfleet:latest");
   EXPECT_EQ(k.pod.command, std::vector<std::string>{"/usr/share/hyperfleet/jobs/validation.sh"});
@@ -218,19 +218,19 @@ job:
   EXPECT_EQ(k.pod.backoff_limit, 2);
   EXPECT_EQ(k.pod.ttl_seconds_after_finished, 3600);
   EXPECT_EQ(k.kubeconfig, dir_ + "/kube/config");
-  EXPECT_TRUE(c->job.argv.empty());
+  EXPECT_TRUE(c->job->argv.empty());
 
   auto minimal =
       Parse("name: dns\njob:\n  runner: kubernetes\n  kubernetes: {image: i, command: /j}\n");
   ASSERT_TRUE(minimal) << minimal.error().message;
-  EXPECT_EQ(minimal->job.runner.kubernetes.pod.backoff_limit, 0);
-  EXPECT_EQ(minimal->job.runner.kubernetes.pod.ttl_seconds_after_finished, 3600);
-  EXPECT_EQ(minimal->job.runner.kubernetes.pod.image_pull_policy, "IfNotPresent");
+  EXPECT_EQ(minimal->job->runner.kubernetes.pod.backoff_limit, 0);
+  EXPECT_EQ(minimal->job->runner.kubernetes.pod.ttl_seconds_after_finished, 3600);
+  EXPECT_EQ(minimal->job->runner.kubernetes.pod.image_pull_policy, "IfNotPresent");
   auto own_image = Parse("name: dns\njob:\n  runner: kubernetes\n  kubernetes: {command: /j}\n");
   ASSERT_TRUE(own_image) << "no image: the adapter's own ($HYPERFLEET_IMAGE)";
-  EXPECT_EQ(own_image->job.runner.kubernetes.pod.image, "");
-  EXPECT_TRUE(minimal->job.runner.kubernetes.namespace_name.empty());
-  EXPECT_EQ(minimal->job.runner.kubernetes.pod.command, std::vector<std::string>{"/j"});
+  EXPECT_EQ(own_image->job->runner.kubernetes.pod.image, "");
+  EXPECT_TRUE(minimal->job->runner.kubernetes.namespace_name.empty());
+  EXPECT_EQ(minimal->job->runner.kubernetes.pod.command, std::vector<std::string>{"/j"});
 }
 
 TEST_F(AdapterConfigTest, KubernetesRunnerErrorsNameTheKeyPath) {
@@ -270,9 +270,9 @@ TEST_F(AdapterConfigTest, LoadsShippedKubernetesExamples) {
     auto c = LoadAdapterConfig(kExamples + "/kubernetes/" + name + ".yaml");
     ASSERT_TRUE(c) << name << ": " << c.error().message;
     EXPECT_EQ(c->name, name);
-    EXPECT_EQ(c->job.runner.backend, "kubernetes");
-    EXPECT_EQ(c->job.runner.kubernetes.pod.image, "") << "the adapter's own image";
-    EXPECT_EQ(c->job.runner.kubernetes.namespace_name, "hyperfleet-jobs");
+    EXPECT_EQ(c->job->runner.backend, "kubernetes");
+    EXPECT_EQ(c->job->runner.kubernetes.pod.image, "") << "the adapter's own image";
+    EXPECT_EQ(c->job->runner.kubernetes.namespace_name, "hyperfleet-jobs");
     // The same adapter as the local example: resource, broker wiring, chain, job.
     auto local = LoadAdapterConfig(kExamples + "/" + name + ".yaml");
     ASSERT_TRUE(local) << local.error().message;
@@ -292,7 +292,7 @@ TEST_F(AdapterConfigTest, LoadsShippedKubernetesExamples) {
       for (const auto& p : a.preconditions) {
         out.push_back(p.name + ":" + (p.expression ? p.expression->source() : p.field.text()));
       }
-      for (const auto& [key, value] : a.job.env) out.push_back(key + "=" + value.text());
+      for (const auto& [key, value] : a.job->env) out.push_back(key + "=" + value.text());
       for (const auto& t : a.status.conditions) {
         for (const auto* e : {&t.status, &t.reason, &t.message}) {
           out.push_back(t.type + ":" + (*e ? (*e)->source() : ""));
@@ -302,17 +302,93 @@ TEST_F(AdapterConfigTest, LoadsShippedKubernetesExamples) {
       return out;
     };
     EXPECT_EQ(texts(*c), texts(*local)) << name;
-    EXPECT_EQ(c->job.name_template.text(), local->job.name_template.text());
-    EXPECT_EQ(c->job.timeout, local->job.timeout);
+    EXPECT_EQ(c->job->name_template.text(), local->job->name_template.text());
+    EXPECT_EQ(c->job->timeout, local->job->timeout);
     // The image's copy of the script the local example runs (Dockerfile: deploy/adapters/jobs/
     // to /usr/share/hyperfleet/jobs/).
-    ASSERT_FALSE(local->job.argv.empty());
+    ASSERT_FALSE(local->job->argv.empty());
     EXPECT_EQ(
-        c->job.runner.kubernetes.pod.command,
+        c->job->runner.kubernetes.pod.command,
         std::vector<std::string>{"/usr/share/hyperfleet/jobs/" +
-                                 std::filesystem::path(local->job.argv[0]).filename().string()})
+                                 std::filesystem::path(local->job->argv[0]).filename().string()})
         << name;
   }
+}
+
+constexpr const char* kResources = R"yaml(name: ns
+kubernetes: {kubeconfig: kube/config, namespace: team}
+resources:
+  - name: namespace
+    manifest:
+      apiVersion: v1
+      kind: Namespace
+      metadata: {name: "cluster-{{ cluster_id }}"}
+  - name: app
+    manifest_file: manifests/deployment.yaml
+    discovery:
+      namespace: "cluster-{{ cluster_id }}"
+      by_selector: {app: "agent-{{ cluster_id }}"}
+)yaml";
+
+TEST_F(AdapterConfigTest, ResourcesWithoutAJob) {
+  std::filesystem::create_directories(dir_ + "/manifests");
+  std::ofstream(dir_ + "/manifests/deployment.yaml")
+      << "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: agent}\n"
+         "spec: {replicas: '{{ generation }}'}\n";
+  auto c = Parse(kResources);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_FALSE(c->job);
+  EXPECT_EQ(c->kubernetes.kubeconfig, dir_ + "/kube/config");
+  EXPECT_EQ(c->kubernetes.namespace_name, "team");
+  ASSERT_EQ(c->resources.size(), 2u);
+  EXPECT_EQ(c->resources[0].name, "namespace");
+  EXPECT_EQ(c->resources[0].manifest.kind(), "Namespace");
+  EXPECT_FALSE(c->resources[0].by_name);
+  EXPECT_EQ(c->resources[1].manifest.api_version(), "apps/v1");
+  EXPECT_EQ(c->resources[1].manifest.variables(), std::set<std::string>{"generation"});
+  EXPECT_EQ(c->resources[1].by_selector.at("app").text(), "agent-{{ cluster_id }}");
+  EXPECT_EQ(c->resources[1].namespace_name->text(), "cluster-{{ cluster_id }}");
+}
+
+TEST_F(AdapterConfigTest, ResourceErrorsNameTheKey) {
+  const std::string head = "name: ns\nresources:\n";
+  const std::string ns = "    manifest: {apiVersion: v1, kind: Namespace, metadata: {name: x}}\n";
+  EXPECT_EQ(Error(head + "  - name: a\n" + ns + "  - name: a\n" + ns),
+            "test.yaml: resources[1].name: 'a' is listed twice");
+  EXPECT_EQ(Error(head + "  - name: a-b\n" + ns),
+            "test.yaml: resources[0].name: 'a-b' is not an identifier ([A-Za-z_][A-Za-z0-9_]*)");
+  EXPECT_EQ(Error(head + "  - {name: a}\n"),
+            "test.yaml: resources.a: needs exactly one of manifest (inline) and manifest_file");
+  EXPECT_EQ(Error(head + "  - {name: a, manifest_file: nope.yaml}\n"),
+            "test.yaml: resources.a.manifest_file: cannot read '" + dir_ + "/nope.yaml'");
+  EXPECT_EQ(Error(head + "  - name: a\n    manifest: {kind: Namespace, metadata: {name: x}}\n"),
+            "test.yaml: resources.a.manifest: apiVersion: is required");
+  EXPECT_EQ(
+      Error(head + "  - name: a\n    manifest: {apiVersion: v1, kind: '{{ event.kind }}'}\n"),
+      "test.yaml: resources.a.manifest: kind: must be literal (no {{ }}): '{{ event.kind }}'");
+  EXPECT_EQ(
+      Error(head + "  - name: a\n    manifest: {apiVersion: v1, kind: ConfigMap, metadata: {name: "
+                   "x}, data: {k: '{{ nope }}'}}\n"),
+      "test.yaml: resources.a.manifest: unknown variable 'nope' (known here: adapter, "
+      "cluster_id, event, generation, resource)");
+  EXPECT_NE(
+      Error(head + "  - name: a\n    manifest: {apiVersion: v1, kind: ConfigMap, metadata: {name: "
+                   "'{{ 1 + }}'}}\n")
+          .find("test.yaml: resources.a.manifest: metadata.name: column"),
+      std::string::npos);
+  EXPECT_EQ(
+      Error(head + "  - name: a\n" + ns + "    discovery: {by_name: x, by_selector: {a: b}}\n"),
+      "test.yaml: resources.a.discovery: by_name and by_selector exclude each other");
+  EXPECT_EQ(Error(head + "  - name: a\n" + ns + "    discovery: {by_label: x}\n"),
+            "test.yaml: resources.a.discovery.by_label: unknown key (known here: by_name, "
+            "by_selector, namespace)");
+  EXPECT_EQ(Error(head + "  - name: a\n" + ns + "kubernetes: {namespace: Bad_NS}\n"),
+            "test.yaml: kubernetes.namespace: 'Bad_NS' is not a valid namespace name");
+  EXPECT_EQ(Error("name: ns\nkubernetes: {}\njob: {command: sh}\n"),
+            "test.yaml: kubernetes: is the connection for resources (a job's is job.kubernetes)");
+  EXPECT_EQ(Error("name: ns\nparams: [{name: resources, value: 1}]\njob: {command: sh}\n")
+                    .find("'resources' is already a variable") != std::string::npos,
+            true);
 }
 
 }  // namespace

@@ -41,7 +41,7 @@ class AdapterRuntimeTest : public ::testing::Test {
                                          preconditions + "job:\n  command: /bin/true\n",
                                      dir_, "test.yaml");
     EXPECT_TRUE(config) << config.error().ToString();
-    config->job.runner.local.state_dir = dir_ + "/jobs-" + name;
+    config->job->runner.local.state_dir = dir_ + "/jobs-" + name;
     auto runtime = AdapterRuntime::Create(std::move(*config), *broker_, stop_);
     EXPECT_TRUE(runtime) << runtime.error().ToString();
     return std::move(*runtime);
@@ -144,7 +144,7 @@ TEST_F(AdapterRuntimeTest, ReevaluatesClustersWhoseJobsEndedSideBySide) {
                              "job:\n  command: /bin/true\n",
                          dir_, "test.yaml");
   ASSERT_TRUE(config) << config.error().ToString();
-  config->job.runner.local.state_dir = dir_ + "/jobs";
+  config->job->runner.local.state_dir = dir_ + "/jobs";
   auto runtime = AdapterRuntime::Create(std::move(*config), *broker_, stop_);
   ASSERT_TRUE(runtime) << runtime.error().ToString();
   ASSERT_TRUE((*runtime)->Start());
@@ -206,7 +206,7 @@ TEST_F(AdapterRuntimeTest, DoesNotRerunAJobWhoseOutcomeItReported) {
                                          "\n  retry: {attempts: 1}\njob:\n  command: /bin/true\n",
                                      dir_, "test.yaml");
     EXPECT_TRUE(config) << config.error().ToString();
-    config->job.runner.local.state_dir = dir_ + "/jobs-" + std::to_string(++runs_);
+    config->job->runner.local.state_dir = dir_ + "/jobs-" + std::to_string(++runs_);
     auto runtime = AdapterRuntime::Create(std::move(*config), *broker_, stop_);
     EXPECT_TRUE(runtime) << runtime.error().ToString();
     EXPECT_EQ((*runtime)->Reconcile("c-1"), Outcome::kReported);

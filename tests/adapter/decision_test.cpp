@@ -205,7 +205,8 @@ TEST_F(DecisionTest, StatusConfigErrors) {
             "or DnsReady");
   EXPECT_EQ(error("  conditions:\n    - {type: Available, message: 'jobs.phase'}\n"),
             "test.yaml: status.conditions[0].message: unknown variable 'jobs' (known here: "
-            "adapter, cluster_id, defaults, event, generation, job, preconditions, resource)");
+            "adapter, cluster_id, defaults, event, generation, job, preconditions, resource, "
+            "resources)");
   EXPECT_NE(error("  data: '{'\n").find("test.yaml: status.data: column "), std::string::npos);
   EXPECT_NE(error("  conditions:\n    - {type: Available, status: 'true'}\n"
                   "    - {type: Available, status: 'false'}\n")

@@ -1,5 +1,6 @@
 // `hyperfleet adapter --dry-run` on the shipped example adapters: golden files under
-// testdata/dry_run/ hold each case's input (config, event, canned API answers, job) and the
+// testdata/dry_run/ hold each case's input (config, event, canned API answers, job, Kubernetes
+// objects) and the
 // document the real binary must print (observed_time left out, the source tree as $SRC). Run
 // with HF_UPDATE_GOLDENS=1 to rewrite the expectations, then review the diff.
 #include <gtest/gtest.h>
@@ -36,8 +37,10 @@ TEST_P(DryRunGoldenTest, PrintsWhatTheAdapterWouldDo) {
   std::vector<std::string> args = {"adapter", "--config",
                                    testing::SourceDir() + "/" + golden["config"].get<std::string>(),
                                    "--dry-run"};
-  for (auto [key, flag] :
-       {std::pair{"event", "--event"}, {"api_responses", "--api-responses"}, {"job", "--job"}}) {
+  for (auto [key, flag] : {std::pair{"event", "--event"},
+                           {"api_responses", "--api-responses"},
+                           {"job", "--job"},
+                           {"kube_objects", "--kube-objects"}}) {
     if (!golden.contains(key)) continue;
     std::ofstream(dir + "/" + key + ".json") << golden[key].dump();
     args.insert(args.end(), {flag, dir + "/" + key + ".json"});

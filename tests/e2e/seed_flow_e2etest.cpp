@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "testing/env.hpp"
+#include "testing/fake_kube_api.hpp"
 #include "testing/fleet_stack.hpp"
 
 namespace hf::testing {
@@ -182,6 +183,37 @@ TEST_P(SeedFlowE2E, TwentyClustersCreatedConcurrentlyAllReconcile) {
 INSTANTIATE_TEST_SUITE_P(Stacks, SeedFlowE2E,
                          ::testing::Values(StackKind::kEmbedded, StackKind::kDistributed),
                          [](const auto& info) { return ToString(info.param); });
+
+// The chain with a resource-managing adapter as a fourth required one
+// (deploy/adapters/kubernetes/resources/cluster-namespace.yaml, its own process, against a fake
+// Kubernetes API server in this process): the cluster is reconciled only once its namespace is
+// Active, and deleting the cluster deletes the namespace before the cluster goes.
+TEST(SeedFlowWithResourcesE2E, ANamespacePerClusterIsPartOfTheChain) {
+  HF_REQUIRE_ENV(dsn, "HF_TEST_PG_DSN");
+  HF_REQUIRE_ENV(emulator, "HF_TEST_PUBSUB_EMULATOR_HOST");
+  FakeKubeApi kube;
+  FleetStack stack(StackKind::kDistributed, {.job_seconds = {}, .kube_api_url = kube.url()});
+  ASSERT_TRUE(stack.error().empty()) << stack.error();
+  const auto start = std::chrono::steady_clock::now();
+  const std::string id = stack.CreateCluster("with-namespace");
+  ASSERT_FALSE(id.empty());
+  const json cluster = stack.WaitFor(
+      "/clusters/" + id, [](const json& c) { return ReconciledAt(c, 1); }, 60s);
+  ASSERT_TRUE(ReconciledAt(cluster, 1)) << cluster.dump() << stack.Logs();
+  LogElapsed(StackKind::kDistributed, "create→reconciled with a namespace adapter", start);
+  EXPECT_EQ(ConditionField(cluster, "ClusterNamespaceSuccessful"), "True") << cluster.dump();
+  auto ns = kube.objects().Get("v1", "Namespace", "", "cluster-" + id);
+  ASSERT_TRUE(ns) << stack.Logs();
+  EXPECT_EQ((*ns)["metadata"]["labels"]["hyperfleet.io/resource-id"], id);
+  EXPECT_EQ((*ns)["metadata"]["managedFields"][0]["manager"], "hyperfleet-cluster-namespace");
+
+  ASSERT_EQ(stack.Call("DELETE", "/clusters/" + id)["http_status"], 202);
+  const json gone = stack.WaitFor(
+      "/clusters/" + id, [](const json& c) { return c.value("http_status", 0) == 404; }, 60s);
+  EXPECT_EQ(gone.value("http_status", 0), 404) << gone.dump() << stack.Logs();
+  EXPECT_FALSE(kube.objects().Get("v1", "Namespace", "", "cluster-" + id))
+      << "the cluster went only after its namespace";
+}
 
 }  // namespace
 }  // namespace hf::testing

@@ -682,6 +682,19 @@ FakeKubeApi::Reply FakeKubeApi::List(const std::map<Key, json>& objects, const s
   return {200, {{"kind", kind}, {"apiVersion", api_version}, {"metadata", meta}, {"items", items}}};
 }
 
+bool FakeKubeApi::JobsConfigMap(const std::string& method, const std::vector<std::string>& parts,
+                                const std::string& body) const {
+  if (parts.size() == 6 && method == "POST") {
+    const json cm = json::parse(body, nullptr, false);
+    if (!cm.is_object() || !cm.contains("metadata") || !cm["metadata"].is_object()) return false;
+    const json refs = cm["metadata"].value("ownerReferences", json::array());
+    return std::ranges::any_of(refs, [](const json& r) {
+      return r.is_object() && r.value("kind", "") == "Job";
+    });
+  }
+  return parts.size() == 7 && method == "GET" && config_maps_.count({parts[4], parts[6]}) > 0;
+}
+
 FakeKubeApi::Reply FakeKubeApi::HandleConfigMaps(const std::string& method,
                                                  const std::vector<std::string>& parts,
                                                  const std::string& body) {
@@ -834,7 +847,16 @@ FakeKubeApi::Reply FakeKubeApi::Handle(const std::string& method, const std::str
                                 parts[2] == "v1" && parts[3] == "namespaces" &&
                                 parts[5] == "configmaps";
   if (pods_path && method == "GET") return List(pods_, parts[4], query, "PodList", "v1");
-  if (config_maps_path) return HandleConfigMaps(method, parts, body);
+  // ConfigMaps live in two stores: those a Job owns (the runner's resource files, collected
+  // with their Job) here, every other one with the generic objects.
+  if (config_maps_path && JobsConfigMap(method, parts, body)) {
+    return HandleConfigMaps(method, parts, body);
+  }
+  if (!jobs_path && !pods_path) {
+    lock.unlock();
+    auto r = objects_.Handle(method, path, query, content_type, body);
+    return {r.status, std::move(r.body), {}};
+  }
   if (!jobs_path) return {404, Status(404, "the server could not find the requested resource")};
   const std::string& ns = parts[5];
   if (parts.size() == 7) {

@@ -36,10 +36,14 @@
 // never enforced; StartPod starts "now"), backoffLimit > 0 retries, more than one pod at a time
 // (parallelism, completions), events (FailedCreate etc.), the garbage collector's delay (owned
 // objects vanish with their owner), finalizers, resourceVersion checks on update, strategic-merge
-// and JSON patches, server-side apply, field selectors, watches of anything but Jobs, the
+// and JSON patches of Jobs, field selectors, watches of anything but Jobs, the
 // PodSecurity checks beyond runAsNonRoot, allowPrivilegeEscalation, capabilities, seccomp,
 // privileged and host namespaces/paths, quotas on anything but the Job count, RBAC, and API
 // priority and fairness beyond Throttle.
+//
+// Every other path (discovery, Namespaces, ConfigMaps no Job owns, Deployments, …) is served by
+// FakeKubeObjects (generic objects with server-side apply, deletion with finalizers and garbage
+// collection; its header says what it models), reached through objects().
 
 #include <atomic>
 #include <condition_variable>
@@ -52,6 +56,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "testing/fake_kube_objects.hpp"
 
 namespace hf::testing {
 
@@ -123,6 +129,8 @@ class FakeKubeApi {
   std::vector<std::string> Requests() const;  // "<METHOD> <target>" of every request so far
   int OpenWatches() const;
   int WatchRequests() const;  // watch requests received so far
+  // The generic objects (Namespaces, ConfigMaps, Deployments, ...) and their test hooks.
+  FakeKubeObjects& objects() { return objects_; }
 
  private:
   struct Event {
@@ -151,6 +159,10 @@ class FakeKubeApi {
              const char* api_version) const;
   Reply CreateJob(const std::string& ns, const std::string& body,
                   std::unique_lock<std::mutex>& lock);
+  // True when a ConfigMap request is about one a Job owns (a create with a Job owner
+  // reference, a read of one stored here). mu_ must be held.
+  bool JobsConfigMap(const std::string& method, const std::vector<std::string>& parts,
+                     const std::string& body) const;
   Reply HandleConfigMaps(const std::string& method, const std::vector<std::string>& parts,
                          const std::string& body);
   // The job controller: a new pod for Job `job` (unless PodSecurity refuses it). mu_ held.
@@ -208,6 +220,7 @@ class FakeKubeApi {
   std::set<int> connections_;
   std::vector<std::thread> threads_;
 
+  FakeKubeObjects objects_;  // thread-safe on its own
   std::thread acceptor_;
 };
 

@@ -52,6 +52,19 @@ FleetStack::FleetStack(StackKind kind, FleetStackOptions options)
                            "JOB_DURATION: \"" + seconds + "\"");
     std::ofstream(path) << yaml;
   }
+  if (!options_.kube_api_url.empty()) {
+    std::ofstream(dir_ + "/kubeconfig")
+        << "current-context: test\n"
+        << "clusters: [{name: fake, cluster: {server: '" << options_.kube_api_url << "'}}]\n"
+        << "contexts: [{name: test, context: {cluster: fake, user: u}}]\n"
+        << "users: [{name: u, user: {token: test-token}}]\n";
+    const std::string yaml =
+        hf::ReadFile(::hf::testing::SourceDir() +
+                     "/deploy/adapters/kubernetes/resources/cluster-namespace.yaml")
+            .value_or("");
+    std::ofstream(dir_ + "/adapters/cluster-namespace.yaml") << std::regex_replace(
+        yaml, std::regex(R"(kubeconfig: "")"), "kubeconfig: " + dir_ + "/kubeconfig");
+  }
   if (kind_ == StackKind::kEmbedded) {
     StartEmbedded();
   } else {
@@ -151,6 +164,10 @@ bool FleetStack::StartDistributed() {
          "      role_map: {platform-admins: admin, hyperfleet-adapters: adapter}\n"
          "      adapter_name_claim: sub\n"
          "      adapter_name_pattern: '^system:serviceaccount:hyperfleet:(.+)-adapter$'\n";
+  if (!options_.kube_api_url.empty()) {
+    std::ofstream(dir_ + "/api.yaml", std::ios::app)
+        << "cluster_adapters: [validation, dns, placement, cluster-namespace]\n";
+  }
   // As in Kubernetes (deploy/k8s): each adapter has its own service account, whose subject
   // names it; the tickers share one that names no adapter.
   auto token_file = [&](const std::string& account) {

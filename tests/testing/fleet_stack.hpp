@@ -31,6 +31,10 @@ std::string ToString(StackKind kind);
 struct FleetStackOptions {
   // JOB_DURATION (seconds) of each example adapter's job; absent: the shipped value.
   std::map<std::string, std::string> job_seconds;
+  // Distributed only: also run deploy/adapters/kubernetes/resources/cluster-namespace.yaml, a
+  // resource-managing adapter, as a fourth required cluster adapter against the Kubernetes API
+  // server at this URL (a FakeKubeApi in the test process; token "test-token"). Empty: not.
+  std::string kube_api_url = "";
 };
 
 // The example adapters of deploy/adapters, copied into a temp dir, with the ticker on short
