@@ -156,7 +156,7 @@ void AdapterRuntime::Stop() {
 
 std::string AdapterRuntime::NotReadyReason() const {
   if (!subscribed_) return "not subscribed";
-  if (std::string why = runner_->NotReadyReason(); !why.empty()) return why;
+  if (std::string why = runner_ ? runner_->NotReadyReason() : ""; !why.empty()) return why;
   return api_.Probe();
 }
 

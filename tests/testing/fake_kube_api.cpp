@@ -688,9 +688,8 @@ bool FakeKubeApi::JobsConfigMap(const std::string& method, const std::vector<std
     const json cm = json::parse(body, nullptr, false);
     if (!cm.is_object() || !cm.contains("metadata") || !cm["metadata"].is_object()) return false;
     const json refs = cm["metadata"].value("ownerReferences", json::array());
-    return std::ranges::any_of(refs, [](const json& r) {
-      return r.is_object() && r.value("kind", "") == "Job";
-    });
+    return std::ranges::any_of(
+        refs, [](const json& r) { return r.is_object() && r.value("kind", "") == "Job"; });
   }
   return parts.size() == 7 && method == "GET" && config_maps_.count({parts[4], parts[6]}) > 0;
 }

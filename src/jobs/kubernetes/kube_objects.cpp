@@ -9,8 +9,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kPageSize = 500;
-
 std::string Field(const json& object, const char* key) {
   const auto it = object.find(key);
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -120,19 +118,9 @@ Result<std::vector<json>> KubeObjects::List(const std::string& api_version, cons
                                             const std::string& namespace_name,
                                             const std::string& selector) {
   const ResourceType type = HF_TRY(Resolve(api_version, kind));
-  const std::string base = CollectionPath(type, namespace_name) +
-                           "?limit=" + std::to_string(kPageSize) +
-                           (selector.empty() ? "" : "&labelSelector=" + http::UrlEncode(selector));
-  std::vector<json> out;
-  std::string token;
-  do {
-    auto r = HF_TRY(
-        client_.Send("GET", base + (token.empty() ? "" : "&continue=" + http::UrlEncode(token))));
-    if (r.status != 200) return Fail(ApiError(r, "list " + kind + " " + api_version));
-    for (json& item : r.body["items"]) out.push_back(std::move(item));
-    token = Field(r.body.value("metadata", json::object()), "continue");
-  } while (!token.empty());
-  return out;
+  auto list = HF_TRY(client_.List(CollectionPath(type, namespace_name), selector,
+                                  "list " + kind + " " + api_version));
+  return std::move(list.items);
 }
 
 Result<bool> KubeObjects::Delete(const ObjectRef& ref, Propagation propagation) {
