@@ -244,11 +244,13 @@ Outcome AdapterRuntime::ReconcileLocked(const std::string& resource_id, const js
     if (*found) {
       job = jobs::JobRunner::Created{std::move(**found), false};
     } else {
-      // Absent: not created yet, or finished and cleaned up (a Job's TTL). Our own last report
-      // tells which; a generation's job never runs twice.
-      auto reported = ReportedOutcome(resource_id, generation, decision->job->name);
-      if (!reported) return ReportFailure(resource_id, generation, {"job", reported.error()});
-      if (*reported) return Outcome::kReported;
+      // Absent: not created yet, or (where finished jobs expire) finished and cleaned up. Our
+      // own last report tells which; a generation's job never runs twice.
+      if (runner_->FinishedJobsExpire()) {
+        auto reported = ReportedOutcome(resource_id, generation, decision->job->name);
+        if (!reported) return ReportFailure(resource_id, generation, {"job", reported.error()});
+        if (*reported) return Outcome::kReported;
+      }
       auto created = runner_->CreateIfAbsent(*decision->job);
       if (!created) return ReportFailure(resource_id, generation, {"job", created.error()});
       job = std::move(*created);

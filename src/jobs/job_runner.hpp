@@ -80,6 +80,9 @@ class JobRunner {
   // For readiness: "" when the runner can see jobs finish; else why it cannot (e.g. its watch
   // of the Kubernetes API is down). The default: always ready.
   virtual std::string NotReadyReason() const { return {}; }
+  // True when finished jobs disappear on their own (a Kubernetes Job's TTL), so a job absent
+  // now may have run already: the caller must know its outcome some other way.
+  virtual bool FinishedJobsExpire() const { return false; }
 };
 
 }  // namespace hf::jobs

@@ -11,6 +11,7 @@
 #include "adapter/adapter_config.hpp"
 #include "adapter/adapter_runtime.hpp"
 #include "broker/memory/memory_broker.hpp"
+#include "common/http_client.hpp"
 #include "common/http_server.hpp"
 #include "model/cloud_event.hpp"
 #include "testing/env.hpp"
@@ -32,12 +33,7 @@ class AdapterKubernetesTest : public ::testing::Test {
     api_ = std::make_unique<http::Server>(options,
                                           [this](const http::Request& r) { return Serve(r); });
     ASSERT_TRUE(api_->Start());
-    std::ofstream(dir_ + "/kubeconfig")
-        << "current-context: test\n"
-        << "clusters: [{name: fake, cluster: {server: '" << kube_.url() << "'}}]\n"
-        << "contexts: [{name: test, context: {cluster: fake, "
-           "user: u, namespace: hf}}]\n"
-        << "users: [{name: u, user: {token: test-token}}]\n";
+    std::ofstream(dir_ + "/kubeconfig") << hf::testing::FakeKubeApi::Kubeconfig(kube_.url(), "hf");
   }
   void TearDown() override {
     runtime_.reset();
@@ -56,6 +52,12 @@ class AdapterKubernetesTest : public ::testing::Test {
                       {"spec", json::object()},
                       {"status", {{"conditions", json::array()}}}};
       return {200, "application/json", cluster.dump(), {}};
+    }
+    if (r.method == "GET" && rest.ends_with("/statuses")) {  // the last report, as stored
+      std::lock_guard lock(mu_);
+      const auto& reports = reports_[rest.substr(0, rest.find('/'))];
+      json items = reports.empty() ? json::array() : json::array({reports.back()});
+      return {200, "application/json", json({{"items", items}}).dump(), {}};
     }
     if (r.method == "PUT" && rest.ends_with("/statuses")) {
       std::lock_guard lock(mu_);
@@ -134,6 +136,38 @@ TEST_F(AdapterKubernetesTest, RunsTheJobAsAKubernetesJobAndReportsItsCompletionA
   ASSERT_TRUE(Eventually([&] { return LastCondition("c1", "Available")["status"] == "True"; }));
   EXPECT_EQ(LastCondition("c1", "Available")["reason"], "JobSucceeded");
   EXPECT_EQ(LastCondition("c1", "Available")["message"], "spec is valid");
+  EXPECT_EQ(kube_.JobCount(), 1u);
+}
+
+// ttlSecondsAfterFinished deletes a finished Job; a later event for the same generation must not
+// run it again: the adapter's own last report holds the outcome.
+TEST_F(AdapterKubernetesTest, AJobCleanedUpAfterItsOutcomeWasReportedDoesNotRunAgain) {
+  Open();
+  ASSERT_EQ(runtime_->Reconcile("c1"), Outcome::kReported);
+  kube_.MarkComplete("hf", "validation-c1-2",
+                     R"({"status":"success","reason":"ClusterValid","message":"spec is valid"})");
+  ASSERT_TRUE(Eventually([&] { return LastCondition("c1", "Available")["status"] == "True"; }));
+  HttpRequest ttl;  // what the TTL controller does
+  ttl.method = "DELETE";
+  ttl.url = kube_.url() + "/apis/batch/v1/namespaces/hf/jobs/validation-c1-2";
+  ttl.headers = {{"Authorization", "Bearer test-token"}};
+  auto deleted = HttpClient().Send(ttl);
+  ASSERT_TRUE(deleted && deleted->status == 200) << (deleted ? deleted->body : "");
+  ASSERT_EQ(kube_.JobCount(), 0u);
+  size_t reports = 0;
+  {
+    std::lock_guard lock(mu_);
+    reports = reports_["c1"].size();
+  }
+
+  EXPECT_EQ(runtime_->Reconcile("c1"), Outcome::kReported);
+  EXPECT_EQ(kube_.JobCount(), 0u) << "the job ran again";
+  {
+    std::lock_guard lock(mu_);
+    EXPECT_EQ(reports_["c1"].size(), reports) << "nothing new to report";
+    reports_["c1"].clear();  // no outcome on record: the job is created
+  }
+  EXPECT_EQ(runtime_->Reconcile("c1"), Outcome::kReported);
   EXPECT_EQ(kube_.JobCount(), 1u);
 }
 

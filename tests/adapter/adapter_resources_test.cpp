@@ -78,11 +78,7 @@ class AdapterResourcesTest : public ::testing::Test {
     api_ = std::make_unique<http::Server>(options,
                                           [this](const http::Request& r) { return Serve(r); });
     ASSERT_TRUE(api_->Start());
-    std::ofstream(dir_ + "/kubeconfig")
-        << "current-context: test\n"
-        << "clusters: [{name: fake, cluster: {server: '" << kube_.url() << "'}}]\n"
-        << "contexts: [{name: test, context: {cluster: fake, user: u}}]\n"
-        << "users: [{name: u, user: {token: test-token}}]\n";
+    std::ofstream(dir_ + "/kubeconfig") << hf::testing::FakeKubeApi::Kubeconfig(kube_.url());
     std::ofstream(dir_ + "/deployment.yaml") << R"(
 apiVersion: apps/v1
 kind: Deployment

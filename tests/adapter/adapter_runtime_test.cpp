@@ -62,7 +62,6 @@ class AdapterRuntimeTest : public ::testing::Test {
   }
 
   std::string dir_;
-  int runs_ = 0;
   std::shared_ptr<broker::Broker> broker_;
   std::atomic<bool> stop_{false};
 };
@@ -161,70 +160,6 @@ TEST_F(AdapterRuntimeTest, ReevaluatesClustersWhoseJobsEndedSideBySide) {
   (*runtime)->Stop();
   EXPECT_EQ(api.puts(), 4);
   EXPECT_EQ(api.alone(), 0);
-}
-
-// A fake API with one cluster (generation 1) whose statuses list holds `own_report` (null: none);
-// counts the PUTs.
-class OneClusterApi {
- public:
-  explicit OneClusterApi(nlohmann::json own_report)
-      : own_report_(std::move(own_report)),
-        server_(LoopbackOptions(4), [this](const http::Request& r) { return Handle(r); }) {
-    EXPECT_TRUE(server_.Start());
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()); }
-  int puts() const { return puts_; }
-
- private:
-  http::Response Handle(const http::Request& r) {
-    http::Response res;
-    if (r.method == "PUT") {
-      ++puts_;
-      res.status = 201;
-      res.body = "{}";
-    } else if (r.path.ends_with("/statuses")) {
-      nlohmann::json items = nlohmann::json::array();
-      if (!own_report_.is_null()) items.push_back(own_report_);
-      res.body = nlohmann::json({{"items", items}, {"total", items.size()}}).dump();
-    } else {
-      res.body = nlohmann::json({{"id", "c-1"}, {"kind", "Cluster"}, {"generation", 1}}).dump();
-    }
-    return res;
-  }
-
-  const nlohmann::json own_report_;
-  std::atomic<int> puts_{0};
-  http::Server server_;  // last: its handlers use the members above
-};
-
-// A job that finished and was cleaned up (a Kubernetes Job's TTL) is not run again for the same
-// generation: the adapter's own last report says it had an outcome.
-TEST_F(AdapterRuntimeTest, DoesNotRerunAJobWhoseOutcomeItReported) {
-  auto run = [&](const nlohmann::json& own_report) {
-    OneClusterApi api(own_report);
-    auto config = ParseAdapterConfig("name: validation\napi:\n  base_url: " + api.url() +
-                                         "\n  retry: {attempts: 1}\njob:\n  command: /bin/true\n",
-                                     dir_, "test.yaml");
-    EXPECT_TRUE(config) << config.error().ToString();
-    config->job->runner.local.state_dir = dir_ + "/jobs-" + std::to_string(++runs_);
-    auto runtime = AdapterRuntime::Create(std::move(*config), *broker_, stop_);
-    EXPECT_TRUE(runtime) << runtime.error().ToString();
-    EXPECT_EQ((*runtime)->Reconcile("c-1"), Outcome::kReported);
-    return std::pair{api.puts(), std::filesystem::exists(dir_ + "/jobs-" + std::to_string(runs_) +
-                                                         "/validation-c-1-1")};
-  };
-  const nlohmann::json finished = {
-      {"adapter", "validation"},
-      {"observed_generation", 1},
-      {"metadata", {{"job_name", "validation-c-1-1"}, {"job_phase", "succeeded"}}}};
-  EXPECT_EQ(run(finished), std::pair(0, false));  // nothing to do: no job, no report
-  EXPECT_EQ(run(nullptr), std::pair(1, true));    // never ran: created and reported
-  nlohmann::json older = finished;
-  older["observed_generation"] = 0;
-  EXPECT_EQ(run(older), std::pair(1, true));  // an outcome for another generation
-  nlohmann::json running = finished;
-  running["metadata"]["job_phase"] = "running";
-  EXPECT_EQ(run(running), std::pair(1, true));  // it had not finished: created again
 }
 
 TEST(ReadsStatusTest, FieldOrValueFromUnderStatus) {

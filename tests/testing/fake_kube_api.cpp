@@ -219,6 +219,17 @@ FakeKubeApi::~FakeKubeApi() {
 
 std::string FakeKubeApi::url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
+std::string FakeKubeApi::Kubeconfig(const std::string& server, const std::string& namespace_name) {
+  return "current-context: test\n"
+         "clusters: [{name: fake, cluster: {server: '" +
+         server +
+         "'}}]\n"
+         "contexts: [{name: test, context: {cluster: fake, user: u" +
+         (namespace_name.empty() ? "" : ", namespace: " + namespace_name) +
+         "}}]\n"
+         "users: [{name: u, user: {token: test-token}}]\n";
+}
+
 void FakeKubeApi::SetToken(const std::string& token) {
   std::lock_guard lock(mu_);
   token_ = token;

@@ -70,6 +70,9 @@ class FakeKubeApi {
   FakeKubeApi& operator=(const FakeKubeApi&) = delete;
 
   std::string url() const;  // "http://127.0.0.1:<port>"
+  // A kubeconfig for `server` (a FakeKubeApi's url(), or a TLS front's) with the accepted token;
+  // its context's namespace is `namespace_name` ("" for none).
+  static std::string Kubeconfig(const std::string& server, const std::string& namespace_name = "");
   int port() const { return port_; }
 
   // The only bearer token accepted from now on.

@@ -15,6 +15,7 @@
 #include "common/file.hpp"
 #include "common/text.hpp"
 #include "testing/env.hpp"
+#include "testing/fake_kube_api.hpp"
 #include "testing/test_certs.hpp"
 
 namespace hf::testing {
@@ -53,11 +54,7 @@ FleetStack::FleetStack(StackKind kind, FleetStackOptions options)
     std::ofstream(path) << yaml;
   }
   if (!options_.kube_api_url.empty()) {
-    std::ofstream(dir_ + "/kubeconfig")
-        << "current-context: test\n"
-        << "clusters: [{name: fake, cluster: {server: '" << options_.kube_api_url << "'}}]\n"
-        << "contexts: [{name: test, context: {cluster: fake, user: u}}]\n"
-        << "users: [{name: u, user: {token: test-token}}]\n";
+    std::ofstream(dir_ + "/kubeconfig") << FakeKubeApi::Kubeconfig(options_.kube_api_url);
     const std::string yaml =
         hf::ReadFile(::hf::testing::SourceDir() +
                      "/deploy/adapters/kubernetes/resources/cluster-namespace.yaml")

@@ -67,6 +67,7 @@ class KubernetesJobRunner final : public JobRunner {
   // True once the watch has listed the Jobs and is streaming (for tests and readiness).
   bool Watching() const { return watching_; }
   // "" while watching; else why not (the last list or watch error).
+  bool FinishedJobsExpire() const override { return true; }  // ttlSecondsAfterFinished
   std::string NotReadyReason() const override;
 
  private:
