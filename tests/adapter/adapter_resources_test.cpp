@@ -363,5 +363,57 @@ TEST_F(AdapterResourcesTest, AClusterThatIsGoneHasItsObjectsDeleted) {
   EXPECT_EQ(Reports("c9"), 1u) << "nothing is reported about a resource that is gone";
 }
 
+// A batch/v1 Job is one resource like any other: applied, discovered with its status (Available
+// reads its Complete condition), deleted on finalize.
+TEST_F(AdapterResourcesTest, AJobIsAResourceLikeAnyOther) {
+  SetCluster("c9", 1, json::object());
+  Open(R"yaml(
+name: checker
+kubernetes:
+  kubeconfig: kubeconfig
+resources:
+  - name: check
+    manifest:
+      apiVersion: batch/v1
+      kind: Job
+      metadata:
+        name: "check-{{ cluster_id }}-{{ generation }}"
+        namespace: hf
+      spec:
+        backoffLimit: 0
+        template:
+          spec:
+            restartPolicy: Never
+            containers: [{name: check, image: "check:1", command: [/check]}]
+status:
+  conditions:
+    - type: Available
+      status: >-
+        resources.?check.?status.?conditions.orValue([]).exists(c,
+          c.type == "Complete" && c.status == "True")
+      reason: 'resources.?check.?status.?succeeded.orValue(0) > 0 ? "Checked" : "Checking"'
+)yaml");
+  EXPECT_EQ(runtime_->Reconcile("c9"), Outcome::kWaiting);
+  auto job = kube_.Job("hf", "check-c9-1");
+  ASSERT_TRUE(job) << "applied with server-side apply";
+  EXPECT_EQ((*job)["metadata"]["labels"]["hyperfleet.io/adapter"], "checker");
+  EXPECT_EQ((*job)["metadata"]["annotations"]["hyperfleet.io/generation"], "1");
+  EXPECT_EQ(LastCondition("c9", "Available")["reason"], "Checking");
+
+  ASSERT_TRUE(kube_.MarkComplete("hf", "check-c9-1"));
+  EXPECT_EQ(runtime_->Reconcile("c9"), Outcome::kReported);
+  EXPECT_EQ(LastCondition("c9", "Available")["status"], "True");
+  EXPECT_EQ(LastCondition("c9", "Available")["reason"], "Checked");
+  EXPECT_EQ(kube_.JobCount(), 1u) << "applying again changed nothing";
+
+  SetCluster("c9", 1, json::object(), /*deleted=*/true);
+  runtime_->Reconcile("c9");
+  ASSERT_TRUE(Eventually([&] {
+    runtime_->Reconcile("c9");
+    return LastCondition("c9", "Finalized")["status"] == "True";
+  }));
+  EXPECT_EQ(kube_.JobCount(), 0u);
+}
+
 }  // namespace
 }  // namespace hf::adapter

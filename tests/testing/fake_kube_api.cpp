@@ -679,7 +679,7 @@ FakeKubeApi::Reply FakeKubeApi::List(const std::map<Key, json>& objects, const s
   size_t index = 0;
   bool more = false;
   for (const auto& [key, object] : objects) {
-    if (key.first != ns || !Matches(selector, object)) continue;
+    if ((!ns.empty() && key.first != ns) || !Matches(selector, object)) continue;
     if (index++ < offset) continue;
     if (limit > 0 && items.size() == limit) {
       more = true;
@@ -862,6 +862,9 @@ FakeKubeApi::Reply FakeKubeApi::Handle(const std::string& method, const std::str
   if (config_maps_path && JobsConfigMap(method, parts, body)) {
     return HandleConfigMaps(method, parts, body);
   }
+  const bool all_jobs_path = parts.size() == 5 && parts[1] == "apis" && parts[2] == "batch" &&
+                             parts[3] == "v1" && parts[4] == "jobs";
+  if (all_jobs_path && method == "GET") return List(jobs_, "", query, "JobList", "batch/v1");
   if (!jobs_path && !pods_path) {
     lock.unlock();
     auto r = objects_.Handle(method, path, query, content_type, body);
@@ -884,6 +887,31 @@ FakeKubeApi::Reply FakeKubeApi::Handle(const std::string& method, const std::str
   }
   const std::string& name = parts[7];
   auto it = jobs_.find({ns, name});
+  if (method == "PATCH" && content_type == "application/apply-patch+yaml") {
+    // Server-side apply of a Job (an adapter's `resources:`): creates it when absent; on an
+    // existing Job only metadata.labels and annotations change (its pod template is immutable).
+    if (!query.count("fieldManager")) {
+      return {400, Status(400, "PATCH with application/apply-patch+yaml requires fieldManager")};
+    }
+    json applied = json::parse(body, nullptr, false);
+    if (!applied.is_object() || !applied.contains("metadata") || !applied["metadata"].is_object()) {
+      return {400, Status(400, "the body is not a Job object")};
+    }
+    if (it == jobs_.end()) {
+      applied["metadata"]["name"] = name;
+      return CreateJob(ns, applied.dump(), lock);
+    }
+    for (const char* key : {"labels", "annotations"}) {
+      if (applied["metadata"].contains(key)) {
+        it->second["metadata"][key].merge_patch(applied["metadata"][key]);
+      }
+    }
+    Record(ns, "MODIFIED", it->second);
+    json job = it->second;
+    lock.unlock();
+    changed_.notify_all();
+    return {200, job};
+  }
   if (it == jobs_.end()) {
     return {404, Status(404, "jobs.batch \"" + name + "\" not found")};
   }

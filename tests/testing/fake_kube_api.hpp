@@ -1,7 +1,8 @@
 #pragma once
 
 // An in-process stand-in for the Kubernetes API server, for the subset the Kubernetes job
-// runner uses: batch/v1 Jobs (create, get, list, watch, merge patch, delete), core/v1 Pods
+// runner uses: batch/v1 Jobs (create, get, list in a namespace or all, watch, merge patch, server-side apply as
+// create or a label/annotation change, delete), core/v1 Pods
 // (list) and ConfigMaps (create, get) in any namespace. It behaves like the real server (1.31)
 // where the runner depends on it:
 //   - bearer-token check (401 Status "Unauthorized"),
@@ -155,8 +156,8 @@ class FakeKubeApi {
   void Serve(int fd);
   Reply Handle(const std::string& method, const std::string& target, const std::string& auth,
                const std::string& content_type, const std::string& body, bool* watch);
-  // The list reply of `objects` in `ns` matching the query's labelSelector, paged by its
-  // limit/continue. mu_ must be held.
+  // The list reply of `objects` in `ns` ("" for every namespace) matching the query's
+  // labelSelector, paged by its limit/continue. mu_ must be held.
   Reply List(const std::map<Key, nlohmann::json>& objects, const std::string& ns,
              const std::map<std::string, std::string>& query, const char* kind,
              const char* api_version) const;
