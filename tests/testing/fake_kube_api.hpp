@@ -1,10 +1,10 @@
 #pragma once
 
 // An in-process stand-in for the Kubernetes API server, for the subset the Kubernetes job
-// runner uses: batch/v1 Jobs (create, get, list in a namespace or all, watch, merge patch, server-side apply as
-// create or a label/annotation change, delete), core/v1 Pods
-// (list) and ConfigMaps (create, get) in any namespace. It behaves like the real server (1.31)
-// where the runner depends on it:
+// runner uses: batch/v1 Jobs (create, get, list in a namespace or all, watch, merge patch,
+// server-side apply as create or a label/annotation change, delete), core/v1 Pods (list) and
+// ConfigMaps (create, get) in any namespace. It behaves like the real server (1.31) where the
+// runner depends on it:
 //   - bearer-token check (401 Status "Unauthorized"),
 //   - a global resourceVersion counter stamped on every write, list metadata.resourceVersion,
 //   - 409 AlreadyExists on a duplicate create, 404 NotFound, 422 Invalid for a bad name or
