@@ -544,13 +544,19 @@ def seed(db, lo, hi, not_reconciled="g % 2 = 0"):
 
 # The SQL the API runs for one list request on PostgreSQL (src/store/detail/sql_tx.cpp
 # ListResources with the children columns of src/store/postgres/pg_statements.cpp): the page with
-# its labels and conditions in one statement, then the exact count (every page these runs ask for
-# is full or past the end, so the API counts on each request). Sent as the API sends dynamic SQL:
+# its labels and conditions in one statement, then the exact total (every page these runs ask for
+# is full or past the end, so the API asks for it on each request). For these two lists (all
+# clusters; those with one Reconciled status) the total is kept on write
+# (migrations/postgres/0004_resource_counts.sql) and read with the store's count_resources
+# statement (src/store/postgres/pg_statements.cpp), not counted. Sent as the API sends dynamic SQL:
 # extended protocol, unnamed statement, no transaction, no parallel query (like_api).
 # NOT_RECONCILED_SQL is the store's rendering of the ticker's filter
 # status.conditions.Reconciled='False' (src/store/detail/search_sql.cpp): the one constant to
 # change when the store renders it differently.
 NOT_RECONCILED_SQL = "r.reconciled_status = 'False'"
+KEPT_COUNT_SQL = """SELECT (SELECT COALESCE(SUM(n), 0) FROM resource_counts WHERE {key})::bigint + d.sum,
+  d.rows FROM (SELECT COALESCE(SUM(delta), 0)::bigint AS sum, COUNT(*) AS rows
+  FROM resource_count_deltas WHERE {key}) d;"""
 RESOURCE_COLUMNS = ("r.id, r.kind, r.name, r.href, r.spec, r.generation, r.owner_id, "
                     "r.owner_kind, r.owner_href, r.created_time, r.updated_time, r.deleted_time, "
                     "r.created_by, r.updated_by, r.deleted_by")
@@ -564,13 +570,19 @@ LIST_SQL = """\\set o (random(1, :pages) - 1) * :size
 SELECT r.*, {children} FROM (SELECT {columns} FROM resources r WHERE {where}
   ORDER BY r.created_time DESC, r.id DESC LIMIT :size OFFSET :o) r
   ORDER BY r.created_time DESC, r.id DESC;
-SELECT COUNT(*) FROM resources r WHERE {where};
+{count}
 """
 
 
 def list_sql(filter_sql=None):
+    """The API's SQL for a list of clusters, unfiltered or with NOT_RECONCILED_SQL."""
     where = "r.kind = 'Cluster'" + (f" AND ({filter_sql})" if filter_sql else "")
-    return LIST_SQL.format(children=CHILDREN_COLUMNS, columns=RESOURCE_COLUMNS, where=where)
+    status = "'False'" if filter_sql == NOT_RECONCILED_SQL else "NULL"
+    if filter_sql not in (None, NOT_RECONCILED_SQL):
+        raise BenchError(f"no kept total for the filter {filter_sql}")
+    key = f"kind = 'Cluster' AND ({status}::text IS NULL OR reconciled_status = {status})"
+    return LIST_SQL.format(children=CHILDREN_COLUMNS, columns=RESOURCE_COLUMNS, where=where,
+                           count=KEPT_COUNT_SQL.format(key=key))
 
 
 def like_api(dsn):
@@ -616,21 +628,21 @@ def section_list(res, args, work):
                                    work, args.duration)
             note = f"goal p99 < {goal:.0f} ms" if goal else ""
             res.add(f"api_list_p99_ms_{label}", r["p99_ms"], "ms", b["p99_ms"],
-                    "pgbench p99, same SQL (page + count)", "lower", note)
+                    "pgbench p99, same SQL (page + kept total)", "lower", note)
             res.add(f"api_list_p50_ms_{label}", r["p50_ms"], "ms", b["p50_ms"],
-                    "pgbench p50, same SQL (page + count)", "lower")
+                    "pgbench p50, same SQL (page + kept total)", "lower")
             res.add(f"api_list_rps_{label}", r["rps"], "req/s", b["rps"],
-                    "pgbench, same SQL (page + count)", "higher")
+                    "pgbench, same SQL (page + kept total)", "higher")
             if label != "10k":
                 continue
             log("list: 10k, the reference's shape: no filter, size 10, page 1, 10 connections, "
                 "wrk vs pgbench, A-B-B-A")
             r, b = list_vs_pgbench(base, db, "size=10", None, 1, 10, 10, work, args.duration)
             res.add("api_list_p99_ms_10k_ref", r["p99_ms"], "ms", b["p99_ms"],
-                    "pgbench p99, same SQL (page + count), 10 clients", "lower",
+                    "pgbench p99, same SQL (page + kept total), 10 clients", "lower",
                     "reference: p99 31.4 ms at 10 000 clusters (4-vCPU nodes)")
             res.add("api_list_rps_10k_ref", r["rps"], "req/s", b["rps"],
-                    "pgbench, same SQL (page + count), 10 clients", "higher",
+                    "pgbench, same SQL (page + kept total), 10 clients", "higher",
                     "reference: 789 req/s at 10 000 clusters (4-vCPU nodes)")
         res.add("api_rss_mb", vm_mb(api.pid), "MB", 100.0, "goal < 100 MB", "lower")
     finally:

@@ -250,7 +250,10 @@ http::Response ApiHandler::Collection(Context& ctx, const service::Scope& scope)
     if (!out) return Error(ctx, out.error());
     ListPage items(limits_.list_max_bytes);
     for (auto& r : out->items) {
-      if (!items.Add(*fields ? Project(PresentResource(r), **fields) : PresentResource(r))) break;
+      const bool added =
+          *fields ? items.Add(Project(nlohmann::json::parse(PresentResource(r)), **fields))
+                  : items.Add(PresentResource(r));
+      if (!added) break;
       r = {};  // a page holds one copy of each item: its JSON text
     }
     return {200,
@@ -265,7 +268,7 @@ http::Response ApiHandler::Collection(Context& ctx, const service::Scope& scope)
     if (!in) return Error(ctx, in.error());
     auto r = resources_.Create(scope, std::move(*in), ctx.caller);
     if (!r) return Error(ctx, r.error());
-    return Json(201, PresentResource(*r));
+    return {201, "application/json", PresentResource(*r), {}};
   }
   return MethodNotAllowed(ctx, "GET, POST");
 }
@@ -289,7 +292,7 @@ http::Response ApiHandler::Item(Context& ctx, const service::Scope& scope, const
     return MethodNotAllowed(ctx, "GET, PATCH, DELETE");
   }
   if (!r) return Error(ctx, r.error());
-  return Json(status, PresentResource(*r));
+  return {status, "application/json", PresentResource(*r), {}};
 }
 
 http::Response ApiHandler::Statuses(Context& ctx, const service::Scope& scope,

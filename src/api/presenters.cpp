@@ -1,38 +1,96 @@
 #include "api/presenters.hpp"
 
+#include "common/json_writer.hpp"
+#include "common/time.hpp"
+
 namespace hf::api {
 
-nlohmann::json PresentResource(const model::Resource& r) {
-  nlohmann::json conditions = nlohmann::json::array();
-  for (const auto& c : r.conditions) {
-    nlohmann::json j = {{"type", c.type},
-                        {"status", c.status},
-                        {"observed_generation", c.observed_generation},
-                        {"created_time", FormatTime(c.created_time)},
-                        {"last_updated_time", FormatTime(c.last_updated_time)},
-                        {"last_transition_time", FormatTime(c.last_transition_time)}};
-    if (!c.reason.empty()) j["reason"] = c.reason;
-    if (!c.message.empty()) j["message"] = c.message;
-    conditions.push_back(std::move(j));
+std::string PresentResource(const model::Resource& r) {
+  // Keys in sorted order, as nlohmann::json writes them (json_writer.hpp).
+  std::string out;
+  out.reserve(512 + 256 * r.conditions.size());
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Key("created_by");
+  w.String(r.created_by);
+  w.Key("created_time");
+  w.String(FormatTime(r.created_time));
+  if (r.deleted_by) {
+    w.Key("deleted_by");
+    w.String(*r.deleted_by);
   }
-  nlohmann::json j = {{"id", r.id},
-                      {"kind", r.kind},
-                      {"name", r.name},
-                      {"href", r.href},
-                      {"spec", r.spec},
-                      {"generation", r.generation},
-                      {"status", {{"conditions", std::move(conditions)}}},
-                      {"created_time", FormatTime(r.created_time)},
-                      {"updated_time", FormatTime(r.updated_time)},
-                      {"created_by", r.created_by},
-                      {"updated_by", r.updated_by}};
-  if (!r.labels.empty()) j["labels"] = r.labels;
+  if (r.deleted_time) {
+    w.Key("deleted_time");
+    w.String(FormatTime(*r.deleted_time));
+  }
+  w.Key("generation");
+  w.Int(r.generation);
+  w.Key("href");
+  w.String(r.href);
+  w.Key("id");
+  w.String(r.id);
+  w.Key("kind");
+  w.String(r.kind);
+  if (!r.labels.empty()) {
+    w.Key("labels");
+    w.BeginObject();
+    for (const auto& [key, value] : r.labels) {
+      w.Key(key);
+      w.String(value);
+    }
+    w.EndObject();
+  }
+  w.Key("name");
+  w.String(r.name);
   if (r.owner) {
-    j["owner_references"] = {{"id", r.owner->id}, {"kind", r.owner->kind}, {"href", r.owner->href}};
+    w.Key("owner_references");
+    w.BeginObject();
+    w.Key("href");
+    w.String(r.owner->href);
+    w.Key("id");
+    w.String(r.owner->id);
+    w.Key("kind");
+    w.String(r.owner->kind);
+    w.EndObject();
   }
-  if (r.deleted_time) j["deleted_time"] = FormatTime(*r.deleted_time);
-  if (r.deleted_by) j["deleted_by"] = *r.deleted_by;
-  return j;
+  w.Key("spec");
+  w.Value(r.spec);
+  w.Key("status");
+  w.BeginObject();
+  w.Key("conditions");
+  w.BeginArray();
+  for (const auto& c : r.conditions) {
+    w.BeginObject();
+    w.Key("created_time");
+    w.String(FormatTime(c.created_time));
+    w.Key("last_transition_time");
+    w.String(FormatTime(c.last_transition_time));
+    w.Key("last_updated_time");
+    w.String(FormatTime(c.last_updated_time));
+    if (!c.message.empty()) {
+      w.Key("message");
+      w.String(c.message);
+    }
+    w.Key("observed_generation");
+    w.Int(c.observed_generation);
+    if (!c.reason.empty()) {
+      w.Key("reason");
+      w.String(c.reason);
+    }
+    w.Key("status");
+    w.String(c.status);
+    w.Key("type");
+    w.String(c.type);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  w.Key("updated_by");
+  w.String(r.updated_by);
+  w.Key("updated_time");
+  w.String(FormatTime(r.updated_time));
+  w.EndObject();
+  return out;
 }
 
 nlohmann::json PresentAdapterStatus(const model::AdapterStatus& s) {
@@ -72,7 +130,11 @@ nlohmann::json PresentOutboxEvent(const model::OutboxEvent& e) {
 
 bool ListPage::Add(const nlohmann::json& item) {
   if (truncated_) return false;
-  std::string text = item.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return Add(item.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+bool ListPage::Add(std::string text) {
+  if (truncated_) return false;
   if (!items_.empty() && bytes_ + text.size() + 1 > max_bytes_) {
     truncated_ = true;
     return false;

@@ -10,8 +10,9 @@
 
 namespace hf::api {
 
-// Wire JSON of the API (snake_case, RFC 3339 times, labels omitted when empty).
-nlohmann::json PresentResource(const model::Resource& r);
+// Wire JSON of the API (snake_case, RFC 3339 times, labels omitted when empty). A resource, the
+// hot path of reads and lists, is written as JSON text directly (common/json_writer.hpp).
+std::string PresentResource(const model::Resource& r);
 nlohmann::json PresentAdapterStatus(const model::AdapterStatus& s);
 nlohmann::json PresentOutboxEvent(const model::OutboxEvent& e);
 
@@ -27,6 +28,7 @@ class ListPage {
 
   // Whether `item` was added; once one is refused, every later one is too.
   bool Add(const nlohmann::json& item);
+  bool Add(std::string item_json);  // `item_json`: one JSON value
   // The body as JSON text (keys in the order nlohmann::json would write them); `null_if_empty`:
   // an empty page says "items": null (a ?fields= list, as the reference answers).
   std::string Body(int64_t page, int64_t total, bool null_if_empty = false) &&;

@@ -34,12 +34,29 @@ std::string FormatTime(Time t) {
   auto day = floor<days>(t);
   year_month_day ymd{day};
   hh_mm_ss<microseconds> hms{t - day};
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06ldZ", int(ymd.year()),
-                unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
-                int(hms.minutes().count()), int(hms.seconds().count()),
-                long(hms.subseconds().count()));
-  return buf;
+  // YYYY-MM-DDTHH:MM:SS.uuuuuuZ, written by hand: this runs for every time of every resource a
+  // list returns, and snprintf was a tenth of a list's CPU.
+  std::string out = "0000-00-00T00:00:00.000000Z";
+  const auto put = [&](size_t end, long value, int width) {
+    for (int k = 1; k <= width; ++k, value /= 10) out[end - k] = char('0' + value % 10);
+  };
+  const int year = int(ymd.year());
+  if (year < 0 || year > 9999) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06ldZ", year,
+                  unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
+                  int(hms.minutes().count()), int(hms.seconds().count()),
+                  long(hms.subseconds().count()));
+    return buf;
+  }
+  put(4, year, 4);
+  put(7, unsigned(ymd.month()), 2);
+  put(10, unsigned(ymd.day()), 2);
+  put(13, hms.hours().count(), 2);
+  put(16, hms.minutes().count(), 2);
+  put(19, hms.seconds().count(), 2);
+  put(26, hms.subseconds().count(), 6);
+  return out;
 }
 
 Result<Time> ParseTime(std::string_view s) {

@@ -10,6 +10,13 @@ TEST(Time, FormatsWithMicrosecondsInUtc) {
   ASSERT_TRUE(t);
   EXPECT_EQ(FormatTime(*t), "2026-01-02T03:04:05.123456Z");
   EXPECT_EQ(FormatTime(*ParseTime("2026-01-02T03:04:05Z")), "2026-01-02T03:04:05.000000Z");
+  for (const char* text :
+       {"0001-01-01T00:00:00.000001Z", "1969-12-31T23:59:59.999999Z", "1970-01-01T00:00:00.000000Z",
+        "9999-12-31T23:59:59.999999Z", "2024-02-29T12:34:56.789012Z"}) {
+    EXPECT_EQ(FormatTime(*ParseTime(text)), text);
+  }
+  EXPECT_EQ(FormatTime(*ParseTime("9999-12-31T23:59:59Z") + std::chrono::hours(24)),
+            "10000-01-01T23:59:59.000000Z");
 }
 
 TEST(Time, ParsesOffsetsAndPostgresForms) {
@@ -21,9 +28,9 @@ TEST(Time, ParsesOffsetsAndPostgresForms) {
 }
 
 TEST(Time, RejectsBadText) {
-  for (const char* bad : {"", "2026-01-02", "2026-13-02T00:00:00Z", "2026-02-30T00:00:00Z",
-                          "2026-01-02T25:00:00Z", "2026-01-02T00:00:00", "2026-01-02T00:00:00.Z",
-                          "2026-01-02T00:00:00Zjunk", "yesterday"}) {
+  for (const char* bad :
+       {"", "2026-01-02", "2026-13-02T00:00:00Z", "2026-02-30T00:00:00Z", "2026-01-02T25:00:00Z",
+        "2026-01-02T00:00:00", "2026-01-02T00:00:00.Z", "2026-01-02T00:00:00Zjunk", "yesterday"}) {
     auto t = ParseTime(bad);
     EXPECT_FALSE(t) << bad;
     if (!t) {
@@ -45,7 +52,8 @@ TEST(Duration, ParsesUnits) {
   EXPECT_EQ(ParseDuration("1h30m")->count(), 5'400'000);
   EXPECT_EQ(ParseDuration("1.5s")->count(), 1'500);
   EXPECT_EQ(ParseDuration("3")->count(), 3'000);
-  for (const char* bad : {"", "s", "10x", "-5s", "5 s", "1.2.3s"}) EXPECT_FALSE(ParseDuration(bad)) << bad;
+  for (const char* bad : {"", "s", "10x", "-5s", "5 s", "1.2.3s"})
+    EXPECT_FALSE(ParseDuration(bad)) << bad;
 }
 
 TEST(Duration, FormatsShortest) {

@@ -208,6 +208,22 @@ std::unexpected<Error> NotFound(const std::string& id) {
   return Fail(ErrorCode::kNotFound, "resource '" + id + "' not found");
 }
 
+// Lists whose total the store keeps on write (migrations/*/0004_resource_counts.sql): every
+// resource of a kind, or those with one Reconciled status (the filter is then exactly
+// `status.conditions.Reconciled='S'`). Returns whether `q` is one, and the status (nullopt: any).
+bool HasMaintainedCount(const ResourceQuery& q, std::optional<std::string>& status) {
+  if (q.owner_id) return false;
+  if (!q.filter) return true;
+  if (q.filter->kind != search::Filter::Kind::kTerm) return false;
+  const auto* term = std::get_if<search::ConditionStatusTerm>(&q.filter->term);
+  if (term == nullptr || term->type != model::condition_type::kReconciled) return false;
+  status = term->status;
+  return true;
+}
+
+// Deltas a count may sum before the count read folds them (PostgreSQL; SQLite has none).
+constexpr int64_t kFoldCountDeltasAbove = 1000;
+
 Result<void> CheckPaging(int64_t offset, int64_t limit) {
   if (offset < 0 || limit < 0) {
     return Fail(ErrorCode::kInvalidArgument, "offset and limit must not be negative");
@@ -318,6 +334,12 @@ Result<Page<model::Resource>> SqlTx::ListResources(const ResourceQuery& q) {
   const auto n = static_cast<int64_t>(page.items.size());
   if (n < q.limit && (n > 0 || q.offset == 0)) {
     page.total = q.offset + n;
+  } else if (std::optional<std::string> status; HasMaintainedCount(q, status)) {
+    const Rows count = HF_TRY(session_->Exec(st_.count_resources, {q.kind, OptParam(status)}));
+    page.total = HF_TRY(Int(count.at(0), 0));
+    if (HF_TRY(Int(count.at(0), 1)) > kFoldCountDeltasAbove) {
+      HF_CHECK(session_->Exec(st_.fold_resource_counts, {}));
+    }
   } else {
     const Rows count = HF_TRY(
         session_->ExecDynamic("SELECT COUNT(*) FROM resources r WHERE " + where, filter_params));

@@ -53,6 +53,10 @@ struct Statements {
   Statement children;
   Statement children_for_update;
   Statement has_children;  // (owner_id) → one row if it has any
+  // (kind, reconciled_status or NULL for any) → the number of such resources, and how many
+  // unfolded deltas that sum read (migrations/*/0004_resource_counts.sql).
+  Statement count_resources;
+  Statement fold_resource_counts;  // moves deltas into the counts; empty in SQLite (it has none)
 
   Statement adapter_statuses;  // (resource_id, adapters json) → kAdapterStatusColumns
   Statement adapter_statuses_page;

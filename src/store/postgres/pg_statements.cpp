@@ -175,6 +175,21 @@ Statements Build() {
        "ORDER BY published_time LIMIT $2) RETURNING 1"}};
   s.list_outbox = {"list_outbox",
                    {outbox_select + outbox_filter + "ORDER BY id LIMIT $3 OFFSET $4"}};
+  const string count_key = "kind = $1 AND ($2::text IS NULL OR reconciled_status = $2)";
+  s.count_resources = {
+      "count_resources",
+      {"SELECT (SELECT COALESCE(SUM(n), 0) FROM resource_counts WHERE " + count_key +
+       ")::bigint + d.sum, d.rows FROM (SELECT COALESCE(SUM(delta), 0)::bigint AS sum, COUNT(*) "
+       "AS rows FROM resource_count_deltas WHERE " +
+       count_key + ") d"}};
+  // Folds the oldest deltas; concurrent folds skip each other's rows rather than wait.
+  s.fold_resource_counts = {
+      "fold_resource_counts",
+      {"WITH moved AS (DELETE FROM resource_count_deltas WHERE id IN (SELECT id FROM "
+       "resource_count_deltas ORDER BY id LIMIT 10000 FOR UPDATE SKIP LOCKED) RETURNING kind, "
+       "reconciled_status, delta) INSERT INTO resource_counts (kind, reconciled_status, n) SELECT "
+       "kind, reconciled_status, SUM(delta) FROM moved GROUP BY 1, 2 ON CONFLICT (kind, "
+       "reconciled_status) DO UPDATE SET n = resource_counts.n + excluded.n"}};
   s.count_outbox = {"count_outbox", {"SELECT COUNT(*) FROM outbox " + outbox_filter}};
   s.outbox_stats = {
       "outbox_stats",

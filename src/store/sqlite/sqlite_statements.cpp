@@ -128,6 +128,11 @@ Statements Build() {
        "ORDER BY published_time LIMIT ?2) RETURNING 1"}};
   s.list_outbox = {"list_outbox",
                    {outbox_select + outbox_filter + "ORDER BY id LIMIT ?3 OFFSET ?4"}};
+  // The triggers write resource_counts directly (migrations/sqlite/0004_resource_counts.sql): the
+  // count reads no deltas, so the store never asks for fold_resource_counts, left empty.
+  s.count_resources = {"count_resources",
+                       {"SELECT (SELECT COALESCE(SUM(n), 0) FROM resource_counts WHERE kind = ?1 "
+                        "AND (?2 IS NULL OR reconciled_status = ?2)), 0"}};
   s.count_outbox = {"count_outbox", {"SELECT COUNT(*) FROM outbox " + outbox_filter}};
   s.outbox_stats = {
       "outbox_stats",
