@@ -130,39 +130,33 @@ nlohmann::json PresentOutboxEvent(const model::OutboxEvent& e) {
 
 bool ListPage::Add(const nlohmann::json& item) {
   if (truncated_) return false;
-  return Add(item.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return AddText(item.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-bool ListPage::Add(std::string text) {
+bool ListPage::AddText(std::string_view item_json) {
   if (truncated_) return false;
-  if (!items_.empty() && bytes_ + text.size() + 1 > max_bytes_) {
+  if (count_ > 0 && bytes_ + item_json.size() + 1 > max_bytes_) {
     truncated_ = true;
     return false;
   }
-  bytes_ += text.size() + 1;
-  items_.push_back(std::move(text));
+  body_ += count_ == 0 ? "{\"items\":[" : ",";
+  body_ += item_json;
+  bytes_ += item_json.size() + 1;
+  ++count_;
   return true;
 }
 
 std::string ListPage::Body(int64_t page, int64_t total, bool null_if_empty) && {
-  std::string body;
-  body.reserve(bytes_ + 96);
-  if (items_.empty() && null_if_empty) {
-    body += "{\"items\":null";
+  if (count_ == 0) {
+    body_ = null_if_empty ? "{\"items\":null" : "{\"items\":[]";
   } else {
-    body += "{\"items\":[";
-    for (size_t i = 0; i < items_.size(); ++i) {
-      if (i > 0) body += ',';
-      body += items_[i];
-      items_[i] = {};  // freed as it is copied: the page's peak is about one copy, not two
-    }
-    body += ']';
+    body_ += ']';
   }
-  body += ",\"page\":" + std::to_string(page) + ",\"size\":" + std::to_string(items_.size()) +
-          ",\"total\":" + std::to_string(total);
-  if (truncated_) body += ",\"truncated\":true";
-  body += '}';
-  return body;
+  body_ += ",\"page\":" + std::to_string(page) + ",\"size\":" + std::to_string(count_) +
+           ",\"total\":" + std::to_string(total);
+  if (truncated_) body_ += ",\"truncated\":true";
+  body_ += '}';
+  return std::move(body_);
 }
 
 }  // namespace hf::api

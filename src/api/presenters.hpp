@@ -20,24 +20,24 @@ nlohmann::json PresentOutboxEvent(const model::OutboxEvent& e);
 // refuses the item that would take the items past `max_bytes` as JSON (never the first one),
 // and the body then also says "truncated": true, so a client continues at the next item
 // (offset (page-1)*requested size + size). Without truncation the field is absent. Each item is
-// serialized as it is added, so a page holds one copy of its items: their JSON text, moved into
-// the body, which is allocated once at its final size.
+// appended to the body as it is added, so a page holds one copy of its items.
 class ListPage {
  public:
   explicit ListPage(size_t max_bytes) : max_bytes_(max_bytes) {}
 
-  // Whether `item` was added; once one is refused, every later one is too.
+  // Whether the item was added; once one is refused, every later one is too.
   bool Add(const nlohmann::json& item);
-  bool Add(std::string item_json);  // `item_json`: one JSON value
-  // The body as JSON text (keys in the order nlohmann::json would write them); `null_if_empty`:
-  // an empty page says "items": null (a ?fields= list, as the reference answers).
+  bool AddText(std::string_view item_json);  // `item_json`: one JSON value, as text
+  // The body as JSON text; `null_if_empty`: an empty page says "items": null (a ?fields= list,
+  // as the reference answers).
   std::string Body(int64_t page, int64_t total, bool null_if_empty = false) &&;
 
  private:
   size_t max_bytes_;
-  size_t bytes_ = 0;  // of items_, with a comma each
+  size_t bytes_ = 0;  // of the items, with a comma each
+  size_t count_ = 0;
   bool truncated_ = false;
-  std::vector<std::string> items_;  // each item's JSON (the body is built once, at its size)
+  std::string body_;  // "{"items":[" and the items so far
 };
 
 }  // namespace hf::api

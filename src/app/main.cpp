@@ -13,7 +13,12 @@ int main(int argc, char** argv) {
   // (up to 32 MiB), so the next large answers come from the heap and stay in the process after
   // they are freed. A fixed threshold keeps large buffers in mmap; fewer arenas (default 8 per
   // core) keep the many server threads from each holding freed memory of their own.
-  mallopt(M_MMAP_THRESHOLD, 128 << 10);
+  // The threshold is 1 MiB, not glibc's initial 128 KiB: a page of 100 resources (~150 KB) in
+  // mmap cost its page faults and an unmap with a TLB shoot-down on every list, a quarter of the
+  // API's CPU per list (issue #16). The heap keeps up to 2 MiB free at its top per arena for the
+  // next answer; larger answers are still unmapped, or trimmed (http_server.cpp, Written).
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  mallopt(M_TRIM_THRESHOLD, 2 << 20);
   mallopt(M_ARENA_MAX, 4);
   CLI::App app{"HyperFleet: a control plane for the lifecycle of a fleet of clusters",
                "hyperfleet"};

@@ -83,34 +83,83 @@ Result<model::Condition> DecodeCondition(const Row& row) {
 }
 
 // The two columns of resource_children_columns (at `i` and `i + 1`; format in statements.hpp).
-Result<void> DecodeChildren(const Row& row, size_t i, model::Resource& r) {
-  const json labels = HF_TRY(JsonAt(row, i));
-  const json conditions = HF_TRY(JsonAt(row, i + 1));
-  if (!labels.is_array() || !conditions.is_array()) return BadCell("children", row[i]);
-  for (const json& l : labels) {
-    if (!l.is_array() || l.size() != 2 || !l[0].is_string() || !l[1].is_string()) {
-      return BadCell("labels", row[i]);
-    }
-    r.labels.emplace(l[0].get<std::string>(), l[1].get<std::string>());
+// One scalar of an inner array of a children column: a string, or an integer as its digits.
+struct ChildCell {
+  std::string text;
+  bool integer = false;
+};
+using ChildRows = std::vector<std::vector<ChildCell>>;
+
+// Reads a children column (an array of arrays of strings and integers, the format above
+// resource_children_columns) without building a json tree: a list page reads 200 of them.
+class ChildRowsReader final : public nlohmann::json_sax<json> {
+ public:
+  ChildRows rows;
+
+  bool start_array(std::size_t) override {
+    if (++depth_ == 2) rows.emplace_back();
+    return depth_ <= 2;
   }
-  for (const json& c : conditions) {
-    if (!c.is_array() || c.size() != 8 || !c[4].is_number_integer()) {
-      return BadCell("conditions", row[i + 1]);
-    }
+  bool end_array() override {
+    --depth_;
+    return true;
+  }
+  bool string(string_t& value) override { return Cell(std::move(value), false); }
+  bool number_integer(number_integer_t value) override { return Cell(std::to_string(value), true); }
+  bool number_unsigned(number_unsigned_t value) override {
+    return Cell(std::to_string(value), true);
+  }
+  bool null() override { return false; }
+  bool boolean(bool) override { return false; }
+  bool number_float(number_float_t, const string_t&) override { return false; }
+  bool binary(binary_t&) override { return false; }
+  bool start_object(std::size_t) override { return false; }
+  bool key(string_t&) override { return false; }
+  bool end_object() override { return false; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    return false;
+  }
+
+ private:
+  bool Cell(std::string text, bool integer) {
+    if (depth_ != 2) return false;
+    rows.back().push_back({std::move(text), integer});
+    return true;
+  }
+  int depth_ = 0;
+};
+
+Result<ChildRows> ChildRowsAt(const Row& row, size_t i) {
+  ChildRowsReader reader;
+  if (!json::sax_parse(Text(row, i), &reader)) return BadCell("children", row[i]);
+  return std::move(reader.rows);
+}
+
+Result<void> DecodeChildren(const Row& row, size_t i, model::Resource& r) {
+  for (auto& l : HF_TRY(ChildRowsAt(row, i))) {
+    if (l.size() != 2 || l[0].integer || l[1].integer) return BadCell("labels", row[i]);
+    r.labels.emplace(std::move(l[0].text), std::move(l[1].text));
+  }
+  for (auto& c : HF_TRY(ChildRowsAt(row, i + 1))) {
+    if (c.size() != 8 || !c[4].integer) return BadCell("conditions", row[i + 1]);
     for (size_t k : {0, 1, 2, 3, 5, 6, 7}) {
-      if (!c[k].is_string()) return BadCell("conditions", row[i + 1]);
+      if (c[k].integer) return BadCell("conditions", row[i + 1]);
     }
     auto time_at = [&](size_t k) -> Result<Time> {
-      auto t = ParseTime(c[k].get_ref<const std::string&>());
+      auto t = ParseTime(c[k].text);
       if (!t) return BadCell("conditions", row[i + 1]);
       return *t;
     };
     model::Condition out;
-    out.type = c[0].get<std::string>();
-    out.status = c[1].get<std::string>();
-    out.reason = c[2].get<std::string>();
-    out.message = c[3].get<std::string>();
-    out.observed_generation = c[4].get<int64_t>();
+    out.type = std::move(c[0].text);
+    out.status = std::move(c[1].text);
+    out.reason = std::move(c[2].text);
+    out.message = std::move(c[3].text);
+    const auto [end, ec] = std::from_chars(c[4].text.data(), c[4].text.data() + c[4].text.size(),
+                                           out.observed_generation);
+    if (ec != std::errc() || end != c[4].text.data() + c[4].text.size()) {
+      return BadCell("conditions", row[i + 1]);
+    }
     out.created_time = HF_TRY(time_at(5));
     out.last_updated_time = HF_TRY(time_at(6));
     out.last_transition_time = HF_TRY(time_at(7));
