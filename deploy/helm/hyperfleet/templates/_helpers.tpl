@@ -12,7 +12,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{ printf "%s:%s" .Values.image.repository (toString .Values.image.tag) }}
 {{- end }}
 
-{{/* The Secret that holds the database URL: the dev one when devServices is on. */}}
+{{/* Where the tickers and the adapters reach the API: its Service, on its port, over HTTPS. */}}
 {{- define "hyperfleet.apiUrl" -}}
 https://hyperfleet-api:8000
 {{- end }}
@@ -69,8 +69,9 @@ securityContext:
 {{- end }}
 
 {{/*
-Ports, probes and image of a long-running HyperFleet container: health 8080 (/healthz, /readyz)
-and metrics 9090, the binary's defaults. Argument: dict "root" $ "readinessPeriod" N.
+Ports and probes of a long-running HyperFleet container: health 8080 (/healthz, /readyz) and
+metrics 9090, the binary's defaults. hyperfleet.probes takes a dict with optional
+"readinessPeriod" and "readinessFailures" (default 10 s and 3).
 */}}
 {{- define "hyperfleet.opsPorts" -}}
 - name: health
