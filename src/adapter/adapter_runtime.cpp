@@ -93,6 +93,14 @@ AdapterRuntime::AdapterRuntime(AdapterConfig config, broker::Broker& broker,
               {"adapter"}, metrics::DefaultLatencyBuckets()),
           metrics::Registry::Default().AddCounter("hyperfleet_adapter_jobs_created_total",
                                                   "Jobs started.", {"adapter"}),
+          metrics::Registry::Default().AddCounter(
+              "hyperfleet_adapter_jobs_finished_total",
+              "Jobs this adapter watched to their end, by result (succeeded, failed).",
+              {"adapter", "result"}),
+          metrics::Registry::Default().AddHistogram(
+              "hyperfleet_adapter_job_duration_seconds",
+              "Time from a job's creation to its end, by result.", {"adapter", "result"},
+              {0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800}),
           metrics::Registry::Default().AddCounter("hyperfleet_adapter_status_reports_total",
                                                   "Status reports accepted by the API.",
                                                   {"adapter"}),
@@ -104,7 +112,10 @@ AdapterRuntime::AdapterRuntime(AdapterConfig config, broker::Broker& broker,
       runner_(std::move(runner)),
       resources_(std::move(resources)) {
   if (runner_) {
-    runner_->OnFinished([this](const jobs::JobState& job) { Enqueue(job.resource_id, 0); });
+    runner_->OnFinished([this](const jobs::JobState& job) {
+      CountFinished(job);
+      Enqueue(job.resource_id, 0);
+    });
   }
 }
 
@@ -403,6 +414,14 @@ Outcome AdapterRuntime::ReportFailure(const std::string& resource_id, int64_t ge
 
 void AdapterRuntime::CountError(const std::string& phase) {
   metrics_.errors.WithLabels({config_.name, phase}).Inc();
+}
+
+void AdapterRuntime::CountFinished(const jobs::JobState& job) {
+  const std::string result(jobs::ToString(job.phase));
+  metrics_.jobs_finished.WithLabels({config_.name, result}).Inc();
+  const Time end = job.finished_time.value_or(Now());
+  metrics_.job_duration.WithLabels({config_.name, result})
+      .Observe(std::max(0.0, std::chrono::duration<double>(end - job.created_time).count()));
 }
 
 void AdapterRuntime::Enqueue(const std::string& resource_id, int attempt) {

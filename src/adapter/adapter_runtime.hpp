@@ -82,6 +82,8 @@ class AdapterRuntime {
     metrics::Family<metrics::Counter>& events;
     metrics::Family<metrics::Histogram>& duration;
     metrics::Family<metrics::Counter>& jobs_created;
+    metrics::Family<metrics::Counter>& jobs_finished;   // {adapter, result}
+    metrics::Family<metrics::Histogram>& job_duration;  // {adapter, result}
     metrics::Family<metrics::Counter>& reports;
     metrics::Family<metrics::Counter>& errors;
     metrics::Family<metrics::Counter>& nacks;
@@ -118,6 +120,8 @@ class AdapterRuntime {
   Outcome ReportFailure(const std::string& resource_id, int64_t generation,
                         const PhaseError& failure);
   void Enqueue(const std::string& resource_id, int attempt);
+  // Counts a finished job in hyperfleet_adapter_jobs_finished_total and _job_duration_seconds.
+  void CountFinished(const jobs::JobState& job);
   void RetryLoop();
   void CountError(const std::string& phase);
 

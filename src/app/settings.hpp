@@ -35,7 +35,7 @@ struct Settings {
   // Listen addresses. `host` is the API port's (api; dev: 127.0.0.1). The health and metrics
   // ports bind `health_host` / `metrics_host`; empty (the default) means 127.0.0.1 on api and
   // dev, and `host` on outbox, ticker and adapter, which serve no API (their `host` defaults to
-  // 127.0.0.1). Kubernetes probes and Prometheus need 0.0.0.0 there (deploy/k8s sets it).
+  // 127.0.0.1). Kubernetes probes and Prometheus need 0.0.0.0 there (deploy/helm sets it).
   std::string host = "0.0.0.0";
   std::string health_host;
   std::string metrics_host;

@@ -1,28 +1,17 @@
 #include "service/resource_service.hpp"
 
 #include "common/log.hpp"
-#include "common/metrics.hpp"
 #include "common/uuid.hpp"
 #include "search/search.hpp"
 #include "service/aggregation.hpp"
 #include "service/outbox_events.hpp"
+#include "service/reconciliation_metrics.hpp"
 #include "service/validation.hpp"
 
 namespace hf::service {
 namespace {
 
 const log::Logger kLog{"api"};
-
-// hyperfleet_api_reconciliation_started_total: committed changes that start a reconciliation.
-void CountReconciliationStarted(const Kinds& kinds, const model::Resource& r, bool is_delete) {
-  static auto& started = metrics::Registry::Default().AddCounter(
-      "hyperfleet_api_reconciliation_started_total",
-      "Committed creates, spec/label changes and deletes (each starts a reconciliation).",
-      {"resource_type", "is_delete"});
-  const KindDescriptor* kind = kinds.ByKind(r.kind);
-  started.WithLabels({kind ? std::string(kind->plural) : r.kind, is_delete ? "true" : "false"})
-      .Inc();
-}
 
 std::string Href(const KindDescriptor& kind, const std::string& id,
                  const std::optional<model::ObjectRef>& owner) {

@@ -4,6 +4,7 @@
 
 #include "service/aggregation.hpp"
 #include "service/outbox_events.hpp"
+#include "service/reconciliation_metrics.hpp"
 
 namespace hf::service {
 namespace {
@@ -159,9 +160,10 @@ Result<std::optional<model::AdapterStatus>> StatusService::Report(const Scope& s
       return stored;
     }
   }
+  std::vector<model::Condition> conditions = r.conditions;
   if (available != kUnknown) {
     const bool children = r.Deleting() && HF_TRY(tx->HasChildren(r.id));
-    auto conditions = Aggregate({r, required, statuses, children});
+    conditions = Aggregate({r, required, statuses, children});
     if (conditions != r.conditions) HF_CHECK(tx->ReplaceConditions(r.id, conditions));
     if (available != previous_available) {
       HF_TRY(AppendEvent(*tx, r, std::string(model::kStatusChangedReason), caller.traceparent,
@@ -169,6 +171,7 @@ Result<std::optional<model::AdapterStatus>> StatusService::Report(const Scope& s
     }
   }
   HF_CHECK(tx->Commit());
+  ObserveReconciled(kinds_, r, conditions, Now());
   return stored;
 }
 

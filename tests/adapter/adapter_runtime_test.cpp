@@ -1,6 +1,6 @@
 // AdapterRuntime::Handle: which events it acts on. The API it would call is a closed loopback
 // port, so an event it acts on fails its fetch (transient: Nack), and an event it does not act on
-// is acked without calling anything.
+// is acked without calling anything. Jobs that end are counted in the job metrics.
 #include "adapter/adapter_runtime.hpp"
 
 #include <gtest/gtest.h>
@@ -13,6 +13,7 @@
 
 #include "broker/open_broker.hpp"
 #include "common/http_server.hpp"
+#include "common/metrics.hpp"
 #include "model/cloud_event.hpp"
 #include "model/outbox_event.hpp"
 #include "testing/env.hpp"
@@ -135,7 +136,25 @@ class PairingApi {
   http::Server server_;  // last: its handlers use the members above
 };
 
+// hyperfleet_adapter_jobs_finished_total and the count of _job_duration_seconds for one adapter
+// and result.
+std::pair<double, uint64_t> FinishedJobs(const std::string& adapter, const std::string& result) {
+  std::pair<double, uint64_t> out;
+  const std::vector<std::string> labels = {adapter, result};
+  auto& r = metrics::Registry::Default();
+  r.AddCounter("hyperfleet_adapter_jobs_finished_total", "", {"adapter", "result"})
+      .ForEach([&](const auto& l, const metrics::Counter& c) {
+        if (l == labels) out.first = c.Value();
+      });
+  r.AddHistogram("hyperfleet_adapter_job_duration_seconds", "", {"adapter", "result"}, {1})
+      .ForEach([&](const auto& l, const metrics::Histogram& h) {
+        if (l == labels) out.second = h.Read().count;
+      });
+  return out;
+}
+
 TEST_F(AdapterRuntimeTest, ReevaluatesClustersWhoseJobsEndedSideBySide) {
+  const auto before = FinishedJobs("validation", "succeeded");
   PairingApi api;
   auto config =
       ParseAdapterConfig("name: validation\napi:\n  base_url: " + api.url() +
@@ -160,6 +179,11 @@ TEST_F(AdapterRuntimeTest, ReevaluatesClustersWhoseJobsEndedSideBySide) {
   (*runtime)->Stop();
   EXPECT_EQ(api.puts(), 4);
   EXPECT_EQ(api.alone(), 0);
+  // Both jobs were counted as they ended, with their durations.
+  const auto after = FinishedJobs("validation", "succeeded");
+  EXPECT_EQ(after.first, before.first + 2);
+  EXPECT_EQ(after.second, before.second + 2);
+  EXPECT_EQ(FinishedJobs("validation", "failed").first, 0);
 }
 
 TEST(ReadsStatusTest, FieldOrValueFromUnderStatus) {

@@ -163,7 +163,7 @@ TEST(Dockerfile, BuildsWithInstallDepsAndRunsAsNonRootHyperfleet) {
   ASSERT_FALSE(user.empty()) << "the image runs as root";
   EXPECT_NE(user.substr(0, user.find(':')), "0");
   EXPECT_NE(user.substr(0, user.find(':')), "root");
-  // The deploy/k8s pods run as uid 10001 (runAsNonRoot needs a numeric USER).
+  // The deploy/helm pods run as uid 10001 (runAsNonRoot needs a numeric USER).
   EXPECT_EQ(user, "10001:10001");
 
   // Every file the build context must provide exists, and .dockerignore keeps it.

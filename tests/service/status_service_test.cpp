@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/metrics.hpp"
 #include "model/cloud_event.hpp"
 #include "service_fixture.hpp"
 
@@ -158,6 +159,47 @@ TEST_F(StatusServiceTest, AcceptedReportsAreStoredAndFoldedIntoConditions) {
   EXPECT_EQ(r->FindCondition("LastKnownReconciled")->status, "True");
   EXPECT_EQ(r->FindCondition("DnsSuccessful")->status, "True");
   EXPECT_EQ(r->generation, 1);  // reports never bump the generation
+}
+
+// hyperfleet_api_reconciliation_duration_seconds{resource_type}: how many reconciliations it
+// observed, and their summed seconds.
+std::pair<uint64_t, double> ReconciliationDurations(const std::string& resource_type) {
+  std::pair<uint64_t, double> out;
+  metrics::Registry::Default()
+      .AddHistogram("hyperfleet_api_reconciliation_duration_seconds", "", {"resource_type"}, {1})
+      .ForEach([&](const std::vector<std::string>& labels, const metrics::Histogram& h) {
+        if (labels == std::vector<std::string>{resource_type}) {
+          out = {h.Read().count, h.Read().sum};
+        }
+      });
+  return out;
+}
+
+// Each generation's way to Reconciled=True is observed once, from the create or spec change that
+// started it to the report that completed it; redundant reports and deletions are not.
+TEST_F(StatusServiceTest, TheTimeToReconcileIsObservedOncePerGeneration) {
+  const auto before = ReconciliationDurations("clusters");
+  auto c = CreateCluster("timed");
+  Report(c, MakeReport("validation", 1, "True"));
+  EXPECT_EQ(ReconciliationDurations("clusters").first, before.first) << "not reconciled yet";
+  Report(c, MakeReport("dns", 1, "True"));
+  auto after = ReconciliationDurations("clusters");
+  ASSERT_EQ(after.first, before.first + 1);
+  const double took = after.second - before.second;
+  EXPECT_GE(took, 0.0);
+  EXPECT_LT(took, 60.0) << "measured from the create, moments ago";
+
+  Report(c, MakeReport("dns", 1, "True", "", Now() + 1s));  // still reconciled: not again
+  EXPECT_EQ(ReconciliationDurations("clusters").first, before.first + 1);
+
+  Must(resources_.Patch(Clusters(), c.id, {nlohmann::json{{"size", 2}}, std::nullopt}, caller_));
+  Report(c, MakeReport("validation", 2, "True"));
+  Report(c, MakeReport("dns", 2, "True"));
+  EXPECT_EQ(ReconciliationDurations("clusters").first, before.first + 2) << "generation 2";
+
+  Must(resources_.Delete(Clusters(), c.id, caller_));
+  Report(c, MakeReport("validation", 3, "True", "False"));
+  EXPECT_EQ(ReconciliationDurations("clusters").first, before.first + 2) << "a deletion";
 }
 
 TEST_F(StatusServiceTest, AReportAheadOfTheResourceIsDiscarded) {

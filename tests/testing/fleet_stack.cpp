@@ -165,7 +165,7 @@ bool FleetStack::StartDistributed() {
     std::ofstream(dir_ + "/api.yaml", std::ios::app)
         << "cluster_adapters: [validation, dns, placement, cluster-namespace]\n";
   }
-  // As in Kubernetes (deploy/k8s): each adapter has its own service account, whose subject
+  // As in Kubernetes (deploy/helm): each adapter has its own service account, whose subject
   // names it; the tickers share one that names no adapter.
   auto token_file = [&](const std::string& account) {
     const std::string file = dir_ + "/" + account + ".token";
