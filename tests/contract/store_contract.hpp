@@ -187,6 +187,30 @@ TEST_P(StoreContract, ResourceRoundTripsWithLabelsSpecConditionsAndMicroseconds)
   EXPECT_FALSE(Get(NewUuidV7()));
 }
 
+// Labels and conditions come back as JSON columns (PostgreSQL), read by a plain fast path when
+// they hold no escape and by a full JSON reader otherwise: both must give back every byte.
+TEST_P(StoreContract, ResourceRoundTripsTextThatNeedsEscaping) {
+  auto r = MakeResource("Cluster", "c-escapes");
+  r.labels = {{"note", "say \"hi\" \\ back"}, {"plain", "caf\xc3\xa9 \xe2\x82\xac"}};
+  auto tricky = MakeCondition("Reconciled", "False");
+  tricky.message = "line one\nline \"two\"\t\x01 [a, b], {c: d} \xf0\x9f\x9a\x80";
+  tricky.reason = "Has\\Backslash";
+  auto plain = MakeCondition("Available", "True");
+  plain.message = "commas, [brackets] and \xe2\x80\x94 dashes";
+  r.conditions = {tricky, plain};
+  Insert(r);
+  ExpectSameResource(*Get(r.id), r);
+  auto other = MakeResource("Cluster", "c-plain");  // no escapes anywhere
+  other.conditions = {plain};
+  Insert(other);
+  ExpectSameResource(*Get(other.id), other);
+  auto tx = Read();
+  auto page = HF_ASSERT_OK(tx->ListResources({.kind = "Cluster", .order = {{"name"}}}));
+  ASSERT_EQ(page.items.size(), 2u);
+  ExpectSameResource(page.items[0], r);
+  ExpectSameResource(page.items[1], other);
+}
+
 TEST_P(StoreContract, ChildKeepsItsOwner) {
   auto parent = MakeResource("Cluster", "p");
   Insert(parent);

@@ -129,7 +129,55 @@ class ChildRowsReader final : public nlohmann::json_sax<json> {
   int depth_ = 0;
 };
 
+// The common case of a children column, read at memchr speed: no backslash anywhere, so every
+// string is the bytes between two quotes. nullopt when the text is anything else (an escape, a
+// float, malformed), which the SAX reader then reads or refuses: nlohmann's lexer goes one byte
+// at a time, and these columns were a quarter of a list's CPU.
+std::optional<ChildRows> ReadPlainChildRows(std::string_view text) {
+  if (text.find('\\') != std::string_view::npos) return std::nullopt;
+  size_t i = 0;
+  const auto skip_space = [&] {
+    while (i < text.size() &&
+           (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '\r')) {
+      ++i;
+    }
+  };
+  const auto take = [&](char c) {
+    skip_space();
+    if (i >= text.size() || text[i] != c) return false;
+    ++i;
+    return true;
+  };
+  ChildRows rows;
+  if (!take('[')) return std::nullopt;
+  if (take(']')) return i == text.size() ? std::optional(std::move(rows)) : std::nullopt;
+  do {
+    if (!take('[')) return std::nullopt;
+    auto& cells = rows.emplace_back();
+    do {
+      skip_space();
+      if (i < text.size() && text[i] == '"') {
+        const size_t end = text.find('"', i + 1);
+        if (end == std::string_view::npos) return std::nullopt;
+        cells.push_back({std::string(text.substr(i + 1, end - i - 1)), false});
+        i = end + 1;
+      } else {
+        const size_t start = i;
+        if (i < text.size() && text[i] == '-') ++i;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+        if (i == start || text[i - 1] == '-') return std::nullopt;
+        cells.push_back({std::string(text.substr(start, i - start)), true});
+      }
+    } while (take(','));
+    if (!take(']')) return std::nullopt;
+  } while (take(','));
+  if (!take(']')) return std::nullopt;
+  skip_space();
+  return i == text.size() ? std::optional(std::move(rows)) : std::nullopt;
+}
+
 Result<ChildRows> ChildRowsAt(const Row& row, size_t i) {
+  if (auto plain = ReadPlainChildRows(Text(row, i))) return std::move(*plain);
   ChildRowsReader reader;
   if (!json::sax_parse(Text(row, i), &reader)) return BadCell("children", row[i]);
   return std::move(reader.rows);
