@@ -47,6 +47,13 @@ struct OutboxStats {
   std::optional<Time> oldest_pending_created;
 };
 
+// How many resources of a kind have a Reconciled status ("" when they have no such condition).
+struct ResourceCount {
+  std::string kind;
+  std::string reconciled;
+  int64_t count = 0;
+};
+
 // The resources of one kind whose Reconciled condition is False.
 struct ReconcileBacklog {
   std::string kind;
@@ -117,6 +124,8 @@ class Tx {
   // Per kind (only kinds with any): how many are not reconciled, and how many since before
   // `stuck_before`.
   virtual Result<std::vector<ReconcileBacklog>> GetReconcileBacklog(Time stuck_before) = 0;
+  // Every (kind, Reconciled status) with resources, from the totals kept on write (O(kinds)).
+  virtual Result<std::vector<ResourceCount>> CountResources() = 0;
 };
 
 struct MigrationReport {

@@ -677,6 +677,12 @@ TEST_P(StoreSearch, KeptTotalsEqualCountsAfterEveryWrite) {
     check("after bulk insert and fold " + std::to_string(round));
     EXPECT_EQ(total("Cluster", ""), 1 + 1100 * round);
   }
+  // The same totals per kind and status, as the metrics read them.
+  auto counts = HF_ASSERT_OK(Read()->CountResources());
+  std::map<std::string, int64_t> by_key;
+  for (const auto& c : counts) by_key[c.kind + "/" + c.reconciled] = c.count;
+  EXPECT_EQ(by_key, (std::map<std::string, int64_t>{
+                        {"Cluster/False", 1101}, {"Cluster/True", 1100}, {"NodePool/True", 1}}));
 }
 
 // Keyset paging as the ticker walks (order=id, id > last): every matching row once, in id

@@ -104,6 +104,9 @@ class FaultyStore final : public store::Store {
     Result<std::vector<store::ReconcileBacklog>> GetReconcileBacklog(Time stuck_before) override {
       return real_->GetReconcileBacklog(stuck_before);
     }
+    Result<std::vector<store::ResourceCount>> CountResources() override {
+      return real_->CountResources();
+    }
 
    private:
     std::unique_ptr<store::Tx> real_;

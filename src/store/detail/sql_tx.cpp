@@ -560,4 +560,12 @@ Result<std::vector<ReconcileBacklog>> SqlTx::GetReconcileBacklog(Time stuck_befo
   return out;
 }
 
+Result<std::vector<ResourceCount>> SqlTx::CountResources() {
+  std::vector<ResourceCount> out;
+  for (const Row& row : HF_TRY(session_->Exec(st_.resource_counts, {}))) {
+    out.push_back({Text(row, 0), Text(row, 1), HF_TRY(Int(row, 2))});
+  }
+  return out;
+}
+
 }  // namespace hf::store::detail

@@ -45,6 +45,7 @@ class SqlTx final : public Tx {
   Result<Page<model::OutboxEvent>> ListOutbox(const OutboxQuery& q) override;
   Result<OutboxStats> GetOutboxStats() override;
   Result<std::vector<ReconcileBacklog>> GetReconcileBacklog(Time stuck_before) override;
+  Result<std::vector<ResourceCount>> CountResources() override;
 
  private:
   // Decodes resource rows and attaches their labels and conditions (two queries in all).

@@ -21,6 +21,13 @@ inline constexpr const char* kOutboxColumns =
     "id, event_id, aggregate_type, aggregate_id, aggregate_generation, event_type, reason, "
     "payload, created_time, published_time, attempts, next_attempt_time, last_error";
 
+// The totals kept on write (migrations/*/0004_resource_counts.sql) per kind and Reconciled
+// status, the same text in both dialects.
+inline constexpr const char* kResourceCountsSql =
+    "SELECT kind, reconciled_status, SUM(n) FROM (SELECT kind, reconciled_status, n FROM "
+    "resource_counts UNION ALL SELECT kind, reconciled_status, delta FROM resource_count_deltas) "
+    "c GROUP BY kind, reconciled_status HAVING SUM(n) > 0 ORDER BY 1, 2";
+
 // What resource_children_columns yields: the labels as a JSON array of [key, value] pairs sorted
 // by key, and the conditions as a JSON array of [type, status, reason, message,
 // observed_generation, created_time, last_updated_time, last_transition_time] in stored order
@@ -56,7 +63,9 @@ struct Statements {
   // (kind, reconciled_status or NULL for any) → the number of such resources, and how many
   // unfolded deltas that sum read (migrations/*/0004_resource_counts.sql).
   Statement count_resources;
-  Statement fold_resource_counts;  // moves deltas into the counts; empty in SQLite (it has none)
+  Statement fold_resource_counts;
+  Statement resource_counts;  // () → kind, reconciled_status, count; only counts above 0  // moves
+                              // deltas into the counts; empty in SQLite (it has none)
 
   Statement adapter_statuses;  // (resource_id, adapters json) → kAdapterStatusColumns
   Statement adapter_statuses_page;

@@ -190,6 +190,7 @@ Statements Build() {
        "reconciled_status, delta) INSERT INTO resource_counts (kind, reconciled_status, n) SELECT "
        "kind, reconciled_status, SUM(delta) FROM moved GROUP BY 1, 2 ON CONFLICT (kind, "
        "reconciled_status) DO UPDATE SET n = resource_counts.n + excluded.n"}};
+  s.resource_counts = {"resource_counts", {kResourceCountsSql}};
   s.count_outbox = {"count_outbox", {"SELECT COUNT(*) FROM outbox " + outbox_filter}};
   s.outbox_stats = {
       "outbox_stats",

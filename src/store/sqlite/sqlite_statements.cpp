@@ -133,6 +133,7 @@ Statements Build() {
   s.count_resources = {"count_resources",
                        {"SELECT (SELECT COALESCE(SUM(n), 0) FROM resource_counts WHERE kind = ?1 "
                         "AND (?2 IS NULL OR reconciled_status = ?2)), 0"}};
+  s.resource_counts = {"resource_counts", {kResourceCountsSql}};
   s.count_outbox = {"count_outbox", {"SELECT COUNT(*) FROM outbox " + outbox_filter}};
   s.outbox_stats = {
       "outbox_stats",
