@@ -11,46 +11,27 @@ std::string PresentResource(const model::Resource& r) {
   out.reserve(512 + 256 * r.conditions.size());
   JsonWriter w(out);
   w.BeginObject();
-  w.Key("created_by");
-  w.String(r.created_by);
-  w.Key("created_time");
-  w.String(FormatTime(r.created_time));
-  if (r.deleted_by) {
-    w.Key("deleted_by");
-    w.String(*r.deleted_by);
-  }
-  if (r.deleted_time) {
-    w.Key("deleted_time");
-    w.String(FormatTime(*r.deleted_time));
-  }
-  w.Key("generation");
-  w.Int(r.generation);
-  w.Key("href");
-  w.String(r.href);
-  w.Key("id");
-  w.String(r.id);
-  w.Key("kind");
-  w.String(r.kind);
+  w.Member("created_by", r.created_by);
+  w.Member("created_time", FormatTime(r.created_time));
+  if (r.deleted_by) w.Member("deleted_by", *r.deleted_by);
+  if (r.deleted_time) w.Member("deleted_time", FormatTime(*r.deleted_time));
+  w.Member("generation", r.generation);
+  w.Member("href", r.href);
+  w.Member("id", r.id);
+  w.Member("kind", r.kind);
   if (!r.labels.empty()) {
     w.Key("labels");
     w.BeginObject();
-    for (const auto& [key, value] : r.labels) {
-      w.Key(key);
-      w.String(value);
-    }
+    for (const auto& [key, value] : r.labels) w.Member(key, value);
     w.EndObject();
   }
-  w.Key("name");
-  w.String(r.name);
+  w.Member("name", r.name);
   if (r.owner) {
     w.Key("owner_references");
     w.BeginObject();
-    w.Key("href");
-    w.String(r.owner->href);
-    w.Key("id");
-    w.String(r.owner->id);
-    w.Key("kind");
-    w.String(r.owner->kind);
+    w.Member("href", r.owner->href);
+    w.Member("id", r.owner->id);
+    w.Member("kind", r.owner->kind);
     w.EndObject();
   }
   w.Key("spec");
@@ -61,34 +42,20 @@ std::string PresentResource(const model::Resource& r) {
   w.BeginArray();
   for (const auto& c : r.conditions) {
     w.BeginObject();
-    w.Key("created_time");
-    w.String(FormatTime(c.created_time));
-    w.Key("last_transition_time");
-    w.String(FormatTime(c.last_transition_time));
-    w.Key("last_updated_time");
-    w.String(FormatTime(c.last_updated_time));
-    if (!c.message.empty()) {
-      w.Key("message");
-      w.String(c.message);
-    }
-    w.Key("observed_generation");
-    w.Int(c.observed_generation);
-    if (!c.reason.empty()) {
-      w.Key("reason");
-      w.String(c.reason);
-    }
-    w.Key("status");
-    w.String(c.status);
-    w.Key("type");
-    w.String(c.type);
+    w.Member("created_time", FormatTime(c.created_time));
+    w.Member("last_transition_time", FormatTime(c.last_transition_time));
+    w.Member("last_updated_time", FormatTime(c.last_updated_time));
+    if (!c.message.empty()) w.Member("message", c.message);
+    w.Member("observed_generation", c.observed_generation);
+    if (!c.reason.empty()) w.Member("reason", c.reason);
+    w.Member("status", c.status);
+    w.Member("type", c.type);
     w.EndObject();
   }
   w.EndArray();
   w.EndObject();
-  w.Key("updated_by");
-  w.String(r.updated_by);
-  w.Key("updated_time");
-  w.String(FormatTime(r.updated_time));
+  w.Member("updated_by", r.updated_by);
+  w.Member("updated_time", FormatTime(r.updated_time));
   w.EndObject();
   return out;
 }

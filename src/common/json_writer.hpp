@@ -29,6 +29,15 @@ class JsonWriter {
   void Int(int64_t value);
   void Bool(bool value);
   void Value(const nlohmann::json& value);
+  // A member: Key(key), then the value.
+  void Member(std::string_view key, std::string_view value) {
+    Key(key);
+    String(value);
+  }
+  void Member(std::string_view key, int64_t value) {
+    Key(key);
+    Int(value);
+  }
 
  private:
   void Separate();  // the comma before a value or key that is not the first of its container
