@@ -70,8 +70,8 @@ for s in "${WANT[@]}"; do
   esac
 done
 
-now() { date +%s.%N; }
-since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
+SVC=test-services
+source "$SVC_DIR/lib.sh"  # now, since, free_ports
 T0=$(now)
 
 declare -A DIRS=()   # service -> state dir
@@ -116,34 +116,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
-
-# Free loopback ports, all allocated at once so they are distinct; chosen
-# below the kernel's ephemeral range so client sockets can't grab them while
-# a service is restarted.
-free_ports() {
-  python3 - "$1" <<'PY'
-import random, socket, sys
-n = int(sys.argv[1])
-socks, ports = [], []
-for _ in range(5000):
-    if len(ports) == n:
-        break
-    p = random.randint(20000, 32000)
-    if p in ports:
-        continue
-    s = socket.socket()
-    try:
-        s.bind(("0.0.0.0", p))
-    except OSError:
-        s.close()
-        continue
-    socks.append(s)
-    ports.append(p)
-else:
-    raise SystemExit("no free ports found")
-print(" ".join(map(str, ports)))
-PY
-}
 
 read -r -a PORTS <<<"$(free_ports 5)"
 PG_PORT=${PORTS[0]}

@@ -21,41 +21,9 @@ SVC=postgres
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 TIMEOUT=${HF_SERVICE_TIMEOUT:-60}
 
-log() { printf '%s: %s\n' "$SVC" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 trap 'log "ERROR: unexpected failure (line $LINENO, exit $?)"' ERR
 usage() { echo "usage: $0 start|stop|restart|wait|status <statedir> [port]" >&2; exit 2; }
-now() { date +%s.%N; }
-since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
-
-# Print the last lines of a log file (to stderr), indented.
-log_tail() {
-  local f=$1
-  if [ -s "$f" ]; then
-    echo "---- last lines of $f ----" >&2
-    tail -n 25 "$f" | sed 's/^/  | /' >&2
-  fi
-}
-
-# A free TCP port on 127.0.0.1, outside the kernel's ephemeral range.
-free_port() {
-  python3 - <<'PY'
-import random, socket
-for _ in range(1000):
-    p = random.randint(20000, 32000)
-    s = socket.socket()
-    try:
-        s.bind(("0.0.0.0", p))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    print(p)
-    break
-else:
-    raise SystemExit("no free port found")
-PY
-}
 
 # Run a command as the postgres OS user if we are root (postgres refuses root).
 as_pg() {
@@ -113,7 +81,7 @@ do_start() {
       die "$DIR was set up for port $PORT, not $PORT_ARG"
     fi
   else
-    PORT=${PORT_ARG:-$(free_port)}
+    PORT=${PORT_ARG:-$(free_ports 1)}
     echo "$PORT" >"$DIR/port"
   fi
 

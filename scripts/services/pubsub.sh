@@ -21,53 +21,9 @@ SVC=pubsub
 EMULATOR=${PUBSUB_EMULATOR_BIN:-/usr/lib/google-cloud-sdk/platform/pubsub-emulator/bin/cloud-pubsub-emulator}
 TIMEOUT=${HF_SERVICE_TIMEOUT:-60}
 
-log() { printf '%s: %s\n' "$SVC" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 trap 'log "ERROR: unexpected failure (line $LINENO, exit $?)"' ERR
 usage() { echo "usage: $0 start|stop|restart|wait|status <statedir> [port]" >&2; exit 2; }
-now() { date +%s.%N; }
-since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
-
-log_tail() {
-  local f=$1
-  if [ -s "$f" ]; then
-    echo "---- last lines of $f ----" >&2
-    tail -n 25 "$f" | sed 's/^/  | /' >&2
-  fi
-}
-
-free_port() {
-  python3 - <<'PY'
-import random, socket
-for _ in range(1000):
-    p = random.randint(20000, 32000)
-    s = socket.socket()
-    try:
-        s.bind(("0.0.0.0", p))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    print(p)
-    break
-else:
-    raise SystemExit("no free port found")
-PY
-}
-
-# True if the pid exists and is not a zombie.
-alive() {
-  local pid=$1 st
-  [ -n "$pid" ] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  st=$(ps -o stat= -p "$pid" 2>/dev/null || true)
-  [ -n "$st" ] && [ "${st#Z}" = "$st" ]
-}
-
-# True if any non-zombie process is left in process group $1.
-group_alive() {
-  ps -eo pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'
-}
 
 [ $# -ge 2 ] || usage
 CMD=$1
@@ -126,7 +82,7 @@ do_start() {
       die "$DIR was set up for port $PORT, not $PORT_ARG"
     fi
   else
-    PORT=${PORT_ARG:-$(free_port)}
+    PORT=${PORT_ARG:-$(free_ports 1)}
     echo "$PORT" >"$DIR/port"
   fi
 

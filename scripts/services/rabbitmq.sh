@@ -24,58 +24,9 @@ SVC=rabbitmq
 RMQ_BIN=${RABBITMQ_LIB_BIN:-/usr/lib/rabbitmq/bin}
 TIMEOUT=${HF_SERVICE_TIMEOUT:-90}
 
-log() { printf '%s: %s\n' "$SVC" "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 trap 'log "ERROR: unexpected failure (line $LINENO, exit $?)"' ERR
 usage() { echo "usage: $0 start|stop|restart|wait|status <statedir> [port [dist_port epmd_port]]" >&2; exit 2; }
-now() { date +%s.%N; }
-since() { awk -v s="$1" -v e="$(now)" 'BEGIN { printf "%.1f", e - s }'; }
-
-log_tail() {
-  local f=$1
-  if [ -s "$f" ]; then
-    echo "---- last lines of $f ----" >&2
-    tail -n 25 "$f" | sed 's/^/  | /' >&2
-  fi
-}
-
-# N distinct free TCP ports, outside the kernel's ephemeral range.
-free_ports() {
-  python3 - "$1" <<'PY'
-import random, socket, sys
-n = int(sys.argv[1])
-socks, ports = [], []
-for _ in range(5000):
-    if len(ports) == n:
-        break
-    p = random.randint(20000, 32000)
-    if p in ports:
-        continue
-    s = socket.socket()
-    try:
-        s.bind(("0.0.0.0", p))
-    except OSError:
-        s.close()
-        continue
-    socks.append(s)
-    ports.append(p)
-else:
-    raise SystemExit("no free ports found")
-print(" ".join(map(str, ports)))
-PY
-}
-
-alive() {
-  local pid=$1 st
-  [ -n "$pid" ] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  st=$(ps -o stat= -p "$pid" 2>/dev/null || true)
-  [ -n "$st" ] && [ "${st#Z}" = "$st" ]
-}
-
-group_alive() {
-  ps -eo pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'
-}
 
 # Pids of processes listening on TCP port $1 (any address).
 listeners_on() {
