@@ -38,6 +38,10 @@ case "$HF_DEPS" in
       # test services and tools
       postgresql-15 postgresql-client-15 rabbitmq-server default-jre-headless
       wrk curl procps iproute2 python3
+      # console browser tests (tests/browser): Debian's Chromium, driven by playwright-core from
+      # npm (installed below into tests/browser/node_modules, pinned by its package-lock.json).
+      # The machines' nodejs (20, npm included) is used; playwright-core needs node >= 20.
+      chromium nodejs
     )
     ;;
   *)
@@ -110,4 +114,19 @@ google_package() {
 if [ "$HF_DEPS" = all ]; then
   google_package "$PUBSUB_EMULATOR" "$PUBSUB_PACKAGE"
   google_package "$(command -v kubectl || echo /usr/bin/kubectl)" kubectl
+fi
+
+# --- console browser tests: playwright-core (npm), pinned by tests/browser/package-lock.json and
+# installed into tests/browser/node_modules; it drives /usr/bin/chromium and downloads no browser.
+if [ "$HF_DEPS" = all ]; then
+  browser_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+  wanted=$(node -p "require('$browser_dir/package.json').dependencies['playwright-core']")
+  have=$(node -p "require('$browser_dir/node_modules/playwright-core/package.json').version" \
+    2>/dev/null || true)
+  if [ "$have" = "$wanted" ]; then
+    echo "install-deps: playwright-core present ($browser_dir/node_modules)"
+  else
+    echo "install-deps: installing playwright-core into $browser_dir/node_modules"
+    npm ci --prefix "$browser_dir" --no-audit --no-fund
+  fi
 fi
