@@ -274,7 +274,7 @@ TEST(ApiHandler, SessionAndPipelineDescribeTheCallerAndTheOutbox) {
   EXPECT_EQ(session["role"], "admin");  // auth off
   EXPECT_EQ(session["auth"], false);
   EXPECT_EQ(session["required_adapters"]["Cluster"], json::array({"validation"}));
-  ASSERT_EQ(api.Handle(Request("POST", kBase + "/clusters", ClusterBody("p1"))).status, 201);
+  ASSERT_EQ(api.Handle(Request("POST", kBase + "/clusters", ClusterBody("pipe-one"))).status, 201);
   auto pipeline = json::parse(api.Handle(Request("GET", kBase + "/pipeline")).body);
   EXPECT_EQ(pipeline["outbox"]["pending"], 1) << pipeline.dump();
   EXPECT_EQ(pipeline["outbox"]["last_id"], pipeline["events_sampled"]);
