@@ -1,7 +1,6 @@
 #include "service/outbox_feed.hpp"
 
 #include "common/log.hpp"
-#include "common/log_throttle.hpp"
 
 namespace hf::service {
 namespace {
@@ -13,8 +12,6 @@ constexpr int64_t kPageRows = 500;
 constexpr int64_t kMaxGap = 1000;
 // How often the thread looks for new subscribers and Stop() while it waits.
 constexpr auto kCheckInterval = std::chrono::milliseconds(200);
-
-log::Throttle store_errors;
 
 }  // namespace
 
@@ -82,8 +79,9 @@ void OutboxFeed::Run() {
     for (auto& s : joining) Join(std::move(s));
     if (Clock::now() >= next_poll) {
       if (auto polled = Poll(); !polled) {
-        if (int suppressed = 0; store_errors.Allow(suppressed)) {
-          kLog.Warn("reading the outbox failed", {{"error", polled.error().ToString()}});
+        if (int suppressed = 0; store_errors_.Allow(suppressed)) {
+          kLog.Warn("reading the outbox failed", {{"error", polled.error().ToString()},
+                                                  {"failures_since_last_line", suppressed}});
         }
       }
       next_poll = Clock::now() + std::min(options_.poll, options_.heartbeat);
@@ -110,8 +108,9 @@ bool OutboxFeed::Start() {
     return tx->GetOutboxStats();
   }();
   if (!stats) {
-    if (int suppressed = 0; store_errors.Allow(suppressed)) {
-      kLog.Warn("reading the outbox failed", {{"error", stats.error().ToString()}});
+    if (int suppressed = 0; store_errors_.Allow(suppressed)) {
+      kLog.Warn("reading the outbox failed",
+                {{"error", stats.error().ToString()}, {"failures_since_last_line", suppressed}});
     }
     return false;
   }

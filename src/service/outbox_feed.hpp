@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/log_throttle.hpp"
 #include "common/result.hpp"
 #include "model/outbox_event.hpp"
 #include "store/store.hpp"
@@ -97,6 +98,7 @@ class OutboxFeed {
   store::Store& store_;
   const OutboxFeedOptions options_;
   std::atomic<size_t> reserved_{0};
+  log::Throttle store_errors_;  // one warning a second while the store fails
 
   std::mutex mu_;  // guards the members below
   std::condition_variable cv_;
