@@ -42,6 +42,10 @@ case "$HF_DEPS" in
       # prometheus brings promtool, which checks the alert rules and the dashboards' queries
       # (its service is not started: see PROMETHEUS_NO_START below)
       unzip prometheus
+      # console browser tests (tests/browser): Debian's Chromium, driven by playwright-core from
+      # npm (installed below into tests/browser/node_modules, pinned by its package-lock.json).
+      # The machines' nodejs (20, npm included) is used; playwright-core needs node >= 20.
+      chromium nodejs
     )
     ;;
   *)
@@ -152,5 +156,20 @@ if [ "$HF_DEPS" = all ]; then
     fi
     $SUDO install -m 0755 "$helm_tmp/helm/helm" /usr/local/bin/helm
     rm -rf "$helm_tmp"
+  fi
+fi
+
+# --- console browser tests: playwright-core (npm), pinned by tests/browser/package-lock.json and
+# installed into tests/browser/node_modules; it drives /usr/bin/chromium and downloads no browser.
+if [ "$HF_DEPS" = all ]; then
+  browser_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+  wanted=$(node -p "require('$browser_dir/package.json').dependencies['playwright-core']")
+  have=$(node -p "require('$browser_dir/node_modules/playwright-core/package.json').version" \
+    2>/dev/null || true)
+  if [ "$have" = "$wanted" ]; then
+    echo "install-deps: playwright-core present ($browser_dir/node_modules)"
+  else
+    echo "install-deps: installing playwright-core into $browser_dir/node_modules"
+    npm ci --prefix "$browser_dir" --no-audit --no-fund
   fi
 fi

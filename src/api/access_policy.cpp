@@ -1,5 +1,6 @@
 #include "api/access_policy.hpp"
 
+#include "api/console.hpp"
 #include "model/kinds.hpp"
 
 namespace hf::api {
@@ -22,7 +23,8 @@ bool IsEventRequest(const http::Request& req) {
 
 bool IsOpen(const http::Request& req) {
   if (!IsRead(req)) return false;
-  return req.path == "/api/hyperfleet" || req.path == std::string(model::kApiBasePath) + "/openapi";
+  return req.path == "/api/hyperfleet" || IsConsolePath(req) ||
+         req.path == std::string(model::kApiBasePath) + "/openapi";
 }
 
 std::optional<std::string> Deny(auth::Role role, const http::Request& req) {

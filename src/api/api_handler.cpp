@@ -4,12 +4,15 @@
 #include <set>
 
 #include "api/access_policy.hpp"
+#include "api/console.hpp"
+#include "api/event_stream.hpp"
 #include "api/field_projection.hpp"
 #include "api/presenters.hpp"
 #include "api/problem_details.hpp"
 #include "api/request_decoding.hpp"
 #include "common/log.hpp"
 #include "common/uuid.hpp"
+#include "service/pipeline_stats.hpp"
 #include "service/validation.hpp"
 
 namespace hf::api {
@@ -38,19 +41,25 @@ bool IsKnownMethod(const std::string& method) {
   return false;
 }
 
+// What GET /pipeline counts events over.
+constexpr Duration kPipelineWindow = std::chrono::minutes(5);
+
 const std::set<std::string> kEventReasons = {"created", "updated", "deleted", "requested",
                                              "status_changed"};
 
 }  // namespace
 
 ApiHandler::ApiHandler(store::Store& store, const service::Kinds& kinds,
-                       const auth::TokenVerifier* verifier, service::Limits limits)
-    : kinds_(kinds),
+                       const auth::TokenVerifier* verifier, service::Limits limits,
+                       service::OutboxFeedOptions streams)
+    : store_(store),
+      kinds_(kinds),
       verifier_(verifier),
       limits_(limits),
       resources_(store, kinds, limits),
       statuses_(store, kinds),
       events_(store, kinds),
+      feed_(store, streams),
       requests_total_(metrics::Registry::Default().AddCounter("hyperfleet_api_requests_total",
                                                               "HTTP requests served by the API.",
                                                               {"method", "path", "code"})),
@@ -189,6 +198,11 @@ http::Response ApiHandler::Route(Context& ctx) {
                       {"version", HF_VERSION},
                       {"build_time", "unknown"}});
   }
+  if (IsConsolePath(req)) {
+    ctx.route = "/console";
+    if (auto page = ServeConsole(req)) return std::move(*page);
+    return EndpointNotFound(req.path, ctx.caller.request_id);
+  }
   std::string_view base = model::kApiBasePath;
   if (req.path.compare(0, base.size(), base) != 0 ||
       (req.path.size() > base.size() && req.path[base.size()] != '/')) {
@@ -204,6 +218,28 @@ http::Response ApiHandler::Route(Context& ctx) {
   if (segs.size() == 1 && segs[0] == "events") {
     ctx.route = prefix + "/events";
     return Events(ctx);
+  }
+  if (segs.size() == 1 && segs[0] == "session") {
+    ctx.route = prefix + "/session";
+    if (req.method != "GET") return MethodNotAllowed(ctx, "GET");
+    nlohmann::json adapters = nlohmann::json::object();
+    for (const auto& kind : kinds_.all()) adapters[kind.name] = kind.required_adapters;
+    // With auth off every caller may do everything.
+    return Json(200, {{"identity", ctx.caller.actor},
+                      {"role", verifier_ ? ctx.role : "admin"},
+                      {"auth", verifier_ != nullptr},
+                      {"required_adapters", adapters}});
+  }
+  if (segs.size() == 1 && segs[0] == "pipeline") {
+    ctx.route = prefix + "/pipeline";
+    if (req.method != "GET") return MethodNotAllowed(ctx, "GET");
+    auto stats = service::ReadPipelineStats(store_, kinds_, kPipelineWindow);
+    if (!stats) return Error(ctx, stats.error());
+    return Json(200, PresentPipelineStats(*stats));
+  }
+  if (segs.size() == 2 && segs[0] == "events" && segs[1] == "stream") {
+    ctx.route = prefix + "/events/stream";
+    return EventStream(ctx);
   }
   if (segs.empty()) return EndpointNotFound(req.path, ctx.caller.request_id);
   const service::KindDescriptor* top = kinds_.ByPlural(segs[0]);
@@ -349,6 +385,7 @@ http::Response ApiHandler::Events(Context& ctx) {
     if (!paging) return Error(ctx, paging.error());
     store::OutboxQuery q;
     q.aggregate_id = req.Query("aggregate_id");
+    q.aggregate_type = req.Query("aggregate_type");
     if (auto published = req.Query("published")) {
       if (*published != "true" && *published != "false") {
         return Error(ctx, {ErrorCode::kInvalidArgument,
@@ -405,6 +442,34 @@ http::Response ApiHandler::Events(Context& ctx) {
                       {"status", result->pending ? "pending" : "accepted"}});
   }
   return MethodNotAllowed(ctx, "GET, POST");
+}
+
+http::Response ApiHandler::EventStream(Context& ctx) {
+  const auto& req = ctx.req;
+  if (req.method != "GET") return MethodNotAllowed(ctx, "GET");
+  service::FeedFilter filter{req.Query("aggregate_id"), req.Query("aggregate_type")};
+  if (filter.aggregate_type && !kinds_.ByKind(*filter.aggregate_type)) {
+    return Error(ctx, {ErrorCode::kInvalidArgument,
+                       "aggregate_type must be one of 'Cluster' or 'NodePool', got '" +
+                           *filter.aggregate_type + "'",
+                       {},
+                       {}});
+  }
+  auto after = DecodeResumeId(req);
+  if (!after) return Error(ctx, after.error());
+  auto slot = feed_.Reserve();
+  if (!slot) {
+    auto res = ServerRefusal(503, slot.error().message, req.path);
+    res.headers.emplace_back("Retry-After", "5");
+    return res;
+  }
+  http::Response res{200, "text/event-stream", "", {{"Cache-Control", "no-store"}}};
+  res.stream = [this, slot = std::move(*slot), filter = std::move(filter),
+                after = *after](std::shared_ptr<http::BodyStream> out) {
+    out->Send("retry: 2000\n\n");
+    feed_.Subscribe(slot, filter, after, std::make_shared<SseSubscriber>(std::move(out)));
+  };
+  return res;
 }
 
 }  // namespace hf::api

@@ -8,6 +8,7 @@
 #include "service/event_service.hpp"
 #include "service/kinds.hpp"
 #include "service/limits.hpp"
+#include "service/outbox_feed.hpp"
 #include "service/resource_service.hpp"
 #include "service/status_service.hpp"
 #include "store/store.hpp"
@@ -27,10 +28,17 @@ namespace hf::api {
 // reports and list pages are held to `limits`. An exception escaping a route is logged with the
 // request id, counted in hyperfleet_api_internal_errors_total{route} and answered 500
 // problem+json.
+//
+// GET /session tells the caller its identity and role (the console shows its actions by it) and
+// each kind's required adapters;
+// GET /pipeline the console's pipeline figures (service::PipelineStats).
+// GET /events/stream answers a streamed body (event_stream.hpp) fed by an OutboxFeed with
+// `streams` options; past its max_subscribers it answers 503 problem+json.
 class ApiHandler {
  public:
   ApiHandler(store::Store& store, const service::Kinds& kinds,
-             const auth::TokenVerifier* verifier = nullptr, service::Limits limits = {});
+             const auth::TokenVerifier* verifier = nullptr, service::Limits limits = {},
+             service::OutboxFeedOptions streams = {});
 
   http::Response Handle(const http::Request& req);
 
@@ -54,17 +62,20 @@ class ApiHandler {
   http::Response Statuses(Context& ctx, const service::Scope& scope, const std::string& id);
   http::Response ForceDelete(Context& ctx, const service::Scope& scope, const std::string& id);
   http::Response Events(Context& ctx);
+  http::Response EventStream(Context& ctx);
 
   http::Response Json(int status, const nlohmann::json& body) const;
   http::Response Error(const Context& ctx, const hf::Error& error) const;
   http::Response MethodNotAllowed(const Context& ctx, const char* allow) const;
 
+  store::Store& store_;
   const service::Kinds& kinds_;
   const auth::TokenVerifier* verifier_;
   const service::Limits limits_;
   service::ResourceService resources_;
   service::StatusService statuses_;
   service::EventService events_;
+  service::OutboxFeed feed_;
   metrics::Family<metrics::Counter>& requests_total_;
   metrics::Family<metrics::Histogram>& request_duration_;
   metrics::Family<metrics::Counter>& db_errors_total_;

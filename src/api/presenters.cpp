@@ -82,7 +82,8 @@ nlohmann::json PresentAdapterStatus(const model::AdapterStatus& s) {
 }
 
 nlohmann::json PresentOutboxEvent(const model::OutboxEvent& e) {
-  return {{"event_id", e.event_id},
+  return {{"id", e.id},
+          {"event_id", e.event_id},
           {"aggregate_type", e.aggregate_type},
           {"aggregate_id", e.aggregate_id},
           {"aggregate_generation", e.aggregate_generation},
@@ -124,6 +125,28 @@ std::string ListPage::Body(int64_t page, int64_t total, bool null_if_empty) && {
   if (truncated_) body_ += ",\"truncated\":true";
   body_ += '}';
   return std::move(body_);
+}
+
+nlohmann::json PresentPipelineStats(const service::PipelineStats& s) {
+  using Seconds = std::chrono::duration<double>;
+  nlohmann::json outbox = {{"pending", s.outbox.pending}, {"last_id", s.outbox.last_id}};
+  outbox["oldest_pending_age_seconds"] =
+      s.outbox.oldest_pending_created
+          ? nlohmann::json(Seconds(Now() - *s.outbox.oldest_pending_created).count())
+          : nlohmann::json(nullptr);
+  nlohmann::json adapters = nlohmann::json::array();
+  for (const auto& [name, a] : s.adapters) {
+    adapters.push_back({{"name", name}, {"reports", a.reports}, {"failing", a.failing}});
+  }
+  return {{"outbox", outbox},
+          {"window_seconds", Seconds(s.window).count()},
+          {"events_sampled", s.events_sampled},
+          {"events_by_reason", s.events_by_reason},
+          {"published", s.published},
+          {"last_requested_time",
+           s.last_requested ? nlohmann::json(FormatTime(*s.last_requested)) : nullptr},
+          {"adapters", adapters},
+          {"unreconciled", s.unreconciled}};
 }
 
 }  // namespace hf::api

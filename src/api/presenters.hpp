@@ -7,6 +7,7 @@
 #include "model/adapter_status.hpp"
 #include "model/outbox_event.hpp"
 #include "model/resource.hpp"
+#include "service/pipeline_stats.hpp"
 
 namespace hf::api {
 
@@ -15,6 +16,10 @@ namespace hf::api {
 std::string PresentResource(const model::Resource& r);
 nlohmann::json PresentAdapterStatus(const model::AdapterStatus& s);
 nlohmann::json PresentOutboxEvent(const model::OutboxEvent& e);
+// GET /pipeline: {outbox: {pending, oldest_pending_age_seconds, last_id}, window_seconds,
+// events_sampled, events_by_reason, published, last_requested_time, adapters: [{name, reports,
+// failing}], unreconciled: {kind: n}}.
+nlohmann::json PresentPipelineStats(const service::PipelineStats& s);
 
 // A list body {items, page, size (items returned), total}, its items capped in bytes: Add
 // refuses the item that would take the items past `max_bytes` as JSON (never the first one),

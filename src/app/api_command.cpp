@@ -38,7 +38,7 @@ int RunApi(Settings& s, CLI::App&) {
 
   service::Kinds kinds({s.cluster_adapters, s.cluster_optional_adapters},
                        {s.nodepool_adapters, s.nodepool_optional_adapters});
-  api::ApiHandler handler(store, kinds, verifier->get(), s.limits);
+  api::ApiHandler handler(store, kinds, verifier->get(), s.limits, EventStreamOptions(s));
   api::RegisterBacklogGauges(store, kinds, s.reconciliation_stuck_threshold);
   auto& registry = metrics::Registry::Default();
   registry.AddGauge("hyperfleet_api_build_info", "Build information.", {"component", "version"})

@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "api/console.hpp"
 #include "api/problem_details.hpp"
 #include "broker/open_broker.hpp"
 #include "common/backoff.hpp"
@@ -111,7 +112,9 @@ http::ServerOptions ApiServerOptions(const Settings& s) {
   options.max_queued_requests = static_cast<size_t>(s.max_queued_requests);
   options.max_pending_response_bytes = static_cast<size_t>(s.max_pending_response_bytes);
   // The API's index answers from memory: it stays served while every handler slot is taken.
-  options.unlimited = [](const http::Request& req) { return req.path == "/api/hyperfleet"; };
+  options.unlimited = [](const http::Request& req) {
+    return req.path == "/api/hyperfleet" || api::IsConsolePath(req);
+  };
   options.error_response = [limit = options.body_limit](const http::Request& req, int status,
                                                         const std::string& detail) {
     if (status == 413) return api::PayloadTooLarge(req.path, limit);
@@ -123,6 +126,13 @@ http::ServerOptions ApiServerOptions(const Settings& s) {
         req.path, "");
   };
   return options;
+}
+
+service::OutboxFeedOptions EventStreamOptions(const Settings& s) {
+  service::OutboxFeedOptions o;
+  o.max_subscribers = static_cast<size_t>(s.event_stream_max);
+  o.heartbeat = std::chrono::duration_cast<std::chrono::milliseconds>(s.event_stream_heartbeat);
+  return o;
 }
 
 std::string NotReadyReason(store::Store& store, const outbox::Reconciler* reconciler) {

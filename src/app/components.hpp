@@ -8,6 +8,7 @@
 #include "common/http_server.hpp"
 #include "common/ops_handlers.hpp"
 #include "outbox/reconciler.hpp"
+#include "service/outbox_feed.hpp"
 #include "store/store.hpp"
 
 namespace hf::app {
@@ -33,6 +34,8 @@ Result<Outbox> OpenOutbox(const Settings& s, store::Store& store);
 Result<std::unique_ptr<auth::TokenVerifier>> OpenVerifier(const Settings& s);
 // The REST API server's options: host, port, threads, and problem+json for oversized bodies.
 http::ServerOptions ApiServerOptions(const Settings& s);
+// The options of the API's event streams (GET /events/stream).
+service::OutboxFeedOptions EventStreamOptions(const Settings& s);
 // Registers hyperfleet_broker_* gauges read from the broker's counters at each scrape.
 void RegisterBrokerMetrics(broker::Broker& broker);
 

@@ -161,7 +161,7 @@ int RunDev(Settings& s, CLI::App&) {
   // API with the outbox reconciler in-process (commits wake it directly).
   service::Kinds kinds({s.cluster_adapters, s.cluster_optional_adapters},
                        {s.nodepool_adapters, s.nodepool_optional_adapters});
-  api::ApiHandler handler(store, kinds, verifier->get(), s.limits);
+  api::ApiHandler handler(store, kinds, verifier->get(), s.limits, EventStreamOptions(s));
   api::RegisterBacklogGauges(store, kinds, s.reconciliation_stuck_threshold);
   http::Handler serve = [&handler](const http::Request& r) { return handler.Handle(r); };
   // Without auth, dev is for one person's machine: whatever address it binds, web pages in
@@ -228,6 +228,10 @@ int RunDev(Settings& s, CLI::App&) {
                         {"health", s.health_host + ":" + std::to_string(s.health_port)},
                         {"metrics", s.metrics_host + ":" + std::to_string(s.metrics_port)}});
   std::cout << "\nHyperFleet dev is running: " << api_url << "/api/hyperfleet/v1\n"
+            << "  console: " << api_url << "/"
+            << (dev_auth.issuer ? "   (paste the token from " + dev_auth.user_token_file + ")"
+                                : std::string())
+            << "\n"
             << "  data: " << s.data_dir << "   adapters: ";
   for (size_t i = 0; i < names.size(); ++i) std::cout << (i ? ", " : "") << names[i];
   std::cout

@@ -119,6 +119,8 @@ SettingsLoader::SettingsLoader(CLI::App* cmd, Settings& s, const std::vector<std
   b.Bind("max_queued_requests", &s.max_queued_requests, "");
   b.Bind("max_pending_response_bytes", &s.max_pending_response_bytes, "");
   b.Bind("shutdown_delay", &s.shutdown_delay, "");
+  b.Bind("event_stream_max", &s.event_stream_max, "");
+  b.Bind("event_stream_heartbeat", &s.event_stream_heartbeat, "");
   b.Bind("nodepool_topic", &s.nodepool_topic, "");
   b.Bind("outbox_batch_size", &s.outbox_batch_size, "");
   b.Bind("outbox_poll_interval", &s.outbox_poll_interval, "");
@@ -167,6 +169,10 @@ Result<void> SettingsLoader::Load() {
     return bad("outbox_backoff_max must be at least 1s (the first retry waits 1s)");
   }
   if (s.outbox_retention <= Duration::zero()) return bad("outbox_retention must be positive");
+  if (s.event_stream_max < 0) return bad("event_stream_max must not be negative");
+  if (s.event_stream_heartbeat <= Duration::zero()) {
+    return bad("event_stream_heartbeat must be positive");
+  }
   for (auto [key, value] : LimitSettings(settings_.limits)) {
     if (*value < 1)
       return bad(std::string(key) + " must be at least 1, got " + std::to_string(*value));

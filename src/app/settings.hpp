@@ -74,6 +74,10 @@ struct Settings {
   // api: after SIGTERM, how long /readyz reports 503 while requests are still served, so load
   // balancers stop sending traffic before the listener closes (Kubernetes: a few seconds).
   Duration shutdown_delay{0};
+  // api/dev: GET /events/stream — open streams per process (past it 503) and the heartbeat
+  // interval of an idle stream.
+  int event_stream_max = 64;
+  Duration event_stream_heartbeat{15'000};
   // api: a resource not reconciled for longer than this counts as stuck (metrics).
   Duration reconciliation_stuck_threshold{600'000};
   // api: the adapters each kind's Reconciled waits for, and those that may report too without

@@ -4,12 +4,15 @@
 #include <ostream>
 #include <thread>
 
+#include "cli/event_wakeup.hpp"
 #include "cli/watch.hpp"
 
 namespace hf::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+// While the event stream is open, the longest between two looks without an event.
+constexpr Duration kStreamedInterval = std::chrono::seconds(5);
 
 }  // namespace
 
@@ -47,6 +50,7 @@ int Watch(const client::ApiClient& api, const model::ResourceKind& kind, const s
   nlohmann::json resource, statuses;
   int64_t generation = -1;
   std::string transport_error;  // the last unanswered poll, reported once until it recovers
+  EventWakeup wakeup(api, id, options.timeout);  // looks again at each event of the resource
   while (true) {
     auto remaining = std::chrono::duration_cast<Duration>(deadline - Clock::now());
     Duration call_timeout =
@@ -109,7 +113,8 @@ int Watch(const client::ApiClient& api, const model::ResourceKind& kind, const s
       }
       return 1;
     }
-    std::this_thread::sleep_for(std::min<Clock::duration>(options.interval, deadline - now));
+    const auto left = std::chrono::duration_cast<Duration>(deadline - now);
+    wakeup.Wait(std::min(kStreamedInterval, left), std::min(options.interval, left));
   }
 }
 

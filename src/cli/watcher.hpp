@@ -10,12 +10,13 @@ namespace hf::cli {
 
 struct WatchOptions {
   Duration timeout = std::chrono::minutes(5);          // give up after this long
-  Duration interval = std::chrono::milliseconds(500);  // poll period
+  Duration interval = std::chrono::milliseconds(500);  // poll period without the event stream
   bool json = false;  // one JSON object per change instead of text lines
 };
 
 // Polls the resource `id` of `kind` (under `parent_id`, "" for the flat route) and its statuses
-// until the resource is Reconciled=True at its current
+// at each of its events on GET /events/stream (every `interval` against an API without the
+// stream, or while it is down) until the resource is Reconciled=True at its current
 // generation, printing to `out` a line per adapter/Reconciled condition change (see
 // FormatChange). `what` names the resource in messages ("cluster"). Returns 0 once reconciled;
 // 1 on timeout (err: what is still missing, see DescribeMissing) or when the resource is gone or

@@ -39,7 +39,7 @@ Result<HttpRequest> ApiClient::Request(std::string_view method, std::string_view
   req.method = Str(method);
   req.url = options_.api_url + Str(model::kApiBasePath) + Str(path);
   req.body = body;
-  req.cancel = options_.cancel;
+  req.cancel = call.cancel ? call.cancel : options_.cancel;
   req.ca_file = options_.ca_file;
   req.headers = {{"Accept", "application/json"}, {"User-Agent", options_.user_agent}};
   if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
@@ -52,19 +52,23 @@ Result<HttpRequest> ApiClient::Request(std::string_view method, std::string_view
 }
 
 Result<HttpResponse> ApiClient::Send(std::string_view method, std::string_view path,
-                                     const std::optional<json>& body,
-                                     const CallOptions& call) const {
+                                     const std::optional<json>& body, const CallOptions& call,
+                                     std::function<bool(std::string_view)> on_data) const {
   HttpRequest req = HF_TRY(Request(method, path, body ? body->dump() : std::string(), call));
   const std::string what = req.method + " " + req.url;
   const auto deadline = call.deadline ? std::chrono::steady_clock::now() + *call.deadline
                                       : std::chrono::steady_clock::time_point::max();
-  const int attempts = Idempotent(method) ? std::max(1, options_.attempts) : 1;
+  // A stream is one attempt lasting up to the deadline.
+  const bool streamed = static_cast<bool>(on_data);
+  const int attempts = Idempotent(method) && !streamed ? std::max(1, options_.attempts) : 1;
+  req.on_data = std::move(on_data);
   for (int attempt = 1;; ++attempt) {
     req.timeout = options_.timeout;
     if (call.deadline) {
       const auto left =
           std::chrono::duration_cast<Duration>(deadline - std::chrono::steady_clock::now());
-      req.timeout = std::clamp<Duration>(left, std::chrono::milliseconds(1), options_.timeout);
+      req.timeout = std::clamp<Duration>(left, std::chrono::milliseconds(1),
+                                         streamed ? left : options_.timeout);
     }
     Result<HttpResponse> res = http_.Send(req);
     Error error;
@@ -91,7 +95,8 @@ Result<HttpResponse> ApiClient::Send(std::string_view method, std::string_view p
                     res.error().detail,
                     {}};
     }
-    const bool cancelled = options_.cancel != nullptr && options_.cancel->load();
+    const bool cancelled = (options_.cancel != nullptr && options_.cancel->load()) ||
+                           (call.cancel != nullptr && call.cancel->load());
     if (!error.Transient() || attempt >= attempts || cancelled) return Fail(std::move(error));
     const Duration wait = options_.backoff.Delay(attempt);
     if (call.deadline && std::chrono::steady_clock::now() + wait >= deadline) {
@@ -206,6 +211,46 @@ Result<StatusOutcome> ApiClient::PutStatus(const model::ResourceKind& kind, std:
   const HttpResponse res = HF_TRY(
       Send("PUT", CollectionPath(kind) + "/" + http::UrlEncode(id) + "/statuses", report, call));
   return res.status == 204 ? StatusOutcome::kDiscarded : StatusOutcome::kStored;
+}
+
+Result<void> ApiClient::StreamEvents(std::string_view query,
+                                     const std::function<bool(const StreamEvent&)>& on_event,
+                                     const CallOptions& call) const {
+  // Server-Sent Events: lines "field: value", an empty line ends an event, ':' a comment.
+  std::string pending;
+  StreamEvent event;
+  bool has_data = false;
+  auto on_data = [&](std::string_view data) {
+    pending.append(data);
+    size_t start = 0;
+    for (size_t end; (end = pending.find('\n', start)) != std::string::npos; start = end + 1) {
+      std::string_view line(pending.data() + start, end - start);
+      if (line.ends_with('\r')) line.remove_suffix(1);
+      if (line.empty()) {
+        if (event.event.empty()) event.event = "message";
+        if (has_data && !on_event(event)) return false;
+        event = {};
+        has_data = false;
+        continue;
+      }
+      if (line.front() == ':') continue;
+      const size_t colon = line.find(':');
+      const std::string_view field = line.substr(0, colon);
+      std::string_view value = colon == std::string_view::npos ? "" : line.substr(colon + 1);
+      if (value.starts_with(' ')) value.remove_prefix(1);
+      if (field == "id") event.id = value;
+      if (field == "event") event.event = value;
+      if (field == "data") {
+        if (has_data) event.data += '\n';
+        event.data += value;
+        has_data = true;
+      }
+    }
+    pending.erase(0, start);
+    return true;
+  };
+  HF_CHECK(Send("GET", "/events/stream" + Str(query), std::nullopt, call, std::move(on_data)));
+  return Ok();
 }
 
 Result<EventOutcome> ApiClient::RequestEvent(const model::ResourceKind& kind,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -36,6 +37,14 @@ struct ClientOptions {
 struct CallOptions {
   std::string traceparent{};
   std::optional<Duration> deadline{};
+  const std::atomic<bool>* cancel = nullptr;  // set: replaces ClientOptions::cancel
+};
+
+// One Server-Sent Event of GET /events/stream (event "message" when the stream names none).
+struct StreamEvent {
+  std::string id;
+  std::string event;
+  std::string data;
 };
 
 // A list request. Unset fields are not sent (the API's defaults apply).
@@ -112,6 +121,13 @@ class ApiClient {
   [[nodiscard]] Result<StatusOutcome> PutStatus(const model::ResourceKind& kind,
                                                 std::string_view id, const nlohmann::json& report,
                                                 const CallOptions& call = {}) const;
+  // GET /events/stream`query` ("?aggregate_id=…"): calls `on_event` with each event until it
+  // returns false (then Ok), the server ends the stream (Ok), call.deadline passes
+  // (kDeadlineExceeded) or call.cancel is set (kUnavailable). One attempt. kNotFound from a
+  // server without the stream.
+  [[nodiscard]] Result<void> StreamEvents(std::string_view query,
+                                          const std::function<bool(const StreamEvent&)>& on_event,
+                                          const CallOptions& call) const;
   // POST /events asking for a new event for one resource (reason "requested").
   [[nodiscard]] Result<EventOutcome> RequestEvent(const model::ResourceKind& kind,
                                                   std::string_view id) const;
@@ -133,9 +149,11 @@ class ApiClient {
  private:
   [[nodiscard]] Result<HttpRequest> Request(std::string_view method, std::string_view path,
                                             const std::string& body, const CallOptions& call) const;
+  // `on_data`: the call is a stream (HttpRequest::on_data), one attempt up to call.deadline.
   [[nodiscard]] Result<HttpResponse> Send(std::string_view method, std::string_view path,
                                           const std::optional<nlohmann::json>& body,
-                                          const CallOptions& call) const;
+                                          const CallOptions& call,
+                                          std::function<bool(std::string_view)> on_data = {}) const;
 
   ClientOptions options_;
   HttpClient http_;

@@ -42,8 +42,26 @@ std::string Trim(std::string_view s) {
   return std::string(s);
 }
 
+// Where a body goes: into `response`, or to the request's on_data once the status is 2xx.
+struct BodySink {
+  CURL* curl;
+  const HttpRequest* request;
+  HttpResponse* response;
+  bool stopped = false;  // on_data returned false
+};
+
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
+  auto* sink = static_cast<BodySink*>(user);
+  if (sink->request->on_data) {
+    long status = 0;
+    curl_easy_getinfo(sink->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 200 && status < 300) {
+      if (sink->request->on_data(std::string_view(data, size * n))) return size * n;
+      sink->stopped = true;
+      return 0;  // ends the transfer
+    }
+  }
+  sink->response->body.append(data, size * n);
   return size * n;
 }
 
@@ -139,7 +157,8 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& req) const {
                    static_cast<long>(std::min(req.connect_timeout, req.timeout).count()));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // required for timeouts in threaded programs
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp.body);
+  BodySink body_sink{curl, &req, &resp};
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body_sink);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &resp.headers);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
@@ -154,7 +173,9 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& req) const {
   const CURLcode code = curl_easy_perform(curl);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
-  if (code != CURLE_OK) return Fail(TransportError(code, req, error_buffer));
+  if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && body_sink.stopped)) {
+    return Fail(TransportError(code, req, error_buffer));
+  }
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp.status);
   return resp;
 }

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,6 +27,9 @@ struct HttpRequest {
   // When set and it becomes true, the transfer is aborted (checked about every 100 ms) and
   // Send returns kUnavailable "cancelled". Lets long polls be stopped promptly.
   const std::atomic<bool>* cancel = nullptr;
+  // When set, the body of a 2xx answer is handed to it as it arrives (a stream) instead of being
+  // kept in HttpResponse::body; returning false ends the transfer, and Send returns the answer.
+  std::function<bool(std::string_view)> on_data = {};
 };
 
 struct HttpResponse {

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,11 +29,29 @@ struct Request {
   std::string Header(std::string_view lower_name) const;
 };
 
+// The sending end of a streamed response body (Response::stream), e.g. Server-Sent Events.
+// Thread-safe; it may outlive its connection, whose end makes Send() fail.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  // Queues `data` for the client, without blocking. False once the stream is closed: by Close(),
+  // the client leaving, the server draining (Server::Stop), or the client falling more than the
+  // server's per-stream backlog behind; the producer should then drop it.
+  virtual bool Send(std::string data) = 0;
+  // Ends the body once what is queued is written; the connection then closes. Idempotent.
+  virtual void Close() = 0;
+  [[nodiscard]] virtual bool closed() const = 0;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set: the body is streamed instead of `body`. The server sends the status and headers
+  // (HTTP/1.1: chunked; the connection is not reused), then calls `stream` once with the sending
+  // end, on a server thread: it must not block. The stream holds no handler slot.
+  std::function<void(std::shared_ptr<BodyStream>)> stream{};
 };
 
 // Splits "path?query" and percent-decodes both; false if the encoding is broken.

@@ -13,6 +13,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cstdio>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -51,6 +53,9 @@ constexpr auto kCertificateCheckInterval = std::chrono::seconds(1);
 constexpr size_t kDescriptorReserve = 64;
 // Connections past max_connections answered 503 at once; more are closed unanswered.
 constexpr int kMaxRefusing = 64;
+// The most a streamed body (Response::stream) may have queued for a client that does not read:
+// past it the stream is closed.
+constexpr size_t kStreamBacklogBytes = 256 << 10;
 
 // The limits of `options` for a pool of `threads`: max_connections within RLIMIT_NOFILE, and
 // the derived handler limit.
@@ -183,6 +188,9 @@ struct Server::Impl {
   // unanswered.
   std::atomic<int> refusing{0};
   log::Throttle refuse_log;
+  // The sending ends of the streamed bodies, closed by Stop().
+  std::mutex streams_mu;  // guards streams
+  std::vector<std::weak_ptr<BodyStream>> streams;
   metrics::Counter& handler_exceptions =
       metrics::Registry::Default()
           .AddCounter("hyperfleet_http_handler_exceptions_total",
@@ -191,6 +199,8 @@ struct Server::Impl {
 
   void Accept();
   void AcceptFailed(const beast::error_code& ec);
+  void AddStream(std::weak_ptr<BodyStream> stream);
+  void CloseStreams();
 };
 
 namespace {
@@ -453,6 +463,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void Write(Response res, bool keep_alive, unsigned version) {
+    if (res.stream) return StartStream(std::move(res), version);
     response_.emplace(static_cast<bhttp::status>(res.status), version);
     auto& out = *response_;
     out.set(bhttp::field::server, "hyperfleet");
@@ -524,6 +535,152 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     });
   }
 
+  // --- a streamed body (Response::stream) ---
+
+  // The sending end handed to the handler's stream callback: posts to the session's strand.
+  class Sink : public BodyStream {
+   public:
+    Sink(std::weak_ptr<Session> session, asio::any_io_executor executor)
+        : session_(std::move(session)), executor_(std::move(executor)) {}
+    bool Send(std::string data) override {
+      if (closed_) return false;
+      if (backlog_.fetch_add(data.size()) + data.size() > kStreamBacklogBytes) {
+        Close();
+        return false;
+      }
+      asio::post(executor_, [session = session_, data = std::move(data)]() mutable {
+        if (auto s = session.lock()) s->StreamData(std::move(data));
+      });
+      return true;
+    }
+    void Close() override {
+      if (closed_.exchange(true)) return;
+      asio::post(executor_, [session = session_] {
+        if (auto s = session.lock()) s->EndStream();
+      });
+    }
+    bool closed() const override { return closed_; }
+    void Written(size_t n) { backlog_ -= n; }
+    void MarkClosed() { closed_ = true; }
+
+   private:
+    const std::weak_ptr<Session> session_;
+    const asio::any_io_executor executor_;
+    std::atomic<bool> closed_{false};
+    std::atomic<size_t> backlog_{0};  // bytes sent but not yet written
+  };
+
+  // Writes the status and headers, then what the sink is sent, until it closes.
+  void StartStream(Response res, unsigned version) {
+    chunked_ = version >= 11;
+    head_.emplace(static_cast<bhttp::status>(res.status), version);
+    head_->set(bhttp::field::server, "hyperfleet");
+    head_->set(bhttp::field::content_type, res.content_type);
+    for (const auto& [k, v] : res.headers) head_->set(k, v);
+    head_->keep_alive(false);
+    if (chunked_) head_->chunked(true);
+    sink_ = std::make_shared<Sink>(this->weak_from_this(), stream_.get_executor());
+    server_.AddStream(sink_);
+    if (server_.draining) sink_->Close();
+    res.stream(sink_);
+    head_serializer_.emplace(*head_);
+    Tcp().expires_after(server_.options.read_timeout);
+    bhttp::async_write_header(stream_, *head_serializer_,
+                              [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                                self->head_serializer_.reset();
+                                if (ec) return self->StreamFailed();
+                                self->head_written_ = true;
+                                self->Tcp().expires_never();
+                                self->WatchClient();
+                                self->Pump();
+                              });
+  }
+
+  // A read that only ends when the client goes (or sends something, which is dropped), so a
+  // client that leaves frees its stream without waiting for the next write.
+  void WatchClient() {
+    Tcp().async_read_some(asio::buffer(drain_),
+                          [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                            if (!ec) return self->WatchClient();
+                            self->sink_->MarkClosed();
+                            self->EndStream();
+                          });
+  }
+
+  void StreamData(std::string data) {
+    if (stream_ending_) return sink_->Written(data.size());
+    server_.admission->AddPending(data.size());
+    pending_ += data.size();
+    stream_queue_.push_back(std::move(data));
+    Pump();
+  }
+
+  void EndStream() {
+    stream_ending_ = true;
+    Pump();
+  }
+
+  // Writes the next queued piece (as a chunk), or the last chunk once ending.
+  void Pump() {
+    if (!head_written_ || stream_writing_ || stream_done_) return;
+    size_t payload = 0;
+    if (!stream_queue_.empty()) {
+      std::string data = std::move(stream_queue_.front());
+      stream_queue_.pop_front();
+      payload = data.size();
+      if (chunked_) {
+        char size[20];
+        const int n = std::snprintf(size, sizeof(size), "%zx\r\n", data.size());
+        current_.assign(size, static_cast<size_t>(n)).append(data).append("\r\n");
+      } else {
+        current_ = std::move(data);
+      }
+    } else if (stream_ending_) {
+      stream_done_ = true;
+      if (!chunked_) return Finish(false);
+      current_ = "0\r\n\r\n";
+    } else {
+      return;
+    }
+    stream_writing_ = true;
+    Tcp().expires_after(server_.options.read_timeout);
+    asio::async_write(stream_, asio::buffer(current_),
+                      [self = this->shared_from_this(), payload](beast::error_code ec, size_t) {
+                        self->stream_writing_ = false;
+                        self->sink_->Written(payload);
+                        self->server_.admission->RemovePending(payload);
+                        self->pending_ -= payload;
+                        if (ec) return self->StreamFailed();
+                        self->Tcp().expires_never();
+                        if (self->stream_done_) return self->Finish(false);
+                        self->Pump();
+                      });
+  }
+
+  void StreamFailed() {
+    sink_->MarkClosed();
+    stream_done_ = true;
+    Finish(true);
+  }
+
+  // The stream is over: uncounts it and closes the connection (`failed`: it is already broken).
+  void Finish(bool failed) {
+    for (const auto& data : stream_queue_) sink_->Written(data.size());
+    server_.admission->RemovePending(pending_);
+    pending_ = 0;
+    stream_queue_.clear();
+    if (std::exchange(counted_, false)) --server_.in_flight;
+    beast::error_code ec;
+    if (failed) {
+      Tcp().socket().close(ec);
+      return;
+    }
+    // The body is complete (its last chunk sent): no TLS close_notify, whose exchange would race
+    // the pending read of WatchClient; that read ends when the client closes, or at the timeout.
+    Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+    Tcp().expires_after(kCloseTimeout);
+  }
+
   using Message = bhttp::response<bhttp::string_body>;
 
   const std::string remote_;
@@ -542,6 +699,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bool counted_ = false;  // the answer being written is of a request counted in in_flight
   bool linger_ = false;
   std::array<char, 16 * 1024> drain_;
+  // A streamed body: its head, sending end, queue and state (touched on the strand only).
+  std::optional<bhttp::response<bhttp::empty_body>> head_;
+  std::optional<bhttp::response_serializer<bhttp::empty_body>> head_serializer_;
+  std::shared_ptr<Sink> sink_;
+  std::deque<std::string> stream_queue_;
+  std::string current_;  // the piece being written
+  bool chunked_ = true;
+  bool head_written_ = false;
+  bool stream_writing_ = false;
+  bool stream_ending_ = false;
+  bool stream_done_ = false;
 };
 
 }  // namespace
@@ -567,6 +735,23 @@ void Server::Impl::Accept() {
     }
     if (acceptor->is_open()) Accept();
   });
+}
+
+void Server::Impl::AddStream(std::weak_ptr<BodyStream> stream) {
+  std::lock_guard lock(streams_mu);
+  std::erase_if(streams, [](const auto& s) { return s.expired(); });
+  streams.push_back(std::move(stream));
+}
+
+void Server::Impl::CloseStreams() {
+  std::vector<std::weak_ptr<BodyStream>> open;
+  {
+    std::lock_guard lock(streams_mu);
+    open.swap(streams);
+  }
+  for (const auto& weak : open) {
+    if (auto stream = weak.lock()) stream->Close();
+  }
 }
 
 void Server::Impl::AcceptFailed(const beast::error_code& ec) {
@@ -644,6 +829,7 @@ void Server::Stop(std::chrono::milliseconds drain) {
       im.acceptor->close(ec);
     });
   }
+  im.CloseStreams();  // ended cleanly (the last chunk), then counted out of in_flight
   auto deadline = std::chrono::steady_clock::now() + drain;
   while (im.in_flight > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -35,16 +35,21 @@ struct ResourceQuery {
   int64_t limit = 20;
 };
 
+// What ListOutbox returns: rows matching every field set, in id order.
 struct OutboxQuery {
   std::optional<std::string> aggregate_id;
+  std::optional<std::string> aggregate_type;
   std::optional<bool> published;
+  std::optional<int64_t> after_id;  // only rows with a larger id
   int64_t offset = 0;
   int64_t limit = 20;
+  bool with_total = true;  // false: Page::total is left 0 (no COUNT query)
 };
 
 struct OutboxStats {
   int64_t pending = 0;
   std::optional<Time> oldest_pending_created;
+  int64_t last_id = 0;  // the largest id of any retained row (0: none)
 };
 
 // How many resources of a kind have a Reconciled status ("" when they have no such condition).

@@ -243,5 +243,68 @@ TEST(ApiHandler, AnExceptionIsAnsweredLoggedAndCounted) {
   EXPECT_NE(text.str().find(request_id), std::string::npos) << text.str();
 }
 
+std::string Header(const http::Response& res, const std::string& name) {
+  for (const auto& [k, v] : res.headers) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
+TEST(ApiHandler, ServesTheConsoleFromMemoryWithAStrictPolicy) {
+  auto store = MemoryStore();
+  ApiHandler api(*store, kKinds);
+  auto page = api.Handle(Request("GET", "/"));
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
+  EXPECT_NE(page.body.find("/console/app.js"), std::string::npos);
+  EXPECT_EQ(page.body.find("<script>"), std::string::npos) << "no inline script";
+  EXPECT_NE(Header(page, "Content-Security-Policy").find("script-src 'self'"), std::string::npos);
+  EXPECT_EQ(Header(page, "X-Frame-Options"), "DENY");
+  auto script = api.Handle(Request("GET", "/console/app.js"));
+  EXPECT_EQ(script.status, 200);
+  EXPECT_EQ(script.content_type, "text/javascript; charset=utf-8");
+  EXPECT_EQ(api.Handle(Request("GET", "/console/missing.js")).status, 404);
+  EXPECT_EQ(api.Handle(Request("POST", "/")).status, 405);
+}
+
+TEST(ApiHandler, SessionAndPipelineDescribeTheCallerAndTheOutbox) {
+  auto store = MemoryStore();
+  ApiHandler api(*store, kKinds);
+  auto session = json::parse(api.Handle(Request("GET", kBase + "/session")).body);
+  EXPECT_EQ(session["role"], "admin");  // auth off
+  EXPECT_EQ(session["auth"], false);
+  EXPECT_EQ(session["required_adapters"]["Cluster"], json::array({"validation"}));
+  ASSERT_EQ(api.Handle(Request("POST", kBase + "/clusters", ClusterBody("pipe-one"))).status, 201);
+  auto pipeline = json::parse(api.Handle(Request("GET", kBase + "/pipeline")).body);
+  EXPECT_EQ(pipeline["outbox"]["pending"], 1) << pipeline.dump();
+  EXPECT_EQ(pipeline["outbox"]["last_id"], pipeline["events_sampled"]);
+  EXPECT_EQ(pipeline["events_by_reason"]["created"], 1);
+  EXPECT_EQ(pipeline["unreconciled"]["Cluster"], 1);
+  EXPECT_EQ(pipeline["adapters"][1]["name"], "validation") << pipeline.dump();
+}
+
+TEST(ApiHandler, EventStreamChecksItsQueryAndItsLimitBeforeStreaming) {
+  auto store = MemoryStore();
+  service::OutboxFeedOptions one;
+  one.max_subscribers = 1;
+  ApiHandler api(*store, kKinds, nullptr, {}, one);
+  EXPECT_EQ(api.Handle(Request("GET", kBase + "/events/stream?after=-1")).status, 400);
+  EXPECT_EQ(
+      api.Handle(Request("GET", kBase + "/events/stream", "", {{"last-event-id", "x"}})).status,
+      400);
+  EXPECT_EQ(api.Handle(Request("GET", kBase + "/events/stream?aggregate_type=Pod")).status, 400);
+  EXPECT_EQ(api.Handle(Request("POST", kBase + "/events/stream")).status, 405);
+  auto open = api.Handle(Request("GET", kBase + "/events/stream?aggregate_type=Cluster"));
+  EXPECT_EQ(open.status, 200);
+  EXPECT_EQ(open.content_type, "text/event-stream");
+  EXPECT_TRUE(static_cast<bool>(open.stream));
+  auto refused = api.Handle(Request("GET", kBase + "/events/stream"));  // `open` holds the slot
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(json::parse(refused.body)["code"], "HYPERFLEET-SVC-003");
+  EXPECT_EQ(Header(refused, "Retry-After"), "5");
+  open = {};  // never streamed: the slot goes with it
+  EXPECT_EQ(api.Handle(Request("GET", kBase + "/events/stream")).status, 200);
+}
+
 }  // namespace
 }  // namespace hf::api

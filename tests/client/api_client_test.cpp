@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <atomic>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
@@ -345,6 +347,73 @@ TEST(ApiClient, StatusAndEventOutcomes) {
   EXPECT_EQ(seen[0].path, "/api/hyperfleet/v1/nodepools/n1/statuses");
   EXPECT_EQ(json::parse(seen[2].body)["aggregate_type"], "NodePool");
   EXPECT_EQ(seen[2].path, "/api/hyperfleet/v1/events");
+}
+
+// A streamed answer (http::Response::stream) that sends `pieces` and then, if `close`, ends.
+http::Response Streamed(std::vector<std::string> pieces, bool close) {
+  http::Response res{200, "text/event-stream", "", {}};
+  res.stream = [pieces = std::move(pieces), close](std::shared_ptr<http::BodyStream> out) {
+    for (const auto& p : pieces) out->Send(p);
+    if (close) out->Close();
+  };
+  return res;
+}
+
+TEST(ApiClient, StreamEventsReadsServerSentEventsAsTheyArrive) {
+  // Comments are skipped, fields may be split across writes, data lines join with '\n'.
+  ScriptedApi api([](const http::Request&) {
+    return Streamed({": heartbeat\n\n", "id: 7\nevent: created\ndata: {\"a\":1}\n\n", "id: 8\nda",
+                     "ta: x\ndata: y\n\n"},
+                    true);
+  });
+  const ApiClient client(Options(api.url()));
+  std::vector<StreamEvent> seen;
+  auto streamed = client.StreamEvents("?aggregate_id=abc",
+                                      [&](const StreamEvent& e) {
+                                        seen.push_back(e);
+                                        return true;
+                                      },
+                                      {.deadline = milliseconds(5000)});
+  ASSERT_TRUE(streamed) << streamed.error().ToString();  // the server ended the stream
+  std::vector<std::array<std::string, 3>> fields;
+  for (const auto& e : seen) fields.push_back({e.id, e.event, e.data});
+  const std::vector<std::array<std::string, 3>> want = {{"7", "created", "{\"a\":1}"},
+                                                        {"8", "message", "x\ny"}};
+  EXPECT_EQ(fields, want);
+  EXPECT_EQ(api.requests().at(0).target, "/api/hyperfleet/v1/events/stream?aggregate_id=abc");
+}
+
+TEST(ApiClient, StreamEventsEndsWhenTheCallbackSaysSoOrCancelledAndMapsA404) {
+  ScriptedApi open([](const http::Request&) {
+    return Streamed({"id: 1\nevent: created\ndata: {}\n\n"}, false);  // never ends
+  });
+  const ApiClient client(Options(open.url()));
+  int events = 0;
+  auto stopped = client.StreamEvents("", [&](const StreamEvent&) { return ++events < 1; },
+                                     {.deadline = milliseconds(5000)});
+  EXPECT_TRUE(stopped) << stopped.error().ToString();
+  EXPECT_EQ(events, 1);
+
+  std::atomic<bool> cancel{false};
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(milliseconds(200));
+    cancel = true;
+  });
+  const auto start = std::chrono::steady_clock::now();
+  auto cancelled = client.StreamEvents("", [](const StreamEvent&) { return true; },
+                                       {.deadline = milliseconds(10'000), .cancel = &cancel});
+  canceller.join();
+  EXPECT_FALSE(cancelled);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+
+  ScriptedApi old([](const http::Request&) {
+    return Answer(404, {{"code", "HYPERFLEET-NTF-000"}});
+  });
+  auto missing = ApiClient(Options(old.url()))
+                     .StreamEvents("", [](const StreamEvent&) { return true; },
+                                   {.deadline = milliseconds(2000)});
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
 }
 
 }  // namespace

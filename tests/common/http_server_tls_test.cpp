@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -302,6 +303,38 @@ TEST_F(HttpServerTlsTest, StopClosesIdleAndHandshakingConnections) {
   ASSERT_EQ(stopped.wait_for(kPatience), std::future_status::ready);
   EXPECT_TRUE(idle.Closed());
   EXPECT_TRUE(silent.Closed());
+}
+
+TEST_F(HttpServerTlsTest, StreamsABodyOverTlsAndStopEndsIt) {
+  std::shared_ptr<BodyStream> sink;
+  std::mutex mu;
+  server_ = std::make_unique<Server>(Options(), [&](const Request&) {
+    Response res{200, "text/event-stream", "", {}};
+    res.stream = [&](std::shared_ptr<BodyStream> out) {
+      out->Send("first\n");
+      std::lock_guard lock(mu);
+      sink = std::move(out);
+    };
+    return res;
+  });
+  ASSERT_TRUE(server_->Start());
+  HttpConnection c(server_->port(), ca_file_);
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(c.Send(GetRequest("/stream")));
+  const std::string head = c.ReadThrough("\r\n\r\n");
+  EXPECT_NE(head.find("Transfer-Encoding: chunked"), std::string::npos) << head;
+  EXPECT_NE(c.ReadThrough("first\n"), "");
+  {
+    std::lock_guard lock(mu);
+    ASSERT_TRUE(sink);
+    EXPECT_TRUE(sink->Send("second\n"));  // from another thread, while the client reads
+  }
+  EXPECT_NE(c.ReadThrough("second\n"), "");
+  const auto start = std::chrono::steady_clock::now();
+  server_->Stop(std::chrono::milliseconds(5000));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s) << "the stream held the drain";
+  EXPECT_TRUE(sink->closed());
+  EXPECT_FALSE(sink->Send("late"));
 }
 
 }  // namespace

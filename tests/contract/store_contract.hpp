@@ -901,6 +901,21 @@ TEST_P(StoreContract, OutboxLifecycle) {
   auto stats = HF_ASSERT_OK(rtx->GetOutboxStats());
   EXPECT_EQ(stats.pending, 2);
   EXPECT_EQ(stats.oldest_pending_created, T(1));
+  EXPECT_EQ(stats.last_id, id3);
+  // after_id and aggregate_type narrow the list, in id order; without the total (0).
+  store::OutboxQuery tail;
+  tail.after_id = id1;
+  tail.with_total = false;
+  auto after = HF_ASSERT_OK(rtx->ListOutbox(tail));
+  ASSERT_EQ(after.items.size(), 2u);
+  EXPECT_EQ(after.items[0].id, id2);
+  EXPECT_EQ(after.items[1].id, id3);
+  EXPECT_EQ(after.total, 0);
+  tail.aggregate_type = "NodePool";
+  tail.with_total = true;
+  EXPECT_EQ(HF_ASSERT_OK(rtx->ListOutbox(tail)).total, 0);
+  tail.aggregate_type = "Cluster";
+  EXPECT_EQ(HF_ASSERT_OK(rtx->ListOutbox(tail)).total, 2);
   rtx.reset();
 
   auto wtx = Write();

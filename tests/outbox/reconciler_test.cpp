@@ -94,7 +94,10 @@ TEST_F(ReconcilerTest, AFailingRowBacksOffWithoutBlockingOthers) {
   EXPECT_EQ(Pending(*store_), 1);
   EXPECT_EQ(r.RunOnce().value_or(-1), 0);  // not due yet: backoff respected
   auto tx = store_->Begin(store::TxMode::kRead);
-  auto page = (*tx)->ListOutbox({std::nullopt, false, 0, 10});
+  store::OutboxQuery unpublished;
+  unpublished.published = false;
+  unpublished.limit = 10;
+  auto page = (*tx)->ListOutbox(unpublished);
   ASSERT_TRUE(page);
   ASSERT_EQ(page->items.size(), 1u);
   EXPECT_EQ(page->items[0].attempts, 1);

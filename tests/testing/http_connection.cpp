@@ -120,6 +120,16 @@ bool HttpConnection::Closed() {
   }
 }
 
+std::string HttpConnection::ReadThrough(const std::string& text) {
+  size_t at;
+  while ((at = buffer_.find(text)) == std::string::npos) {
+    if (Receive() <= 0) return "";
+  }
+  std::string out = buffer_.substr(0, at + text.size());
+  buffer_.erase(0, at + text.size());
+  return out;
+}
+
 std::string GetRequest(const std::string& path, const std::string& extra_headers) {
   return "GET " + path + " HTTP/1.1\r\nHost: test\r\n" + extra_headers + "\r\n";
 }

@@ -40,6 +40,9 @@ class HttpConnection {
   Reply Read();
   // Whether the server closed the connection (end of stream or reset) within kPatience.
   bool Closed();
+  // For a streamed answer: reads until `text` has arrived and returns what was read through it
+  // (the rest stays buffered); "" if the connection ended or kPatience passed without data first.
+  std::string ReadThrough(const std::string& text);
 
  private:
   // Reads more into buffer_: > 0 bytes read, 0 end of stream, < 0 error (-2: timed out).

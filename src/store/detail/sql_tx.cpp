@@ -529,13 +529,18 @@ Result<Page<model::OutboxEvent>> SqlTx::ListOutbox(const OutboxQuery& q) {
   HF_CHECK(CheckPaging(q.offset, q.limit));
   const SqlParam published =
       q.published ? SqlParam(int64_t{*q.published ? 1 : 0}) : SqlParam(nullptr);
+  const SqlParam after = q.after_id ? SqlParam(*q.after_id) : SqlParam(nullptr);
   Page<model::OutboxEvent> page;
   page.items = HF_TRY(DecodeAll<model::OutboxEvent>(
-      HF_TRY(session_->Exec(st_.list_outbox,
-                            {OptParam(q.aggregate_id), published, q.limit, q.offset})),
+      HF_TRY(session_->Exec(st_.list_outbox, {OptParam(q.aggregate_id), published, after,
+                                              OptParam(q.aggregate_type), q.limit, q.offset})),
       DecodeOutbox));
-  page.total = HF_TRY(Int(
-      HF_TRY(session_->Exec(st_.count_outbox, {OptParam(q.aggregate_id), published})).at(0), 0));
+  if (!q.with_total) return page;
+  page.total =
+      HF_TRY(Int(HF_TRY(session_->Exec(st_.count_outbox, {OptParam(q.aggregate_id), published,
+                                                          after, OptParam(q.aggregate_type)}))
+                     .at(0),
+                 0));
   return page;
 }
 
@@ -544,6 +549,7 @@ Result<OutboxStats> SqlTx::GetOutboxStats() {
   OutboxStats stats;
   stats.pending = HF_TRY(Int(rows.at(0), 0));
   stats.oldest_pending_created = HF_TRY(OptTimeAt(rows.at(0), 1));
+  stats.last_id = HF_TRY(Int(rows.at(0), 2));
   return stats;
 }
 

@@ -66,7 +66,8 @@ Statements Build() {
   const string outbox_select = string("SELECT ") + kOutboxColumns + " FROM outbox ";
   const string outbox_filter =
       "WHERE ($1::text IS NULL OR aggregate_id = $1) AND ($2::int IS NULL OR "
-      "(published_time IS NOT NULL) = ($2::int = 1)) ";
+      "(published_time IS NOT NULL) = ($2::int = 1)) AND ($3::bigint IS NULL OR id > $3) AND "
+      "($4::text IS NULL OR aggregate_type = $4) ";
   Statements s;
   s.dialect = Dialect::kPostgres;
   s.resource_children_columns = children;
@@ -174,7 +175,7 @@ Statements Build() {
       {"DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE published_time < $1 "
        "ORDER BY published_time LIMIT $2) RETURNING 1"}};
   s.list_outbox = {"list_outbox",
-                   {outbox_select + outbox_filter + "ORDER BY id LIMIT $3 OFFSET $4"}};
+                   {outbox_select + outbox_filter + "ORDER BY id LIMIT $5 OFFSET $6"}};
   const string count_key = "kind = $1 AND ($2::text IS NULL OR reconciled_status = $2)";
   s.count_resources = {
       "count_resources",
@@ -194,7 +195,8 @@ Statements Build() {
   s.count_outbox = {"count_outbox", {"SELECT COUNT(*) FROM outbox " + outbox_filter}};
   s.outbox_stats = {
       "outbox_stats",
-      {"SELECT COUNT(*), MIN(created_time) FROM outbox WHERE published_time IS NULL"}};
+      {"SELECT COUNT(*), MIN(created_time), (SELECT COALESCE(MAX(id), 0) FROM outbox) FROM "
+       "outbox WHERE published_time IS NULL"}};
   s.reconcile_backlog = {
       "reconcile_backlog",
       {"SELECT r.kind, COUNT(*), SUM(CASE WHEN c.last_transition_time < $1 THEN 1 ELSE 0 END), "

@@ -45,7 +45,8 @@ Statements Build() {
   const string outbox_select = string("SELECT ") + kOutboxColumns + " FROM outbox ";
   const string outbox_filter =
       "WHERE (?1 IS NULL OR aggregate_id = ?1) AND (?2 IS NULL OR "
-      "(published_time IS NOT NULL) = ?2) ";
+      "(published_time IS NOT NULL) = ?2) AND (?3 IS NULL OR id > ?3) AND "
+      "(?4 IS NULL OR aggregate_type = ?4) ";
   Statements s;
   s.dialect = Dialect::kSqlite;
   s.create_migrations_table =
@@ -127,7 +128,7 @@ Statements Build() {
       {"DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE published_time < ?1 "
        "ORDER BY published_time LIMIT ?2) RETURNING 1"}};
   s.list_outbox = {"list_outbox",
-                   {outbox_select + outbox_filter + "ORDER BY id LIMIT ?3 OFFSET ?4"}};
+                   {outbox_select + outbox_filter + "ORDER BY id LIMIT ?5 OFFSET ?6"}};
   // The triggers write resource_counts directly (migrations/sqlite/0004_resource_counts.sql): the
   // count reads no deltas, so the store never asks for fold_resource_counts, left empty.
   s.count_resources = {"count_resources",
@@ -137,7 +138,8 @@ Statements Build() {
   s.count_outbox = {"count_outbox", {"SELECT COUNT(*) FROM outbox " + outbox_filter}};
   s.outbox_stats = {
       "outbox_stats",
-      {"SELECT COUNT(*), MIN(created_time) FROM outbox WHERE published_time IS NULL"}};
+      {"SELECT COUNT(*), MIN(created_time), (SELECT COALESCE(MAX(id), 0) FROM outbox) FROM "
+       "outbox WHERE published_time IS NULL"}};
   s.reconcile_backlog = {
       "reconcile_backlog",
       {"SELECT r.kind, COUNT(*), SUM(CASE WHEN c.last_transition_time < ?1 THEN 1 ELSE 0 END), "
