@@ -138,7 +138,15 @@ nlohmann::json PresentPipelineStats(const service::PipelineStats& s) {
   for (const auto& [name, a] : s.adapters) {
     adapters.push_back({{"name", name}, {"reports", a.reports}, {"failing", a.failing}});
   }
+  nlohmann::json broker = nlohmann::json::array();
+  for (const auto& [topic, t] : s.broker) {
+    broker.push_back({{"topic", topic},
+                      {"published", t.published},
+                      {"consumed", t.consumed},
+                      {"errors", t.errors}});
+  }
   return {{"outbox", outbox},
+          {"broker", broker},
           {"window_seconds", Seconds(s.window).count()},
           {"events_sampled", s.events_sampled},
           {"events_by_reason", s.events_by_reason},

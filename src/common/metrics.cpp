@@ -138,6 +138,16 @@ void Registry::AddCollector(std::function<void()> collect) {
   collectors_.push_back(std::move(collect));
 }
 
+std::map<std::vector<std::string>, double> Registry::CounterValues(const std::string& name) const {
+  std::map<std::vector<std::string>, double> out;
+  std::lock_guard lock(mu_);
+  if (auto it = counters_.find(name); it != counters_.end()) {
+    it->second->ForEach(
+        [&](const std::vector<std::string>& values, const Counter& c) { out[values] = c.Value(); });
+  }
+  return out;
+}
+
 std::string Registry::Render() const {
   std::vector<std::function<void()>> collectors;
   {

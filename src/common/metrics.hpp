@@ -130,6 +130,8 @@ class Registry {
   void AddCollector(std::function<void()> collect);
 
   std::string Render() const;
+  // The values of counter `name` by label values; empty when no such counter is registered.
+  std::map<std::vector<std::string>, double> CounterValues(const std::string& name) const;
 
   // The process-wide registry served on /metrics.
   static Registry& Default();

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/metrics.hpp"
 #include "model/condition.hpp"
 #include "search/search.hpp"
 
@@ -66,6 +67,19 @@ Result<PipelineStats> ReadPipelineStats(store::Store& store, const Kinds& kinds,
         if (Failing(s)) ++out.adapters[s.adapter].failing;
       }
     }
+  }
+  // The broker's own per-topic counters (broker/detail/broker_metrics.hpp) in this process.
+  const auto& registry = metrics::Registry::Default();
+  for (const auto& [labels, n] :
+       registry.CounterValues("hyperfleet_broker_messages_published_total")) {
+    out.broker[labels.at(0)].published += n;
+  }
+  for (const auto& [labels, n] :
+       registry.CounterValues("hyperfleet_broker_messages_consumed_total")) {
+    out.broker[labels.at(0)].consumed += n;
+  }
+  for (const auto& [labels, n] : registry.CounterValues("hyperfleet_broker_errors_total")) {
+    out.broker[labels.at(0)].errors += n;
   }
   return out;
 }

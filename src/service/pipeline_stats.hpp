@@ -33,6 +33,14 @@ struct PipelineStats {
   };
   std::map<std::string, Adapter> adapters;      // every required adapter, and any that reported
   std::map<std::string, int64_t> unreconciled;  // by kind
+  // This process's broker counters by topic since it started (hyperfleet_broker_*_total), when
+  // it publishes or consumes itself (hyperfleet dev, api --with-outbox); empty otherwise.
+  struct BrokerTopic {
+    double published = 0;
+    double consumed = 0;
+    double errors = 0;
+  };
+  std::map<std::string, BrokerTopic> broker;
 };
 
 [[nodiscard]] Result<PipelineStats> ReadPipelineStats(store::Store& store, const Kinds& kinds,

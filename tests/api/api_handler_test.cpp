@@ -10,7 +10,9 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "broker/detail/broker_metrics.hpp"
 #include "common/log.hpp"
+#include "common/uuid.hpp"
 #include "testing/env.hpp"
 
 namespace hf::api {
@@ -281,6 +283,17 @@ TEST(ApiHandler, SessionAndPipelineDescribeTheCallerAndTheOutbox) {
   EXPECT_EQ(pipeline["events_by_reason"]["created"], 1);
   EXPECT_EQ(pipeline["unreconciled"]["Cluster"], 1);
   EXPECT_EQ(pipeline["adapters"][1]["name"], "validation") << pipeline.dump();
+  // A process that publishes and consumes itself (hyperfleet dev) shows its broker counters.
+  const std::string topic = "pipeline-test-" + NewUuidV7();
+  broker::detail::RecordPublished(topic, {Ok(), Ok(), Fail(ErrorCode::kUnavailable, "down")});
+  broker::detail::RecordConsumed(topic, 0.01, broker::HandlerResult::kAck);
+  pipeline = json::parse(api.Handle(Request("GET", kBase + "/pipeline")).body);
+  json mine;
+  for (const auto& t : pipeline["broker"]) {
+    if (t["topic"] == topic) mine = t;
+  }
+  EXPECT_EQ(mine, json({{"topic", topic}, {"published", 2.0}, {"consumed", 1.0}, {"errors", 1.0}}))
+      << pipeline.dump();
 }
 
 TEST(ApiHandler, EventStreamChecksItsQueryAndItsLimitBeforeStreaming) {

@@ -7,11 +7,13 @@ import { age, badge, clock, errorBox, h } from '/console/ui.js';
 export function renderPipeline({ main }) {
   const figures = h('section', { id: 'figures' });
   const adapters = h('section', { id: 'adapter-figures' });
+  const broker = h('section', { id: 'broker-figures' });
+  let previous = null;  // the last answer's broker counters and when they were read
   const live = h('ol', { class: 'timeline', id: 'live' });
   const message = h('div');
   let disposed = false;
   const seen = [];
-  main.replaceChildren(h('h1', {}, 'Pipeline'), message, figures, adapters,
+  main.replaceChildren(h('h1', {}, 'Pipeline'), message, figures, broker, adapters,
                        h('h2', {}, 'Live events'), live);
 
   const perMinute = (n, seconds) => (n / (seconds / 60)).toFixed(1);
@@ -37,6 +39,21 @@ export function renderPipeline({ main }) {
              p.last_requested_time ? `last ${age(p.last_requested_time)} ago` : 'none seen'),
         card('unreconciled', String(Object.values(p.unreconciled).reduce((a, b) => a + b, 0)),
              Object.entries(p.unreconciled).map(([k, n]) => `${k} ${n}`).join(' · '))));
+      // Per-topic rates from this API process's broker counters: the change since the last answer.
+      const now = Date.now();
+      const before = previous ? new Map(previous.topics.map((t) => [t.topic, t])) : new Map();
+      const rate = (t, key) => {
+        const b = before.get(t.topic);
+        return b && now > previous.at ? ((t[key] - b[key]) / ((now - previous.at) / 60000)).toFixed(1) : '…';
+      };
+      broker.replaceChildren(h('h2', {}, 'Broker (this process)'), p.broker.length === 0
+        ? h('p', { class: 'muted' }, 'This API process neither publishes nor consumes; see the outbox and adapters on /metrics.')
+        : h('table', {},
+          h('thead', {}, h('tr', {}, ['Topic', 'Published / min', 'Consumed / min', 'Errors'].map((t) => h('th', {}, t)))),
+          h('tbody', {}, p.broker.map((t) => h('tr', { 'data-topic': t.topic },
+            h('td', {}, t.topic), h('td', {}, rate(t, 'published')), h('td', {}, rate(t, 'consumed')),
+            h('td', {}, t.errors ? badge(String(t.errors), 'False') : '0'))))));
+      previous = { at: now, topics: p.broker };
       adapters.replaceChildren(h('h2', {}, 'Adapters'), h('table', {},
         h('thead', {}, h('tr', {}, ['Adapter', 'Reports / min', 'Failing now'].map((t) => h('th', {}, t)))),
         h('tbody', {}, p.adapters.map((a) => h('tr', { 'data-adapter': a.name },
