@@ -2,11 +2,11 @@
 
 #include <chrono>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
+
+#include "common/file.hpp"
 
 namespace hf::expr::detail {
 namespace {
@@ -99,9 +99,11 @@ const Zone* LoadZone(std::string_view name) {
     if (auto it = zones.find(key); it != zones.end()) return &it->second;
   }
   // Read without the lock; a thread that loses the race keeps the first copy.
-  std::ifstream in("/usr/share/zoneinfo/" + key, std::ios::binary);
-  if (!in) return nullptr;
-  auto zone = ParseTzif(std::string(std::istreambuf_iterator<char>(in), {}));
+  // ReadFile, not an istreambuf_iterator: a name that is a folder of the database ("Europe")
+  // makes the read throw, where ReadFile reports it as no content.
+  const auto text = ReadFile("/usr/share/zoneinfo/" + key);
+  if (!text) return nullptr;
+  auto zone = ParseTzif(*text);
   if (!zone) return nullptr;
   std::lock_guard lock(mu);
   return &zones.try_emplace(key, std::move(*zone)).first->second;
