@@ -10,8 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "broker/detail/broker_metrics.hpp"
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 #include "common/uuid.hpp"
 #include "testing/env.hpp"
 
@@ -283,10 +283,19 @@ TEST(ApiHandler, SessionAndPipelineDescribeTheCallerAndTheOutbox) {
   EXPECT_EQ(pipeline["events_by_reason"]["created"], 1);
   EXPECT_EQ(pipeline["unreconciled"]["Cluster"], 1);
   EXPECT_EQ(pipeline["adapters"][1]["name"], "validation") << pipeline.dump();
-  // A process that publishes and consumes itself (hyperfleet dev) shows its broker counters.
+  // A process that publishes and consumes itself (hyperfleet dev) shows its broker counters
+  // (the series broker/detail/broker_metrics.cpp records).
   const std::string topic = "pipeline-test-" + NewUuidV7();
-  broker::detail::RecordPublished(topic, {Ok(), Ok(), Fail(ErrorCode::kUnavailable, "down")});
-  broker::detail::RecordConsumed(topic, 0.01, broker::HandlerResult::kAck);
+  auto& registry = metrics::Registry::Default();
+  registry.AddCounter("hyperfleet_broker_messages_published_total", "", {"topic"})
+      .WithLabels({topic})
+      .Inc(2);
+  registry.AddCounter("hyperfleet_broker_messages_consumed_total", "", {"topic"})
+      .WithLabels({topic})
+      .Inc(1);
+  registry.AddCounter("hyperfleet_broker_errors_total", "", {"topic", "error_type"})
+      .WithLabels({topic, "publish"})
+      .Inc(1);
   pipeline = json::parse(api.Handle(Request("GET", kBase + "/pipeline")).body);
   json mine;
   for (const auto& t : pipeline["broker"]) {
