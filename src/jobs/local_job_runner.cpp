@@ -281,7 +281,9 @@ Result<JobRunner::Created> LocalJobRunner::CreateIfAbsent(const JobSpec& spec) {
 }
 
 Result<std::optional<JobState>> LocalJobRunner::Get(const std::string& name) {
-  if (!ValidName(name)) return std::optional<JobState>();
+  // A claim whose claimer died before starting it never ran: absent, so that CreateIfAbsent
+  // takes it over (the adapter asks Get first; a "pending" answer would wait forever).
+  if (!ValidName(name) || Abandoned(name)) return std::optional<JobState>();
   return Read(name, true);
 }
 

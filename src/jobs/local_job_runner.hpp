@@ -28,7 +28,8 @@ namespace hf::jobs {
 // finds a running job whose owning process is gone adopts it: it watches the pid (and kills the
 // group at the recorded deadline); when the pid is gone the job finishes from its result file,
 // or fails "AdapterRestarted" if it wrote none (its exit code cannot be known). Jobs are never
-// re-run by the runner.
+// re-run by the runner; a claim whose claimer died before starting its process never ran, so it
+// reads as absent and the next CreateIfAbsent starts it.
 class LocalJobRunner final : public JobRunner {
  public:
   // Creates state_dir, adopts orphaned running jobs and starts the watcher thread. Errors:

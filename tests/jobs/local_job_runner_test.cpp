@@ -269,6 +269,10 @@ void WritePendingClaim(const std::string& dir, bool with_log) {
 
 TEST_F(LocalJobRunnerTest, AClaimWhoseStarterDiedBeforeStartingItIsTakenOver) {
   WritePendingClaim(dir_ + "/state/orphan-1", false);
+  // Absent to a reader (an adapter asks Get before it creates), not pending forever.
+  auto absent = runner_->Get("orphan-1");
+  ASSERT_TRUE(absent) << absent.error().ToString();
+  EXPECT_FALSE(*absent);
   auto c = runner_->CreateIfAbsent(Spec("orphan-1", "echo took over"));
   ASSERT_TRUE(c) << c.error().ToString();
   EXPECT_TRUE(c->created);  // the job never ran: it runs now, once
