@@ -342,12 +342,10 @@ def machine():
 # Values the API computes are pgbench variables: -D for the documents (taken from a cluster the
 # API created in this run), \set for fresh ids; times are now().
 CONDITION_ROWS = (
-    "SELECT c->>'type' AS type, c->>'status' AS status, c->>'reason' AS reason, "
-    "c->>'message' AS message, (c->>'observed_generation')::bigint AS observed_generation, "
-    "(c->>'created_time')::timestamptz AS created_time, "
-    "(c->>'last_updated_time')::timestamptz AS last_updated_time, "
-    "(c->>'last_transition_time')::timestamptz AS last_transition_time, t.position "
-    "FROM jsonb_array_elements(:conditions::jsonb) WITH ORDINALITY AS t(c, position)")
+    "SELECT c->>0 AS type, c->>1 AS status, c->>2 AS reason, c->>3 AS message, "
+    "(c->>4)::bigint AS observed_generation, (c->>5)::timestamptz AS created_time, "
+    "(c->>6)::timestamptz AS last_updated_time, (c->>7)::timestamptz AS last_transition_time, "
+    "t.position FROM jsonb_array_elements(:conditions::text::jsonb) WITH ORDINALITY AS t(c, position)")
 ID = "(lpad(to_hex(:k::bigint), 8, '0') || '-0000-7000-8000-' || lpad(to_hex(:k::bigint), 12, '0'))"
 EVENT_ID = ("(lpad(to_hex(:e::bigint), 8, '0') || '-0000-7000-9000-' || "
             "lpad(to_hex(:e::bigint), 12, '0'))")
@@ -355,11 +353,12 @@ CREATE_SQL = f"""\\set k random(1, 1099511627775)
 \\set e random(1, 1099511627775)
 BEGIN;
 WITH r AS (INSERT INTO resources (id, kind, name, href, spec, generation, owner_id, owner_kind,
-  owner_href, created_time, updated_time, deleted_time, created_by, updated_by, deleted_by)
+  owner_href, created_time, updated_time, deleted_time, created_by, updated_by, deleted_by,
+  labels_doc, conditions_doc)
   VALUES ({ID}, 'Cluster', 'pgb-' || :k::text, '{API}/clusters/' || {ID}, :spec::jsonb, 1, NULL,
-  NULL, NULL, now(), now(), NULL, :actor, :actor, NULL) RETURNING id),
-l AS (INSERT INTO resource_labels (resource_id, key, value) SELECT r.id, l.key, l.value
-  FROM r, jsonb_each_text(:labels::jsonb) l),
+  NULL, NULL, now(), now(), NULL, :actor, :actor, NULL, :labels, :conditions) RETURNING id),
+l AS (INSERT INTO resource_labels (resource_id, key, value) SELECT r.id, l->>0, l->>1
+  FROM r, jsonb_array_elements(:labels::text::jsonb) l),
 c AS (INSERT INTO resource_conditions (resource_id, type, status, reason, message,
   observed_generation, created_time, last_updated_time, last_transition_time, position)
   SELECT r.id, n.* FROM r, ({CONDITION_ROWS}) n)
@@ -372,15 +371,11 @@ SELECT id, pg_notify('hyperfleet_outbox', '') FROM o;
 COMMIT;
 """
 
-# One resource with its labels and conditions by key, in one statement (ids picked at random
-# from bench_ids, the clusters created above).
+# The API's GET: one resource row by key, its labels and conditions riding along as documents
+# (src/store/detail/statements.hpp kResourceColumns; ids picked at random from bench_ids, the
+# clusters created above).
 GET_SQL = """\\set n random(1, :nids)
-SELECT r.id, r.kind, r.name, r.href, r.spec, r.generation, r.owner_id, r.owner_kind,
-  r.owner_href, r.created_time, r.updated_time, r.deleted_time, r.created_by, r.updated_by,
-  r.deleted_by,
-  (SELECT json_object_agg(key, value) FROM resource_labels WHERE resource_id = r.id),
-  (SELECT json_agg(c ORDER BY position) FROM resource_conditions c WHERE c.resource_id = r.id)
-FROM bench_ids b JOIN resources r ON r.id = b.id WHERE b.n = :n;
+SELECT {columns} FROM bench_ids b JOIN resources r ON r.id = b.id WHERE b.n = :n;
 """
 
 
@@ -398,18 +393,12 @@ def section_api(res, args, work):
         if status != 201:
             raise BenchError(f"sample create failed: HTTP {status}")
         sample = json.loads(psql(db, "SELECT row_to_json(x) FROM (SELECT r.id, r.spec::text AS "
-                                     "spec, r.created_by, (SELECT json_object_agg(key, value)::text "
-                                     "FROM resource_labels WHERE resource_id = r.id) AS labels "
+                                     "spec, r.created_by, r.labels_doc, r.conditions_doc "
                                      "FROM resources r LIMIT 1) x"))
         payload = psql(db, "SELECT payload FROM outbox WHERE aggregate_id = "
                            f"'{sample['id']}' LIMIT 1")
-        conditions = psql(db, "SELECT json_agg(json_build_object('type', type, 'status', status, "
-                              "'reason', reason, 'message', message, 'observed_generation', "
-                              "observed_generation, 'created_time', created_time, "
-                              "'last_updated_time', last_updated_time, 'last_transition_time', "
-                              f"last_transition_time) ORDER BY position) FROM resource_conditions "
-                              f"WHERE resource_id = '{sample['id']}'")
-        defines = {"spec": sample["spec"], "labels": sample["labels"], "conditions": conditions,
+        defines = {"spec": sample["spec"], "labels": sample["labels_doc"],
+                   "conditions": sample["conditions_doc"],
                    "payload": payload, "actor": sample["created_by"],
                    "event_type": "com.redhat.hyperfleet.cluster.changed.v1"}
         log(f"api: POST /clusters (wrk) vs the same transaction (pgbench), {CONCURRENCY} "
@@ -439,7 +428,7 @@ def section_api(res, args, work):
         get, base_get = abba(
             lambda d: wrk(base + API + "/clusters", "get.lua", d, CONCURRENCY,
                           env={"BENCH_IDS": ids_file}),
-            lambda d: pgbench(db, GET_SQL, d, CONCURRENCY, work, {"nids": str(len(ids))}),
+            lambda d: pgbench(db, GET_SQL.format(columns=RESOURCE_COLUMNS), d, CONCURRENCY, work, {"nids": str(len(ids))}),
             args.duration)
         res.add("api_get_rps", get["rps"], "req/s", base_get["rps"], "pgbench, select by key",
                 "higher")
@@ -504,17 +493,29 @@ def bench_issuer(work):
 # One cluster's id, from its number g: UUIDv7-shaped and time-ordered like the API's.
 SEED_ID = "lpad(to_hex(g), 8, '0') || '-0000-7000-8000-' || lpad(to_hex(g), 12, '0')"
 
-# Clusters lo..hi as the API writes them (schema of migrations/postgres/0001–0003): the
-# Reconciled copy on the row (0003), two labels and the five conditions of a cluster whose three adapters have reported. Those whose g
+# Clusters lo..hi as the API writes them (schema of migrations/postgres/0001–0005): the
+# Reconciled copy on the row (0003), two labels and the five conditions of a cluster whose three
+# adapters have reported, in their tables and as the row's documents (0005). Those whose g
 # satisfies the SQL predicate `not_reconciled` have Reconciled=False (the rest True).
 SEED_SQL = """
 INSERT INTO resources (id, kind, name, href, spec, generation, created_time, updated_time,
-                       created_by, updated_by, reconciled_status, reconciled_updated_time)
+                       created_by, updated_by, reconciled_status, reconciled_updated_time,
+                       labels_doc, conditions_doc)
 SELECT s.id, 'Cluster', 'seed-' || s.g, '/api/hyperfleet/v1/clusters/' || s.id,
        '{{"region":"us-east-1","version":"4.15","nodes":3}}', 1, s.t, s.t,
-       'system@hyperfleet.local', 'system@hyperfleet.local',
-       CASE WHEN {not_reconciled} THEN 'False' ELSE 'True' END, s.now
-FROM (SELECT g, {id} AS id, now() - interval '1 day' + g * interval '1 ms' AS t, now() AS now
+       'system@hyperfleet.local', 'system@hyperfleet.local', s.status, s.now,
+       '[["env","prod"],["team","platform"]]',
+       (SELECT json_agg(json_build_array(c.type,
+                CASE WHEN c.type IN ('Reconciled', 'LastKnownReconciled') THEN s.status
+                     ELSE 'True' END,
+                CASE WHEN c.type IN ('Reconciled', 'LastKnownReconciled') AND s.status = 'False'
+                     THEN 'ReconciledMissingAdapters' ELSE 'AllAdaptersReconciled' END,
+                'Required adapters not reporting Available=True: [placement]',
+                1, s.now, s.now, s.now) ORDER BY c.pos)::text
+        FROM (VALUES ('Reconciled', 1), ('LastKnownReconciled', 2), ('ValidationSuccessful', 3),
+                     ('DnsSuccessful', 4), ('PlacementSuccessful', 5)) AS c(type, pos))
+FROM (SELECT g, {id} AS id, now() - interval '1 day' + g * interval '1 ms' AS t, now() AS now,
+             CASE WHEN {not_reconciled} THEN 'False' ELSE 'True' END AS status
       FROM generate_series({lo}, {hi}) g) s;
 INSERT INTO resource_labels (resource_id, key, value)
 SELECT {id}, k.key, k.value
@@ -543,8 +544,8 @@ def seed(db, lo, hi, not_reconciled="g % 2 = 0"):
 
 
 # The SQL the API runs for one list request on PostgreSQL (src/store/detail/sql_tx.cpp
-# ListResources with the children columns of src/store/postgres/pg_statements.cpp): the page with
-# its labels and conditions in one statement, then the exact total (every page these runs ask for
+# ListResources, the columns of src/store/detail/statements.hpp kResourceColumns): the page, whose
+# rows carry their labels and conditions as documents (migrations 0005), then the exact total (every page these runs ask for
 # is full or past the end, so the API asks for it on each request). For these two lists (all
 # clusters; those with one Reconciled status) the total is kept on write
 # (migrations/postgres/0004_resource_counts.sql) and read with the store's count_resources
@@ -559,17 +560,10 @@ KEPT_COUNT_SQL = """SELECT (SELECT COALESCE(SUM(n), 0) FROM resource_counts WHER
   FROM resource_count_deltas WHERE {key}) d;"""
 RESOURCE_COLUMNS = ("r.id, r.kind, r.name, r.href, r.spec, r.generation, r.owner_id, "
                     "r.owner_kind, r.owner_href, r.created_time, r.updated_time, r.deleted_time, "
-                    "r.created_by, r.updated_by, r.deleted_by")
-CHILDREN_COLUMNS = (
-    "COALESCE((SELECT json_agg(json_build_array(l.key, l.value) ORDER BY l.key) "
-    "FROM resource_labels l WHERE l.resource_id = r.id), '[]'), "
-    "COALESCE((SELECT json_agg(json_build_array(c.type, c.status, c.reason, c.message, "
-    "c.observed_generation, c.created_time, c.last_updated_time, c.last_transition_time) "
-    "ORDER BY c.position) FROM resource_conditions c WHERE c.resource_id = r.id), '[]')")
+                    "r.created_by, r.updated_by, r.deleted_by, r.labels_doc, r.conditions_doc")
 LIST_SQL = """\\set o (random(1, :pages) - 1) * :size
-SELECT r.*, {children} FROM (SELECT {columns} FROM resources r WHERE {where}
-  ORDER BY r.created_time DESC, r.id DESC LIMIT :size OFFSET :o) r
-  ORDER BY r.created_time DESC, r.id DESC;
+SELECT {columns} FROM resources r WHERE {where}
+  ORDER BY r.created_time DESC, r.id DESC LIMIT :size OFFSET :o;
 {count}
 """
 
@@ -581,7 +575,7 @@ def list_sql(filter_sql=None):
     if filter_sql not in (None, NOT_RECONCILED_SQL):
         raise BenchError(f"no kept total for the filter {filter_sql}")
     key = f"kind = 'Cluster' AND ({status}::text IS NULL OR reconciled_status = {status})"
-    return LIST_SQL.format(children=CHILDREN_COLUMNS, columns=RESOURCE_COLUMNS, where=where,
+    return LIST_SQL.format(columns=RESOURCE_COLUMNS, where=where,
                            count=KEPT_COUNT_SQL.format(key=key))
 
 

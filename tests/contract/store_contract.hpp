@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <set>
@@ -164,6 +166,61 @@ inline void ExpectSameResource(const model::Resource& got, const model::Resource
   EXPECT_EQ(got.created_by, want.created_by);
   EXPECT_EQ(got.updated_by, want.updated_by);
   EXPECT_EQ(got.deleted_by, want.deleted_by);
+}
+
+// Resources written before migrations 0005 kept their labels and conditions only in their own
+// tables: the migration copies them onto the row, and they read back the same.
+TEST_P(StoreContract, ResourcesWrittenBeforeTheDocumentsMigrationReadTheSame) {
+  namespace fs = std::filesystem;
+  auto db = GetParam().make();
+  const std::string dialect = db->url().starts_with("postgres") ? "postgres" : "sqlite";
+  const std::string dir = hf::testing::MakeTempDir("hf-migrations");
+  fs::create_directories(dir + "/" + dialect);
+  for (const auto& file :
+       fs::directory_iterator(hf::testing::SourceDir() + "/migrations/" + dialect)) {
+    fs::copy_file(file.path(), dir + "/" + dialect + "/" + file.path().filename().string());
+  }
+  // Applied between 0004 and 0005 (name order), as the statements before 0005 wrote rows; times
+  // in the stored form of both dialects.
+  std::ofstream(dir + "/" + dialect + "/0004z_rows_before_documents.sql")
+      << "INSERT INTO resources (id, kind, name, href, spec, generation, created_time, "
+         "updated_time, created_by, updated_by, reconciled_status, reconciled_updated_time) "
+         "VALUES ('old-1', 'Cluster', 'old', '/api/hyperfleet/v1/clusters/old-1', "
+         "'{\"region\":\"eu\"}', 3, '2026-03-06T14:00:00.123456Z', "
+         "'2026-03-06T14:00:01.000000Z', 'a@x', 'b@x', 'False', '2026-03-06T15:00:00.000000Z'), "
+         "('old-2', 'Cluster', 'bare', '/api/hyperfleet/v1/clusters/old-2', '{}', 1, "
+         "'2026-03-06T14:00:02.000000Z', '2026-03-06T14:00:02.000000Z', 'a@x', 'a@x', '', NULL);\n"
+         "INSERT INTO resource_labels (resource_id, key, value) VALUES ('old-1', 'team', 'core'), "
+         "('old-1', 'env', 'say \"hi\" \\ bye');\n"
+         "INSERT INTO resource_conditions (resource_id, type, position, status, reason, message, "
+         "observed_generation, created_time, last_updated_time, last_transition_time) VALUES "
+         "('old-1', 'Reconciled', 2, 'False', 'Missing', 'waiting for [dns]', 3, "
+         "'2026-03-06T14:00:00.000001Z', '2026-03-06T15:00:00.000000Z', "
+         "'2026-03-06T14:30:00.000000Z'), ('old-1', 'Available', 1, 'True', 'Ok', '', 2, "
+         "'2026-03-06T14:00:00.000002Z', '2026-03-06T14:00:00.000003Z', "
+         "'2026-03-06T14:00:00.000004Z');\n";
+  auto store = HF_ASSERT_OK(OpenStore(db->url(), {.migrations_dir = dir}));
+  HF_ASSERT_OK(store->Migrate());
+  auto tx = HF_ASSERT_OK(store->Begin(TxMode::kRead));
+  const auto old = HF_ASSERT_OK(tx->GetResource("old-1"));
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->labels,
+            (std::map<std::string, std::string>{{"env", "say \"hi\" \\ bye"}, {"team", "core"}}));
+  const auto at = [](const char* text) { return *ParseTime(text); };
+  EXPECT_EQ(old->conditions,
+            (std::vector<model::Condition>{
+                {"Available", "True", "Ok", "", 2, at("2026-03-06T14:00:00.000002Z"),
+                 at("2026-03-06T14:00:00.000003Z"), at("2026-03-06T14:00:00.000004Z")},
+                {"Reconciled", "False", "Missing", "waiting for [dns]", 3,
+                 at("2026-03-06T14:00:00.000001Z"), at("2026-03-06T15:00:00Z"),
+                 at("2026-03-06T14:30:00Z")}}));
+  const auto bare = HF_ASSERT_OK(tx->GetResource("old-2"));
+  ASSERT_TRUE(bare);
+  EXPECT_TRUE(bare->labels.empty());
+  EXPECT_TRUE(bare->conditions.empty());
+  tx.reset();
+  store.reset();
+  fs::remove_all(dir);
 }
 
 TEST_P(StoreContract, MigrateCreatesSchemaOnceAndSecondRunIsANoOp) {

@@ -1,9 +1,10 @@
 #include "store/detail/sql_tx.hpp"
 
 #include <charconv>
+#include <map>
 #include <nlohmann/json.hpp>
-#include <unordered_map>
 
+#include "common/json_writer.hpp"
 #include "store/detail/dynamic_sql.hpp"
 #include "store/detail/search_sql.hpp"
 
@@ -50,39 +51,6 @@ Result<json> JsonAt(const Row& row, size_t i) {
   return j;
 }
 
-Result<model::Resource> DecodeResource(const Row& row) {
-  model::Resource r;
-  r.id = Text(row, 0);
-  r.kind = Text(row, 1);
-  r.name = Text(row, 2);
-  r.href = Text(row, 3);
-  r.spec = HF_TRY(JsonAt(row, 4));
-  r.generation = HF_TRY(Int(row, 5));
-  if (row[6]) r.owner = model::ObjectRef{*row[6], Text(row, 7), Text(row, 8)};
-  r.created_time = HF_TRY(TimeAt(row, 9));
-  r.updated_time = HF_TRY(TimeAt(row, 10));
-  r.deleted_time = HF_TRY(OptTimeAt(row, 11));
-  r.created_by = Text(row, 12);
-  r.updated_by = Text(row, 13);
-  r.deleted_by = row[14];
-  return r;
-}
-
-// Columns 1.. of conditions_of (column 0 is the resource id).
-Result<model::Condition> DecodeCondition(const Row& row) {
-  model::Condition c;
-  c.type = Text(row, 1);
-  c.status = Text(row, 2);
-  c.reason = Text(row, 3);
-  c.message = Text(row, 4);
-  c.observed_generation = HF_TRY(Int(row, 5));
-  c.created_time = HF_TRY(TimeAt(row, 6));
-  c.last_updated_time = HF_TRY(TimeAt(row, 7));
-  c.last_transition_time = HF_TRY(TimeAt(row, 8));
-  return c;
-}
-
-// The two columns of resource_children_columns (at `i` and `i + 1`; format in statements.hpp).
 // One scalar of an inner array of a children column: a string, or an integer as its digits.
 struct ChildCell {
   std::string text;
@@ -90,8 +58,8 @@ struct ChildCell {
 };
 using ChildRows = std::vector<std::vector<ChildCell>>;
 
-// Reads a children column (an array of arrays of strings and integers, the format above
-// resource_children_columns) without building a json tree: a list page reads 200 of them.
+// Reads a document column (an array of arrays of strings and integers, the format of labels_doc
+// and conditions_doc in statements.hpp) without building a json tree: a list page reads 200.
 class ChildRowsReader final : public nlohmann::json_sax<json> {
  public:
   ChildRows rows;
@@ -129,7 +97,7 @@ class ChildRowsReader final : public nlohmann::json_sax<json> {
   int depth_ = 0;
 };
 
-// The common case of a children column, read at memchr speed: no backslash anywhere, so every
+// The common case of a document column, read at memchr speed: no backslash anywhere, so every
 // string is the bytes between two quotes. nullopt when the text is anything else (an escape, a
 // float, malformed), which the SAX reader then reads or refuses: nlohmann's lexer goes one byte
 // at a time, and these columns were a quarter of a list's CPU.
@@ -183,6 +151,7 @@ Result<ChildRows> ChildRowsAt(const Row& row, size_t i) {
   return std::move(reader.rows);
 }
 
+// The labels_doc and conditions_doc columns (at `i` and `i + 1`) into `r`.
 Result<void> DecodeChildren(const Row& row, size_t i, model::Resource& r) {
   for (auto& l : HF_TRY(ChildRowsAt(row, i))) {
     if (l.size() != 2 || l[0].integer || l[1].integer) return BadCell("labels", row[i]);
@@ -214,6 +183,28 @@ Result<void> DecodeChildren(const Row& row, size_t i, model::Resource& r) {
     r.conditions.push_back(std::move(out));
   }
   return Ok();
+}
+
+// A row of kResourceColumns.
+Result<model::Resource> DecodeResource(const Row& row) {
+  constexpr size_t kColumns = 17;
+  if (row.size() < kColumns) return BadCell("resource", std::nullopt);
+  model::Resource r;
+  r.id = Text(row, 0);
+  r.kind = Text(row, 1);
+  r.name = Text(row, 2);
+  r.href = Text(row, 3);
+  r.spec = HF_TRY(JsonAt(row, 4));
+  r.generation = HF_TRY(Int(row, 5));
+  if (row[6]) r.owner = model::ObjectRef{*row[6], Text(row, 7), Text(row, 8)};
+  r.created_time = HF_TRY(TimeAt(row, 9));
+  r.updated_time = HF_TRY(TimeAt(row, 10));
+  r.deleted_time = HF_TRY(OptTimeAt(row, 11));
+  r.created_by = Text(row, 12);
+  r.updated_by = Text(row, 13);
+  r.deleted_by = row[14];
+  HF_CHECK(DecodeChildren(row, 15, r));
+  return r;
 }
 
 Result<model::AdapterStatus> DecodeAdapterStatus(const Row& row) {
@@ -274,19 +265,39 @@ SqlParam OptParam(const std::optional<std::string>& s) {
   return s ? SqlParam(*s) : SqlParam(nullptr);
 }
 
-std::string ConditionsJson(const std::vector<model::Condition>& conditions) {
-  json out = json::array();
-  for (const auto& c : conditions) {
-    out.push_back({{"type", c.type},
-                   {"status", c.status},
-                   {"reason", c.reason},
-                   {"message", c.message},
-                   {"observed_generation", c.observed_generation},
-                   {"created_time", FormatTime(c.created_time)},
-                   {"last_updated_time", FormatTime(c.last_updated_time)},
-                   {"last_transition_time", FormatTime(c.last_transition_time)}});
+// The labels_doc and conditions_doc of a resource (format in statements.hpp).
+std::string LabelsDoc(const std::map<std::string, std::string>& labels) {
+  std::string out;
+  JsonWriter w(out);
+  w.BeginArray();
+  for (const auto& [key, value] : labels) {
+    w.BeginArray();
+    w.String(key);
+    w.String(value);
+    w.EndArray();
   }
-  return out.dump();
+  w.EndArray();
+  return out;
+}
+
+std::string ConditionsDoc(const std::vector<model::Condition>& conditions) {
+  std::string out;
+  JsonWriter w(out);
+  w.BeginArray();
+  for (const auto& c : conditions) {
+    w.BeginArray();
+    w.String(c.type);
+    w.String(c.status);
+    w.String(c.reason);
+    w.String(c.message);
+    w.Int(c.observed_generation);
+    w.String(FormatTime(c.created_time));
+    w.String(FormatTime(c.last_updated_time));
+    w.String(FormatTime(c.last_transition_time));
+    w.EndArray();
+  }
+  w.EndArray();
+  return out;
 }
 
 std::string AdapterConditionsJson(const std::vector<model::AdapterCondition>& conditions) {
@@ -334,36 +345,10 @@ Result<void> SqlTx::Commit() { return session_->Commit(outbox_appended_); }
 
 // --- resources ---
 
-Result<std::vector<model::Resource>> SqlTx::LoadResources(const Rows& rows) {
-  auto items = HF_TRY(DecodeAll<model::Resource>(rows, DecodeResource));
-  if (items.empty()) return items;
-  if (!st_.resource_children_columns.empty()) {
-    constexpr size_t kChildrenColumn = 15;  // after kResourceColumns
-    for (size_t i = 0; i < items.size(); ++i) {
-      if (rows[i].size() < kChildrenColumn + 2) return BadCell("children", std::nullopt);
-      HF_CHECK(DecodeChildren(rows[i], kChildrenColumn, items[i]));
-    }
-    return items;
-  }
-  std::unordered_map<std::string_view, model::Resource*> by_id;
-  json ids = json::array();
-  for (auto& r : items) {
-    by_id.emplace(r.id, &r);
-    ids.push_back(r.id);
-  }
-  const std::vector<SqlParam> params{ids.dump()};
-  for (const Row& row : HF_TRY(session_->Exec(st_.labels_of, params))) {
-    by_id.at(Text(row, 0))->labels.emplace(Text(row, 1), Text(row, 2));
-  }
-  for (const Row& row : HF_TRY(session_->Exec(st_.conditions_of, params))) {
-    by_id.at(Text(row, 0))->conditions.push_back(HF_TRY(DecodeCondition(row)));
-  }
-  return items;
-}
-
 Result<std::optional<model::Resource>> SqlTx::GetResource(const std::string& id, Lock lock) {
   const auto& statement = lock == Lock::kForUpdate ? st_.get_resource_for_update : st_.get_resource;
-  auto items = HF_TRY(LoadResources(HF_TRY(session_->Exec(statement, {id}))));
+  auto items =
+      HF_TRY(DecodeAll<model::Resource>(HF_TRY(session_->Exec(statement, {id})), DecodeResource));
   if (items.empty()) return std::nullopt;
   return std::move(items.front());
 }
@@ -376,7 +361,7 @@ Result<void> SqlTx::InsertResource(const model::Resource& r) {
        OptParam(r.owner ? std::optional(r.owner->kind) : std::nullopt),
        OptParam(r.owner ? std::optional(r.owner->href) : std::nullopt), TimeParam(r.created_time),
        TimeParam(r.updated_time), OptTimeParam(r.deleted_time), r.created_by, r.updated_by,
-       OptParam(r.deleted_by), json(r.labels).dump(), ConditionsJson(r.conditions)}));
+       OptParam(r.deleted_by), LabelsDoc(r.labels), ConditionsDoc(r.conditions)}));
   return Ok();
 }
 
@@ -384,14 +369,14 @@ Result<void> SqlTx::UpdateResource(const model::Resource& r) {
   const Rows rows = HF_TRY(session_->Exec(
       st_.update_resource, {r.id, r.spec.dump(), r.generation, TimeParam(r.updated_time),
                             r.updated_by, OptTimeParam(r.deleted_time), OptParam(r.deleted_by),
-                            json(r.labels).dump(), ConditionsJson(r.conditions)}));
+                            LabelsDoc(r.labels), ConditionsDoc(r.conditions)}));
   if (rows.empty()) return NotFound(r.id);
   return Ok();
 }
 
 Result<void> SqlTx::ReplaceConditions(const std::string& id,
                                       const std::vector<model::Condition>& conditions) {
-  HF_CHECK(session_->Exec(st_.replace_conditions, {id, ConditionsJson(conditions)}));
+  HF_CHECK(session_->Exec(st_.replace_conditions, {id, ConditionsDoc(conditions)}));
   return Ok();
 }
 
@@ -418,14 +403,11 @@ Result<Page<model::Resource>> SqlTx::ListResources(const ResourceQuery& q) {
   std::string sql = std::string("SELECT ") + kResourceColumns + " FROM resources r WHERE " + where +
                     " ORDER BY " + order + " LIMIT " + st_.Placeholder(params.size() + 1) +
                     " OFFSET " + st_.Placeholder(params.size() + 2);
-  if (!st_.resource_children_columns.empty()) {
-    // Labels and conditions for the page's rows only (not for the rows OFFSET skips).
-    sql = "SELECT r.*" + st_.resource_children_columns + " FROM (" + sql + ") r ORDER BY " + order;
-  }
   params.emplace_back(q.limit);
   params.emplace_back(q.offset);
   Page<model::Resource> page;
-  page.items = HF_TRY(LoadResources(HF_TRY(session_->ExecDynamic(sql, params))));
+  page.items = HF_TRY(
+      DecodeAll<model::Resource>(HF_TRY(session_->ExecDynamic(sql, params)), DecodeResource));
   // A page that is neither full nor past the end tells the total without counting (the common
   // case for filtered lists, e.g. the ticker's); otherwise count.
   const auto n = static_cast<int64_t>(page.items.size());
@@ -447,7 +429,7 @@ Result<Page<model::Resource>> SqlTx::ListResources(const ResourceQuery& q) {
 
 Result<std::vector<model::Resource>> SqlTx::ListChildren(const std::string& owner_id, Lock lock) {
   const auto& statement = lock == Lock::kForUpdate ? st_.children_for_update : st_.children;
-  return LoadResources(HF_TRY(session_->Exec(statement, {owner_id})));
+  return DecodeAll<model::Resource>(HF_TRY(session_->Exec(statement, {owner_id})), DecodeResource);
 }
 
 Result<bool> SqlTx::HasChildren(const std::string& owner_id) {

@@ -48,9 +48,6 @@ class SqlTx final : public Tx {
   Result<std::vector<ResourceCount>> CountResources() override;
 
  private:
-  // Decodes resource rows and attaches their labels and conditions (two queries in all).
-  Result<std::vector<model::Resource>> LoadResources(const Rows& rows);
-
   const Statements& st_;
   std::unique_ptr<SqlSession> session_;
   bool outbox_appended_ = false;

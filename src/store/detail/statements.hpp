@@ -8,12 +8,11 @@
 namespace hf::store::detail {
 
 // Column lists shared by the statements of both dialects; decoders in sql_tx.cpp rely on the order.
+// A resource is one row: its labels and conditions ride along as documents (format below).
 inline constexpr const char* kResourceColumns =
     "r.id, r.kind, r.name, r.href, r.spec, r.generation, r.owner_id, r.owner_kind, r.owner_href, "
-    "r.created_time, r.updated_time, r.deleted_time, r.created_by, r.updated_by, r.deleted_by";
-inline constexpr const char* kConditionColumns =
-    "resource_id, type, status, reason, message, observed_generation, created_time, "
-    "last_updated_time, last_transition_time";
+    "r.created_time, r.updated_time, r.deleted_time, r.created_by, r.updated_by, r.deleted_by, "
+    "r.labels_doc, r.conditions_doc";
 inline constexpr const char* kAdapterStatusColumns =
     "resource_id, resource_type, adapter, observed_generation, conditions, data, metadata, "
     "created_time, last_report_time";
@@ -28,14 +27,16 @@ inline constexpr const char* kResourceCountsSql =
     "resource_counts UNION ALL SELECT kind, reconciled_status, delta FROM resource_count_deltas) "
     "c GROUP BY kind, reconciled_status HAVING SUM(n) > 0 ORDER BY 1, 2";
 
-// What resource_children_columns yields: the labels as a JSON array of [key, value] pairs sorted
-// by key, and the conditions as a JSON array of [type, status, reason, message,
-// observed_generation, created_time, last_updated_time, last_transition_time] in stored order
-// (times as RFC 3339 text). Decoded by sql_tx.cpp.
+// The documents of a resource row (migrations/*/0005_children_documents.sql): labels_doc, the
+// labels as a JSON array of [key, value] pairs sorted by key, and conditions_doc, the conditions
+// as a JSON array of [type, status, reason, message, observed_generation, created_time,
+// last_updated_time, last_transition_time] in stored order (times as RFC 3339 text). The write
+// statements take them as parameters, store them, and derive resource_labels and
+// resource_conditions (which search reads) from them. Written and read by sql_tx.cpp.
 
 // Every fixed statement of the store, in one dialect. Parameter lists are documented with the
 // PostgreSQL texts (src/store/postgres/pg_statements.cpp); SQLite uses the same numbering (?n).
-// Lists of ids, labels and conditions are passed as one JSON text parameter.
+// Lists of ids are passed as one JSON text parameter; labels and conditions as their documents.
 struct Statements {
   Dialect dialect = Dialect::kPostgres;
 
@@ -44,15 +45,8 @@ struct Statements {
   Statement applied_migrations;
   Statement record_migration;
 
-  // Extra select-list items after kResourceColumns that carry a resource's labels and conditions
-  // as JSON (format above), so that a resource is read in one round trip. When
-  // set, get_resource*, children* and list pages return them; when empty, labels_of and
-  // conditions_of are run after the rows (SQLite, where a "round trip" is a function call).
-  std::string resource_children_columns;
-  Statement get_resource;
+  Statement get_resource;  // (id) → kResourceColumns
   Statement get_resource_for_update;
-  Statement labels_of;      // (ids json) → resource_id, key, value
-  Statement conditions_of;  // (ids json) → kConditionColumns, in stored order
   Statement insert_resource;
   Statement update_resource;  // returns the id when the row exists
   Statement replace_conditions;
@@ -63,9 +57,8 @@ struct Statements {
   // (kind, reconciled_status or NULL for any) → the number of such resources, and how many
   // unfolded deltas that sum read (migrations/*/0004_resource_counts.sql).
   Statement count_resources;
-  Statement fold_resource_counts;
-  Statement resource_counts;  // () → kind, reconciled_status, count; only counts above 0  // moves
-                              // deltas into the counts; empty in SQLite (it has none)
+  Statement fold_resource_counts;  // moves deltas into the counts; empty in SQLite (it has none)
+  Statement resource_counts;       // () → kind, reconciled_status, count; only counts above 0
 
   Statement adapter_statuses;  // (resource_id, adapters json) → kAdapterStatusColumns
   Statement adapter_statuses_page;

@@ -7,45 +7,51 @@ namespace {
 
 using std::string;
 
-// The conditions JSON array ($n) as rows, with their 1-based position.
+// The conditions document ($n, format in statements.hpp) as rows, with their 1-based position.
 string ConditionRows(const string& param) {
-  return "SELECT c->>'type' AS type, c->>'status' AS status, c->>'reason' AS reason, "
-         "c->>'message' AS message, (c->>'observed_generation')::bigint AS observed_generation, "
-         "(c->>'created_time')::timestamptz AS created_time, "
-         "(c->>'last_updated_time')::timestamptz AS last_updated_time, "
-         "(c->>'last_transition_time')::timestamptz AS last_transition_time, t.position "
+  return "SELECT c->>0 AS type, c->>1 AS status, c->>2 AS reason, c->>3 AS message, "
+         "(c->>4)::bigint AS observed_generation, (c->>5)::timestamptz AS created_time, "
+         "(c->>6)::timestamptz AS last_updated_time, (c->>7)::timestamptz AS "
+         "last_transition_time, t.position "
          "FROM jsonb_array_elements(" +
-         param + "::jsonb) WITH ORDINALITY AS t(c, position)";
+         param + "::text::jsonb) WITH ORDINALITY AS t(c, position)";
 }
 const string kConditionInsert =
     "INSERT INTO resource_conditions (resource_id, type, status, reason, message, "
     "observed_generation, created_time, last_updated_time, last_transition_time, position) ";
-// Replaces the conditions of the resource ids produced by `ids` with the JSON array `param`,
+// Replaces the conditions of the resource ids produced by `ids` with the document `param`,
 // as two CTEs over disjoint rows (upsert the new types, delete the others).
 string ReplaceConditionsCtes(const string& ids, const string& param) {
   return "dc AS (DELETE FROM resource_conditions WHERE resource_id IN (" + ids +
-         ") AND type NOT IN (SELECT c->>'type' FROM jsonb_array_elements(" + param +
-         "::jsonb) c)), ic AS (" + kConditionInsert + "SELECT i.id, n.* FROM (" + ids + ") i, (" +
-         ConditionRows(param) +
+         ") AND type NOT IN (SELECT c->>0 FROM jsonb_array_elements(" + param +
+         "::text::jsonb) c)), ic AS (" + kConditionInsert + "SELECT i.id, n.* FROM (" + ids +
+         ") i, (" + ConditionRows(param) +
          ") n ON CONFLICT (resource_id, type) DO UPDATE SET status = excluded.status, "
          "reason = excluded.reason, message = excluded.message, "
          "observed_generation = excluded.observed_generation, created_time = "
          "excluded.created_time, last_updated_time = excluded.last_updated_time, "
          "last_transition_time = excluded.last_transition_time, position = excluded.position)";
 }
-// The resource columns that copy the Reconciled condition of the conditions JSON array `param`
+// The resource columns that copy the Reconciled condition of the conditions document `param`
 // (migrations/postgres/0003_reconciled_columns.sql): status ('' when absent), last_updated_time.
 string ReconciledStatus(const string& param) {
-  return "COALESCE((SELECT c->>'status' FROM jsonb_array_elements(" + param +
-         "::jsonb) c WHERE c->>'type' = 'Reconciled' LIMIT 1), '')";
+  return "COALESCE((SELECT c->>1 FROM jsonb_array_elements(" + param +
+         "::text::jsonb) c WHERE c->>0 = 'Reconciled' LIMIT 1), '')";
 }
 string ReconciledUpdated(const string& param) {
-  return "(SELECT (c->>'last_updated_time')::timestamptz FROM jsonb_array_elements(" + param +
-         "::jsonb) c WHERE c->>'type' = 'Reconciled' LIMIT 1)";
+  return "(SELECT (c->>6)::timestamptz FROM jsonb_array_elements(" + param +
+         "::text::jsonb) c WHERE c->>0 = 'Reconciled' LIMIT 1)";
 }
-string SetReconciled(const string& param) {
-  return "reconciled_status = " + ReconciledStatus(param) +
+// The conditions document `param` on the row (migrations/postgres/0005_children_documents.sql),
+// with the Reconciled copy.
+string SetConditions(const string& param) {
+  return "conditions_doc = " + param + ", reconciled_status = " + ReconciledStatus(param) +
          ", reconciled_updated_time = " + ReconciledUpdated(param);
+}
+// The labels document `param` as (key, value) rows.
+string LabelRows(const string& param) {
+  return "(SELECT l->>0 AS key, l->>1 AS value FROM jsonb_array_elements(" + param +
+         "::text::jsonb) l)";
 }
 
 // Ids as a bigint/text array from a JSON array parameter.
@@ -54,15 +60,7 @@ string IdArray(const string& param, const string& type) {
 }
 
 Statements Build() {
-  // Labels and conditions ride along with every resource row (one round trip per read).
-  const string children =
-      ", COALESCE((SELECT json_agg(json_build_array(l.key, l.value) ORDER BY l.key) "
-      "FROM resource_labels l WHERE l.resource_id = r.id), '[]'), "
-      "COALESCE((SELECT json_agg(json_build_array(c.type, c.status, c.reason, c.message, "
-      "c.observed_generation, c.created_time, c.last_updated_time, c.last_transition_time) "
-      "ORDER BY c.position) FROM resource_conditions c WHERE c.resource_id = r.id), '[]')";
-  const string resource_select =
-      string("SELECT ") + kResourceColumns + children + " FROM resources r ";
+  const string resource_select = string("SELECT ") + kResourceColumns + " FROM resources r ";
   const string outbox_select = string("SELECT ") + kOutboxColumns + " FROM outbox ";
   const string outbox_filter =
       "WHERE ($1::text IS NULL OR aggregate_id = $1) AND ($2::int IS NULL OR "
@@ -70,7 +68,6 @@ Statements Build() {
       "($4::text IS NULL OR aggregate_type = $4) ";
   Statements s;
   s.dialect = Dialect::kPostgres;
-  s.resource_children_columns = children;
   s.create_migrations_table =
       "CREATE TABLE IF NOT EXISTS schema_migrations (name varchar(255) PRIMARY KEY, "
       "applied_time timestamptz NOT NULL)";
@@ -84,24 +81,19 @@ Statements Build() {
   s.get_resource = {"get_resource", {resource_select + "WHERE r.id = $1"}};
   s.get_resource_for_update = {"get_resource_for_update",
                                {resource_select + "WHERE r.id = $1 FOR UPDATE OF r"}};
-  s.labels_of = {"labels_of",
-                 {"SELECT resource_id, key, value FROM resource_labels WHERE resource_id = ANY(" +
-                  IdArray("$1", "text") + ") ORDER BY resource_id, key"}};
-  s.conditions_of = {"conditions_of",
-                     {string("SELECT ") + kConditionColumns +
-                      " FROM resource_conditions WHERE resource_id = ANY(" + IdArray("$1", "text") +
-                      ") ORDER BY resource_id, position"}};
-  // One round trip: the row, its labels ($16, object) and conditions ($17, array).
+  // One round trip: the row, its labels ($16) and conditions ($17) documents.
   s.insert_resource = {
       "insert_resource",
       {"WITH r AS (INSERT INTO resources (id, kind, name, href, spec, generation, owner_id, "
        "owner_kind, owner_href, created_time, updated_time, deleted_time, created_by, updated_by, "
-       "deleted_by, reconciled_status, reconciled_updated_time) VALUES ($1, $2, $3, $4, $5::jsonb, "
-       "$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, " +
+       "deleted_by, labels_doc, conditions_doc, reconciled_status, reconciled_updated_time) VALUES "
+       "($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, " +
        ReconciledStatus("$17") + ", " + ReconciledUpdated("$17") +
        ") RETURNING id), "
        "l AS (INSERT INTO resource_labels (resource_id, key, value) SELECT r.id, l.key, l.value "
-       "FROM r, jsonb_each_text($16::jsonb) l), "
+       "FROM r, " +
+       LabelRows("$16") +
+       " l), "
        "c AS (" +
        kConditionInsert + "SELECT r.id, n.* FROM r, (" + ConditionRows("$17") + ") n) SELECT 1"}};
   // ($1 id, $2 spec, $3 generation, $4 updated_time, $5 updated_by, $6 deleted_time,
@@ -109,18 +101,19 @@ Statements Build() {
   s.update_resource = {
       "update_resource",
       {"WITH u AS (UPDATE resources SET spec = $2::jsonb, generation = $3, updated_time = $4, "
-       "updated_by = $5, deleted_time = $6, deleted_by = $7, " +
-       SetReconciled("$9") +
+       "updated_by = $5, deleted_time = $6, deleted_by = $7, labels_doc = $8, " +
+       SetConditions("$9") +
        " WHERE id = $1 RETURNING id), "
-       "dl AS (DELETE FROM resource_labels WHERE resource_id IN (SELECT id FROM u) AND NOT "
-       "jsonb_exists($8::jsonb, key)), "
+       "dl AS (DELETE FROM resource_labels WHERE resource_id IN (SELECT id FROM u) AND key NOT IN "
+       "(SELECT l->>0 FROM jsonb_array_elements($8::text::jsonb) l)), "
        "il AS (INSERT INTO resource_labels (resource_id, key, value) SELECT u.id, l.key, l.value "
-       "FROM u, jsonb_each_text($8::jsonb) l ON CONFLICT (resource_id, key) DO UPDATE SET "
-       "value = excluded.value), " +
+       "FROM u, " +
+       LabelRows("$8") +
+       " l ON CONFLICT (resource_id, key) DO UPDATE SET value = excluded.value), " +
        ReplaceConditionsCtes("SELECT id FROM u", "$9") + " SELECT id FROM u"}};
   s.replace_conditions = {
       "replace_conditions",
-      {"WITH u AS (UPDATE resources SET " + SetReconciled("$2") + " WHERE id = $1), " +
+      {"WITH u AS (UPDATE resources SET " + SetConditions("$2") + " WHERE id = $1), " +
        ReplaceConditionsCtes("SELECT $1::varchar AS id", "$2") + " SELECT 1"}};
   s.delete_resource = {"delete_resource", {"DELETE FROM resources WHERE id = $1 RETURNING id"}};
   s.children = {"children",

@@ -7,33 +7,29 @@ namespace {
 
 using std::string;
 
-// Inserts the conditions JSON array `param` for resource ?1, keeping the array order.
+// Inserts the conditions document `param` (format in statements.hpp) for resource ?1, keeping
+// its order.
 string InsertConditions(const string& param) {
   return "INSERT INTO resource_conditions (resource_id, type, status, reason, message, "
          "observed_generation, created_time, last_updated_time, last_transition_time, position) "
-         "SELECT ?1, json_extract(value, '$.type'), json_extract(value, '$.status'), "
-         "json_extract(value, '$.reason'), json_extract(value, '$.message'), "
-         "json_extract(value, '$.observed_generation'), json_extract(value, '$.created_time'), "
-         "json_extract(value, '$.last_updated_time'), "
-         "json_extract(value, '$.last_transition_time'), key FROM json_each(" +
+         "SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, "
+         "value ->> 5, value ->> 6, value ->> 7, key FROM json_each(" +
          param + ") WHERE EXISTS (SELECT 1 FROM resources WHERE id = ?1)";
 }
 string InsertLabels(const string& param) {
-  return "INSERT INTO resource_labels (resource_id, key, value) SELECT ?1, key, value FROM "
-         "json_each(" +
+  return "INSERT INTO resource_labels (resource_id, key, value) SELECT ?1, value ->> 0, "
+         "value ->> 1 FROM json_each(" +
          param + ") WHERE EXISTS (SELECT 1 FROM resources WHERE id = ?1)";
 }
-// The resource columns that copy the Reconciled condition of the conditions JSON array `param`
-// (migrations/sqlite/0003_reconciled_columns.sql).
-string SetReconciled(const string& param) {
-  const string of =
-      " FROM json_each(" + param + ") WHERE json_extract(value, '$.type') = 'Reconciled' LIMIT 1";
-  return "reconciled_status = COALESCE((SELECT json_extract(value, '$.status')" + of +
-         "), ''), reconciled_updated_time = (SELECT json_extract(value, '$.last_updated_time')" +
-         of + ")";
+// The conditions document `param` on the row (migrations/sqlite/0005_children_documents.sql), and
+// the columns that copy its Reconciled condition (migrations/sqlite/0003_reconciled_columns.sql).
+string SetConditions(const string& param) {
+  const string of = " FROM json_each(" + param + ") WHERE value ->> 0 = 'Reconciled' LIMIT 1";
+  return "conditions_doc = " + param + ", reconciled_status = COALESCE((SELECT value ->> 1" + of +
+         "), ''), reconciled_updated_time = (SELECT value ->> 6" + of + ")";
 }
-string UpdateReconciled(const string& param) {
-  return "UPDATE resources SET " + SetReconciled(param) + " WHERE id = ?1";
+string UpdateConditions(const string& param) {
+  return "UPDATE resources SET " + SetConditions(param) + " WHERE id = ?1";
 }
 const string kDeleteLabels = "DELETE FROM resource_labels WHERE resource_id = ?1";
 const string kDeleteConditions = "DELETE FROM resource_conditions WHERE resource_id = ?1";
@@ -58,27 +54,20 @@ Statements Build() {
 
   s.get_resource = {"get_resource", {resource_select + "WHERE r.id = ?1"}};
   s.get_resource_for_update = s.get_resource;
-  s.labels_of = {"labels_of",
-                 {"SELECT resource_id, key, value FROM resource_labels WHERE resource_id IN "
-                  "(SELECT value FROM json_each(?1)) ORDER BY resource_id, key"}};
-  s.conditions_of = {"conditions_of",
-                     {string("SELECT ") + kConditionColumns +
-                      " FROM resource_conditions WHERE resource_id IN "
-                      "(SELECT value FROM json_each(?1)) ORDER BY resource_id, position"}};
   s.insert_resource = {
       "insert_resource",
       {"INSERT INTO resources (id, kind, name, href, spec, generation, owner_id, owner_kind, "
-       "owner_href, created_time, updated_time, deleted_time, created_by, updated_by, deleted_by) "
-       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-       InsertLabels("?16"), InsertConditions("?17"), UpdateReconciled("?17")}};
+       "owner_href, created_time, updated_time, deleted_time, created_by, updated_by, deleted_by, "
+       "labels_doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+       InsertLabels("?16"), InsertConditions("?17"), UpdateConditions("?17")}};
   s.update_resource = {
       "update_resource",
       {kDeleteLabels, InsertLabels("?8"), kDeleteConditions, InsertConditions("?9"),
        "UPDATE resources SET spec = ?2, generation = ?3, updated_time = ?4, updated_by = ?5, "
-       "deleted_time = ?6, deleted_by = ?7, " +
-           SetReconciled("?9") + " WHERE id = ?1 RETURNING id"}};
+       "deleted_time = ?6, deleted_by = ?7, labels_doc = ?8, " +
+           SetConditions("?9") + " WHERE id = ?1 RETURNING id"}};
   s.replace_conditions = {"replace_conditions",
-                          {kDeleteConditions, InsertConditions("?2"), UpdateReconciled("?2")}};
+                          {kDeleteConditions, InsertConditions("?2"), UpdateConditions("?2")}};
   s.delete_resource = {"delete_resource", {"DELETE FROM resources WHERE id = ?1 RETURNING id"}};
   s.children = {"children",
                 {resource_select + "WHERE r.owner_id = ?1 ORDER BY r.created_time, r.id"}};
