@@ -284,7 +284,7 @@ http::Response ApiHandler::Collection(Context& ctx, const service::Scope& scope)
     if (!fields) return Error(ctx, fields.error());
     auto out = resources_.List(scope, in);
     if (!out) return Error(ctx, out.error());
-    ListPage items(limits_.list_max_bytes);
+    ListPage items(limits_.list_max_bytes, out->items.size());
     for (auto& r : out->items) {
       const bool added =
           *fields ? items.Add(Project(nlohmann::json::parse(PresentResource(r)), **fields))

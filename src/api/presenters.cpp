@@ -10,11 +10,12 @@ std::string PresentResource(const model::Resource& r) {
   std::string out;
   out.reserve(512 + 256 * r.conditions.size());
   JsonWriter w(out);
+  TimeText time;
   w.BeginObject();
   w.Member("created_by", r.created_by);
-  w.Member("created_time", FormatTime(r.created_time));
+  w.Member("created_time", FormatTime(r.created_time, time));
   if (r.deleted_by) w.Member("deleted_by", *r.deleted_by);
-  if (r.deleted_time) w.Member("deleted_time", FormatTime(*r.deleted_time));
+  if (r.deleted_time) w.Member("deleted_time", FormatTime(*r.deleted_time, time));
   w.Member("generation", r.generation);
   w.Member("href", r.href);
   w.Member("id", r.id);
@@ -42,9 +43,9 @@ std::string PresentResource(const model::Resource& r) {
   w.BeginArray();
   for (const auto& c : r.conditions) {
     w.BeginObject();
-    w.Member("created_time", FormatTime(c.created_time));
-    w.Member("last_transition_time", FormatTime(c.last_transition_time));
-    w.Member("last_updated_time", FormatTime(c.last_updated_time));
+    w.Member("created_time", FormatTime(c.created_time, time));
+    w.Member("last_transition_time", FormatTime(c.last_transition_time, time));
+    w.Member("last_updated_time", FormatTime(c.last_updated_time, time));
     if (!c.message.empty()) w.Member("message", c.message);
     w.Member("observed_generation", c.observed_generation);
     if (!c.reason.empty()) w.Member("reason", c.reason);
@@ -55,7 +56,7 @@ std::string PresentResource(const model::Resource& r) {
   w.EndArray();
   w.EndObject();
   w.Member("updated_by", r.updated_by);
-  w.Member("updated_time", FormatTime(r.updated_time));
+  w.Member("updated_time", FormatTime(r.updated_time, time));
   w.EndObject();
   return out;
 }
@@ -106,6 +107,9 @@ bool ListPage::AddText(std::string_view item_json) {
   if (count_ > 0 && bytes_ + item_json.size() + 1 > max_bytes_) {
     truncated_ = true;
     return false;
+  }
+  if (count_ == 0) {
+    body_.reserve(std::min(max_bytes_, (item_json.size() + 1) * expected_items_) + 64);
   }
   body_ += count_ == 0 ? "{\"items\":[" : ",";
   body_ += item_json;

@@ -28,7 +28,10 @@ nlohmann::json PresentPipelineStats(const service::PipelineStats& s);
 // appended to the body as it is added, so a page holds one copy of its items.
 class ListPage {
  public:
-  explicit ListPage(size_t max_bytes) : max_bytes_(max_bytes) {}
+  // `expected_items`: how many items are likely to be added (the body is sized for them once
+  // the first is in, instead of growing by doubling).
+  explicit ListPage(size_t max_bytes, size_t expected_items = 1)
+      : max_bytes_(max_bytes), expected_items_(expected_items) {}
 
   // Whether the item was added; once one is refused, every later one is too.
   bool Add(const nlohmann::json& item);
@@ -39,6 +42,7 @@ class ListPage {
 
  private:
   size_t max_bytes_;
+  size_t expected_items_;
   size_t bytes_ = 0;  // of the items, with a comma each
   size_t count_ = 0;
   bool truncated_ = false;

@@ -1,5 +1,6 @@
 #include "common/time.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -29,26 +30,26 @@ Time Now() {
   return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
 }
 
-std::string FormatTime(Time t) {
+std::string_view FormatTime(Time t, TimeText& buf) {
   using namespace std::chrono;
   auto day = floor<days>(t);
   year_month_day ymd{day};
   hh_mm_ss<microseconds> hms{t - day};
-  // YYYY-MM-DDTHH:MM:SS.uuuuuuZ, written by hand: this runs for every time of every resource a
-  // list returns, and snprintf was a tenth of a list's CPU.
-  std::string out = "0000-00-00T00:00:00.000000Z";
-  const auto put = [&](size_t end, long value, int width) {
-    for (int k = 1; k <= width; ++k, value /= 10) out[end - k] = char('0' + value % 10);
-  };
   const int year = int(ymd.year());
   if (year < 0 || year > 9999) {
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06ldZ", year,
-                  unsigned(ymd.month()), unsigned(ymd.day()), int(hms.hours().count()),
-                  int(hms.minutes().count()), int(hms.seconds().count()),
-                  long(hms.subseconds().count()));
-    return buf;
+    const int n = std::snprintf(buf.data, sizeof buf.data, "%04d-%02u-%02uT%02d:%02d:%02d.%06ldZ",
+                                year, unsigned(ymd.month()), unsigned(ymd.day()),
+                                int(hms.hours().count()), int(hms.minutes().count()),
+                                int(hms.seconds().count()), long(hms.subseconds().count()));
+    return {buf.data, std::min(sizeof buf.data - 1, static_cast<size_t>(std::max(n, 0)))};
   }
+  // YYYY-MM-DDTHH:MM:SS.uuuuuuZ, written by hand: this runs for every time of every resource a
+  // list returns, and snprintf was a tenth of a list's CPU.
+  constexpr std::string_view kShape = "0000-00-00T00:00:00.000000Z";
+  std::copy(kShape.begin(), kShape.end(), buf.data);
+  const auto put = [&](size_t end, long value, int width) {
+    for (int k = 1; k <= width; ++k, value /= 10) buf.data[end - k] = char('0' + value % 10);
+  };
   put(4, year, 4);
   put(7, unsigned(ymd.month()), 2);
   put(10, unsigned(ymd.day()), 2);
@@ -56,7 +57,12 @@ std::string FormatTime(Time t) {
   put(16, hms.minutes().count(), 2);
   put(19, hms.seconds().count(), 2);
   put(26, hms.subseconds().count(), 6);
-  return out;
+  return {buf.data, kShape.size()};
+}
+
+std::string FormatTime(Time t) {
+  TimeText buf;
+  return std::string(FormatTime(t, buf));
 }
 
 Result<Time> ParseTime(std::string_view s) {

@@ -17,6 +17,12 @@ Time Now();
 // "2026-01-02T03:04:05.123456Z": always UTC, always six fractional digits, so that the text
 // form sorts like the time itself (SQLite stores times this way).
 std::string FormatTime(Time t);
+// The same text written into `buf`, without allocating (hot paths: every time of every listed
+// resource); the view lives as long as `buf`.
+struct TimeText {
+  char data[40];
+};
+std::string_view FormatTime(Time t, TimeText& buf);
 
 // Parses RFC 3339 ("2026-01-02T03:04:05Z", "...05.5+02:00", lower-case t/z, or a space instead of
 // 'T', and PostgreSQL's "+00" offsets). Fractions beyond microseconds are truncated.
