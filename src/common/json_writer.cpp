@@ -1,8 +1,25 @@
 #include "common/json_writer.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 #include "common/text.hpp"
 
 namespace hf {
+
+namespace {
+
+// Whether any of the 8 bytes of `x` needs a look: a control character, '"', '\\' or non-ASCII
+// (the usual SWAR tests for a zero byte and for bytes below a bound).
+bool NeedsLook(uint64_t x) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  const auto has_zero = [](uint64_t y) { return (y - kOnes) & ~y & kHigh; };
+  return ((x & kHigh) | ((x - kOnes * 0x20) & ~x & kHigh) | has_zero(x ^ (kOnes * '"')) |
+          has_zero(x ^ (kOnes * '\\'))) != 0;
+}
+
+}  // namespace
 
 void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -11,6 +28,14 @@ void AppendJsonString(std::string& out, std::string_view s) {
   size_t plain = 0;           // start of the run of bytes copied as they are
   bool checked_utf8 = false;  // the whole string, once, at its first non-ASCII byte
   for (size_t i = 0; i < s.size(); ++i) {
+    // Eight plain bytes at a time: most strings (ids, names, times, messages) are all plain.
+    while (i + 8 <= s.size()) {
+      uint64_t word;
+      std::memcpy(&word, s.data() + i, sizeof word);
+      if (NeedsLook(word)) break;
+      i += 8;
+    }
+    if (i >= s.size()) break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80 && !checked_utf8) {
       if (!IsValidUtf8(s)) {

@@ -1,8 +1,10 @@
 #include "store/detail/sql_tx.hpp"
 
 #include <charconv>
+#include <deque>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <span>
 
 #include "common/json_writer.hpp"
 #include "store/detail/dynamic_sql.hpp"
@@ -51,25 +53,35 @@ Result<json> JsonAt(const Row& row, size_t i) {
   return j;
 }
 
-// One scalar of an inner array of a children column: a string, or an integer as its digits.
+// One scalar of an inner array of a document column: a string's text, or an integer's digits.
 struct ChildCell {
-  std::string text;
+  std::string_view text;
   bool integer = false;
 };
-using ChildRows = std::vector<std::vector<ChildCell>>;
 
-// Reads a document column (an array of arrays of strings and integers, the format of labels_doc
-// and conditions_doc in statements.hpp) without building a json tree: a list page reads 200.
+// A document column (an array of arrays of strings and integers, the format of labels_doc and
+// conditions_doc in statements.hpp), read without building a json tree: a list page reads 200.
+// Cells view the column's text, or `texts` for strings that had escapes.
+struct ChildRows {
+  std::vector<ChildCell> cells;
+  std::vector<size_t> ends;       // where each inner array's cells end
+  std::deque<std::string> texts;  // unescaped strings and formatted numbers (stable addresses)
+
+  size_t size() const { return ends.size(); }
+  std::span<const ChildCell> Row(size_t k) const {
+    const size_t begin = k == 0 ? 0 : ends[k - 1];
+    return {cells.data() + begin, ends[k] - begin};
+  }
+};
+
+// The reader for document columns with escapes (nlohmann's SAX interface).
 class ChildRowsReader final : public nlohmann::json_sax<json> {
  public:
   ChildRows rows;
 
-  bool start_array(std::size_t) override {
-    if (++depth_ == 2) rows.emplace_back();
-    return depth_ <= 2;
-  }
+  bool start_array(std::size_t) override { return ++depth_ <= 2; }
   bool end_array() override {
-    --depth_;
+    if (depth_-- == 2) rows.ends.push_back(rows.cells.size());
     return true;
   }
   bool string(string_t& value) override { return Cell(std::move(value), false); }
@@ -91,16 +103,18 @@ class ChildRowsReader final : public nlohmann::json_sax<json> {
  private:
   bool Cell(std::string text, bool integer) {
     if (depth_ != 2) return false;
-    rows.back().push_back({std::move(text), integer});
+    rows.texts.push_back(std::move(text));
+    rows.cells.push_back({rows.texts.back(), integer});
     return true;
   }
   int depth_ = 0;
 };
 
-// The common case of a document column, read at memchr speed: no backslash anywhere, so every
-// string is the bytes between two quotes. nullopt when the text is anything else (an escape, a
-// float, malformed), which the SAX reader then reads or refuses: nlohmann's lexer goes one byte
-// at a time, and these columns were a quarter of a list's CPU.
+// The common case of a document column, read at memchr speed and without copying: no backslash
+// anywhere, so every string is the bytes between two quotes (the cells view `text`). nullopt
+// when the text is anything else (an escape, a float, malformed), which the SAX reader then
+// reads or refuses: nlohmann's lexer goes one byte at a time, and these columns were a quarter
+// of a list's CPU.
 std::optional<ChildRows> ReadPlainChildRows(std::string_view text) {
   if (text.find('\\') != std::string_view::npos) return std::nullopt;
   size_t i = 0;
@@ -121,29 +135,30 @@ std::optional<ChildRows> ReadPlainChildRows(std::string_view text) {
   if (take(']')) return i == text.size() ? std::optional(std::move(rows)) : std::nullopt;
   do {
     if (!take('[')) return std::nullopt;
-    auto& cells = rows.emplace_back();
     do {
       skip_space();
       if (i < text.size() && text[i] == '"') {
         const size_t end = text.find('"', i + 1);
         if (end == std::string_view::npos) return std::nullopt;
-        cells.push_back({std::string(text.substr(i + 1, end - i - 1)), false});
+        rows.cells.push_back({text.substr(i + 1, end - i - 1), false});
         i = end + 1;
       } else {
         const size_t start = i;
         if (i < text.size() && text[i] == '-') ++i;
         while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
         if (i == start || text[i - 1] == '-') return std::nullopt;
-        cells.push_back({std::string(text.substr(start, i - start)), true});
+        rows.cells.push_back({text.substr(start, i - start), true});
       }
     } while (take(','));
     if (!take(']')) return std::nullopt;
+    rows.ends.push_back(rows.cells.size());
   } while (take(','));
   if (!take(']')) return std::nullopt;
   skip_space();
   return i == text.size() ? std::optional(std::move(rows)) : std::nullopt;
 }
 
+// The document column at `i`; its cells may view the row's text, which must outlive them.
 Result<ChildRows> ChildRowsAt(const Row& row, size_t i) {
   if (auto plain = ReadPlainChildRows(Text(row, i))) return std::move(*plain);
   ChildRowsReader reader;
@@ -153,25 +168,30 @@ Result<ChildRows> ChildRowsAt(const Row& row, size_t i) {
 
 // The labels_doc and conditions_doc columns (at `i` and `i + 1`) into `r`.
 Result<void> DecodeChildren(const Row& row, size_t i, model::Resource& r) {
-  for (auto& l : HF_TRY(ChildRowsAt(row, i))) {
+  const ChildRows labels = HF_TRY(ChildRowsAt(row, i));
+  for (size_t k = 0; k < labels.size(); ++k) {
+    const auto l = labels.Row(k);
     if (l.size() != 2 || l[0].integer || l[1].integer) return BadCell("labels", row[i]);
-    r.labels.emplace(std::move(l[0].text), std::move(l[1].text));
+    r.labels.emplace(l[0].text, l[1].text);
   }
-  for (auto& c : HF_TRY(ChildRowsAt(row, i + 1))) {
+  const ChildRows conditions = HF_TRY(ChildRowsAt(row, i + 1));
+  r.conditions.reserve(conditions.size());
+  for (size_t k = 0; k < conditions.size(); ++k) {
+    const auto c = conditions.Row(k);
     if (c.size() != 8 || !c[4].integer) return BadCell("conditions", row[i + 1]);
-    for (size_t k : {0, 1, 2, 3, 5, 6, 7}) {
-      if (c[k].integer) return BadCell("conditions", row[i + 1]);
+    for (size_t n : {0, 1, 2, 3, 5, 6, 7}) {
+      if (c[n].integer) return BadCell("conditions", row[i + 1]);
     }
-    auto time_at = [&](size_t k) -> Result<Time> {
-      auto t = ParseTime(c[k].text);
+    auto time_at = [&](size_t n) -> Result<Time> {
+      auto t = ParseTime(c[n].text);
       if (!t) return BadCell("conditions", row[i + 1]);
       return *t;
     };
-    model::Condition out;
-    out.type = std::move(c[0].text);
-    out.status = std::move(c[1].text);
-    out.reason = std::move(c[2].text);
-    out.message = std::move(c[3].text);
+    model::Condition& out = r.conditions.emplace_back();
+    out.type = c[0].text;
+    out.status = c[1].text;
+    out.reason = c[2].text;
+    out.message = c[3].text;
     const auto [end, ec] = std::from_chars(c[4].text.data(), c[4].text.data() + c[4].text.size(),
                                            out.observed_generation);
     if (ec != std::errc() || end != c[4].text.data() + c[4].text.size()) {
@@ -180,7 +200,6 @@ Result<void> DecodeChildren(const Row& row, size_t i, model::Resource& r) {
     out.created_time = HF_TRY(time_at(5));
     out.last_updated_time = HF_TRY(time_at(6));
     out.last_transition_time = HF_TRY(time_at(7));
-    r.conditions.push_back(std::move(out));
   }
   return Ok();
 }
