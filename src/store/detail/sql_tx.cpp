@@ -68,7 +68,7 @@ struct ChildRows {
   std::deque<std::string> texts;  // unescaped strings and formatted numbers (stable addresses)
 
   size_t size() const { return ends.size(); }
-  std::span<const ChildCell> Row(size_t k) const {
+  std::span<const ChildCell> At(size_t k) const {
     const size_t begin = k == 0 ? 0 : ends[k - 1];
     return {cells.data() + begin, ends[k] - begin};
   }
@@ -170,14 +170,14 @@ Result<ChildRows> ChildRowsAt(const Row& row, size_t i) {
 Result<void> DecodeChildren(const Row& row, size_t i, model::Resource& r) {
   const ChildRows labels = HF_TRY(ChildRowsAt(row, i));
   for (size_t k = 0; k < labels.size(); ++k) {
-    const auto l = labels.Row(k);
+    const auto l = labels.At(k);
     if (l.size() != 2 || l[0].integer || l[1].integer) return BadCell("labels", row[i]);
     r.labels.emplace(l[0].text, l[1].text);
   }
   const ChildRows conditions = HF_TRY(ChildRowsAt(row, i + 1));
   r.conditions.reserve(conditions.size());
   for (size_t k = 0; k < conditions.size(); ++k) {
-    const auto c = conditions.Row(k);
+    const auto c = conditions.At(k);
     if (c.size() != 8 || !c[4].integer) return BadCell("conditions", row[i + 1]);
     for (size_t n : {0, 1, 2, 3, 5, 6, 7}) {
       if (c[n].integer) return BadCell("conditions", row[i + 1]);
