@@ -281,10 +281,15 @@ Result<JobRunner::Created> LocalJobRunner::CreateIfAbsent(const JobSpec& spec) {
 }
 
 Result<std::optional<JobState>> LocalJobRunner::Get(const std::string& name) {
+  if (!ValidName(name)) return std::optional<JobState>();
+  auto state = HF_TRY(Read(name, true));
   // A claim whose claimer died before starting it never ran: absent, so that CreateIfAbsent
-  // takes it over (the adapter asks Get first; a "pending" answer would wait forever).
-  if (!ValidName(name) || Abandoned(name)) return std::optional<JobState>();
-  return Read(name, true);
+  // takes it over (the adapter asks Get first; a "pending" answer would wait forever). Only a
+  // pending job can be one, so the common case reads its state once.
+  if (state && state->phase == JobPhase::kPending && Abandoned(name)) {
+    return std::optional<JobState>();
+  }
+  return state;
 }
 
 Result<std::optional<JobState>> LocalJobRunner::Read(const std::string& name, bool adopt) {
