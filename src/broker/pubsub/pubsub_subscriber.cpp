@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <optional>
 
 #include "broker/detail/subscription_support.hpp"
 #include "broker/detail/worker_pool.hpp"
@@ -16,6 +17,13 @@ using Clock = std::chrono::steady_clock;
 // an abandoned pull only after a delay, and a message handed to it in that window is leased to
 // nobody until its ack deadline passes. Stop still cancels the pull at once.
 constexpr auto kPullWait = std::chrono::seconds(120);
+
+// How long an Ack waits for others to share its request. Every Pub/Sub request costs the server
+// (and on Google Cloud the bill: at least 1 000 bytes each) about as much as the few ids in it,
+// and an Ack is off the delivery path (the ack deadline is at least 10 s). In the bench's e2e
+// chain on the emulator (200 clusters at 20/s), acknowledge requests fell from 3.7-6.5 to 1.2-1.3
+// per cluster.
+constexpr auto kAckLinger = std::chrono::milliseconds(100);
 
 // A Nacked message waiting for its backoff before its ack deadline is set to 0.
 struct PendingNack {
@@ -38,6 +46,7 @@ struct PubSubConsumption {
   std::mutex mu;  // guards acks, nacks, settle_now, result, done
   std::condition_variable cv;
   std::vector<std::string> acks;  // sent together by the settler: one request per batch
+  Clock::time_point acks_since;   // when the oldest of `acks` arrived
   std::vector<PendingNack> nacks;
   bool settle_now = false;  // set at the end of Stop: nack everything, then exit
   Result<void> result;
@@ -64,6 +73,7 @@ void Settle(PubSubConsumption& c, const PulledMessage& m, HandlerResult result) 
   {
     std::lock_guard lock(c.mu);
     if (result == HandlerResult::kAck) {
+      if (c.acks.empty()) c.acks_since = Clock::now();
       c.acks.push_back(m.ack_id);
     } else {
       c.nacks.push_back({m.ack_id, Clock::now() + RedeliveryDelay(c.options, m.delivery_attempt)});
@@ -72,18 +82,20 @@ void Settle(PubSubConsumption& c, const PulledMessage& m, HandlerResult result) 
   c.cv.notify_all();
 }
 
-// Sends Acks as they come, batching those that arrive while a request is in flight (one request
-// per batch instead of one per message: the server's load, not ours, bounds throughput), and
-// sets the ack deadline of due Nacks to 0, so Pub/Sub redelivers them now.
+// Sends Acks in batches (those of kAckLinger, at most kMaxIdsPerRequest a request; all at once
+// when stopping), and sets the ack deadline of due Nacks to 0, so Pub/Sub redelivers them now.
 void RunSettler(std::shared_ptr<PubSubConsumption> c) {
   constexpr size_t kMaxIdsPerRequest = 1000;
   std::unique_lock lock(c->mu);
   while (true) {
-    if (!c->acks.empty()) {
+    const auto now = Clock::now();
+    if (!c->acks.empty() && (c->settle_now || c->acks.size() >= kMaxIdsPerRequest ||
+                             now >= c->acks_since + kAckLinger)) {
       std::vector<std::string> batch;
       const auto n = std::min(c->acks.size(), kMaxIdsPerRequest);
       batch.assign(c->acks.begin(), c->acks.begin() + static_cast<std::ptrdiff_t>(n));
       c->acks.erase(c->acks.begin(), c->acks.begin() + static_cast<std::ptrdiff_t>(n));
+      c->acks_since = now;
       lock.unlock();
       if (auto r = c->client->Acknowledge(c->subscription, batch); !r) {
         c->logger.Warn("ack failed; the messages will be redelivered",
@@ -94,7 +106,6 @@ void RunSettler(std::shared_ptr<PubSubConsumption> c) {
       lock.lock();
       continue;
     }
-    const auto now = Clock::now();
     std::vector<std::string> due;
     std::erase_if(c->nacks, [&](const PendingNack& n) {
       if ((n.due > now && !c->settle_now) || due.size() >= kMaxIdsPerRequest) return false;
@@ -110,11 +121,17 @@ void RunSettler(std::shared_ptr<PubSubConsumption> c) {
       lock.lock();
       continue;
     }
-    if (c->settle_now) return;  // reached only with nothing left to send
-    if (c->nacks.empty()) {
-      c->cv.wait(lock);
+    if (c->settle_now && c->acks.empty()) return;  // nothing left to send
+    std::optional<Clock::time_point> wake;
+    if (!c->acks.empty()) wake = c->acks_since + kAckLinger;
+    if (!c->nacks.empty()) {
+      wake = std::min(wake.value_or(Clock::time_point::max()),
+                      std::ranges::min(c->nacks, {}, &PendingNack::due).due);
+    }
+    if (wake) {
+      c->cv.wait_until(lock, *wake);
     } else {
-      c->cv.wait_until(lock, std::ranges::min(c->nacks, {}, &PendingNack::due).due);
+      c->cv.wait(lock);
     }
   }
 }
