@@ -146,9 +146,9 @@ TEST(PubSubSubscriber, PullsOneBatchAheadOfItsHandlers) {
   EXPECT_TRUE(subscriber.Stop(10s));
 }
 
-// Acks share requests: twenty acks spread over ~200 ms go out in a few acknowledge requests (one
-// per ack before, each sent as it came), and those still waiting when Stop is called are sent by
-// Stop.
+// Acks share requests: twenty acks spread over ~200 ms go out in one request per 100 ms of that
+// spread, plus the one Stop sends for those still waiting (before: 18 requests, about one per
+// ack). The bound follows the measured spread, so a slow machine does not fail it.
 TEST(PubSubSubscriber, SendsAcksInBatchesAndTheRestOnStop) {
   HF_REQUIRE_ENV(host, "HF_TEST_PUBSUB_EMULATOR_HOST");
   RequestRecorder recorder(std::stoi(host.substr(host.rfind(':') + 1)), ":acknowledge");
@@ -167,6 +167,7 @@ TEST(PubSubSubscriber, SendsAcksInBatchesAndTheRestOnStop) {
   std::mutex mu;
   std::condition_variable cv;
   int handled = 0;
+  std::chrono::steady_clock::time_point first_ack, last_ack;
   PubSubSubscriber subscriber(client, std::make_shared<Counters>());
   SubscribeOptions options;
   options.parallelism = kMessages;
@@ -175,7 +176,8 @@ TEST(PubSubSubscriber, SendsAcksInBatchesAndTheRestOnStop) {
       [&](const Delivery& d) {
         std::this_thread::sleep_for(std::stoi(d.message.id) * 10ms);  // one ack every 10 ms
         std::lock_guard lock(mu);
-        ++handled;
+        last_ack = std::chrono::steady_clock::now();
+        if (handled++ == 0) first_ack = last_ack;
         cv.notify_all();
         return HandlerResult::kAck;
       },
@@ -191,7 +193,9 @@ TEST(PubSubSubscriber, SendsAcksInBatchesAndTheRestOnStop) {
   const auto bodies = recorder.Bodies();
   for (const auto& body : bodies) acked += nlohmann::json::parse(body).at("ackIds").size();
   EXPECT_EQ(acked, static_cast<size_t>(kMessages));
-  EXPECT_LE(bodies.size(), 4u);
+  const auto spread = std::chrono::duration_cast<std::chrono::milliseconds>(last_ack - first_ack);
+  EXPECT_LE(bodies.size(), static_cast<size_t>(spread / 100ms) + 2) << spread.count() << " ms";
+  EXPECT_LT(bodies.size(), static_cast<size_t>(kMessages / 2));
 }
 
 }  // namespace
