@@ -26,7 +26,11 @@ void PublishesAllAndSurvivesAnOutage(const broker::BrokerConfig& config, const s
   auto store = SqliteStore();
   auto broker = broker::OpenBroker(config);
   ASSERT_TRUE(broker) << broker.error().ToString();
-  std::string topic = "hf-outbox-" + NewUuidV7().substr(24);
+  const std::string suffix = NewUuidV7().substr(24);
+  const std::string topic = "hf-outbox-" + suffix;
+  // Unique too: a subscription that exists keeps its topic (a repeat on the same emulator
+  // would pull from the previous run's topic).
+  const std::string subscription = "adapter-" + suffix;
   ReconcilerOptions options;
   options.topics["Cluster"] = topic;
   options.poll_interval = std::chrono::milliseconds(100);
@@ -34,7 +38,7 @@ void PublishesAllAndSurvivesAnOutage(const broker::BrokerConfig& config, const s
   options.backoff.max = std::chrono::seconds(1);
   Collector collector;  // outlives the subscriber that calls it
   auto subscriber = std::move(*(*broker)->NewSubscriber());
-  ASSERT_TRUE(subscriber->Subscribe(topic, "adapter", collector.Handler(), {.parallelism = 8}));
+  ASSERT_TRUE(subscriber->Subscribe(topic, subscription, collector.Handler(), {.parallelism = 8}));
   auto publisher = std::move(*(*broker)->NewPublisher());
   Reconciler r(*store, *publisher, options);
   r.Start();
@@ -53,7 +57,7 @@ void PublishesAllAndSurvivesAnOutage(const broker::BrokerConfig& config, const s
   ASSERT_EQ(std::system(start.c_str()), 0);
   Collector after;
   auto subscriber2 = std::move(*(*broker)->NewSubscriber());
-  ASSERT_TRUE(subscriber2->Subscribe(topic, "adapter", after.Handler(), {.parallelism = 8}));
+  ASSERT_TRUE(subscriber2->Subscribe(topic, subscription, after.Handler(), {.parallelism = 8}));
   down.Start();
   // The broker came back when `start` returned, but on a loaded machine its first connections can
   // still be refused for a while; the reconciler retries with its backoff (at most 1 s apart), so

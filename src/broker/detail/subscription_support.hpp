@@ -2,7 +2,10 @@
 
 // Helpers every backend's subscriber shares: validation, handler invocation, redelivery backoff.
 
+#include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "broker/broker.hpp"
 #include "broker/detail/counters.hpp"
@@ -31,5 +34,30 @@ Duration RedeliveryDelay(const SubscribeOptions& options, int attempt);
 // 5 s, ±50 %; reset after a success.
 inline const BackoffPolicy kReconnectBackoff{std::chrono::milliseconds(100),
                                              std::chrono::seconds(5), 0.5};
+
+// A subscriber's Stop: tells every consumption to stop after draining for `drain` (then calls
+// `wake(consumption)` under its lock, for a thread that waits on more than the condition
+// variable), waits until each is done, joins `threads` and returns the first consumption's
+// failure, if any. A consumption has mu, cv, drain, stop, done and result (guarded by mu).
+template <typename Consumption, typename Wake>
+Result<void> StopConsumptions(const std::vector<std::shared_ptr<Consumption>>& consumptions,
+                              std::vector<std::thread>& threads, Duration drain, Wake wake) {
+  for (const auto& c : consumptions) {
+    std::lock_guard lock(c->mu);
+    c->drain = drain;
+    c->stop = true;
+    c->cv.notify_all();
+    wake(*c);
+  }
+  Result<void> result = Ok();
+  for (const auto& c : consumptions) {
+    std::unique_lock lock(c->mu);
+    c->cv.wait(lock, [&] { return c->done; });  // bounded: the drain + one broker round trip
+    if (!c->result && result) result = c->result;
+  }
+  for (auto& t : threads) t.join();
+  threads.clear();
+  return result;
+}
 
 }  // namespace hf::broker::detail

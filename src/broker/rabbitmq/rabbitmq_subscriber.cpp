@@ -334,22 +334,7 @@ Result<void> RabbitMqSubscriber::Stop(Duration drain) {
   std::lock_guard lock(mu_);
   if (stopped_) return Ok();
   stopped_ = true;
-  for (auto& c : consumptions_) {
-    std::lock_guard clock(c->mu);
-    c->drain = drain;
-    c->stop = true;
-    c->cv.notify_all();
-    c->Wake();
-  }
-  Result<void> result = Ok();
-  for (auto& c : consumptions_) {
-    std::unique_lock clock(c->mu);
-    c->cv.wait(clock, [&] { return c->done; });  // bounded: drain + one broker round trip
-    if (!c->result && result) result = c->result;
-  }
-  for (auto& t : threads_) t.join();
-  threads_.clear();
-  return result;
+  return StopConsumptions(consumptions_, threads_, drain, [](RabbitMqConsumption& c) { c.Wake(); });
 }
 
 }  // namespace hf::broker::detail
