@@ -22,8 +22,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Relays one HTTP/1.1 client connection at a time to the emulator and keeps the bodies of the
-// requests whose request line contains `marker` (e.g. ":acknowledge").
+// Relays each client connection (on a thread of its own) to the emulator and keeps the bodies of
+// the requests whose request line contains `marker` (e.g. ":acknowledge").
 class RequestRecorder {
  public:
   RequestRecorder(int backend_port, std::string marker)
