@@ -288,7 +288,7 @@ http::Response ApiHandler::Collection(Context& ctx, const service::Scope& scope)
     for (auto& r : out->items) {
       const bool added =
           *fields ? items.Add(Project(nlohmann::json::parse(PresentResource(r)), **fields))
-                  : items.AddText(PresentResource(r));
+                  : items.AddWritten([&](std::string& body) { PresentResource(r, body); });
       if (!added) break;
       r = {};  // a page holds one copy of each item: its JSON text
     }

@@ -6,9 +6,14 @@
 namespace hf::api {
 
 std::string PresentResource(const model::Resource& r) {
-  // Keys in sorted order, as nlohmann::json writes them (json_writer.hpp).
   std::string out;
   out.reserve(512 + 256 * r.conditions.size());
+  PresentResource(r, out);
+  return out;
+}
+
+void PresentResource(const model::Resource& r, std::string& out) {
+  // Keys in sorted order, as nlohmann::json writes them (json_writer.hpp).
   JsonWriter w(out);
   TimeText time;
   w.BeginObject();
@@ -58,7 +63,6 @@ std::string PresentResource(const model::Resource& r) {
   w.Member("updated_by", r.updated_by);
   w.Member("updated_time", FormatTime(r.updated_time, time));
   w.EndObject();
-  return out;
 }
 
 nlohmann::json PresentAdapterStatus(const model::AdapterStatus& s) {
@@ -103,17 +107,19 @@ bool ListPage::Add(const nlohmann::json& item) {
 }
 
 bool ListPage::AddText(std::string_view item_json) {
-  if (truncated_) return false;
-  if (count_ > 0 && bytes_ + item_json.size() + 1 > max_bytes_) {
+  return AddWritten([&](std::string& out) { out += item_json; });
+}
+
+bool ListPage::Added(size_t start, size_t size) {
+  if (count_ > 0 && bytes_ + size + 1 > max_bytes_) {
+    body_.resize(start);
     truncated_ = true;
     return false;
   }
   if (count_ == 0) {
-    body_.reserve(std::min(max_bytes_, (item_json.size() + 1) * expected_items_) + 64);
+    body_.reserve(std::min(max_bytes_, (size + 1) * expected_items_) + 64);
   }
-  body_ += count_ == 0 ? "{\"items\":[" : ",";
-  body_ += item_json;
-  bytes_ += item_json.size() + 1;
+  bytes_ += size + 1;
   ++count_;
   return true;
 }

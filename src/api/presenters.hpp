@@ -14,6 +14,7 @@ namespace hf::api {
 // Wire JSON of the API (snake_case, RFC 3339 times, labels omitted when empty). A resource, the
 // hot path of reads and lists, is written as JSON text directly (common/json_writer.hpp).
 std::string PresentResource(const model::Resource& r);
+void PresentResource(const model::Resource& r, std::string& out);  // appended to `out`
 nlohmann::json PresentAdapterStatus(const model::AdapterStatus& s);
 nlohmann::json PresentOutboxEvent(const model::OutboxEvent& e);
 // GET /pipeline: {outbox: {pending, oldest_pending_age_seconds, last_id}, window_seconds,
@@ -36,11 +37,24 @@ class ListPage {
   // Whether the item was added; once one is refused, every later one is too.
   bool Add(const nlohmann::json& item);
   bool AddText(std::string_view item_json);  // `item_json`: one JSON value, as text
+  // The item `write(std::string& out)` appends to `out` as one JSON value, written in place.
+  template <typename Write>
+  bool AddWritten(Write write) {
+    if (truncated_) return false;
+    const size_t start = body_.size();
+    body_ += count_ == 0 ? "{\"items\":[" : ",";
+    const size_t item_start = body_.size();
+    write(body_);
+    return Added(start, body_.size() - item_start);
+  }
   // The body as JSON text; `null_if_empty`: an empty page says "items": null (a ?fields= list,
   // as the reference answers).
   std::string Body(int64_t page, int64_t total, bool null_if_empty = false) &&;
 
  private:
+  // Keeps or (past max_bytes_) takes back the item just written at `start`, of `size` bytes.
+  bool Added(size_t start, size_t size);
+
   size_t max_bytes_;
   size_t expected_items_;
   size_t bytes_ = 0;  // of the items, with a comma each

@@ -1,5 +1,6 @@
 #include "common/json_writer.hpp"
 
+#include <charconv>
 #include <cstdint>
 #include <cstring>
 
@@ -19,10 +20,51 @@ bool NeedsLook(uint64_t x) {
           has_zero(x ^ (kOnes * '\\'))) != 0;
 }
 
+// How many leading bytes of `s` are written as they are (no escape, ASCII).
+size_t PlainPrefix(std::string_view s) {
+  size_t i = 0;
+  // Eight bytes at a time: most strings (ids, names, times, keys) are all plain.
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, s.data() + i, sizeof word);
+    if (NeedsLook(word)) break;
+  }
+  if (i < s.size() && s.size() - i < 8 && s.size() >= 8) {  // the tail, as the last eight bytes
+    uint64_t word;
+    std::memcpy(&word, s.data() + s.size() - 8, sizeof word);
+    if (!NeedsLook(word)) return s.size();
+  }
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+    ++i;
+  }
+  return i;
+}
+
+// Appends `before`, `s`, `after` to `out` in one step (the hot path of a list page: thousands of
+// small strings, each once its own three appends).
+void AppendWrapped(std::string& out, char before, std::string_view s, std::string_view after) {
+  const size_t n = out.size();
+  const size_t size = n + 1 + s.size() + after.size();
+  // (The size the callback gets is not `size` in libstdc++ 12 when the string grows: its
+  // capacity is passed instead. So the callback returns `size` itself.)
+  out.resize_and_overwrite(size, [&](char* p, size_t) {
+    p[n] = before;
+    std::memcpy(p + n + 1, s.data(), s.size());
+    std::memcpy(p + n + 1 + s.size(), after.data(), after.size());
+    return size;
+  });
+}
+
 }  // namespace
 
 void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
+  if (PlainPrefix(s) == s.size()) {
+    AppendWrapped(out, '"', s, "\"");
+    return;
+  }
   const size_t start = out.size();
   out += '"';
   size_t plain = 0;           // start of the run of bytes copied as they are
@@ -117,8 +159,12 @@ void JsonWriter::EndArray() {
 
 void JsonWriter::Key(std::string_view key) {
   Separate();
-  AppendJsonString(out_, key);
-  out_ += ':';
+  if (PlainPrefix(key) == key.size()) {
+    AppendWrapped(out_, '"', key, "\":");
+  } else {
+    AppendJsonString(out_, key);
+    out_ += ':';
+  }
   after_key_ = true;
 }
 
@@ -129,7 +175,9 @@ void JsonWriter::String(std::string_view value) {
 
 void JsonWriter::Int(int64_t value) {
   Separate();
-  out_ += std::to_string(value);
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  out_.append(digits, end);
 }
 
 void JsonWriter::Bool(bool value) {

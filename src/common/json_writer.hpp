@@ -43,7 +43,7 @@ class JsonWriter {
   void Separate();  // the comma before a value or key that is not the first of its container
 
   std::string& out_;
-  std::vector<bool> first_;  // per open container: nothing written in it yet
+  std::vector<char> first_;  // per open container: nothing written in it yet
   bool after_key_ = false;
 };
 

@@ -32,6 +32,7 @@ Time Now() {
 
 std::string_view FormatTime(Time t, TimeText& buf) {
   using namespace std::chrono;
+  if (buf.size > 0 && buf.last == t) return {buf.data, buf.size};
   auto day = floor<days>(t);
   year_month_day ymd{day};
   hh_mm_ss<microseconds> hms{t - day};
@@ -41,6 +42,7 @@ std::string_view FormatTime(Time t, TimeText& buf) {
                                 year, unsigned(ymd.month()), unsigned(ymd.day()),
                                 int(hms.hours().count()), int(hms.minutes().count()),
                                 int(hms.seconds().count()), long(hms.subseconds().count()));
+    buf.size = 0;  // not remembered
     return {buf.data, std::min(sizeof buf.data - 1, static_cast<size_t>(std::max(n, 0)))};
   }
   // YYYY-MM-DDTHH:MM:SS.uuuuuuZ, written by hand: this runs for every time of every resource a
@@ -57,6 +59,8 @@ std::string_view FormatTime(Time t, TimeText& buf) {
   put(16, hms.minutes().count(), 2);
   put(19, hms.seconds().count(), 2);
   put(26, hms.subseconds().count(), 6);
+  buf.last = t;
+  buf.size = kShape.size();
   return {buf.data, kShape.size()};
 }
 

@@ -18,9 +18,12 @@ Time Now();
 // form sorts like the time itself (SQLite stores times this way).
 std::string FormatTime(Time t);
 // The same text written into `buf`, without allocating (hot paths: every time of every listed
-// resource); the view lives as long as `buf`.
+// resource); the view lives until the next call with `buf`. A time equal to the last one written
+// into `buf` is not written again (a resource's 18 times are mostly a few distinct ones).
 struct TimeText {
   char data[40];
+  Time last{};
+  size_t size = 0;  // of the text of `last` in `data`; 0: none yet
 };
 std::string_view FormatTime(Time t, TimeText& buf);
 

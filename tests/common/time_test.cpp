@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace hf {
 namespace {
 
@@ -17,6 +20,20 @@ TEST(Time, FormatsWithMicrosecondsInUtc) {
   }
   EXPECT_EQ(FormatTime(*ParseTime("9999-12-31T23:59:59Z") + std::chrono::hours(24)),
             "10000-01-01T23:59:59.000000Z");
+}
+
+TEST(Time, OneBufferFormatsASequenceOfTimes) {
+  const Time a = *ParseTime("2026-01-02T03:04:05.123456Z");
+  const Time b = a + std::chrono::microseconds(1);
+  const Time far = *ParseTime("9999-12-31T23:59:59Z") + std::chrono::hours(24);
+  TimeText buf;
+  std::vector<std::string> texts;
+  for (Time t : {a, a, b, a, far, far, a}) texts.emplace_back(FormatTime(t, buf));
+  EXPECT_EQ(texts, (std::vector<std::string>{
+                       "2026-01-02T03:04:05.123456Z", "2026-01-02T03:04:05.123456Z",
+                       "2026-01-02T03:04:05.123457Z", "2026-01-02T03:04:05.123456Z",
+                       "10000-01-01T23:59:59.000000Z", "10000-01-01T23:59:59.000000Z",
+                       "2026-01-02T03:04:05.123456Z"}));
 }
 
 TEST(Time, ParsesOffsetsAndPostgresForms) {

@@ -9,8 +9,8 @@ Result<MigrationReport> ApplyMigrations(SqlSession& session, const Statements& s
   if (!statements.migrations_lock.empty()) HF_CHECK(session.ExecScript(statements.migrations_lock));
   HF_CHECK(session.ExecScript(statements.create_migrations_table));
   std::set<std::string> applied;
-  for (const Row& row : HF_TRY(session.Exec(statements.applied_migrations, {}))) {
-    applied.insert(row.at(0).value_or(""));
+  for (const Row row : HF_TRY(session.Exec(statements.applied_migrations, {}))) {
+    applied.emplace(row.at(0).value_or(""));
   }
   MigrationReport report{.applied = {}, .total = static_cast<int64_t>(migrations.size())};
   for (const Migration& m : migrations) {

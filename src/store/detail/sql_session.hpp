@@ -5,14 +5,10 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "store/detail/rows.hpp"
 #include "store/detail/sql_fragment.hpp"
 
 namespace hf::store::detail {
-
-// Query results as both backends deliver them: rows of nullable text cells.
-using Cell = std::optional<std::string>;
-using Row = std::vector<Cell>;
-using Rows = std::vector<Row>;
 
 // A fixed statement, prepared once per connection and then reused. PostgreSQL runs one SQL text;
 // SQLite may need several (run in order with the same parameters, their rows concatenated).

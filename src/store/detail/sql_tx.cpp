@@ -1,7 +1,7 @@
 #include "store/detail/sql_tx.hpp"
 
 #include <charconv>
-#include <deque>
+#include <forward_list>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <span>
@@ -18,18 +18,15 @@ using nlohmann::json;
 // --- decoding cells ---
 
 std::unexpected<Error> BadCell(std::string_view column, const Cell& cell) {
-  return Fail(
-      ErrorCode::kInternal, "database error",
-      "unexpected value in column " + std::string(column) + ": '" + cell.value_or("NULL") + "'");
+  return Fail(ErrorCode::kInternal, "database error",
+              "unexpected value in column " + std::string(column) + ": '" +
+                  std::string(cell.value_or("NULL")) + "'");
 }
 
-const std::string& Text(const Row& row, size_t i) {
-  static const std::string kEmpty;
-  return row[i] ? *row[i] : kEmpty;
-}
+std::string_view Text(const Row& row, size_t i) { return row[i].value_or(std::string_view()); }
 
 Result<int64_t> Int(const Row& row, size_t i) {
-  const std::string& s = Text(row, i);
+  const std::string_view s = Text(row, i);
   int64_t v = 0;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return BadCell("int", row[i]);
@@ -64,8 +61,10 @@ struct ChildCell {
 // Cells view the column's text, or `texts` for strings that had escapes.
 struct ChildRows {
   std::vector<ChildCell> cells;
-  std::vector<size_t> ends;       // where each inner array's cells end
-  std::deque<std::string> texts;  // unescaped strings and formatted numbers (stable addresses)
+  std::vector<size_t> ends;  // where each inner array's cells end
+  // Unescaped strings and formatted numbers (stable addresses; unlike a deque, allocates nothing
+  // while empty, as it nearly always is).
+  std::forward_list<std::string> texts;
 
   size_t size() const { return ends.size(); }
   std::span<const ChildCell> At(size_t k) const {
@@ -103,8 +102,8 @@ class ChildRowsReader final : public nlohmann::json_sax<json> {
  private:
   bool Cell(std::string text, bool integer) {
     if (depth_ != 2) return false;
-    rows.texts.push_back(std::move(text));
-    rows.cells.push_back({rows.texts.back(), integer});
+    rows.texts.push_front(std::move(text));
+    rows.cells.push_back({rows.texts.front(), integer});
     return true;
   }
   int depth_ = 0;
@@ -131,6 +130,8 @@ std::optional<ChildRows> ReadPlainChildRows(std::string_view text) {
     return true;
   };
   ChildRows rows;
+  rows.cells.reserve(text.size() / 16 + 4);  // a condition's 8 cells take about 200 bytes
+  rows.ends.reserve(text.size() / 128 + 2);
   if (!take('[')) return std::nullopt;
   if (take(']')) return i == text.size() ? std::optional(std::move(rows)) : std::nullopt;
   do {
@@ -176,6 +177,8 @@ Result<void> DecodeChildren(const Row& row, size_t i, model::Resource& r) {
   }
   const ChildRows conditions = HF_TRY(ChildRowsAt(row, i + 1));
   r.conditions.reserve(conditions.size());
+  std::string_view last_text;  // a resource's condition times are mostly a few distinct ones
+  Time last_time{};
   for (size_t k = 0; k < conditions.size(); ++k) {
     const auto c = conditions.At(k);
     if (c.size() != 8 || !c[4].integer) return BadCell("conditions", row[i + 1]);
@@ -183,8 +186,11 @@ Result<void> DecodeChildren(const Row& row, size_t i, model::Resource& r) {
       if (c[n].integer) return BadCell("conditions", row[i + 1]);
     }
     auto time_at = [&](size_t n) -> Result<Time> {
+      if (!last_text.empty() && c[n].text == last_text) return last_time;
       auto t = ParseTime(c[n].text);
       if (!t) return BadCell("conditions", row[i + 1]);
+      last_text = c[n].text;
+      last_time = *t;
       return *t;
     };
     model::Condition& out = r.conditions.emplace_back();
@@ -204,11 +210,8 @@ Result<void> DecodeChildren(const Row& row, size_t i, model::Resource& r) {
   return Ok();
 }
 
-// The text of column `i`, moved out of the row ("" for NULL).
-std::string Take(Row& row, size_t i) { return row[i] ? std::move(*row[i]) : std::string(); }
-
-// A row of kResourceColumns; its texts are moved out (a list page decodes 1 700 of them).
-Result<model::Resource> DecodeResource(Row& row) {
+// A row of kResourceColumns.
+Result<model::Resource> DecodeResource(const Row& row) {
   constexpr size_t kColumns = 17;
   if (row.size() < kColumns) return BadCell("resource", std::nullopt);
   model::Resource r;
@@ -218,14 +221,17 @@ Result<model::Resource> DecodeResource(Row& row) {
   r.updated_time = HF_TRY(TimeAt(row, 10));
   r.deleted_time = HF_TRY(OptTimeAt(row, 11));
   HF_CHECK(DecodeChildren(row, 15, r));
-  r.id = Take(row, 0);
-  r.kind = Take(row, 1);
-  r.name = Take(row, 2);
-  r.href = Take(row, 3);
-  if (row[6]) r.owner = model::ObjectRef{Take(row, 6), Take(row, 7), Take(row, 8)};
-  r.created_by = Take(row, 12);
-  r.updated_by = Take(row, 13);
-  r.deleted_by = std::move(row[14]);
+  r.id = Text(row, 0);
+  r.kind = Text(row, 1);
+  r.name = Text(row, 2);
+  r.href = Text(row, 3);
+  if (row[6]) {
+    r.owner = model::ObjectRef{std::string(Text(row, 6)), std::string(Text(row, 7)),
+                               std::string(Text(row, 8))};
+  }
+  r.created_by = Text(row, 12);
+  r.updated_by = Text(row, 13);
+  if (row[14]) r.deleted_by = std::string(*row[14]);
   return r;
 }
 
@@ -270,10 +276,10 @@ Result<model::OutboxEvent> DecodeOutbox(const Row& row) {
 }
 
 template <typename T, typename Decode>
-Result<std::vector<T>> DecodeAll(Rows rows, Decode decode) {
+Result<std::vector<T>> DecodeAll(const Rows& rows, Decode decode) {
   std::vector<T> out;
   out.reserve(rows.size());
-  for (Row& row : rows) out.push_back(HF_TRY(decode(row)));
+  for (const Row row : rows) out.push_back(HF_TRY(decode(row)));
   return out;
 }
 
@@ -505,7 +511,7 @@ Result<std::optional<model::OutboxEvent>> SqlTx::FindPendingOutbox(const std::st
                                                                    int64_t generation) {
   const Rows rows = HF_TRY(session_->Exec(st_.find_pending_outbox, {aggregate_id, generation}));
   if (rows.empty()) return std::nullopt;
-  return DecodeOutbox(rows.front());
+  return DecodeOutbox(rows[0]);
 }
 
 Result<std::vector<model::OutboxEvent>> SqlTx::ClaimOutbox(int limit, Time now) {
@@ -560,7 +566,7 @@ Result<OutboxStats> SqlTx::GetOutboxStats() {
 
 Result<std::vector<ReconcileBacklog>> SqlTx::GetReconcileBacklog(Time stuck_before) {
   std::vector<ReconcileBacklog> out;
-  for (const Row& row : HF_TRY(session_->Exec(st_.reconcile_backlog, {TimeParam(stuck_before)}))) {
+  for (const Row row : HF_TRY(session_->Exec(st_.reconcile_backlog, {TimeParam(stuck_before)}))) {
     ReconcileBacklog b;
     b.kind = Text(row, 0);
     b.pending = HF_TRY(Int(row, 1));
@@ -573,8 +579,8 @@ Result<std::vector<ReconcileBacklog>> SqlTx::GetReconcileBacklog(Time stuck_befo
 
 Result<std::vector<ResourceCount>> SqlTx::CountResources() {
   std::vector<ResourceCount> out;
-  for (const Row& row : HF_TRY(session_->Exec(st_.resource_counts, {}))) {
-    out.push_back({Text(row, 0), Text(row, 1), HF_TRY(Int(row, 2))});
+  for (const Row row : HF_TRY(session_->Exec(st_.resource_counts, {}))) {
+    out.push_back({std::string(Text(row, 0)), std::string(Text(row, 1)), HF_TRY(Int(row, 2))});
   }
   return out;
 }

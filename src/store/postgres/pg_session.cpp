@@ -41,16 +41,21 @@ class TextParams {
   std::vector<const char*> pointers_;
 };
 
+// (pqxx's row and field objects each hold a reference-counted result: one field per cell, one
+// pass.)
 Rows ToRows(const pqxx::result& result) {
   Rows rows;
-  rows.reserve(result.size());
-  const auto columns = result.columns();
+  const auto columns = static_cast<size_t>(result.columns());
+  size_t first_row_bytes = 0;
   for (const auto& row : result) {
-    Row& out = rows.emplace_back(columns);
-    for (pqxx::row::size_type c = 0; c < columns; ++c) {
-      const pqxx::field f = row[c];
-      if (!f.is_null()) out[c].emplace(f.c_str(), f.size());
+    rows.AddRow(columns);
+    for (size_t c = 0; c < columns; ++c) {
+      const pqxx::field f = row[static_cast<pqxx::row::size_type>(c)];
+      if (f.is_null()) continue;
+      rows.Set(c, {f.c_str(), f.size()});
+      if (rows.size() == 1) first_row_bytes += f.size();
     }
+    if (rows.size() == 1) rows.Reserve(result.size(), columns, first_row_bytes * result.size());
   }
   return rows;
 }

@@ -104,11 +104,11 @@ Result<void> SqliteConnection::Run(sqlite3_stmt* stmt, const std::vector<SqlPara
     const int rc = sqlite3_step(stmt);
     if (rc == SQLITE_DONE) return Ok();
     if (rc != SQLITE_ROW) return Fail(SqliteError(db_, rc));
-    Row& row = out.emplace_back(columns);
+    out.AddRow(columns);
     for (int c = 0; c < columns; ++c) {
       if (sqlite3_column_type(stmt, c) == SQLITE_NULL) continue;
       const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
-      row[c].emplace(text, static_cast<size_t>(sqlite3_column_bytes(stmt, c)));
+      out.Set(c, {text, static_cast<size_t>(sqlite3_column_bytes(stmt, c))});
     }
   }
 }
