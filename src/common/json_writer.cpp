@@ -61,7 +61,8 @@ void AppendWrapped(std::string& out, char before, std::string_view s, std::strin
 
 void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
-  if (PlainPrefix(s) == s.size()) {
+  const size_t prefix = PlainPrefix(s);
+  if (prefix == s.size()) {
     AppendWrapped(out, '"', s, "\"");
     return;
   }
@@ -69,14 +70,8 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
   size_t plain = 0;           // start of the run of bytes copied as they are
   bool checked_utf8 = false;  // the whole string, once, at its first non-ASCII byte
-  for (size_t i = 0; i < s.size(); ++i) {
-    // Eight plain bytes at a time: most strings (ids, names, times, messages) are all plain.
-    while (i + 8 <= s.size()) {
-      uint64_t word;
-      std::memcpy(&word, s.data() + i, sizeof word);
-      if (NeedsLook(word)) break;
-      i += 8;
-    }
+  for (size_t i = prefix; i < s.size(); ++i) {
+    i += PlainPrefix(s.substr(i));
     if (i >= s.size()) break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80 && !checked_utf8) {
