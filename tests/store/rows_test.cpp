@@ -37,6 +37,7 @@ TEST(Rows, KeepsEachCellsTextAndNullsAcrossRowsOfDifferentWidths) {
 TEST(Rows, OutOfRangeThrowsInsteadOfReadingPastTheRow) {
   Rows rows;
   EXPECT_THROW((void)rows.at(0), std::out_of_range);
+  EXPECT_THROW(rows.Set(0, "a"), std::logic_error);  // no row yet
   rows.AddRow(2);
   rows.AddRow(2);
   rows.Set(1, "b");

@@ -26,6 +26,7 @@ void Rows::AddRow(size_t columns) {
 }
 
 void Rows::Set(size_t column, std::string_view text) {
+  if (row_starts_.empty()) throw std::logic_error("Rows::Set before any AddRow");
   // Offsets are 32-bit: a result past 2 GiB of text is refused (no query here comes near).
   if (text_.size() + text.size() > std::numeric_limits<int32_t>::max()) {
     throw std::length_error("query result larger than 2 GiB");
