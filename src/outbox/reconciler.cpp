@@ -45,22 +45,32 @@ Result<int> Reconciler::RunOnce() {
   auto rows = HF_TRY(tx->ClaimOutbox(options_.batch_size, now));
   if (rows.empty()) return 0;
 
-  // One Publish call per topic, keeping each row's index to match the per-message results.
+  // One Publish call per topic, keeping each row's index to match the per-message results. Rows
+  // come in runs of one aggregate type: its topic is looked up once per run.
   std::map<std::string, std::vector<size_t>> by_topic;
-  for (size_t i = 0; i < rows.size(); ++i) by_topic[TopicFor(rows[i].aggregate_type)].push_back(i);
+  std::vector<size_t>* run = nullptr;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (i == 0 || rows[i].aggregate_type != rows[i - 1].aggregate_type) {
+      run = &by_topic[TopicFor(rows[i].aggregate_type)];
+    }
+    run->push_back(i);
+  }
   std::vector<int64_t> published;
   std::string last_error;
   auto start = std::chrono::steady_clock::now();
   for (const auto& [topic, indexes] : by_topic) {
-    std::vector<broker::Message> batch;
-    for (size_t i : indexes) {
-      const auto& row = rows[i];
-      batch.push_back({row.event_id,
-                       row.payload,
-                       {{"ce_type", row.event_type},
-                        {"aggregate_type", row.aggregate_type},
-                        {"aggregate_id", row.aggregate_id},
-                        {"reason", row.reason}}});
+    // The rows' texts move into the messages: after the publish only their ids and attempts
+    // are read.
+    std::vector<broker::Message> batch(indexes.size());
+    for (size_t k = 0; k < indexes.size(); ++k) {
+      auto& row = rows[indexes[k]];
+      auto& m = batch[k];
+      m.id = std::move(row.event_id);
+      m.body = std::move(row.payload);
+      m.attributes.emplace("ce_type", std::move(row.event_type));
+      m.attributes.emplace("aggregate_id", std::move(row.aggregate_id));
+      m.attributes.emplace("reason", std::move(row.reason));
+      m.attributes.emplace("aggregate_type", std::move(row.aggregate_type));
     }
     auto results = publisher_.Publish(topic, batch);
     int failed = 0;

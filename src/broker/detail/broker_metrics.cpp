@@ -38,10 +38,17 @@ void RecordPublished(const std::string& topic, const std::vector<Result<void>>& 
   if (failed > 0) Get().errors.WithLabels({topic, "publish"}).Inc(failed);
 }
 
-void RecordConsumed(const std::string& topic, double handler_seconds, HandlerResult result) {
-  Get().consumed.WithLabels({topic}).Inc();
-  Get().duration.WithLabels({topic}).Observe(handler_seconds);
-  if (result != HandlerResult::kAck) Get().errors.WithLabels({topic, "handler"}).Inc();
+ConsumedSeries::ConsumedSeries(std::string topic)
+    : topic_(std::move(topic)),
+      consumed_(&Get().consumed.WithLabels({topic_})),
+      duration_(&Get().duration.WithLabels({topic_})) {}
+
+void ConsumedSeries::Record(double handler_seconds, HandlerResult result) const {
+  if (consumed_ == nullptr) return;
+  consumed_->Inc();
+  duration_->Observe(handler_seconds);
+  // Looked up when it happens: a series per topic that never fails would only add zeros.
+  if (result != HandlerResult::kAck) Get().errors.WithLabels({topic_, "handler"}).Inc();
 }
 
 }  // namespace hf::broker::detail

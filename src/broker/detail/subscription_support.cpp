@@ -50,7 +50,7 @@ Result<void> ValidateSubscribe(const std::string& topic, const std::string& subs
 }
 
 HandlerResult InvokeHandler(const Handler& handler, const Delivery& delivery, Counters& counters,
-                            const log::Logger& logger) {
+                            const ConsumedSeries& series, const log::Logger& logger) {
   counters.delivered++;
   const auto started = std::chrono::steady_clock::now();
   HandlerResult result = HandlerResult::kNack;
@@ -65,9 +65,8 @@ HandlerResult InvokeHandler(const Handler& handler, const Delivery& delivery, Co
                  {{"subscription", delivery.subscription}, {"message_id", delivery.message.id}});
   }
   (result == HandlerResult::kAck ? counters.acked : counters.nacked)++;
-  RecordConsumed(delivery.topic,
-                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
-                 result);
+  series.Record(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                result);
   return result;
 }
 

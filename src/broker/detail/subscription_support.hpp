@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "broker/broker.hpp"
+#include "broker/detail/broker_metrics.hpp"
 #include "broker/detail/counters.hpp"
 #include "common/backoff.hpp"
 #include "common/log.hpp"
@@ -22,9 +23,10 @@ Result<void> ValidateName(const std::string& what, const std::string& name);
 Result<void> ValidateSubscribe(const std::string& topic, const std::string& subscription,
                                const SubscribeOptions& options);
 
-// Runs the handler, counting the outcome; an exception is logged and counts as kNack.
+// Runs the handler, counting the outcome in `counters` and `series`; an exception is logged and
+// counts as kNack.
 HandlerResult InvokeHandler(const Handler& handler, const Delivery& delivery, Counters& counters,
-                            const log::Logger& logger);
+                            const ConsumedSeries& series, const log::Logger& logger);
 
 // How long to wait before redelivering after the `attempt`-th delivery was Nacked:
 // min_backoff · 2^(attempt-1), capped at max_backoff, with ±20 % jitter.

@@ -49,6 +49,7 @@ struct Consumption {
   std::shared_ptr<MemoryQueue> queue;
   std::shared_ptr<Counters> counters;
   std::string topic;
+  detail::ConsumedSeries series;  // of topic
   std::string subscription;
   Handler handler;
   SubscribeOptions options;
@@ -62,7 +63,8 @@ void Consume(std::shared_ptr<Consumption> c) {
   const log::Logger logger("broker.memory");
   while (auto entry = c->queue->Take(c->stop)) {
     Delivery delivery{std::move(entry->message), c->topic, c->subscription, entry->attempt};
-    const HandlerResult result = detail::InvokeHandler(c->handler, delivery, *c->counters, logger);
+    const HandlerResult result =
+        detail::InvokeHandler(c->handler, delivery, *c->counters, c->series, logger);
     if (result == HandlerResult::kAck) continue;
     if (delivery.attempt >= c->options.max_delivery_attempts) {
       const std::string dlq = DeadLetterName(c->subscription);
@@ -101,6 +103,7 @@ class MemorySubscriber final : public Subscriber {
     c->queue = hub_->Queue(topic, subscription);
     c->counters = counters_;
     c->topic = topic;
+    c->series = detail::ConsumedSeries(topic);
     c->subscription = subscription;
     c->handler = std::move(handler);
     c->options = options;

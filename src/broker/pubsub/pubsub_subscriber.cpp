@@ -36,6 +36,7 @@ struct PubSubConsumption {
   std::shared_ptr<PubSubClient> client;
   std::shared_ptr<Counters> counters;
   std::string topic;
+  detail::ConsumedSeries series;  // of topic
   std::string subscription;
   bool terminal = false;  // a dead-letter subscription: no further dead-lettering
   Handler handler;
@@ -165,7 +166,7 @@ void RunPuller(std::shared_ptr<PubSubConsumption> c) {
     for (auto& m : *pulled) {
       pool.Submit([c, m = std::move(m)] {
         const Delivery d{m.message, c->topic, c->subscription, m.delivery_attempt};
-        Settle(*c, m, InvokeHandler(c->handler, d, *c->counters, c->logger));
+        Settle(*c, m, InvokeHandler(c->handler, d, *c->counters, c->series, c->logger));
       });
     }
   }
@@ -212,6 +213,7 @@ Result<void> PubSubSubscriber::Subscribe(const std::string& topic, const std::st
   c->client = client_;
   c->counters = counters_;
   c->topic = topic;
+  c->series = detail::ConsumedSeries(topic);
   c->subscription = subscription;
   c->terminal = terminal;
   c->handler = std::move(handler);

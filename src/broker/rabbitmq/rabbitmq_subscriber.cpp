@@ -49,6 +49,7 @@ struct RabbitMqConsumption {
   Duration timeout;
   std::shared_ptr<Counters> counters;
   std::string topic;
+  detail::ConsumedSeries series;  // of topic
   std::string subscription;
   std::string queue;
   bool terminal = false;  // a dead-letter queue: no further dead-lettering
@@ -230,7 +231,7 @@ Result<void> ConsumeOnce(AmqpConnection& conn, const std::shared_ptr<RabbitMqCon
     v.delivery = ToDelivery(env, *c);
     amqp_destroy_envelope(&env);
     pool.Submit([c, v = std::move(v)]() mutable {
-      v.result = InvokeHandler(c->handler, v.delivery, *c->counters, c->logger);
+      v.result = InvokeHandler(c->handler, v.delivery, *c->counters, c->series, c->logger);
       if (v.result == HandlerResult::kNack) {
         v.due = Clock::now() + RedeliveryDelay(c->options, v.delivery.attempt);
       }
@@ -312,6 +313,7 @@ Result<void> RabbitMqSubscriber::Subscribe(const std::string& topic,
   c->timeout = timeout_;
   c->counters = counters_;
   c->topic = topic;
+  c->series = detail::ConsumedSeries(topic);
   c->subscription = subscription;
   c->terminal = topic == subscription;
   c->queue = c->terminal ? topic : topic + "-" + subscription;

@@ -20,7 +20,9 @@ const string kConditionInsert =
     "INSERT INTO resource_conditions (resource_id, type, status, reason, message, "
     "observed_generation, created_time, last_updated_time, last_transition_time, position) ";
 // Replaces the conditions of the resource ids produced by `ids` with the document `param`,
-// as two CTEs over disjoint rows (upsert the new types, delete the others).
+// as two CTEs over disjoint rows (upsert the new types, delete the others). A row that would not
+// change is left alone (locked, not rewritten): a status report usually moves one condition of
+// five, and each rewrite is a new row version and two index entries.
 string ReplaceConditionsCtes(const string& ids, const string& param) {
   return "dc AS (DELETE FROM resource_conditions WHERE resource_id IN (" + ids +
          ") AND type NOT IN (SELECT c->>0 FROM jsonb_array_elements(" + param +
@@ -30,7 +32,14 @@ string ReplaceConditionsCtes(const string& ids, const string& param) {
          "reason = excluded.reason, message = excluded.message, "
          "observed_generation = excluded.observed_generation, created_time = "
          "excluded.created_time, last_updated_time = excluded.last_updated_time, "
-         "last_transition_time = excluded.last_transition_time, position = excluded.position)";
+         "last_transition_time = excluded.last_transition_time, position = excluded.position "
+         "WHERE (resource_conditions.status, resource_conditions.reason, "
+         "resource_conditions.message, resource_conditions.observed_generation, "
+         "resource_conditions.created_time, resource_conditions.last_updated_time, "
+         "resource_conditions.last_transition_time, resource_conditions.position) IS DISTINCT "
+         "FROM (excluded.status, excluded.reason, excluded.message, excluded.observed_generation, "
+         "excluded.created_time, excluded.last_updated_time, excluded.last_transition_time, "
+         "excluded.position))";
 }
 // The resource columns that copy the Reconciled condition of the conditions document `param`
 // (migrations/postgres/0003_reconciled_columns.sql): status ('' when absent), last_updated_time.
