@@ -2,6 +2,7 @@
 // migrators, and recovery from server restarts. Each test creates its own database from the
 // admin DSN in HF_TEST_PG_DSN and drops it afterwards, so test executables can run in parallel.
 #include <cstdlib>
+#include <map>
 #include <mutex>
 #include <pqxx/pqxx>
 #include <random>
@@ -147,6 +148,64 @@ TEST_F(PgStoreTest, DuplicateInsertIsAlreadyExistsAndTxStaysUsableAfterRollback)
   }
   auto tx = HF_ASSERT_OK(store->Begin(TxMode::kRead));
   EXPECT_TRUE(HF_ASSERT_OK(tx->GetResource(r.id)));
+}
+
+// A status report usually moves one condition of several: the others' rows must not get new
+// versions (each rewrite is a dead row and two index entries). Row versions are told apart by
+// xmin, the transaction that wrote them.
+TEST_F(PgStoreTest, ReplaceConditionsRewritesOnlyTheRowsThatChange) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  HF_ASSERT_OK(store->Migrate());
+  auto r = MakeResource("Cluster", "c1");
+  r.conditions = {MakeCondition("Reconciled", "False"), MakeCondition("DnsSuccessful", "True"),
+                  MakeCondition("ValidationSuccessful", "True")};
+  {
+    auto tx = HF_ASSERT_OK(store->Begin(TxMode::kWrite));
+    HF_ASSERT_OK(tx->InsertResource(r));
+    HF_ASSERT_OK(tx->Commit());
+  }
+  pqxx::connection conn(db_->url());
+  auto versions = [&] {
+    std::map<std::string, std::string> out;
+    for (const auto& row : pqxx::nontransaction(conn).exec_params(
+             "SELECT type, xmin::text FROM resource_conditions WHERE resource_id = $1", r.id)) {
+      out[row[0].c_str()] = row[1].c_str();
+    }
+    return out;
+  };
+  const auto before = versions();
+  ASSERT_EQ(before.size(), 3u);
+
+  auto next = r.conditions;
+  next[1].last_updated_time += std::chrono::seconds(1);  // DnsSuccessful: a later report
+  next.push_back(MakeCondition("PlacementSuccessful", "False"));
+  {
+    auto tx = HF_ASSERT_OK(store->Begin(TxMode::kWrite));
+    HF_ASSERT_OK(tx->ReplaceConditions(r.id, next));
+    HF_ASSERT_OK(tx->Commit());
+  }
+  const auto after = versions();
+  ASSERT_EQ(after.size(), 4u);
+  EXPECT_EQ(after.at("Reconciled"), before.at("Reconciled"));
+  EXPECT_EQ(after.at("ValidationSuccessful"), before.at("ValidationSuccessful"));
+  EXPECT_NE(after.at("DnsSuccessful"), before.at("DnsSuccessful"));
+  auto tx = HF_ASSERT_OK(store->Begin(TxMode::kRead));
+  EXPECT_EQ(HF_ASSERT_OK(tx->GetResource(r.id))->conditions, next);
+
+  // A new position is a change too: the order is part of what is kept.
+  std::swap(next[0], next[2]);
+  {
+    auto wtx = HF_ASSERT_OK(store->Begin(TxMode::kWrite));
+    HF_ASSERT_OK(wtx->ReplaceConditions(r.id, next));
+    HF_ASSERT_OK(wtx->Commit());
+  }
+  const auto reordered = versions();
+  EXPECT_NE(reordered.at("Reconciled"), after.at("Reconciled"));
+  EXPECT_NE(reordered.at("ValidationSuccessful"), after.at("ValidationSuccessful"));
+  EXPECT_EQ(reordered.at("DnsSuccessful"), after.at("DnsSuccessful"));
+  auto rtx = HF_ASSERT_OK(store->Begin(TxMode::kRead));
+  EXPECT_EQ(HF_ASSERT_OK(rtx->GetResource(r.id))->conditions, next);
 }
 
 TEST_F(PgStoreTest, StatementTimeoutIsDeadlineExceededAndPoolIsBounded) {
