@@ -851,9 +851,9 @@ SELECT id, event_id, aggregate_type, aggregate_id, aggregate_generation, event_t
   payload, created_time, published_time, attempts, next_attempt_time, last_error FROM outbox
   WHERE published_time IS NULL AND next_attempt_time <= now() ORDER BY id
   LIMIT {OUTBOX_BATCH} FOR UPDATE SKIP LOCKED;
-UPDATE outbox SET published_time = now() WHERE id = ANY(ARRAY(SELECT jsonb_array_elements_text(
+UPDATE outbox SET published_time = now() WHERE id = ANY(translate(
   (SELECT json_agg(g)::text FROM generate_series(:first + (:b - 1) * {OUTBOX_BATCH},
-   :first + :b * {OUTBOX_BATCH} - 1) g)::jsonb)::bigint));
+   :first + :b * {OUTBOX_BATCH} - 1) g), '[]', '{{}}')::bigint[]);
 COMMIT;
 """
 

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <pqxx/pqxx>
 #include <random>
+#include <thread>
 
 #include "store_contract.hpp"
 
@@ -148,6 +149,69 @@ TEST_F(PgStoreTest, DuplicateInsertIsAlreadyExistsAndTxStaysUsableAfterRollback)
   }
   auto tx = HF_ASSERT_OK(store->Begin(TxMode::kRead));
   EXPECT_TRUE(HF_ASSERT_OK(tx->GetResource(r.id)));
+}
+
+// Marking a batch published finds its rows by id whatever the outbox held when the connection
+// first ran the statement: a plan made then on a near-empty table (a sequential scan) and kept
+// would read every row kept for retention on every batch. The sequential reads are counted by
+// the server's statistics, which a backend reports at the latest when it exits.
+TEST_F(PgStoreTest, MarkPublishedFindsRowsByIdAfterTheOutboxGrew) {
+  pqxx::connection admin(db_->url());
+  auto seq_tuples_read = [&] {
+    return pqxx::nontransaction(admin)
+        .exec("SELECT COALESCE(seq_tup_read, 0) FROM pg_stat_user_tables WHERE relname = 'outbox'")
+        .at(0)
+        .at(0)
+        .as<int64_t>();
+  };
+  auto pass = [](Store& store) {
+    auto tx = HF_ASSERT_OK(store.Begin(TxMode::kWrite));
+    auto rows = HF_ASSERT_OK(tx->ClaimOutbox(100, T(1'000'000)));
+    ASSERT_FALSE(rows.empty());
+    std::vector<int64_t> ids;
+    for (const auto& e : rows) ids.push_back(e.id);
+    HF_ASSERT_OK(tx->MarkPublished(ids, T(2)));
+    HF_ASSERT_OK(tx->Commit());
+  };
+  {
+    auto store = Open(StoreOptions{.max_connections = 1});  // one connection: one plan cache
+    ASSERT_TRUE(store);
+    HF_ASSERT_OK(store->Migrate());
+    pqxx::nontransaction(admin).exec("ALTER TABLE outbox SET (autovacuum_enabled = false)");
+    for (int i = 0; i < 8; ++i) {  // past the 5 executions after which a plan is kept
+      {
+        auto tx = HF_ASSERT_OK(store->Begin(TxMode::kWrite));
+        HF_ASSERT_OK(tx->AppendOutbox(MakeEvent(NewUuidV7(), 1)));
+        HF_ASSERT_OK(tx->Commit());
+      }
+      pass(*store);
+    }
+    pqxx::nontransaction(admin).exec(
+        "INSERT INTO outbox (event_id, aggregate_type, aggregate_id, aggregate_generation, "
+        "event_type, reason, payload, created_time, next_attempt_time, published_time) "
+        "SELECT gen_random_uuid()::text, 'Cluster', gen_random_uuid()::text, 1, 'e', 'created', "
+        "'{}', now(), now(), now() FROM generate_series(1, 20000)");
+    {
+      auto tx = HF_ASSERT_OK(store->Begin(TxMode::kWrite));
+      HF_ASSERT_OK(tx->AppendOutbox(MakeEvent(NewUuidV7(), 1)));
+      HF_ASSERT_OK(tx->Commit());
+    }
+    pass(*store);
+  }  // the store's backends exit and report their statistics
+  auto others = [&] {
+    return pqxx::nontransaction(admin)
+        .exec(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+            "pid <> pg_backend_pid()")
+        .at(0)
+        .at(0)
+        .as<int>();
+  };
+  for (int i = 0; i < 200 && others() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_EQ(others(), 0);
+  EXPECT_LT(seq_tuples_read(), 20000) << "a mark read the whole outbox";
 }
 
 // A status report usually moves one condition of several: the others' rows must not get new

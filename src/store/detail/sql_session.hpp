@@ -15,6 +15,10 @@ namespace hf::store::detail {
 struct Statement {
   std::string name;
   std::vector<std::string> sql;
+  // PostgreSQL plans it on every run instead of keeping a plan per connection: for a statement
+  // whose best plan depends on a table that grows by orders of magnitude while a connection
+  // lives (a plan made on the near-empty table scans it whole ever after).
+  bool plan_each_run = false;
 };
 
 // One open transaction (or read-only session) on one leased connection: the part of a backend

@@ -90,6 +90,7 @@ Error PgSession::HandleError() {
 }
 
 Result<Rows> PgSession::Exec(const Statement& statement, const std::vector<SqlParam>& params) {
+  if (statement.plan_each_run) return ExecDynamic(statement.sql.front(), params);
   try {
     lease_->Prepare(statement);
     return ToRows(txn_->exec_prepared(statement.name, TextParams(params).Dynamic()));
