@@ -202,6 +202,7 @@ TEST_F(PgStoreTest, MarkPublishedFindsRowsByIdAfterTheOutboxGrew) {
     return pqxx::nontransaction(admin)
         .exec(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+            "backend_type = 'client backend' AND "
             "pid <> pg_backend_pid()")
         .at(0)
         .at(0)
