@@ -63,8 +63,11 @@ string LabelRows(const string& param) {
          "::text::jsonb) l)";
 }
 
-// Ids as a bigint/text array from a JSON array parameter.
+// Ids as a bigint/text array from a JSON array parameter. A list of numbers ("[1,2]") is read as
+// an array literal ("{1,2}"), which planning folds into a constant: cheaper to plan than a
+// subquery over the JSON, and its length is known. Text needs the JSON reader (its escapes).
 string IdArray(const string& param, const string& type) {
+  if (type == "bigint") return "translate(" + param + ", '[]', '{}')::bigint[]";
   return "ARRAY(SELECT jsonb_array_elements_text(" + param + "::jsonb)::" + type + ")";
 }
 
@@ -166,12 +169,10 @@ Statements Build() {
       "claim_outbox",
       {outbox_select + "WHERE published_time IS NULL AND next_attempt_time <= $1 ORDER BY id "
                        "LIMIT $2 FOR UPDATE SKIP LOCKED"}};
-  // Planned on every run: a plan kept from when the outbox was nearly empty scans the table. The
-  // JSON id list ("[1,2]") is read as an array literal ("{1,2}"), which planning folds into a
-  // constant: cheaper to plan than a subquery over the JSON, and its length is known.
+  // Planned on every run: a plan kept from when the outbox was nearly empty scans the table.
   s.mark_published = {
       "mark_published",
-      {"UPDATE outbox SET published_time = $2 WHERE id = ANY(translate($1, '[]', '{}')::bigint[])"},
+      {"UPDATE outbox SET published_time = $2 WHERE id = ANY(" + IdArray("$1", "bigint") + ")"},
       /*plan_each_run=*/true};
   s.mark_failed = {"mark_failed",
                    {"UPDATE outbox SET attempts = attempts + 1, last_error = $2, "
