@@ -22,6 +22,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -911,6 +912,9 @@ CHAIN = ("validation", "dns", "placement")  # the example adapters, each waiting
 E2E_HOPS = len(CHAIN)  # broker deliveries on the path create → Reconciled=True
 THROUGHPUT_CLUSTERS = 1000
 THROUGHPUT_CONNECTIONS = 8
+# Bursts per throughput figure; the figure is their median. One burst swung 42–64/s between
+# runs of the same code on this 2-core VM, whose speed drifts by a third within minutes.
+THROUGHPUT_ROUNDS = 3
 
 
 def adapters_dir(work, jobs="noop"):
@@ -1013,18 +1017,22 @@ def reconcile_latencies(base, count, procs):
 
 
 def reconcile_throughput(base, procs):
-    """Creates THROUGHPUT_CLUSTERS clusters as fast as the API takes them
-    (THROUGHPUT_CONNECTIONS at a time); clusters reaching Reconciled=True per second, from the
-    first create to the last transition (API clock)."""
-    tag = format(random.randrange(36 ** 4), "x")
-    before = reconciled_count(base)
-    with ThreadPoolExecutor(THROUGHPUT_CONNECTIONS) as pool:
-        ids = list(pool.map(lambda i: create_cluster(base, f"tp-{tag}-{i}"),
-                            range(THROUGHPUT_CLUSTERS)))
-    times = reconciled_times(base, ids, procs, before, timeout=300)
-    first = min(created for created, _ in times)
-    last = max(done for _, done in times)
-    return len(times) / max(last - first, 1e-3)
+    """THROUGHPUT_ROUNDS bursts, one after another: each creates THROUGHPUT_CLUSTERS clusters as
+    fast as the API takes them (THROUGHPUT_CONNECTIONS at a time) and gives the clusters reaching
+    Reconciled=True per second, from its first create to its last transition (API clock)."""
+    rates = []
+    for k in range(THROUGHPUT_ROUNDS):
+        tag = format(random.randrange(36 ** 4), "x")
+        before = reconciled_count(base)
+        with ThreadPoolExecutor(THROUGHPUT_CONNECTIONS) as pool:
+            ids = list(pool.map(lambda i: create_cluster(base, f"tp-{tag}-{i}"),
+                                range(THROUGHPUT_CLUSTERS)))
+        times = reconciled_times(base, ids, procs, before, timeout=300)
+        first = min(created for created, _ in times)
+        last = max(done for _, done in times)
+        rates.append(len(times) / max(last - first, 1e-3))
+        log(f"burst {k + 1} of {THROUGHPUT_ROUNDS}: {rates[-1]:.1f} clusters/s")
+    return rates
 
 
 def add_e2e(res, mode, lat, goal, baseline=None, source=None):
@@ -1038,9 +1046,12 @@ def add_e2e(res, mode, lat, goal, baseline=None, source=None):
             src + (" (p99)" if baseline else " (no p99 goal)"), "lower")
 
 
-def add_throughput(res, mode, per_s):
-    res.add(f"reconcile_throughput_per_s_{mode}", per_s, "clusters/s", 50.0,
-            f"goal >= 50/s ({THROUGHPUT_CLUSTERS} clusters created at once)", "higher")
+def add_throughput(res, mode, rates):
+    """The median of the bursts' rates; each burst in the note."""
+    res.add(f"reconcile_throughput_per_s_{mode}", statistics.median(rates), "clusters/s", 50.0,
+            f"goal >= 50/s ({THROUGHPUT_CLUSTERS} clusters created at once, median of "
+            f"{len(rates)} bursts)", "higher",
+            "bursts: " + ", ".join(f"{r:.1f}" for r in rates) + " clusters/s")
 
 
 def start_dev(procs, name, adir):
