@@ -20,37 +20,43 @@ std::optional<std::string> ReadFile(const std::string& path) {
   return content.str();
 }
 
+Result<void> WriteNewFile(const std::string& path, const std::string& text, unsigned mode,
+                          bool sync) {
+  auto fail = [&](int fd) {
+    auto error =
+        Fail(ErrorCode::kUnavailable, "cannot write " + path, path + ": " + std::strerror(errno));
+    if (fd >= 0) ::close(fd);
+    ::unlink(path.c_str());
+    return error;
+  };
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) {
+    return Fail(ErrorCode::kUnavailable, "cannot write " + path,
+                path + ": " + std::strerror(errno));  // not ours to remove
+  }
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return fail(fd);
+    done += static_cast<size_t>(n);
+  }
+  if (sync && ::fsync(fd) != 0) return fail(fd);
+  if (::close(fd) != 0) return fail(-1);
+  return {};
+}
+
 Result<void> WriteFileAtomically(const std::string& path, const std::string& text, unsigned mode,
                                  bool sync) {
   static std::atomic<unsigned long> counter{0};
   const std::string tmp =
       path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(++counter);
-  auto fail = [&](const std::string& what) {
-    return Fail(ErrorCode::kUnavailable, "cannot write " + path,
-                what + ": " + std::strerror(errno));
-  };
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) return fail(tmp);
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      auto error = fail(tmp);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return error;
-    }
-    done += static_cast<size_t>(n);
+  if (auto written = WriteNewFile(tmp, text, mode, sync); !written) {
+    return Fail(ErrorCode::kUnavailable, "cannot write " + path, written.error().detail);
   }
-  if (sync && ::fsync(fd) != 0) {
-    auto error = fail(tmp);
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return error;
-  }
-  if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    auto error = fail(path);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    auto error =
+        Fail(ErrorCode::kUnavailable, "cannot write " + path, path + ": " + std::strerror(errno));
     ::unlink(tmp.c_str());
     return error;
   }

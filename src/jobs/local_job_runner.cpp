@@ -215,8 +215,10 @@ Result<JobRunner::Created> LocalJobRunner::CreateIfAbsent(const JobSpec& spec) {
     staged = Fail(ErrorCode::kUnavailable, "cannot create job directory",
                   staging + ": " + strerror(errno));
   }
-  if (staged) staged = WriteFileAtomically(staging + "/" + kState, state.dump());
-  if (staged) staged = WriteFileAtomically(staging + "/" + kClusterJson, spec.resource_json);
+  // No one reads a staging directory: its files are written in place, and published whole by
+  // the directory's rename (two renames fewer per job than writing each atomically).
+  if (staged) staged = WriteNewFile(staging + "/" + kState, state.dump());
+  if (staged) staged = WriteNewFile(staging + "/" + kClusterJson, spec.resource_json);
   for (int attempt = 0; staged && ::rename(staging.c_str(), dir.c_str()) != 0; ++attempt) {
     if (errno != EEXIST && errno != ENOTEMPTY) {
       staged = Fail(ErrorCode::kUnavailable, "cannot claim job", dir + ": " + strerror(errno));
