@@ -22,27 +22,29 @@ std::optional<std::string> ReadFile(const std::string& path) {
 
 Result<void> WriteNewFile(const std::string& path, const std::string& text, unsigned mode,
                           bool sync) {
-  auto fail = [&](int fd) {
-    auto error =
-        Fail(ErrorCode::kUnavailable, "cannot write " + path, path + ": " + std::strerror(errno));
-    if (fd >= 0) ::close(fd);
-    ::unlink(path.c_str());
-    return error;
+  auto error = [&] {
+    return Fail(ErrorCode::kUnavailable, "cannot write " + path,
+                path + ": " + std::strerror(errno));
   };
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) {
-    return Fail(ErrorCode::kUnavailable, "cannot write " + path,
-                path + ": " + std::strerror(errno));  // not ours to remove
-  }
+  if (fd < 0) return error();  // an existing file is not ours to remove
+  auto fail = [&] {
+    auto e = error();
+    if (fd >= 0) ::close(fd);
+    ::unlink(path.c_str());
+    return e;
+  };
   size_t done = 0;
   while (done < text.size()) {
     ssize_t n = ::write(fd, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail(fd);
+    if (n <= 0) return fail();
     done += static_cast<size_t>(n);
   }
-  if (sync && ::fsync(fd) != 0) return fail(fd);
-  if (::close(fd) != 0) return fail(-1);
+  if (sync && ::fsync(fd) != 0) return fail();
+  const int closed = ::close(fd);
+  fd = -1;  // released even when close fails
+  if (closed != 0) return fail();
   return {};
 }
 
