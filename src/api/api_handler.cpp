@@ -77,6 +77,16 @@ ApiHandler::ApiHandler(store::Store& store, const service::Kinds& kinds,
           "Requests answered 500 because handling them threw (a bug; see the error log).",
           {"route"})) {}
 
+bool AnswersWithoutBlocking(const http::Request& req) {
+  std::string_view base = model::kApiBasePath;
+  if (req.method != "GET" || !req.path.starts_with(base) || req.path.size() <= base.size() ||
+      req.path[base.size()] != '/') {
+    return false;
+  }
+  auto segs = Split(std::string_view(req.path).substr(base.size()));
+  return (segs.size() == 2 || segs.size() == 4) && segs[0] != "events";
+}
+
 http::Response ApiHandler::Handle(const http::Request& req) {
   auto start = std::chrono::steady_clock::now();
   Context ctx{req, {}, "unmatched", ""};
@@ -99,15 +109,45 @@ http::Response ApiHandler::Handle(const http::Request& req) {
     }
     res = refused ? std::move(*refused) : Route(ctx);
   } catch (const std::exception& e) {
-    internal_errors_total_.WithLabels({ctx.route}).Inc();
-    kLog.Error("request threw", {{"error", e.what()},
-                                 {"method", method},
-                                 {"path", req.path},
-                                 {"route", ctx.route},
-                                 {"request_id", ctx.caller.request_id}});
-    res =
-        Problem({ErrorCode::kInternal, "internal error", {}, {}}, req.path, ctx.caller.request_id);
+    res = Threw(ctx, method, e);
   }
+  if (res.deferred) {
+    // The answer comes later: it is made, guarded and recorded like any other.
+    res.deferred = [this, ctx, method, start,
+                    inner = std::move(res.deferred)](http::Finish finish) {
+      inner([this, ctx, method, start, finish](std::function<http::Response()> make) {
+        finish([this, ctx, method, start, make = std::move(make)] {
+          http::Response res;
+          try {
+            res = make();
+          } catch (const std::exception& e) {
+            res = Threw(ctx, method, e);
+          }
+          return Record(ctx, method, start, std::move(res));
+        });
+      });
+    };
+    return res;
+  }
+  return Record(ctx, method, start, std::move(res));
+}
+
+http::Response ApiHandler::Threw(const Context& ctx, const std::string& method,
+                                 const std::exception& e) const {
+  internal_errors_total_.WithLabels({ctx.route}).Inc();
+  kLog.Error("request threw", {{"error", e.what()},
+                               {"method", method},
+                               {"path", ctx.req.path},
+                               {"route", ctx.route},
+                               {"request_id", ctx.caller.request_id}});
+  return Problem({ErrorCode::kInternal, "internal error", {}, {}}, ctx.req.path,
+                 ctx.caller.request_id);
+}
+
+http::Response ApiHandler::Record(const Context& ctx, const std::string& method,
+                                  std::chrono::steady_clock::time_point start,
+                                  http::Response res) const {
+  const auto& req = ctx.req;
   res.headers.emplace_back("X-Request-ID", ctx.caller.request_id);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   requests_total_.WithLabels({method, ctx.route, std::to_string(res.status)}).Inc();
@@ -312,11 +352,22 @@ http::Response ApiHandler::Collection(Context& ctx, const service::Scope& scope)
 
 http::Response ApiHandler::Item(Context& ctx, const service::Scope& scope, const std::string& id) {
   const auto& req = ctx.req;
+  if (req.method == "GET") {
+    // Answered when the read is done, without holding a server thread meanwhile.
+    http::Response res;
+    res.deferred = [this, ctx, scope, id](http::Finish finish) {
+      resources_.Get(scope, id, [this, ctx, finish](Result<model::Resource> r) {
+        finish([this, ctx, r = std::move(r)]() -> http::Response {
+          if (!r) return Error(ctx, r.error());
+          return {200, "application/json", PresentResource(*r), {}};
+        });
+      });
+    };
+    return res;
+  }
   Result<model::Resource> r = Fail(ErrorCode::kInternal, "unreachable");
   int status = 200;
-  if (req.method == "GET") {
-    r = resources_.Get(scope, id);
-  } else if (req.method == "PATCH") {
+  if (req.method == "PATCH") {
     auto body = DecodeObjectBody(ctx.req);
     if (!body) return Error(ctx, body.error());
     auto in = DecodePatch(*body);

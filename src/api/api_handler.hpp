@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <exception>
 #include <string>
 
 #include "auth/token_verifier.hpp"
@@ -64,6 +66,12 @@ class ApiHandler {
   http::Response Events(Context& ctx);
   http::Response EventStream(Context& ctx);
 
+  // The 500 answer to a route that threw, logged and counted.
+  http::Response Threw(const Context& ctx, const std::string& method,
+                       const std::exception& e) const;
+  // Adds X-Request-ID to the answer, counts and logs the request.
+  http::Response Record(const Context& ctx, const std::string& method,
+                        std::chrono::steady_clock::time_point start, http::Response res) const;
   http::Response Json(int status, const nlohmann::json& body) const;
   http::Response Error(const Context& ctx, const hf::Error& error) const;
   http::Response MethodNotAllowed(const Context& ctx, const char* allow) const;
@@ -82,6 +90,12 @@ class ApiHandler {
   metrics::Family<metrics::Counter>& auth_failures_total_;
   metrics::Family<metrics::Counter>& internal_errors_total_;
 };
+
+// Whether ApiHandler answers the request without blocking on the database: a GET of one resource
+// (/{kind}/{id} or /{kind}/{id}/{child kind}/{id}), answered deferred from Store::ReadResource,
+// or of a path that is not a route. (With authentication on, a token whose issuer's keys must be
+// fetched first, on first use, refresh or an unknown key id, waits for that fetch.)
+bool AnswersWithoutBlocking(const http::Request& req);
 
 // The OpenAPI document we serve, as JSON: the embedded openapi/openapi.yaml with the configured
 // `limits` filled in (maxLength, maxItems, maxProperties and x-hyperfleet-limits).

@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "api/api_handler.hpp"
 #include "api/console.hpp"
 #include "api/problem_details.hpp"
 #include "broker/open_broker.hpp"
@@ -19,6 +20,7 @@ http::ServerOptions OpsOptions(const std::string& host, int port) {
   o.host = host;
   o.port = port;
   o.threads = 2;
+  o.max_running_handlers = 2;
   return o;
 }
 
@@ -111,9 +113,11 @@ http::ServerOptions ApiServerOptions(const Settings& s) {
   options.max_connections = static_cast<size_t>(s.max_connections);
   options.max_queued_requests = static_cast<size_t>(s.max_queued_requests);
   options.max_pending_response_bytes = static_cast<size_t>(s.max_pending_response_bytes);
-  // The API's index answers from memory: it stays served while every handler slot is taken.
+  // Answered from memory (the index, the console) or deferred (a read of one resource): these run
+  // on the server's own threads, not in a handler slot, and stay served while every slot is taken.
   options.unlimited = [](const http::Request& req) {
-    return req.path == "/api/hyperfleet" || api::IsConsolePath(req);
+    return req.path == "/api/hyperfleet" || api::IsConsolePath(req) ||
+           api::AnswersWithoutBlocking(req);
   };
   options.error_response = [limit = options.body_limit](const http::Request& req, int status,
                                                         const std::string& detail) {

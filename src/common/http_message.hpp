@@ -43,6 +43,12 @@ class BodyStream {
   [[nodiscard]] virtual bool closed() const = 0;
 };
 
+struct Response;
+// Hands a deferred answer back to the server (Response::deferred): call it once, from any thread,
+// with a function that makes the answer; the server runs that function on the connection's
+// thread (an exception is answered 500) and writes what it returns.
+using Finish = std::function<void(std::function<Response()>)>;
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
@@ -52,6 +58,11 @@ struct Response {
   // (HTTP/1.1: chunked; the connection is not reused), then calls `stream` once with the sending
   // end, on a server thread: it must not block. The stream holds no handler slot.
   std::function<void(std::shared_ptr<BodyStream>)> stream{};
+  // Set: the answer comes later, e.g. from an asynchronous database read, and everything else
+  // here is ignored. The server calls `deferred` once, on a server thread, with the Finish that
+  // answers the request: it must not block. The request holds no handler slot meanwhile (it
+  // still counts as in flight until answered) and stays valid until it is answered.
+  std::function<void(Finish)> deferred{};
 };
 
 // Splits "path?query" and percent-decodes both; false if the encoding is broken.

@@ -19,6 +19,7 @@
 #include <optional>
 #include <thread>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -57,9 +58,8 @@ constexpr int kMaxRefusing = 64;
 // past it the stream is closed.
 constexpr size_t kStreamBacklogBytes = 256 << 10;
 
-// The limits of `options` for a pool of `threads`: max_connections within RLIMIT_NOFILE, and
-// the derived handler limit.
-Admission::Limits AdmissionLimits(const ServerOptions& options, size_t threads) {
+// The limits of `options`: max_connections within RLIMIT_NOFILE, and the handler limit.
+Admission::Limits AdmissionLimits(const ServerOptions& options) {
   Admission::Limits limits;
   limits.max_connections = std::max<size_t>(1, options.max_connections);
   rlimit files{};
@@ -77,7 +77,7 @@ Admission::Limits AdmissionLimits(const ServerOptions& options, size_t threads) 
   }
   limits.max_running = options.max_running_handlers > 0
                            ? options.max_running_handlers
-                           : std::max<size_t>(1, threads > 2 ? threads - 2 : threads - 1);
+                           : 2 * std::max<size_t>(1, std::thread::hardware_concurrency()) + 2;
   limits.max_queued = options.max_queued_requests;
   limits.max_pending_bytes = options.max_pending_response_bytes;
   return limits;
@@ -165,16 +165,32 @@ class TlsCertificate {
 
 }  // namespace
 
+// The connections waiting for a deferred answer (Response::deferred), shared with their Finish
+// callbacks, which may outlive the server. It holds each such connection (nothing else does while
+// it waits); Stop() closes it and lets them go while the io_context still exists, so a late
+// Finish finds it closed and touches nothing of the server.
+struct DeferredAnswers {
+  std::mutex mu;
+  bool open = true;          // guarded by mu; a Finish posts under mu, so Stop() waits it out
+  uint64_t next_ticket = 0;  // guarded by mu
+  std::unordered_map<uint64_t, std::shared_ptr<void>> waiting;  // guarded by mu
+};
+
 struct Server::Impl {
   ServerOptions options;
   Handler handler;
   // Reset by Stop(): destroying it destroys every session still waiting on a socket, which
   // closes the connection.
   std::optional<asio::io_context> io{std::in_place};
+  // Keeps the threads running while no socket operation is pending, e.g. while the only
+  // requests are with worker threads or deferred; until Stop().
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
   std::optional<tcp::acceptor> acceptor;
   std::unique_ptr<TlsCertificate> tls;  // null: plain HTTP
   std::optional<Admission> admission;   // set by Start()
   std::vector<std::thread> threads;
+  // Where the handlers that may block run, one thread per handler slot (Admission's max_running).
+  std::optional<asio::thread_pool> workers;
   std::atomic<bool> draining{false};
   std::atomic<int> in_flight{0};  // requests being handled, waiting for a handler or answered
   std::atomic<bool> stopped{false};
@@ -188,6 +204,7 @@ struct Server::Impl {
   // unanswered.
   std::atomic<int> refusing{0};
   log::Throttle refuse_log;
+  std::shared_ptr<DeferredAnswers> deferred = std::make_shared<DeferredAnswers>();
   // The sending ends of the streamed bodies, closed by Stop().
   std::mutex streams_mu;  // guards streams
   std::vector<std::weak_ptr<BodyStream>> streams;
@@ -399,18 +416,68 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
   }
 
-  // Runs the handler on req_; `admitted`: it holds a handler slot, to give back.
+  // Runs the handler on req_: `admitted` (it holds a handler slot, to give back) on a worker
+  // thread, the answer then written on the session's strand; otherwise (an unlimited request,
+  // which does not block) here.
   void Handle(bool admitted) {
+    if (!admitted) {
+      Response res = CallHandler();
+      if (!res.deferred) Write(std::move(res), KeepAlive(), version_);
+      return;
+    }
+    asio::post(*server_.workers, [self = this->shared_from_this()] {
+      Response res = self->CallHandler();
+      if (res.deferred) return self->server_.admission->Finished();
+      asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
+        // The answer counts as pending before the slot passes on, so the next queued request
+        // sees it against max_pending_response_bytes.
+        self->Write(std::move(res), self->KeepAlive(), self->version_);
+        self->server_.admission->Finished();
+      });
+    });
+  }
+
+  // The handler's answer to req_; a deferred one has been handed its Finish (and is returned
+  // with `deferred` still set, to say so).
+  Response CallHandler() {
     Response res;
     try {
       res = server_.handler(req_);
+      if (res.deferred) {
+        auto deferred = res.deferred;
+        deferred(DeferredFinish());
+      }
     } catch (...) {
       res = HandlerFailed(std::current_exception());
     }
-    // The answer counts as pending before the slot passes on, so the next queued request sees
-    // it against max_pending_response_bytes.
-    Write(std::move(res), KeepAlive(), version_);
-    if (admitted) server_.admission->Finished();
+    return res;
+  }
+
+  // The Finish of a deferred answer: runs the answer's maker on the session's strand and writes it.
+  http::Finish DeferredFinish() {
+    auto answers = server_.deferred;
+    uint64_t ticket = 0;
+    {
+      std::lock_guard lock(answers->mu);
+      ticket = answers->next_ticket++;
+      answers->waiting.emplace(ticket, this->shared_from_this());
+    }
+    return [answers, ticket, session = this->weak_from_this()](std::function<Response()> make) {
+      std::lock_guard lock(answers->mu);
+      if (!answers->open) return;  // the server stopped: nothing of it may be touched
+      auto held = answers->waiting.extract(ticket);
+      auto self = session.lock();  // alive while `held` holds it
+      if (held.empty() || !self) return;
+      asio::post(self->stream_.get_executor(), [self, make = std::move(make)] {
+        Response res;
+        try {
+          res = make();
+        } catch (...) {
+          res = self->HandlerFailed(std::current_exception());
+        }
+        self->Write(std::move(res), self->KeepAlive(), self->version_);
+      });
+    };
   }
 
   // Logs and counts a handler's exception and answers 500; never throws (a message or path of
@@ -805,8 +872,10 @@ Result<void> Server::Start() {
   }
   im.bound_port = im.acceptor->local_endpoint().port();
   int n = im.options.threads;
-  if (n <= 0) n = std::max(4, static_cast<int>(std::thread::hardware_concurrency()) * 4);
-  im.admission.emplace(AdmissionLimits(im.options, static_cast<size_t>(n)));
+  if (n <= 0) n = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  im.admission.emplace(AdmissionLimits(im.options));
+  im.workers.emplace(im.admission->limits().max_running);
+  im.keep_running.emplace(im.io->get_executor());
   im.accept_timer.emplace(*im.io);
   im.Accept();
   for (int i = 0; i < n; ++i) im.threads.emplace_back([&im] { im.io->run(); });
@@ -834,9 +903,20 @@ void Server::Stop(std::chrono::milliseconds drain) {
   while (im.in_flight > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  std::unordered_map<uint64_t, std::shared_ptr<void>> unanswered;
+  {
+    std::lock_guard lock(im.deferred->mu);
+    im.deferred->open = false;
+    unanswered.swap(im.deferred->waiting);
+  }
   im.io->stop();
   for (auto& t : im.threads) {
     if (t.joinable()) t.join();
+  }
+  unanswered.clear();  // their connections close
+  if (im.workers) {    // handlers not started are dropped; a running one ends within its timeouts
+    im.workers->stop();
+    im.workers->join();
   }
   im.acceptor.reset();
   im.accept_timer.reset();

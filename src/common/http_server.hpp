@@ -16,8 +16,9 @@ using Handler = std::function<Response(const Request&)>;
 
 struct ServerOptions {
   std::string host = "0.0.0.0";
-  int port = 0;                    // 0: pick a free port (see Server::port())
-  int threads = 0;                 // 0: derived from the core count
+  int port = 0;  // 0: pick a free port (see Server::port())
+  // Threads that read, write and run the unlimited handlers; 0: the core count (at least 2).
+  int threads = 0;
   size_t body_limit = 1 << 20;     // larger bodies get 413
   size_t header_limit = 64 << 10;  // request line + headers; larger get 431
   size_t target_limit = 8 << 10;   // request target (URL); longer get 414
@@ -29,16 +30,17 @@ struct ServerOptions {
   // Open connections; never more than RLIMIT_NOFILE less a reserve (the database pool, files).
   // A connection past it is answered 503 with Retry-After and closed.
   size_t max_connections = 1024;
-  // Handlers running at once; 0: the thread count less two (at least one), so threads stay
-  // free to read, write and answer while handlers block. Requests past it wait, holding no
-  // thread, first in, first out; past max_queued_requests waiting they get 503.
+  // Handlers running at once, each on a worker thread of its own (they may block, e.g. on the
+  // database), apart from the threads above; 0: twice the core count plus two. Requests past it
+  // wait, holding no thread, first in, first out; past max_queued_requests waiting they get 503.
   size_t max_running_handlers = 0;
   size_t max_queued_requests = 256;
   // Answer body bytes handed to clients but not yet written: past it, new requests get 503
   // (a client that does not read holds its answer until read_timeout passes without progress).
   size_t max_pending_response_bytes = 32 << 20;
-  // Requests it accepts (e.g. a static document) skip the handler limit and the queue: their
-  // handler must answer without blocking. Unset: every request is limited.
+  // Requests it accepts (e.g. a static document, or one answered deferred) skip the handler limit
+  // and the queue and run on the threads above: their handler must not block. Unset: every
+  // request is limited.
   std::function<bool(const Request&)> unlimited;
   // HTTPS when both are set (PEM files: the certificate chain, server certificate first, and its
   // private key); plain HTTP when both are empty. TLS 1.2 or later, no client certificates. The
@@ -55,9 +57,10 @@ struct ServerOptions {
   std::function<Response(const Request&, int status, const std::string& detail)> error_response;
 };
 
-// An HTTP/1.1 server (Boost.Beast) with keep-alive, over TCP or TLS. Handlers run on the server's
-// thread pool and may block (e.g. on the database), so the pool is larger than the core count;
-// the limits of ServerOptions (see Admission) keep some threads free and the memory bounded. A
+// An HTTP/1.1 server (Boost.Beast) with keep-alive, over TCP or TLS. A few threads (about one per
+// core) read, write and run the handlers that do not block; the others run on worker threads
+// and may block (e.g. on the database), and a handler may answer later (Response::deferred)
+// without holding a thread. The limits of ServerOptions (see Admission) keep the memory bounded. A
 // connection reads its next request only once its answer is written. A handler that throws is
 // answered 500, logged and counted (hyperfleet_http_handler_exceptions_total).
 // Stop() drains: it stops accepting, lets in-flight requests finish (bounded), then closes every

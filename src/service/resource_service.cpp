@@ -61,21 +61,35 @@ Result<void> AfterChildRemoved(store::Tx& tx, const Kinds& kinds, const model::R
   return AfterChildRemoved(tx, kinds, *parent, caller);
 }
 
-Result<model::Resource> LoadInScope(store::Tx& tx, const Scope& scope, const std::string& id,
-                                    store::Lock lock) {
-  if (scope.parent_id) {
-    auto parent =
-        IsUuid(*scope.parent_id) ? HF_TRY(tx.GetResource(*scope.parent_id)) : std::nullopt;
-    if (!parent || parent->kind != scope.kind->parent) {
-      return Fail(NotFoundError(scope.kind->parent, *scope.parent_id));
-    }
+namespace {
+
+// The two halves of LoadInScope: the parent read (scope.parent_id, if a UUID) must be of the
+// scope's parent kind, and the resource read (id, if a UUID) of the scope's kind and owner.
+Result<void> CheckParent(const Scope& scope, const std::optional<model::Resource>& parent) {
+  if (!parent || parent->kind != scope.kind->parent) {
+    return Fail(NotFoundError(scope.kind->parent, *scope.parent_id));
   }
-  auto r = IsUuid(id) ? HF_TRY(tx.GetResource(id, lock)) : std::nullopt;
+  return {};
+}
+
+Result<model::Resource> CheckResource(const Scope& scope, const std::string& id,
+                                      std::optional<model::Resource> r) {
   if (!r || r->kind != scope.kind->name ||
       (scope.parent_id && (!r->owner || r->owner->id != *scope.parent_id))) {
     return Fail(NotFoundError(scope.kind->name, id));
   }
   return std::move(*r);
+}
+
+}  // namespace
+
+Result<model::Resource> LoadInScope(store::Tx& tx, const Scope& scope, const std::string& id,
+                                    store::Lock lock) {
+  if (scope.parent_id) {
+    HF_CHECK(CheckParent(
+        scope, IsUuid(*scope.parent_id) ? HF_TRY(tx.GetResource(*scope.parent_id)) : std::nullopt));
+  }
+  return CheckResource(scope, id, IsUuid(id) ? HF_TRY(tx.GetResource(id, lock)) : std::nullopt);
 }
 
 Result<model::Resource> ResourceService::Create(const Scope& scope, CreateInput in,
@@ -124,9 +138,25 @@ Result<model::Resource> ResourceService::Create(const Scope& scope, CreateInput 
   return r;
 }
 
-Result<model::Resource> ResourceService::Get(const Scope& scope, const std::string& id) {
-  auto tx = HF_TRY(store_.Begin(store::TxMode::kRead));
-  return LoadInScope(*tx, scope, id, store::Lock::kNone);
+void ResourceService::Get(const Scope& scope, const std::string& id, GetDone done) {
+  // The resource, read once its parent (if any) checked out.
+  auto read = [this, scope, id, done] {
+    if (!IsUuid(id)) return done(CheckResource(scope, id, std::nullopt));
+    store_.ReadResource(id, [scope, id, done](Result<std::optional<model::Resource>> r) {
+      if (!r) return done(Fail(std::move(r.error())));
+      done(CheckResource(scope, id, std::move(*r)));
+    });
+  };
+  if (!scope.parent_id) return read();
+  if (!IsUuid(*scope.parent_id)) return done(Fail(CheckParent(scope, std::nullopt).error()));
+  store_.ReadResource(*scope.parent_id,
+                      [scope, read, done](Result<std::optional<model::Resource>> parent) {
+                        if (!parent) return done(Fail(std::move(parent.error())));
+                        if (auto ok = CheckParent(scope, *parent); !ok) {
+                          return done(Fail(std::move(ok.error())));
+                        }
+                        read();
+                      });
 }
 
 Result<ListOutput> ResourceService::List(const Scope& scope, const ListInput& in) {

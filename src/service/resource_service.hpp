@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -62,7 +63,11 @@ class ResourceService {
   // 201: generation 1, initial conditions, event `created`. NotFound/Conflict for a missing or
   // deleting parent; AlreadyExists for a duplicate name.
   Result<model::Resource> Create(const Scope& scope, CreateInput in, const Caller& caller);
-  Result<model::Resource> Get(const Scope& scope, const std::string& id);
+  // Reads the resource in scope (LoadInScope's answers), each read on its own
+  // (Store::ReadResource: no transaction), and calls `done` once with it, from any thread,
+  // possibly before returning. `done` must not block or throw.
+  using GetDone = std::function<void(Result<model::Resource>)>;
+  void Get(const Scope& scope, const std::string& id, GetDone done);
   Result<ListOutput> List(const Scope& scope, const ListInput& in);
   // Generation +1 (and event `updated`) only when spec or labels really change.
   Result<model::Resource> Patch(const Scope& scope, const std::string& id, const PatchInput& in,

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -84,6 +85,9 @@ class Tx {
   // --- resources (rows include labels and conditions) ---
   virtual Result<std::optional<model::Resource>> GetResource(const std::string& id,
                                                              Lock lock = Lock::kNone) = 0;
+  // The resources of `ids` that exist, in any order, each once.
+  virtual Result<std::vector<model::Resource>> GetResources(
+      const std::vector<std::string>& ids) = 0;
   // AlreadyExists if an active resource of the same kind (and owner) has that name.
   virtual Result<void> InsertResource(const model::Resource& r) = 0;
   // Updates spec, labels (replaced), generation, updated_*, deleted_* and conditions.
@@ -149,6 +153,13 @@ class Store {
   virtual ~Store() = default;
 
   virtual Result<std::unique_ptr<Tx>> Begin(TxMode mode) = 0;
+  // Reads one resource, as a statement of its own would see it: every write committed before the
+  // call is in it (nullopt if no resource has that id), and calls `done` with it exactly once,
+  // from any thread, possibly before returning. `done` must not block or throw. The default reads
+  // with a read Tx's GetResource on this thread; PostgreSQL queues the read for threads of its
+  // own, where reads that wait at the same time share one statement (detail::ReadBatcher).
+  using ReadDone = std::function<void(Result<std::optional<model::Resource>>)>;
+  virtual void ReadResource(const std::string& id, ReadDone done);
   // Cheap round trip to the database, bounded by `timeout`.
   virtual Result<void> Ping(std::chrono::milliseconds timeout) = 0;
   // Applies pending migrations (under an advisory lock on PostgreSQL); a no-op when up to date.

@@ -198,7 +198,8 @@ TEST_F(HttpServerLimitsTest, AQueuedRequestIsRefusedIfAnswersPiledUpWhileItWaite
   std::atomic<int> queued_ran{0};
   Gate gate;
   ServerOptions options;
-  options.threads = 3;  // one handler at a time
+  options.threads = 2;
+  options.max_running_handlers = 1;  // one handler at a time
   options.max_pending_response_bytes = 1 << 20;
   Start(options, [&](const Request& req) {
     if (req.path == "/queued") ++queued_ran;

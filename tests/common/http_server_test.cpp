@@ -5,9 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <future>
+#include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/http_client.hpp"
 #include "common/metrics.hpp"
@@ -34,11 +38,11 @@ Response ProblemAnswer(const Request& req, int status, const std::string& detail
           {}};
 }
 
-// A started server on 127.0.0.1 answering with `handler`.
+// A started server on 127.0.0.1 answering with `handler` (4 server threads unless set).
 std::unique_ptr<Server> StartServer(Handler handler, ServerOptions options = {}) {
   options.host = "127.0.0.1";
   options.port = 0;
-  options.threads = 4;
+  if (options.threads == 0) options.threads = 4;
   auto server = std::make_unique<Server>(std::move(options), std::move(handler));
   auto started = server->Start();
   EXPECT_TRUE(started) << started.error().ToString();
@@ -430,6 +434,119 @@ TEST(HttpServer, StopWaitsUntilAnInFlightResponseIsWrittenOut) {
   EXPECT_EQ(reply.body.size(), large.size());
   stopped.get();
   EXPECT_TRUE(c.Closed());
+}
+
+// Finishes handed out by deferred answers, for a test to call when it likes.
+class Finishes {
+ public:
+  void Add(Finish finish) {
+    std::lock_guard lock(mu_);
+    finishes_.push_back(std::move(finish));
+    added_.notify_all();
+  }
+  // The n-th Finish handed out (0-based), once it is; fails the test after kPatience.
+  Finish Take(size_t n) {
+    std::unique_lock lock(mu_);
+    EXPECT_TRUE(added_.wait_for(lock, kPatience, [&] { return finishes_.size() > n; }));
+    return finishes_.size() > n ? finishes_[n] : Finish([](std::function<Response()>) {});
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable added_;
+  std::vector<Finish> finishes_;
+};
+
+// Answers /deferred/* later, through `finishes`; anything else at once.
+Handler DeferringHandler(Finishes& finishes) {
+  return [&finishes](const Request& req) {
+    if (!req.path.starts_with("/deferred")) return Echo(req);
+    Response res;
+    res.deferred = [&finishes](Finish finish) { finishes.Add(std::move(finish)); };
+    return res;
+  };
+}
+
+TEST(HttpServer, ADeferredAnswerIsWrittenWhenFinishedFromAnotherThreadAndHoldsNoHandlerSlot) {
+  Finishes finishes;
+  ServerOptions options;
+  options.max_running_handlers = 1;
+  auto server = StartServer(DeferringHandler(finishes), options);
+  Connection waiting(server->port());
+  // Pipelined: the second request is answered after the deferred first one, in order.
+  ASSERT_TRUE(waiting.Send(GetRequest("/deferred/one") + GetRequest("/after")));
+  Finish finish = finishes.Take(0);
+  // The one handler slot is free again: another connection is served meanwhile.
+  Connection other(server->port());
+  ASSERT_TRUE(other.Send(GetRequest("/meanwhile")));
+  EXPECT_EQ(other.Read().body, "GET /meanwhile");
+
+  std::thread([&] {
+    finish([] { return Response{202, "text/plain", "later", {{"X-Made", "late"}}}; });
+  }).join();
+  auto reply = waiting.Read();
+  EXPECT_EQ(reply.status, 202);
+  EXPECT_EQ(reply.body, "later");
+  EXPECT_EQ(reply.headers["x-made"], "late");
+  EXPECT_EQ(waiting.Read().body, "GET /after");
+}
+
+TEST(HttpServer, ADeferredAnswerWhoseMakerThrowsIsA500) {
+  Finishes finishes;
+  auto server = StartServer(DeferringHandler(finishes));
+  Connection c(server->port());
+  ASSERT_TRUE(c.Send(GetRequest("/deferred/throws")));
+  finishes.Take(0)([]() -> Response { throw std::runtime_error("maker failed"); });
+  EXPECT_EQ(c.Read().status, 500);
+  ASSERT_TRUE(c.Send(GetRequest("/still-usable")));
+  EXPECT_EQ(c.Read().body, "GET /still-usable");
+}
+
+TEST(HttpServer, AFinishCalledAfterStopIsDropped) {
+  Finishes finishes;
+  auto server = StartServer(DeferringHandler(finishes));
+  Connection c(server->port());
+  ASSERT_TRUE(c.Send(GetRequest("/deferred/never")));
+  Finish finish = finishes.Take(0);
+  server->Stop(100ms);  // gives up on the unanswered request
+  bool made = false;
+  finish([&] {
+    made = true;
+    return Response{200, "text/plain", "too late", {}};
+  });
+  server.reset();
+  EXPECT_FALSE(made);
+  EXPECT_TRUE(c.Closed());
+}
+
+TEST(HttpServer, BlockedHandlersLeaveTheServerThreadsFree) {
+  std::promise<void> entered;
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  ServerOptions options;
+  options.threads = 1;
+  options.max_running_handlers = 2;
+  options.unlimited = [](const Request& req) { return req.path == "/quick"; };
+  auto server = StartServer(
+      [&](const Request& req) {
+        if (req.path == "/blocks") {
+          entered.set_value();
+          released.wait();
+        }
+        return Echo(req);
+      },
+      options);
+  Connection blocked(server->port());
+  ASSERT_TRUE(blocked.Send(GetRequest("/blocks")));
+  ASSERT_EQ(entered.get_future().wait_for(kPatience), std::future_status::ready);
+  // The handler blocks a worker thread; the one server thread still answers, limited or not.
+  for (const char* path : {"/quick", "/limited"}) {
+    Connection c(server->port());
+    ASSERT_TRUE(c.Send(GetRequest(path)));
+    EXPECT_EQ(c.Read().body, std::string("GET ") + path);
+  }
+  release.set_value();
+  EXPECT_EQ(blocked.Read().body, "GET /blocks");
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <memory>
 #include <set>
 #include <string>
@@ -242,6 +243,55 @@ TEST_P(StoreContract, ResourceRoundTripsWithLabelsSpecConditionsAndMicroseconds)
   ASSERT_TRUE(got);
   ExpectSameResource(*got, r);
   EXPECT_FALSE(Get(NewUuidV7()));
+}
+
+// GetResources reads several ids in one statement; ReadResource reads one outside a Tx (on
+// PostgreSQL through the store's read batcher) and sees every write committed before the call.
+TEST_P(StoreContract, GetResourcesAndReadResourceSeeCommittedRows) {
+  auto a = MakeResource("Cluster", "many-a");
+  auto b = MakeResource("Cluster", "many-b");
+  Insert(a);
+  Insert(b);
+  auto tx = Read();
+  ASSERT_TRUE(tx);
+  auto rows = HF_ASSERT_OK(tx->GetResources({b.id, NewUuidV7(), a.id, b.id}));
+  ASSERT_EQ(rows.size(), 2u);
+  std::sort(rows.begin(), rows.end(), [](const auto& x, const auto& y) { return x.name < y.name; });
+  ExpectSameResource(rows[0], a);
+  ExpectSameResource(rows[1], b);
+  EXPECT_TRUE(HF_ASSERT_OK(tx->GetResources({})).empty());
+  tx.reset();
+
+  auto read = [&](const std::string& id) {
+    std::promise<Result<std::optional<model::Resource>>> answer;
+    store_->ReadResource(id, [&](auto r) { answer.set_value(std::move(r)); });
+    return answer.get_future().get();
+  };
+  auto got = HF_ASSERT_OK(read(a.id));
+  ASSERT_TRUE(got);
+  ExpectSameResource(*got, a);
+  EXPECT_FALSE(HF_ASSERT_OK(read(NewUuidV7())));
+
+  // Many reads at once, each after its own committed write: none reads an older row.
+  std::vector<model::Resource> fresh;
+  for (int i = 0; i < 20; ++i)
+    fresh.push_back(MakeResource("Cluster", "fresh-" + std::to_string(i)));
+  std::vector<std::thread> threads;
+  std::atomic<int> seen{0};
+  for (const auto& r : fresh) {
+    threads.emplace_back([&, r] {
+      {
+        auto w = store_->Begin(TxMode::kWrite);
+        if (!w || !(*w)->InsertResource(r) || !(*w)->Commit()) return;
+      }
+      std::promise<bool> found;
+      store_->ReadResource(
+          r.id, [&](auto got) { found.set_value(got && *got && (*got)->name == r.name); });
+      if (found.get_future().get()) ++seen;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(seen, 20);
 }
 
 // Labels and conditions come back as JSON columns (PostgreSQL), read by a plain fast path when

@@ -40,6 +40,10 @@ class FaultyStore final : public store::Store {
                                                        store::Lock lock) override {
       return real_->GetResource(id, lock);
     }
+    Result<std::vector<model::Resource>> GetResources(
+        const std::vector<std::string>& ids) override {
+      return real_->GetResources(ids);
+    }
     Result<void> InsertResource(const model::Resource& r) override {
       return real_->InsertResource(r);
     }

@@ -152,17 +152,17 @@ TEST_F(ResourceServiceTest, ResourcesAreFoundOnlyInTheirScope) {
   auto c1 = CreateCluster("one");
   auto c2 = CreateCluster("two");
   auto np = CreateNodePool(c1.id, "pool");
-  EXPECT_TRUE(resources_.Get(NodePools(c1.id), np.id));
-  auto wrong_parent = resources_.Get(NodePools(c2.id), np.id);
+  EXPECT_TRUE(Get(NodePools(c1.id), np.id));
+  auto wrong_parent = Get(NodePools(c2.id), np.id);
   ASSERT_FALSE(wrong_parent);
   EXPECT_EQ(wrong_parent.error().message, "NodePool with id='" + np.id + "' not found");
-  auto as_cluster = resources_.Get(Clusters(), np.id);
+  auto as_cluster = Get(Clusters(), np.id);
   ASSERT_FALSE(as_cluster);
   EXPECT_EQ(as_cluster.error().code, ErrorCode::kNotFound);
-  auto cluster_as_pool = resources_.Get(NodePools(c1.id), c2.id);
+  auto cluster_as_pool = Get(NodePools(c1.id), c2.id);
   ASSERT_FALSE(cluster_as_pool);
   EXPECT_EQ(cluster_as_pool.error().code, ErrorCode::kNotFound);
-  auto junk = resources_.Get(Clusters(), "../etc");
+  auto junk = Get(Clusters(), "../etc");
   ASSERT_FALSE(junk);
   EXPECT_EQ(junk.error().message, "Cluster with id='../etc' not found");
 }
@@ -355,7 +355,7 @@ TEST_F(ResourceServiceTest, ForceDeleteRemovesAFinalizingTreeAndTellsAdapters) {
   Report(c, MakeReport("validation", 2, "False", "True"));
   Must(resources_.ForceDelete(Clusters(), c.id, "stuck", caller_));
   EXPECT_FALSE(Find(c));
-  EXPECT_FALSE(resources_.Get(NodePools(c.id), np.id));
+  EXPECT_FALSE(Get(NodePools(c.id), np.id));
   EXPECT_EQ(Reasons(np.id), (std::vector<std::string>{"created", "deleted", "force_deleted"}));
   EXPECT_EQ(Reasons(c.id), (std::vector<std::string>{"created", "deleted", "force_deleted"}));
   // The adapter rows went with the resource.
@@ -393,7 +393,7 @@ TEST_F(NoAdaptersTest, CreateHasNoConditionsAndDeleteRemovesAtOnce) {
   auto deleted = Must(resources_.Delete(Clusters(), c.id, caller_));
   EXPECT_TRUE(deleted.Deleting());
   EXPECT_FALSE(Find(c));
-  EXPECT_FALSE(resources_.Get(NodePools(c.id), np.id));
+  EXPECT_FALSE(Get(NodePools(c.id), np.id));
   EXPECT_EQ(Reasons(), (std::vector<std::string>{"created", "created"}));
   // The name is free again.
   EXPECT_TRUE(resources_.Create(Clusters(), {"alpha", {}, {}}, caller_));

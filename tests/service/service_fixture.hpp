@@ -5,6 +5,7 @@
 // and helpers to create resources, build adapter reports and read the outbox.
 #include <gtest/gtest.h>
 
+#include <future>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -77,10 +78,16 @@ class ServiceTest : public ::testing::Test {
   model::Resource CreateNodePool(const std::string& cluster_id, const std::string& name) {
     return Must(resources_.Create(NodePools(cluster_id), {name, {}, {}}, caller_));
   }
+  // ResourceService::Get, waited for.
+  Result<model::Resource> Get(const Scope& scope, const std::string& id) {
+    std::promise<Result<model::Resource>> answer;
+    resources_.Get(scope, id, [&](Result<model::Resource> r) { answer.set_value(std::move(r)); });
+    return answer.get_future().get();
+  }
   // The stored resource, or nullopt when it is gone.
   std::optional<model::Resource> Find(const model::Resource& r) {
     const Scope scope = r.owner ? NodePools(r.owner->id) : Clusters();
-    auto got = resources_.Get(scope, r.id);
+    auto got = Get(scope, r.id);
     if (!got && got.error().code == ErrorCode::kNotFound) return std::nullopt;
     return Must(std::move(got));
   }

@@ -382,6 +382,12 @@ Result<std::optional<model::Resource>> SqlTx::GetResource(const std::string& id,
   return std::move(items.front());
 }
 
+Result<std::vector<model::Resource>> SqlTx::GetResources(const std::vector<std::string>& ids) {
+  if (ids.empty()) return std::vector<model::Resource>{};
+  return DecodeAll<model::Resource>(HF_TRY(session_->Exec(st_.get_resources, {json(ids).dump()})),
+                                    DecodeResource);
+}
+
 Result<void> SqlTx::InsertResource(const model::Resource& r) {
   HF_CHECK(session_->Exec(
       st_.insert_resource,

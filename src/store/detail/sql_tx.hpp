@@ -19,6 +19,7 @@ class SqlTx final : public Tx {
   Result<void> Commit() override;
 
   Result<std::optional<model::Resource>> GetResource(const std::string& id, Lock lock) override;
+  Result<std::vector<model::Resource>> GetResources(const std::vector<std::string>& ids) override;
   Result<void> InsertResource(const model::Resource& r) override;
   Result<void> UpdateResource(const model::Resource& r) override;
   Result<void> ReplaceConditions(const std::string& id,

@@ -47,6 +47,7 @@ struct Statements {
 
   Statement get_resource;  // (id) → kResourceColumns
   Statement get_resource_for_update;
+  Statement get_resources;  // (ids as a JSON array) → kResourceColumns
   Statement insert_resource;
   Statement update_resource;  // returns the id when the row exists
   Statement replace_conditions;

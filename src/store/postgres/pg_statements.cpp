@@ -91,6 +91,8 @@ Statements Build() {
                         {"INSERT INTO schema_migrations (name, applied_time) VALUES ($1, $2)"}};
 
   s.get_resource = {"get_resource", {resource_select + "WHERE r.id = $1"}};
+  s.get_resources = {"get_resources",
+                     {resource_select + "WHERE r.id = ANY(" + IdArray("$1", "text") + ")"}};
   s.get_resource_for_update = {"get_resource_for_update",
                                {resource_select + "WHERE r.id = $1 FOR UPDATE OF r"}};
   // One round trip: the row, its labels ($16) and conditions ($17) documents.

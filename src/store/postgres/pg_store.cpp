@@ -23,6 +23,11 @@ std::string ConnInfo(const std::string& url, const StoreOptions& options) {
          "%20-c%20TimeZone%3DUTC%20-c%20DateStyle%3DISO%20-c%20max_parallel_workers_per_gather%3D0";
 }
 
+// Reads by id: reader threads, each running one statement at a time on a pooled connection, and
+// the most ids one statement takes.
+constexpr size_t kReadThreads = 2;
+constexpr size_t kReadBatch = 64;
+
 }  // namespace
 
 Result<std::unique_ptr<PgStore>> PgStore::Open(const std::string& url,
@@ -41,12 +46,22 @@ PgStore::PgStore(const std::string& conninfo, const StoreOptions& options,
       pool_(
           options.max_connections, [conninfo] { return detail::PgConnection::Open(conninfo); },
           [](detail::PgConnection& conn) { return conn.Healthy(); }),
-      listener_(conninfo) {}
+      listener_(conninfo),
+      reads_(
+          [this](const std::vector<std::string>& ids) -> Result<std::vector<model::Resource>> {
+            auto tx = HF_TRY(Begin(TxMode::kRead));
+            return tx->GetResources(ids);
+          },
+          kReadThreads, kReadBatch) {}
 
 Result<std::unique_ptr<detail::SqlSession>> PgStore::BeginSession(
     TxMode mode, std::chrono::milliseconds timeout) {
   auto lease = HF_TRY(pool_.Acquire(timeout));
   return detail::PgSession::Begin(std::move(lease), mode);
+}
+
+void PgStore::ReadResource(const std::string& id, ReadDone done) {
+  reads_.Read(id, std::move(done));
 }
 
 Result<std::unique_ptr<Tx>> PgStore::Begin(TxMode mode) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "store/detail/pool.hpp"
+#include "store/detail/read_batcher.hpp"
 #include "store/migrations.hpp"
 #include "store/postgres/pg_connection.hpp"
 #include "store/postgres/pg_listener.hpp"
@@ -23,6 +24,8 @@ class PgStore final : public Store {
   static Result<std::unique_ptr<PgStore>> Open(const std::string& url, const StoreOptions& options);
 
   Result<std::unique_ptr<Tx>> Begin(TxMode mode) override;
+  // Queued for the store's reader threads (detail::ReadBatcher).
+  void ReadResource(const std::string& id, ReadDone done) override;
   Result<void> Ping(std::chrono::milliseconds timeout) override;
   // One transaction under pg_advisory_xact_lock: concurrent migrators apply each migration once.
   Result<MigrationReport> Migrate() override;
@@ -39,6 +42,7 @@ class PgStore final : public Store {
   const std::vector<Migration> migrations_;
   detail::Pool<detail::PgConnection> pool_;
   detail::PgListener listener_;
+  detail::ReadBatcher reads_;
 };
 
 }  // namespace hf::store

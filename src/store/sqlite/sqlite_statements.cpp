@@ -54,6 +54,8 @@ Statements Build() {
 
   s.get_resource = {"get_resource", {resource_select + "WHERE r.id = ?1"}};
   s.get_resource_for_update = s.get_resource;
+  s.get_resources = {"get_resources",
+                     {resource_select + "WHERE r.id IN (SELECT value FROM json_each(?1))"}};
   s.insert_resource = {
       "insert_resource",
       {"INSERT INTO resources (id, kind, name, href, spec, generation, owner_id, owner_kind, "
