@@ -113,17 +113,19 @@ http::Response ApiHandler::Handle(const http::Request& req) {
   }
   if (res.deferred) {
     // The answer comes later: it is made, guarded and recorded like any other.
-    res.deferred = [this, ctx, method, start,
+    auto shared = std::make_shared<const Context>(ctx);
+    res.deferred = [this, shared, method, start,
                     inner = std::move(res.deferred)](http::Finish finish) {
-      inner([this, ctx, method, start, finish](std::function<http::Response()> make) {
-        finish([this, ctx, method, start, make = std::move(make)] {
+      inner([this, shared, method, start,
+             finish = std::move(finish)](std::function<http::Response()> make) {
+        finish([this, shared, method, start, make = std::move(make)] {
           http::Response res;
           try {
             res = make();
           } catch (const std::exception& e) {
-            res = Threw(ctx, method, e);
+            res = Threw(*shared, method, e);
           }
-          return Record(ctx, method, start, std::move(res));
+          return Record(*shared, method, start, std::move(res));
         });
       });
     };
@@ -355,13 +357,15 @@ http::Response ApiHandler::Item(Context& ctx, const service::Scope& scope, const
   if (req.method == "GET") {
     // Answered when the read is done, without holding a server thread meanwhile.
     http::Response res;
-    res.deferred = [this, ctx, scope, id](http::Finish finish) {
-      resources_.Get(scope, id, [this, ctx, finish](Result<model::Resource> r) {
-        finish([this, ctx, r = std::move(r)]() -> http::Response {
-          if (!r) return Error(ctx, r.error());
-          return {200, "application/json", PresentResource(*r), {}};
-        });
-      });
+    auto shared = std::make_shared<const Context>(ctx);
+    res.deferred = [this, shared, scope, id](http::Finish finish) {
+      resources_.Get(scope, id,
+                     [this, shared, finish = std::move(finish)](Result<model::Resource> r) {
+                       finish([this, shared, r = std::move(r)]() -> http::Response {
+                         if (!r) return Error(*shared, r.error());
+                         return {200, "application/json", PresentResource(*r), {}};
+                       });
+                     });
     };
     return res;
   }

@@ -139,24 +139,23 @@ Result<model::Resource> ResourceService::Create(const Scope& scope, CreateInput 
 }
 
 void ResourceService::Get(const Scope& scope, const std::string& id, GetDone done) {
-  // The resource, read once its parent (if any) checked out.
-  auto read = [this, scope, id, done] {
-    if (!IsUuid(id)) return done(CheckResource(scope, id, std::nullopt));
-    store_.ReadResource(id, [scope, id, done](Result<std::optional<model::Resource>> r) {
-      if (!r) return done(Fail(std::move(r.error())));
-      done(CheckResource(scope, id, std::move(*r)));
-    });
+  // The resource, read once its parent (if any) checked out; `answer` is called once.
+  auto read = [this, scope, id](GetDone answer) {
+    if (!IsUuid(id)) return answer(CheckResource(scope, id, std::nullopt));
+    store_.ReadResource(
+        id, [scope, id, answer = std::move(answer)](Result<std::optional<model::Resource>> r) {
+          if (!r) return answer(Fail(std::move(r.error())));
+          answer(CheckResource(scope, id, std::move(*r)));
+        });
   };
-  if (!scope.parent_id) return read();
+  if (!scope.parent_id) return read(std::move(done));
   if (!IsUuid(*scope.parent_id)) return done(Fail(CheckParent(scope, std::nullopt).error()));
-  store_.ReadResource(*scope.parent_id,
-                      [scope, read, done](Result<std::optional<model::Resource>> parent) {
-                        if (!parent) return done(Fail(std::move(parent.error())));
-                        if (auto ok = CheckParent(scope, *parent); !ok) {
-                          return done(Fail(std::move(ok.error())));
-                        }
-                        read();
-                      });
+  store_.ReadResource(*scope.parent_id, [scope, read, done = std::move(done)](
+                                            Result<std::optional<model::Resource>> parent) {
+    if (!parent) return done(Fail(std::move(parent.error())));
+    if (auto ok = CheckParent(scope, *parent); !ok) return done(Fail(std::move(ok.error())));
+    read(done);
+  });
 }
 
 Result<ListOutput> ResourceService::List(const Scope& scope, const ListInput& in) {

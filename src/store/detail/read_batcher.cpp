@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 namespace hf::store::detail {
@@ -65,12 +66,24 @@ void ReadBatcher::Answer(std::vector<Pending>& batch) {
     for (auto& p : batch) p.done(Fail(rows.error()));
     return;
   }
-  std::unordered_map<std::string_view, const model::Resource*> by_id;
-  for (const auto& r : *rows) by_id.emplace(r.id, &r);
-  for (auto& p : batch) {
-    auto found = by_id.find(p.id);
-    p.done(found == by_id.end() ? std::optional<model::Resource>()
-                                : std::optional<model::Resource>(*found->second));
+  std::unordered_map<std::string_view, model::Resource*> by_id;
+  for (auto& r : *rows) by_id.emplace(r.id, &r);
+  std::vector<model::Resource*> rows_of(batch.size(), nullptr);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (auto found = by_id.find(batch[i].id); found != by_id.end()) rows_of[i] = found->second;
+  }
+  // A row goes to the last read of its id by move, to the others (the same id read twice) by copy.
+  std::vector<bool> moves(batch.size(), false);
+  std::unordered_set<const model::Resource*> given;
+  for (size_t i = batch.size(); i-- > 0;) moves[i] = rows_of[i] && given.insert(rows_of[i]).second;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    std::optional<model::Resource> row;
+    if (rows_of[i] && moves[i]) {
+      row = std::move(*rows_of[i]);
+    } else if (rows_of[i]) {
+      row = *rows_of[i];
+    }
+    batch[i].done(std::move(row));
   }
 }
 

@@ -1,6 +1,7 @@
 #include "store/postgres/pg_store.hpp"
 
 #include <algorithm>
+#include <thread>
 
 #include "store/detail/migrator.hpp"
 #include "store/detail/sql_tx.hpp"
@@ -23,9 +24,10 @@ std::string ConnInfo(const std::string& url, const StoreOptions& options) {
          "%20-c%20TimeZone%3DUTC%20-c%20DateStyle%3DISO%20-c%20max_parallel_workers_per_gather%3D0";
 }
 
-// Reads by id: reader threads, each running one statement at a time on a pooled connection, and
-// the most ids one statement takes.
-constexpr size_t kReadThreads = 2;
+// Reads by id: reader threads (half the cores, at least one), each running one statement at a
+// time on a pooled connection, and the most ids one statement takes. Fewer threads make bigger
+// batches: on 2 cores one thread served 4-15 % more GETs than two.
+size_t ReadThreads() { return std::max(1u, std::thread::hardware_concurrency() / 2); }
 constexpr size_t kReadBatch = 64;
 
 }  // namespace
@@ -52,7 +54,7 @@ PgStore::PgStore(const std::string& conninfo, const StoreOptions& options,
             auto tx = HF_TRY(Begin(TxMode::kRead));
             return tx->GetResources(ids);
           },
-          kReadThreads, kReadBatch) {}
+          ReadThreads(), kReadBatch) {}
 
 Result<std::unique_ptr<detail::SqlSession>> PgStore::BeginSession(
     TxMode mode, std::chrono::milliseconds timeout) {
