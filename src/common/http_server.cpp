@@ -459,6 +459,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     uint64_t ticket = 0;
     {
       std::lock_guard lock(answers->mu);
+      if (!answers->open) return [](std::function<Response()>) {};  // stopping: never answered
       ticket = answers->next_ticket++;
       answers->waiting.emplace(ticket, this->shared_from_this());
     }
@@ -909,15 +910,15 @@ void Server::Stop(std::chrono::milliseconds drain) {
     im.deferred->open = false;
     unanswered.swap(im.deferred->waiting);
   }
+  im.keep_running.reset();
   im.io->stop();
   for (auto& t : im.threads) {
     if (t.joinable()) t.join();
   }
   unanswered.clear();  // their connections close
-  if (im.workers) {    // handlers not started are dropped; a running one ends within its timeouts
-    im.workers->stop();
-    im.workers->join();
-  }
+  // Waits for the handlers running (each ends within its own timeouts) and drops those not
+  // started, with their connections, while the io_context still exists.
+  im.workers.reset();
   im.acceptor.reset();
   im.accept_timer.reset();
   if (im.admission) im.admission->DropQueued();  // their sockets go before the io_context
