@@ -20,9 +20,15 @@ namespace {
 
 const log::Logger kLog{"api"};
 
-std::vector<std::string> Split(std::string_view path) {
+// The segments of a path under the API's base path (none for the base itself), or nullopt for a
+// path outside it.
+std::optional<std::vector<std::string>> SegmentsUnderBase(std::string_view path) {
+  std::string_view base = model::kApiBasePath;
+  if (!path.starts_with(base) || (path.size() > base.size() && path[base.size()] != '/')) {
+    return std::nullopt;
+  }
   std::vector<std::string> out;
-  size_t start = 0;
+  size_t start = base.size();
   while (start < path.size()) {
     size_t end = path.find('/', start);
     if (end == std::string_view::npos) end = path.size();
@@ -78,13 +84,9 @@ ApiHandler::ApiHandler(store::Store& store, const service::Kinds& kinds,
           {"route"})) {}
 
 bool AnswersWithoutBlocking(const http::Request& req) {
-  std::string_view base = model::kApiBasePath;
-  if (req.method != "GET" || !req.path.starts_with(base) || req.path.size() <= base.size() ||
-      req.path[base.size()] != '/') {
-    return false;
-  }
-  auto segs = Split(std::string_view(req.path).substr(base.size()));
-  return (segs.size() == 2 || segs.size() == 4) && segs[0] != "events";
+  if (req.method != "GET") return false;
+  auto segs = SegmentsUnderBase(req.path);
+  return segs && (segs->size() == 2 || segs->size() == 4) && (*segs)[0] != "events";
 }
 
 http::Response ApiHandler::Handle(const http::Request& req) {
@@ -246,13 +248,10 @@ http::Response ApiHandler::Route(Context& ctx) {
     if (auto page = ServeConsole(req)) return std::move(*page);
     return EndpointNotFound(req.path, ctx.caller.request_id);
   }
-  std::string_view base = model::kApiBasePath;
-  if (req.path.compare(0, base.size(), base) != 0 ||
-      (req.path.size() > base.size() && req.path[base.size()] != '/')) {
-    return EndpointNotFound(req.path, ctx.caller.request_id);
-  }
-  auto segs = Split(std::string_view(req.path).substr(base.size()));
-  std::string prefix(base);
+  auto under_base = SegmentsUnderBase(req.path);
+  if (!under_base) return EndpointNotFound(req.path, ctx.caller.request_id);
+  const auto& segs = *under_base;
+  std::string prefix(model::kApiBasePath);
   if (segs.size() == 1 && segs[0] == "openapi") {
     ctx.route = prefix + "/openapi";
     if (req.method != "GET") return MethodNotAllowed(ctx, "GET");

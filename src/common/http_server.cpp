@@ -421,14 +421,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // which does not block) here.
   void Handle(bool admitted) {
     if (!admitted) {
-      Response res = CallHandler();
-      if (!res.deferred) Write(std::move(res), KeepAlive(), version_);
+      if (auto res = CallHandler()) Write(std::move(*res), KeepAlive(), version_);
       return;
     }
     asio::post(*server_.workers, [self = this->shared_from_this()] {
-      Response res = self->CallHandler();
-      if (res.deferred) return self->server_.admission->Finished();
-      asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
+      auto res = self->CallHandler();
+      if (!res) return self->server_.admission->Finished();
+      asio::post(self->stream_.get_executor(), [self, res = std::move(*res)]() mutable {
         // The answer counts as pending before the slot passes on, so the next queued request
         // sees it against max_pending_response_bytes.
         self->Write(std::move(res), self->KeepAlive(), self->version_);
@@ -437,20 +436,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     });
   }
 
-  // The handler's answer to req_; a deferred one has been handed its Finish (and is returned
-  // with `deferred` still set, to say so).
-  Response CallHandler() {
-    Response res;
+  // The handler's answer to req_, or nullopt when it answers later (Response::deferred, which
+  // has been handed its Finish).
+  std::optional<Response> CallHandler() {
     try {
-      res = server_.handler(req_);
-      if (res.deferred) {
-        auto deferred = res.deferred;
-        deferred(DeferredFinish());
-      }
+      Response res = server_.handler(req_);
+      if (!res.deferred) return res;
+      res.deferred(DeferredFinish());
+      return std::nullopt;
     } catch (...) {
-      res = HandlerFailed(std::current_exception());
+      return HandlerFailed(std::current_exception());
     }
-    return res;
   }
 
   // The Finish of a deferred answer: runs the answer's maker on the session's strand and writes it.

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 namespace hf::store::detail {
@@ -56,34 +55,34 @@ void ReadBatcher::Run() {
 }
 
 void ReadBatcher::Answer(std::vector<Pending>& batch) {
+  // Each id once, with its row and how many reads still want it (the last one takes the row by
+  // move). The keys view the batch's own ids.
+  struct Want {
+    model::Resource* row = nullptr;
+    size_t readers = 0;
+  };
+  std::unordered_map<std::string_view, Want> wants;
   std::vector<std::string> ids;
-  ids.reserve(batch.size());
   for (const auto& p : batch) {
-    if (std::find(ids.begin(), ids.end(), p.id) == ids.end()) ids.push_back(p.id);
+    if (wants[p.id].readers++ == 0) ids.push_back(p.id);
   }
   auto rows = fetch_(ids);
   if (!rows) {
     for (auto& p : batch) p.done(Fail(rows.error()));
     return;
   }
-  std::unordered_map<std::string_view, model::Resource*> by_id;
-  for (auto& r : *rows) by_id.emplace(r.id, &r);
-  std::vector<model::Resource*> rows_of(batch.size(), nullptr);
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (auto found = by_id.find(batch[i].id); found != by_id.end()) rows_of[i] = found->second;
+  for (auto& r : *rows) {
+    if (auto it = wants.find(r.id); it != wants.end()) it->second.row = &r;
   }
-  // A row goes to the last read of its id by move, to the others (the same id read twice) by copy.
-  std::vector<bool> moves(batch.size(), false);
-  std::unordered_set<const model::Resource*> given;
-  for (size_t i = batch.size(); i-- > 0;) moves[i] = rows_of[i] && given.insert(rows_of[i]).second;
-  for (size_t i = 0; i < batch.size(); ++i) {
+  for (auto& p : batch) {
+    Want& want = wants[p.id];
     std::optional<model::Resource> row;
-    if (rows_of[i] && moves[i]) {
-      row = std::move(*rows_of[i]);
-    } else if (rows_of[i]) {
-      row = *rows_of[i];
+    if (want.row && --want.readers == 0) {
+      row = std::move(*want.row);
+    } else if (want.row) {
+      row = *want.row;
     }
-    batch[i].done(std::move(row));
+    p.done(std::move(row));
   }
 }
 
