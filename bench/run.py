@@ -561,7 +561,8 @@ KEPT_COUNT_SQL = """SELECT (SELECT COALESCE(SUM(n), 0) FROM resource_counts WHER
   FROM resource_count_deltas WHERE {key}) d;"""
 RESOURCE_COLUMNS = ("r.id, r.kind, r.name, r.href, r.spec, r.generation, r.owner_id, "
                     "r.owner_kind, r.owner_href, r.created_time, r.updated_time, r.deleted_time, "
-                    "r.created_by, r.updated_by, r.deleted_by, r.labels_doc, r.conditions_doc")
+                    "r.created_by, r.updated_by, r.deleted_by, r.labels_doc, r.conditions_doc, "
+                    "r.event_sequence")
 LIST_SQL = """\\set o (random(1, :pages) - 1) * :size
 SELECT {columns} FROM resources r WHERE {where}
   ORDER BY r.created_time DESC, r.id DESC LIMIT :size OFFSET :o;

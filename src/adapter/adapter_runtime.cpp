@@ -1,5 +1,6 @@
 #include "adapter/adapter_runtime.hpp"
 
+#include <charconv>
 #include <functional>
 
 #include "adapter/decision.hpp"
@@ -28,6 +29,18 @@ struct TraceScope {
 std::string StringField(const json& data, const char* key) {
   const auto it = data.find(key);
   return it != data.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// The event's number among its resource's events (the outbox's aggregate_sequence attribute), or
+// nullopt when the message has none or it is not a number.
+std::optional<int64_t> Sequence(const broker::Message& m) {
+  const auto it = m.attributes.find(std::string(model::kAggregateSequenceAttribute));
+  if (it == m.attributes.end()) return std::nullopt;
+  int64_t n = 0;
+  const std::string& s = it->second;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return n;
 }
 
 constexpr int kMaxRetries = 8;
@@ -193,8 +206,9 @@ broker::HandlerResult AdapterRuntime::Handle(const broker::Delivery& delivery) {
     status = "ignored";  // a status change this adapter does not act on
   } else {
     const TraceScope trace(event->traceparent);
-    outcome = Reconcile(resource_id, event->data);
+    outcome = Reconcile(resource_id, event->data, Sequence(delivery.message));
     status = outcome == Outcome::kReported || outcome == Outcome::kWaiting ? "success"
+             : outcome == Outcome::kSuperseded                             ? "superseded"
              : outcome == Outcome::kGone                                   ? "not_found"
              : outcome == Outcome::kTransient                              ? "nacked"
                                                                            : "failed";
@@ -210,13 +224,28 @@ broker::HandlerResult AdapterRuntime::Handle(const broker::Delivery& delivery) {
   return broker::HandlerResult::kAck;
 }
 
-Outcome AdapterRuntime::Reconcile(const std::string& resource_id, const json& event) {
-  std::lock_guard lock(
-      resource_locks_[std::hash<std::string>{}(resource_id) % resource_locks_.size()]);
-  return ReconcileLocked(resource_id, event);
+Outcome AdapterRuntime::Reconcile(const std::string& resource_id, const json& event,
+                                  std::optional<int64_t> sequence) {
+  Stripe& stripe = stripes_[std::hash<std::string>{}(resource_id) % stripes_.size()];
+  std::lock_guard lock(stripe.mu);
+  const auto known = stripe.seen.find(resource_id);
+  if (sequence && known != stripe.seen.end() && *sequence <= known->second) {
+    return Outcome::kSuperseded;
+  }
+  std::optional<int64_t> seen;
+  const Outcome outcome = ReconcileLocked(resource_id, event, seen);
+  if (outcome == Outcome::kGone) {
+    stripe.seen.erase(resource_id);
+  } else if (seen && (outcome == Outcome::kReported || outcome == Outcome::kWaiting)) {
+    if (stripe.seen.size() >= kMaxSeen && !stripe.seen.contains(resource_id)) stripe.seen.clear();
+    int64_t& at = stripe.seen[resource_id];
+    at = std::max(at, *seen);
+  }
+  return outcome;
 }
 
-Outcome AdapterRuntime::ReconcileLocked(const std::string& resource_id, const json& event) {
+Outcome AdapterRuntime::ReconcileLocked(const std::string& resource_id, const json& event,
+                                        std::optional<int64_t>& seen) {
   const log::Logger log("adapter");
   auto fetched = api_.Get(*config_.kind, resource_id, "", {.traceparent = tls_traceparent});
   if (!fetched && fetched.error().code == ErrorCode::kNotFound) return Forget(resource_id);
@@ -228,6 +257,10 @@ Outcome AdapterRuntime::ReconcileLocked(const std::string& resource_id, const js
     return fetched.error().Transient() ? Outcome::kTransient : Outcome::kTerminal;
   }
   const json& cluster = *fetched;
+  if (const auto it = cluster.find("event_sequence");
+      it != cluster.end() && it->is_number_integer()) {
+    seen = it->get<int64_t>();
+  }
   const int64_t generation = cluster.value("generation", int64_t{0});
   if (generation < 1) {
     CountError("fetch");

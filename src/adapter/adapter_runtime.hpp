@@ -24,12 +24,13 @@ namespace hf::adapter {
 
 // What handling one cluster came to.
 enum class Outcome {
-  kReported,   // a status report was sent (stored or discarded as stale)
-  kGone,       // the cluster does not exist (any more)
-  kTransient,  // the API or the runner is unavailable: try again later (nack)
-  kTerminal,   // a failure retrying cannot fix, reported as Health=False where possible (ack)
-  kWaiting,    // reported, but not settled (objects still deleting, resources not available):
-               // re-evaluated later with backoff (ack)
+  kReported,    // a status report was sent (stored or discarded as stale)
+  kGone,        // the cluster does not exist (any more)
+  kTransient,   // the API or the runner is unavailable: try again later (nack)
+  kTerminal,    // a failure retrying cannot fix, reported as Health=False where possible (ack)
+  kWaiting,     // reported, but not settled (objects still deleting, resources not available):
+                // re-evaluated later with backoff (ack)
+  kSuperseded,  // the event's change was already seen by a finished reconcile: nothing to do (ack)
 };
 
 // One adapter: consumes its subscription and, per event, does what
@@ -67,12 +68,19 @@ class AdapterRuntime {
   std::string NotReadyReason() const;
 
   // Handles one cluster now, for an event about it with `event` as its data (null: a
-  // re-evaluation; expressions then see {id, kind} as `event`).
-  Outcome Reconcile(const std::string& resource_id, const nlohmann::json& event = nullptr);
+  // re-evaluation; expressions then see {id, kind} as `event`) and `sequence` as its number
+  // among the cluster's events (model::OutboxEvent::aggregate_sequence), when it has one. An
+  // event numbered at or below the cluster's event_sequence in the read of a reconcile that
+  // since reported (or is waiting to look again) is kSuperseded: that read already saw its
+  // change, and whatever this adapter does follows from the cluster's state, not from the event
+  // (a backlog of events for one cluster becomes one reconcile).
+  Outcome Reconcile(const std::string& resource_id, const nlohmann::json& event = nullptr,
+                    std::optional<int64_t> sequence = std::nullopt);
   // The broker handler: decodes the CloudEvent (malformed → logged and acked), reconciles its
   // cluster, nacks on kTransient. A status_changed event caused by this adapter's own report, or
   // by another adapter's when no precondition reads `status`, is acked without work: the
-  // resource changed in nothing this adapter acts on (its jobs' ends wake it on their own).
+  // resource changed in nothing this adapter acts on (its jobs' ends wake it on their own). So
+  // is a superseded event (Reconcile; its number is the message's aggregate_sequence attribute).
   broker::HandlerResult Handle(const broker::Delivery& delivery);
 
   const AdapterConfig& config() const { return config_; }
@@ -97,7 +105,9 @@ class AdapterRuntime {
   AdapterRuntime(AdapterConfig config, broker::Broker& broker, const std::atomic<bool>& stop,
                  std::unique_ptr<jobs::JobRunner> runner,
                  std::unique_ptr<KubernetesResources> resources);
-  Outcome ReconcileLocked(const std::string& resource_id, const nlohmann::json& event);
+  // `seen` gets the fetched cluster's event_sequence.
+  Outcome ReconcileLocked(const std::string& resource_id, const nlohmann::json& event,
+                          std::optional<int64_t>& seen);
   Outcome Finalize(const std::string& resource_id, int64_t generation);
   // True when this adapter's last report on the resource is about job `job_name` at
   // `generation` and says it finished (its outcome is known even if the job was cleaned up).
@@ -136,9 +146,17 @@ class AdapterRuntime {
   std::unique_ptr<broker::Subscriber> subscriber_;
   std::atomic<bool> subscribed_{false};
 
-  // Serialises the handling of one cluster (held across its API calls and job operations:
-  // that is its purpose). Cluster ids hash onto a fixed set of stripes.
-  std::array<std::mutex, 64> resource_locks_;
+  // Serialises the handling of one cluster (`mu`, held across its API calls and job operations:
+  // that is its purpose), and keeps the event_sequence each cluster was last reconciled at
+  // (`seen`, under `mu`; forgotten when the cluster is gone, and all at once past kMaxSeen
+  // clusters: a forgotten cluster only has its next event handled in full). Cluster ids hash
+  // onto a fixed set of stripes.
+  struct Stripe {
+    std::mutex mu;
+    std::unordered_map<std::string, int64_t> seen;
+  };
+  static constexpr size_t kMaxSeen = 4096;  // per stripe
+  std::array<Stripe, 64> stripes_;
 
   std::mutex retry_mu_;  // guards retries_, queued_, stopping_
   std::condition_variable retry_cv_;

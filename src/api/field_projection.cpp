@@ -9,10 +9,13 @@ namespace hf::api {
 namespace {
 
 // The top-level fields of a presented Cluster or NodePool (presenters.cpp).
+// clang-format off
 const std::set<std::string, std::less<>> kFields = {
     "id",         "kind",       "name",         "href",         "spec",
     "generation", "status",     "labels",       "created_time", "updated_time",
-    "created_by", "updated_by", "deleted_time", "deleted_by",   "owner_references"};
+    "created_by", "updated_by", "deleted_time", "deleted_by",   "owner_references",
+    "event_sequence"};
+// clang-format on
 
 }  // namespace
 

@@ -21,6 +21,7 @@ void PresentResource(const model::Resource& r, std::string& out) {
   w.Member("created_time", FormatTime(r.created_time, time));
   if (r.deleted_by) w.Member("deleted_by", *r.deleted_by);
   if (r.deleted_time) w.Member("deleted_time", FormatTime(*r.deleted_time, time));
+  w.Member("event_sequence", r.event_sequence);
   w.Member("generation", r.generation);
   w.Member("href", r.href);
   w.Member("id", r.id);
@@ -92,6 +93,8 @@ nlohmann::json PresentOutboxEvent(const model::OutboxEvent& e) {
           {"aggregate_type", e.aggregate_type},
           {"aggregate_id", e.aggregate_id},
           {"aggregate_generation", e.aggregate_generation},
+          {"aggregate_sequence",
+           e.aggregate_sequence ? nlohmann::json(*e.aggregate_sequence) : nlohmann::json()},
           {"event_type", e.event_type},
           {"reason", e.reason},
           {"created_time", FormatTime(e.created_time)},

@@ -13,6 +13,9 @@ namespace hf::model {
 // deleting parent's child removed). The CloudEvent's data.adapter names the reporting adapter.
 inline constexpr std::string_view kStatusChangedReason = "status_changed";
 
+// The broker message attribute that carries an event's OutboxEvent::aggregate_sequence (decimal).
+inline constexpr std::string_view kAggregateSequenceAttribute = "aggregate_sequence";
+
 // One row of the transactional outbox: an event committed together with the change it announces.
 struct OutboxEvent {
   int64_t id = 0;              // monotonic, assigned by the store
@@ -28,6 +31,9 @@ struct OutboxEvent {
   int attempts = 0;
   Time next_attempt_time{};
   std::string last_error;
+  // The resource's event_sequence this event took (model::Resource); nullopt for events
+  // appended before the store kept numbers, or for a resource no longer stored.
+  std::optional<int64_t> aggregate_sequence;
 };
 
 }  // namespace hf::model

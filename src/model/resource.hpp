@@ -36,6 +36,9 @@ struct Resource {
   std::string updated_by;
   std::optional<Time> deleted_time;
   std::optional<std::string> deleted_by;
+  // How many events have been emitted for this resource; each event carries its number
+  // (OutboxEvent::aggregate_sequence). A read at N has seen every change of events 1..N.
+  int64_t event_sequence = 0;
 
   [[nodiscard]] bool Deleting() const { return deleted_time.has_value(); }
   // The condition of that type, or nullptr.

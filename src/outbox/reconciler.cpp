@@ -71,6 +71,10 @@ Result<int> Reconciler::RunOnce() {
       m.attributes.emplace("aggregate_id", std::move(row.aggregate_id));
       m.attributes.emplace("reason", std::move(row.reason));
       m.attributes.emplace("aggregate_type", std::move(row.aggregate_type));
+      if (row.aggregate_sequence) {
+        m.attributes.emplace(std::string(model::kAggregateSequenceAttribute),
+                             std::to_string(*row.aggregate_sequence));
+      }
     }
     auto results = publisher_.Publish(topic, batch);
     int failed = 0;

@@ -186,6 +186,91 @@ TEST_F(AdapterRuntimeTest, ReevaluatesClustersWhoseJobsEndedSideBySide) {
   EXPECT_EQ(FinishedJobs("validation", "failed").first, 0);
 }
 
+// A fake API that serves every cluster at a settable event_sequence and stores status PUTs, or
+// answers them 503 while `fail_puts` is set. Counts the requests.
+class SequenceApi {
+ public:
+  SequenceApi()
+      : server_(LoopbackOptions(2), [this](const http::Request& r) { return Handle(r); }) {
+    EXPECT_TRUE(server_.Start());
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()); }
+  std::atomic<int64_t> sequence{0};
+  std::atomic<bool> fail_puts{false};
+  std::atomic<int> gets{0};
+  std::atomic<int> puts{0};
+
+ private:
+  http::Response Handle(const http::Request& r) {
+    http::Response res;
+    if (r.method == "PUT") {
+      ++puts;
+      res.status = fail_puts ? 503 : 201;
+      res.body = "{}";
+      return res;
+    }
+    ++gets;
+    const std::string id = r.path.substr(r.path.rfind('/') + 1);
+    res.body = nlohmann::json({{"id", id},
+                               {"kind", "Cluster"},
+                               {"generation", 1},
+                               {"event_sequence", sequence.load()}})
+                   .dump();
+    return res;
+  }
+
+  http::Server server_;
+};
+
+TEST_F(AdapterRuntimeTest, SkipsEventsAFinishedReconcileAlreadySaw) {
+  SequenceApi api;
+  auto config = ParseAdapterConfig("name: validation\napi:\n  base_url: " + api.url() +
+                                       "\n  timeout: 10s\n  retry: {attempts: 1}\n"
+                                       "job:\n  command: /bin/true\n",
+                                   dir_, "test.yaml");
+  ASSERT_TRUE(config) << config.error().ToString();
+  config->job->runner.local.state_dir = dir_ + "/jobs";
+  auto runtime = *AdapterRuntime::Create(std::move(*config), *broker_, stop_);
+  // Not started: a job's end queues a re-evaluation that nothing runs, so the counts below are
+  // the events' alone.
+  const auto event = [](const std::string& id, std::optional<int64_t> sequence) {
+    broker::Delivery d = Event("created", "");
+    auto ce = *model::CloudEvent::Decode(d.message.body);
+    ce.data["id"] = id;
+    d.message.body = ce.Encode();
+    if (sequence) {
+      d.message.attributes[std::string(model::kAggregateSequenceAttribute)] =
+          std::to_string(*sequence);
+    }
+    return d;
+  };
+  api.sequence = 3;
+  EXPECT_EQ(runtime->Handle(event("c-1", 2)), broker::HandlerResult::kAck);
+  EXPECT_EQ(api.gets, 1) << "nothing seen yet: acted on";
+  // Its read saw event 3: events 1..3 of c-1 are acked without a call.
+  EXPECT_EQ(runtime->Handle(event("c-1", 3)), broker::HandlerResult::kAck);
+  EXPECT_EQ(runtime->Handle(event("c-1", 1)), broker::HandlerResult::kAck);
+  EXPECT_EQ(api.gets, 1);
+  EXPECT_EQ(api.puts, 1);
+  // A later event, one without a number, and another cluster's event are acted on.
+  api.sequence = 5;
+  EXPECT_EQ(runtime->Handle(event("c-1", 4)), broker::HandlerResult::kAck);
+  EXPECT_EQ(api.gets, 2);
+  EXPECT_EQ(runtime->Handle(event("c-1", std::nullopt)), broker::HandlerResult::kAck);
+  EXPECT_EQ(api.gets, 3);
+  EXPECT_EQ(runtime->Handle(event("c-2", 1)), broker::HandlerResult::kAck);
+  EXPECT_EQ(api.gets, 4);
+  // A reconcile that did not finish (its report failed: nack) remembers nothing: the
+  // redelivery is acted on.
+  api.fail_puts = true;
+  EXPECT_EQ(runtime->Handle(event("c-3", 1)), broker::HandlerResult::kNack);
+  api.fail_puts = false;
+  EXPECT_EQ(runtime->Handle(event("c-3", 1)), broker::HandlerResult::kAck);
+  EXPECT_EQ(api.gets, 6);
+  EXPECT_EQ(runtime->Handle(event("c-3", 1)), broker::HandlerResult::kAck);
+  EXPECT_EQ(api.gets, 6) << "now seen";
+}
+
 TEST(ReadsStatusTest, FieldOrValueFromUnderStatus) {
   auto check = [](const char* field, std::string_view value_from = "") {
     auto p = MakePrecondition(field, "equals", value_from.empty() ? nlohmann::json("x") : nullptr,

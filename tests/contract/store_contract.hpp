@@ -953,6 +953,58 @@ TEST_P(StoreContract, GetAdapterStatusesReadsOnlyTheNamedAdapters) {
   EXPECT_TRUE(HF_ASSERT_OK(tx->GetAdapterStatuses(r.id, {"placement"})).empty());
 }
 
+// Each event takes its resource's next event_sequence, which a read of the resource shows; under
+// concurrent writers the numbers are 1..n without gaps or repeats (each taken under the row's
+// lock).
+TEST_P(StoreContract, EventsNumberTheirResourcesEventsInCommitOrder) {
+  auto r = MakeResource("Cluster", "numbered");
+  Insert(r);
+  EXPECT_EQ(Get(r.id)->event_sequence, 0);
+  const std::string gone = NewUuidV7();
+  {
+    auto tx = Write();
+    HF_ASSERT_OK(tx->AppendOutbox(MakeEvent(r.id, 1)));
+    HF_ASSERT_OK(tx->AppendOutbox(MakeEvent(gone, 1)));  // no such resource: no number
+    HF_ASSERT_OK(tx->AppendOutbox(MakeEvent(r.id, 1)));
+    HF_ASSERT_OK(tx->Commit());
+  }
+  EXPECT_EQ(Get(r.id)->event_sequence, 2);
+  {
+    auto tx = Read();
+    auto none = HF_ASSERT_OK(tx->ListOutbox({.aggregate_id = gone}));
+    ASSERT_EQ(none.items.size(), 1u);
+    EXPECT_FALSE(none.items[0].aggregate_sequence);
+  }
+  {
+    auto tx = Write();  // rolled back: its number is taken again
+    HF_ASSERT_OK(tx->AppendOutbox(MakeEvent(r.id, 1)));
+  }
+  constexpr int kThreads = 6, kEach = 5;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kEach; ++i) {
+        auto w = store_->Begin(TxMode::kWrite);
+        ASSERT_TRUE(w);
+        ASSERT_TRUE((*w)->AppendOutbox(MakeEvent(r.id, 1)));
+        ASSERT_TRUE((*w)->Commit());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(Get(r.id)->event_sequence, 2 + kThreads * kEach);
+  auto tx = Read();
+  auto events = HF_ASSERT_OK(tx->ListOutbox({.aggregate_id = r.id, .limit = 100}));
+  ASSERT_EQ(events.items.size(), 2u + kThreads * kEach);
+  std::vector<int64_t> numbers;
+  for (const auto& e : events.items) {
+    ASSERT_TRUE(e.aggregate_sequence);
+    numbers.push_back(*e.aggregate_sequence);
+  }
+  std::sort(numbers.begin(), numbers.end());
+  for (size_t k = 0; k < numbers.size(); ++k) EXPECT_EQ(numbers[k], static_cast<int64_t>(k) + 1);
+}
+
 TEST_P(StoreContract, OutboxLifecycle) {
   const std::string agg = NewUuidV7();
   int64_t id1 = 0, id2 = 0, id3 = 0;

@@ -185,5 +185,64 @@ TEST_F(ReconcilerTest, RoutesEachAggregateTypeToItsTopic) {
   EXPECT_EQ(nodepools_.WaitDistinct(3, std::chrono::seconds(5)), 3u);
 }
 
+// Keeps every message it publishes through `real`.
+class RecordingPublisher : public broker::Publisher {
+ public:
+  explicit RecordingPublisher(broker::Publisher& real) : real_(real) {}
+  std::vector<Result<void>> Publish(const std::string& topic,
+                                    const std::vector<broker::Message>& messages) override {
+    sent.insert(sent.end(), messages.begin(), messages.end());
+    return real_.Publish(topic, messages);
+  }
+  broker::Publisher& real_;
+  std::vector<broker::Message> sent;
+};
+
+TEST_F(ReconcilerTest, MessagesCarryTheEventsNumberAmongItsResourcesEvents) {
+  model::Resource c;
+  c.id = NewUuidV7();
+  c.kind = "Cluster";
+  c.name = "numbered";
+  c.href = "/api/hyperfleet/v1/clusters/" + c.id;
+  c.created_time = c.updated_time = Now();
+  {
+    auto tx = store_->Begin(store::TxMode::kWrite);
+    ASSERT_TRUE(tx);
+    ASSERT_TRUE((*tx)->InsertResource(c));
+    ASSERT_TRUE((*tx)->Commit());
+  }
+  AppendRows(*store_, 1);  // an event of a resource the store does not hold
+  for (int i = 0; i < 2; ++i) {
+    auto tx = store_->Begin(store::TxMode::kWrite);
+    ASSERT_TRUE(tx);
+    model::OutboxEvent e;
+    e.event_id = NewUuidV7();
+    e.aggregate_type = "Cluster";
+    e.aggregate_id = c.id;
+    e.aggregate_generation = 1;
+    e.event_type = "com.redhat.hyperfleet.cluster.changed.v1";
+    e.reason = "created";
+    e.payload = "{}";
+    e.created_time = e.next_attempt_time = Now();
+    ASSERT_TRUE((*tx)->AppendOutbox(e));
+    ASSERT_TRUE((*tx)->Commit());
+  }
+  RecordingPublisher recording(*publisher_);
+  Reconciler r(*store_, recording, {});
+  EXPECT_EQ(r.RunOnce().value_or(-1), 3);
+  ASSERT_EQ(recording.sent.size(), 3u);
+  std::vector<std::string> numbers;
+  for (const auto& m : recording.sent) {
+    const auto it = m.attributes.find(std::string(model::kAggregateSequenceAttribute));
+    if (m.attributes.at("aggregate_id") == c.id) {
+      ASSERT_NE(it, m.attributes.end());
+      numbers.push_back(it->second);
+    } else {
+      EXPECT_EQ(it, m.attributes.end()) << "no number for a resource the store does not hold";
+    }
+  }
+  EXPECT_EQ(numbers, (std::vector<std::string>{"1", "2"}));
+}
+
 }  // namespace
 }  // namespace hf::outbox

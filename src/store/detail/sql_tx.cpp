@@ -39,6 +39,11 @@ Result<Time> TimeAt(const Row& row, size_t i) {
   return *t;
 }
 
+Result<std::optional<int64_t>> OptInt(const Row& row, size_t i) {
+  if (!row[i]) return std::nullopt;
+  return Int(row, i);
+}
+
 Result<std::optional<Time>> OptTimeAt(const Row& row, size_t i) {
   if (!row[i]) return std::nullopt;
   return TimeAt(row, i);
@@ -212,11 +217,12 @@ Result<void> DecodeChildren(const Row& row, size_t i, model::Resource& r) {
 
 // A row of kResourceColumns.
 Result<model::Resource> DecodeResource(const Row& row) {
-  constexpr size_t kColumns = 17;
+  constexpr size_t kColumns = 18;
   if (row.size() < kColumns) return BadCell("resource", std::nullopt);
   model::Resource r;
   r.spec = HF_TRY(JsonAt(row, 4));
   r.generation = HF_TRY(Int(row, 5));
+  r.event_sequence = HF_TRY(Int(row, 17));
   r.created_time = HF_TRY(TimeAt(row, 9));
   r.updated_time = HF_TRY(TimeAt(row, 10));
   r.deleted_time = HF_TRY(OptTimeAt(row, 11));
@@ -272,6 +278,7 @@ Result<model::OutboxEvent> DecodeOutbox(const Row& row) {
   e.attempts = static_cast<int>(HF_TRY(Int(row, 10)));
   e.next_attempt_time = HF_TRY(TimeAt(row, 11));
   e.last_error = Text(row, 12);
+  e.aggregate_sequence = HF_TRY(OptInt(row, 13));
   return e;
 }
 

@@ -12,13 +12,14 @@ namespace hf::store::detail {
 inline constexpr const char* kResourceColumns =
     "r.id, r.kind, r.name, r.href, r.spec, r.generation, r.owner_id, r.owner_kind, r.owner_href, "
     "r.created_time, r.updated_time, r.deleted_time, r.created_by, r.updated_by, r.deleted_by, "
-    "r.labels_doc, r.conditions_doc";
+    "r.labels_doc, r.conditions_doc, r.event_sequence";
 inline constexpr const char* kAdapterStatusColumns =
     "resource_id, resource_type, adapter, observed_generation, conditions, data, metadata, "
     "created_time, last_report_time";
 inline constexpr const char* kOutboxColumns =
     "id, event_id, aggregate_type, aggregate_id, aggregate_generation, event_type, reason, "
-    "payload, created_time, published_time, attempts, next_attempt_time, last_error";
+    "payload, created_time, published_time, attempts, next_attempt_time, last_error, "
+    "aggregate_sequence";
 
 // The totals kept on write (migrations/*/0004_resource_counts.sql) per kind and Reconciled
 // status, the same text in both dialects.

@@ -156,13 +156,17 @@ Statements Build() {
        "data = excluded.data, metadata = excluded.metadata, "
        "last_report_time = excluded.last_report_time"}};
 
+  // The event takes the resource's next event_sequence (migrations/postgres/0006): the UPDATE
+  // locks the row first, so numbers follow commit order per resource; NULL when there is no row.
   // The NOTIFY is delivered when the transaction commits (and folded with others of the same Tx).
   s.append_outbox = {
       "append_outbox",
-      {"WITH o AS (INSERT INTO outbox (event_id, aggregate_type, aggregate_id, "
-       "aggregate_generation, event_type, reason, payload, created_time, attempts, "
-       "next_attempt_time, last_error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
-       "RETURNING id) SELECT id, pg_notify('hyperfleet_outbox', '') FROM o"}};
+      {"WITH s AS (UPDATE resources SET event_sequence = event_sequence + 1 WHERE id = $3 "
+       "RETURNING event_sequence), o AS (INSERT INTO outbox (event_id, aggregate_type, "
+       "aggregate_id, aggregate_generation, event_type, reason, payload, created_time, attempts, "
+       "next_attempt_time, last_error, aggregate_sequence) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+       "$9, $10, $11, (SELECT event_sequence FROM s)) RETURNING id) "
+       "SELECT id, pg_notify('hyperfleet_outbox', '') FROM o"}};
   s.find_pending_outbox = {
       "find_pending_outbox",
       {outbox_select + "WHERE aggregate_id = $1 AND aggregate_generation = $2 AND "

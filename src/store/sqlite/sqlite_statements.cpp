@@ -95,11 +95,15 @@ Statements Build() {
        "data = excluded.data, metadata = excluded.metadata, "
        "last_report_time = excluded.last_report_time"}};
 
+  // The event takes the resource's next event_sequence (migrations/postgres/0006; SQLite has one
+  // writer at a time); NULL when there is no row.
   s.append_outbox = {
       "append_outbox",
-      {"INSERT INTO outbox (event_id, aggregate_type, aggregate_id, aggregate_generation, "
-       "event_type, reason, payload, created_time, attempts, next_attempt_time, last_error) "
-       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id"}};
+      {"UPDATE resources SET event_sequence = event_sequence + 1 WHERE id = ?3",
+       "INSERT INTO outbox (event_id, aggregate_type, aggregate_id, aggregate_generation, "
+       "event_type, reason, payload, created_time, attempts, next_attempt_time, last_error, "
+       "aggregate_sequence) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+       "(SELECT event_sequence FROM resources WHERE id = ?3)) RETURNING id"}};
   s.find_pending_outbox = {
       "find_pending_outbox",
       {outbox_select + "WHERE aggregate_id = ?1 AND aggregate_generation = ?2 AND "
