@@ -391,6 +391,11 @@ Result<std::optional<model::Resource>> SqlTx::GetResource(const std::string& id,
 
 Result<std::vector<model::Resource>> SqlTx::GetResources(const std::vector<std::string>& ids) {
   if (ids.empty()) return std::vector<model::Resource>{};
+  if (ids.size() == 1) {  // the common case, by a statement whose kept plan stays good
+    auto one = HF_TRY(GetResource(ids.front(), Lock::kNone));
+    if (!one) return std::vector<model::Resource>{};
+    return std::vector<model::Resource>{std::move(*one)};
+  }
   return DecodeAll<model::Resource>(HF_TRY(session_->Exec(st_.get_resources, {json(ids).dump()})),
                                     DecodeResource);
 }

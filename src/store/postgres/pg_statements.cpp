@@ -91,8 +91,11 @@ Statements Build() {
                         {"INSERT INTO schema_migrations (name, applied_time) VALUES ($1, $2)"}};
 
   s.get_resource = {"get_resource", {resource_select + "WHERE r.id = $1"}};
+  // Planned on every run (a read of one id uses get_resource): a plan kept from when the table
+  // was nearly empty scans it whole on every batch once it has grown (issue #16).
   s.get_resources = {"get_resources",
-                     {resource_select + "WHERE r.id = ANY(" + IdArray("$1", "text") + ")"}};
+                     {resource_select + "WHERE r.id = ANY(" + IdArray("$1", "text") + ")"},
+                     /*plan_each_run=*/true};
   s.get_resource_for_update = {"get_resource_for_update",
                                {resource_select + "WHERE r.id = $1 FOR UPDATE OF r"}};
   // One round trip: the row, its labels ($16) and conditions ($17) documents.
