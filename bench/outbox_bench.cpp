@@ -12,6 +12,8 @@
 //       the start of COMMIT to the subscriber's handler.
 //
 // The database must be an empty (or migrated) PostgreSQL database; the tool migrates it.
+#include <libpq-fe.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
@@ -22,7 +24,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <pqxx/pqxx>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -78,15 +80,21 @@ struct Counter {
 
 // Inserts `n` due, unpublished rows in one statement (the payload of a real event; fresh ids).
 void SeedOutbox(const std::string& url, int n, const hf::model::OutboxEvent& sample) {
-  pqxx::connection c(url);
-  pqxx::work w(c);
-  w.exec_params(
+  PGconn* c = PQconnectdb(url.c_str());
+  const std::string count = std::to_string(n);
+  const char* params[] = {sample.event_type.c_str(), sample.payload.c_str(), count.c_str()};
+  PGresult* r = PQexecParams(
+      c,
       "INSERT INTO outbox (event_id, aggregate_type, aggregate_id, aggregate_generation, "
       "event_type, reason, payload, created_time, next_attempt_time) "
       "SELECT gen_random_uuid()::text, 'Cluster', gen_random_uuid()::text, 1, $1, 'created', $2, "
-      "now(), now() - interval '1 second' FROM generate_series(1, $3)",
-      sample.event_type, sample.payload, n);
-  w.commit();
+      "now(), now() - interval '1 second' FROM generate_series(1, $3::int)",
+      3, nullptr, params, nullptr, nullptr, 0);
+  const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  const std::string error = PQerrorMessage(c);
+  PQclear(r);
+  PQfinish(c);
+  if (!ok) throw std::runtime_error("seeding the outbox: " + error);
 }
 
 int Throughput(const std::string& db, hf::broker::BrokerConfig config, int events, int batch) {

@@ -13,7 +13,7 @@ PACKAGES=(
   # build
   build-essential cmake ninja-build pkg-config git
   # libraries
-  libboost-dev libpqxx-dev libpq-dev libsqlite3-dev nlohmann-json3-dev
+  libboost-dev libpq-dev libsqlite3-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev librabbitmq-dev
   libssl-dev libcurl4-openssl-dev libre2-dev
   # IANA time zones for CEL's timestamp getters (getHours('Europe/Paris')) and their tests

@@ -45,7 +45,7 @@ Result<model::OutboxEvent> AppendEvent(store::Tx& tx, const model::Resource& r,
                                        const std::string& reason, const std::string& traceparent,
                                        const std::string& adapter) {
   auto e = MakeOutboxEvent(r, reason, traceparent, adapter);
-  e.id = HF_TRY(tx.AppendOutbox(e));
+  HF_CHECK(tx.AppendOutbox(e));
   return e;
 }
 

@@ -16,7 +16,8 @@ namespace hf::service {
 model::OutboxEvent MakeOutboxEvent(const model::Resource& r, const std::string& reason,
                                    const std::string& traceparent, const std::string& adapter = "");
 
-// Appends the event for `r` in `tx`; returns the row as written.
+// Appends the event for `r` in `tx`; returns the row as written (but for its id, which the store
+// assigns).
 Result<model::OutboxEvent> AppendEvent(store::Tx& tx, const model::Resource& r,
                                        const std::string& reason, const std::string& traceparent,
                                        const std::string& adapter = "");

@@ -76,6 +76,9 @@ enum class TxMode {
 
 // A unit of work on the store. Destroying it without Commit() rolls back. Not thread-safe:
 // one Tx belongs to one request at a time. Every method returns an Error instead of throwing.
+// The writes that cannot fail in normal operation (ReplaceConditions, UpsertAdapterStatus,
+// AppendOutbox, MarkPublished, MarkFailed) may report a failure only with the next call or the
+// Commit: on PostgreSQL they travel with that call, in the same round trip.
 class Tx {
  public:
   virtual ~Tx() = default;
@@ -115,8 +118,9 @@ class Tx {
   virtual Result<void> UpsertAdapterStatus(const model::AdapterStatus& s) = 0;
 
   // --- outbox ---
-  // Inserts the row (id assigned and returned) and wakes the outbox reconcilers on commit.
-  virtual Result<int64_t> AppendOutbox(const model::OutboxEvent& e) = 0;
+  // Inserts the row (the store assigns its id, not read back) and wakes the outbox reconcilers
+  // on commit.
+  virtual Result<void> AppendOutbox(const model::OutboxEvent& e) = 0;
   // The newest unpublished event for that aggregate at that generation, if any.
   virtual Result<std::optional<model::OutboxEvent>> FindPendingOutbox(
       const std::string& aggregate_id, int64_t generation) = 0;

@@ -483,6 +483,49 @@ TEST_P(StoreContract, TxWithoutCommitLeavesNothing) {
   EXPECT_EQ(HF_ASSERT_OK(tx->GetOutboxStats()).pending, 0);
 }
 
+// Writes that may wait for the next call or the commit (store.hpp) are all-or-nothing with
+// their transaction, are seen by the transaction's own later reads, and a failed one fails the
+// commit, leaves nothing, and does not spoil the store for the next transaction.
+TEST_P(StoreContract, WritesSentWithTheCommitAreAllOrNothing) {
+  auto r = MakeResource("Cluster", "queued");
+  Insert(r);
+  const model::AdapterStatus dns{"Cluster", r.id, "dns", 1, {}, {}, std::nullopt, T(1), T(1)};
+  const std::vector<model::Condition> conditions = {MakeCondition("Reconciled", "True")};
+  {
+    auto tx = Write();
+    HF_ASSERT_OK(tx->UpsertAdapterStatus(dns));
+    HF_ASSERT_OK(tx->ReplaceConditions(r.id, conditions));
+  }  // no commit
+  EXPECT_TRUE(HF_ASSERT_OK(Read()->GetAdapterStatuses(r.id, {"dns"})).empty());
+  EXPECT_TRUE(Get(r.id)->conditions.empty());
+  {
+    auto tx = Write();
+    HF_ASSERT_OK(tx->UpsertAdapterStatus(dns));
+    HF_ASSERT_OK(tx->ReplaceConditions(r.id, conditions));
+    EXPECT_EQ(HF_ASSERT_OK(tx->GetAdapterStatuses(r.id, {"dns"})).size(), 1u);
+    EXPECT_EQ(HF_ASSERT_OK(tx->GetResource(r.id))->conditions.size(), 1u);
+    HF_ASSERT_OK(tx->Commit());
+  }
+  EXPECT_EQ(HF_ASSERT_OK(Read()->GetAdapterStatuses(r.id, {"dns"})).size(), 1u);
+  {
+    auto tx = Write();
+    HF_ASSERT_OK(tx->ReplaceConditions(r.id, {}));
+    auto orphan = dns;
+    orphan.resource_id = NewUuidV7();  // breaks a foreign key
+    auto failed = tx->UpsertAdapterStatus(orphan);
+    if (failed) failed = tx->Commit();
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().code, ErrorCode::kInternal);
+  }
+  EXPECT_EQ(Get(r.id)->conditions.size(), 1u) << "a write of the failed transaction landed";
+  {
+    auto tx = Write();
+    HF_ASSERT_OK(tx->ReplaceConditions(r.id, {}));
+    HF_ASSERT_OK(tx->Commit());
+  }
+  EXPECT_TRUE(Get(r.id)->conditions.empty());
+}
+
 TEST_P(StoreContract, ListResourcesPagesWithoutGapsOrDuplicates) {
   std::set<std::string> all;
   for (int i = 0; i < 23; ++i) {
@@ -921,6 +964,12 @@ TEST_P(StoreContract, AdapterStatusUpsertKeepsCreatedTimeAndReplacesTheRest) {
   ASSERT_EQ(first_page.items.size(), 1u);
   EXPECT_NE(first_page.items[0].adapter, page.items[0].adapter);
   EXPECT_EQ(HF_ASSERT_OK(tx->ListAdapterStatuses(NewUuidV7(), 0, 10)).total, 0);
+  // Totals told by a partial page, and counted past the end.
+  EXPECT_EQ(HF_ASSERT_OK(tx->ListAdapterStatuses(r.id, 0, 10)).total, 2);
+  EXPECT_EQ(HF_ASSERT_OK(tx->ListAdapterStatuses(r.id, 1, 10)).total, 2);
+  auto past = HF_ASSERT_OK(tx->ListAdapterStatuses(r.id, 5, 10));
+  EXPECT_TRUE(past.items.empty());
+  EXPECT_EQ(past.total, 2);
 }
 
 // A report reads only the rows it needs, so other adapters' rows (however many, however big)
@@ -1007,13 +1056,21 @@ TEST_P(StoreContract, EventsNumberTheirResourcesEventsInCommitOrder) {
 
 TEST_P(StoreContract, OutboxLifecycle) {
   const std::string agg = NewUuidV7();
-  int64_t id1 = 0, id2 = 0, id3 = 0;
+  const std::vector<model::OutboxEvent> appended = {
+      MakeEvent(agg, 1, T(1)), MakeEvent(agg, 2, T(2)), MakeEvent("other", 1, T(3))};
   {
     auto tx = Write();
-    id1 = HF_ASSERT_OK(tx->AppendOutbox(MakeEvent(agg, 1, T(1))));
-    id2 = HF_ASSERT_OK(tx->AppendOutbox(MakeEvent(agg, 2, T(2))));
-    id3 = HF_ASSERT_OK(tx->AppendOutbox(MakeEvent("other", 1, T(3))));
+    for (const auto& e : appended) HF_ASSERT_OK(tx->AppendOutbox(e));
     HF_ASSERT_OK(tx->Commit());
+  }
+  int64_t id1 = 0, id2 = 0, id3 = 0;
+  {
+    auto all = HF_ASSERT_OK(Read()->ListOutbox({}));  // in id order: the order of appending
+    ASSERT_EQ(all.items.size(), 3u);
+    for (size_t k = 0; k < 3; ++k) EXPECT_EQ(all.items[k].event_id, appended[k].event_id);
+    id1 = all.items[0].id;
+    id2 = all.items[1].id;
+    id3 = all.items[2].id;
   }
   EXPECT_LT(id1, id2);
   EXPECT_LT(id2, id3);
@@ -1115,6 +1172,7 @@ TEST_P(StoreContract, ErrorsAreValuesNotExceptions) {
   // The adapter status of a resource that does not exist breaks a foreign key.
   auto bad =
       tx->UpsertAdapterStatus({"Cluster", NewUuidV7(), "dns", 1, {}, {}, std::nullopt, T(1), T(1)});
+  if (bad) bad = tx->Commit();  // PostgreSQL sends the write with the commit
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, ErrorCode::kInternal);
   EXPECT_EQ(bad.error().message, "database error");

@@ -4,11 +4,11 @@
 #include <cstdlib>
 #include <map>
 #include <mutex>
-#include <pqxx/pqxx>
 #include <random>
 #include <thread>
 
 #include "store_contract.hpp"
+#include "testing/pg_database.hpp"
 
 namespace hf::store::contract {
 namespace {
@@ -41,10 +41,7 @@ class PgDatabase final : public TestDatabase {
   std::string url() const override { return WithDatabase(admin_, name_); }
 
  private:
-  void Admin(const std::string& sql) {
-    pqxx::connection conn(admin_);
-    pqxx::nontransaction(conn).exec(sql);
-  }
+  void Admin(const std::string& sql) { ASSERT_EQ(hf::testing::PgDatabase::Exec(admin_, sql), ""); }
 
   std::string admin_;
   std::string name_;
@@ -156,13 +153,13 @@ TEST_F(PgStoreTest, DuplicateInsertIsAlreadyExistsAndTxStaysUsableAfterRollback)
 // would read every row kept for retention on every batch. The sequential reads are counted by
 // the server's statistics, which a backend reports at the latest when it exits.
 TEST_F(PgStoreTest, MarkPublishedFindsRowsByIdAfterTheOutboxGrew) {
-  pqxx::connection admin(db_->url());
   auto seq_tuples_read = [&] {
-    return pqxx::nontransaction(admin)
-        .exec("SELECT COALESCE(seq_tup_read, 0) FROM pg_stat_user_tables WHERE relname = 'outbox'")
-        .at(0)
-        .at(0)
-        .as<int64_t>();
+    return std::stoll(
+        hf::testing::PgDatabase::Query(db_->url(),
+                                       "SELECT COALESCE(seq_tup_read, 0) FROM pg_stat_user_tables "
+                                       "WHERE relname = 'outbox'")
+            .at(0)
+            .at(0));
   };
   auto pass = [](Store& store) {
     auto tx = HF_ASSERT_OK(store.Begin(TxMode::kWrite));
@@ -177,7 +174,9 @@ TEST_F(PgStoreTest, MarkPublishedFindsRowsByIdAfterTheOutboxGrew) {
     auto store = Open(StoreOptions{.max_connections = 1});  // one connection: one plan cache
     ASSERT_TRUE(store);
     HF_ASSERT_OK(store->Migrate());
-    pqxx::nontransaction(admin).exec("ALTER TABLE outbox SET (autovacuum_enabled = false)");
+    ASSERT_EQ(hf::testing::PgDatabase::Exec(db_->url(),
+                                            "ALTER TABLE outbox SET (autovacuum_enabled = false)"),
+              "");
     for (int i = 0; i < 8; ++i) {  // past the 5 executions after which a plan is kept
       {
         auto tx = HF_ASSERT_OK(store->Begin(TxMode::kWrite));
@@ -186,11 +185,15 @@ TEST_F(PgStoreTest, MarkPublishedFindsRowsByIdAfterTheOutboxGrew) {
       }
       pass(*store);
     }
-    pqxx::nontransaction(admin).exec(
-        "INSERT INTO outbox (event_id, aggregate_type, aggregate_id, aggregate_generation, "
-        "event_type, reason, payload, created_time, next_attempt_time, published_time) "
-        "SELECT gen_random_uuid()::text, 'Cluster', gen_random_uuid()::text, 1, 'e', 'created', "
-        "'{}', now(), now(), now() FROM generate_series(1, 20000)");
+    ASSERT_EQ(
+        hf::testing::PgDatabase::Exec(
+            db_->url(),
+            "INSERT INTO outbox (event_id, aggregate_type, aggregate_id, aggregate_generation, "
+            "event_type, reason, payload, created_time, next_attempt_time, published_time) "
+            "SELECT gen_random_uuid()::text, 'Cluster', gen_random_uuid()::text, 1, 'e', "
+            "'created', "
+            "'{}', now(), now(), now() FROM generate_series(1, 20000)"),
+        "");
     {
       auto tx = HF_ASSERT_OK(store->Begin(TxMode::kWrite));
       HF_ASSERT_OK(tx->AppendOutbox(MakeEvent(NewUuidV7(), 1)));
@@ -199,14 +202,13 @@ TEST_F(PgStoreTest, MarkPublishedFindsRowsByIdAfterTheOutboxGrew) {
     pass(*store);
   }  // the store's backends exit and report their statistics
   auto others = [&] {
-    return pqxx::nontransaction(admin)
-        .exec(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
-            "backend_type = 'client backend' AND "
-            "pid <> pg_backend_pid()")
-        .at(0)
-        .at(0)
-        .as<int>();
+    return std::stoi(
+        hf::testing::PgDatabase::Query(db_->url(),
+                                       "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                       "current_database() AND backend_type = 'client backend' "
+                                       "AND pid <> pg_backend_pid()")
+            .at(0)
+            .at(0));
   };
   for (int i = 0; i < 200 && others() > 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
@@ -230,12 +232,12 @@ TEST_F(PgStoreTest, ReplaceConditionsRewritesOnlyTheRowsThatChange) {
     HF_ASSERT_OK(tx->InsertResource(r));
     HF_ASSERT_OK(tx->Commit());
   }
-  pqxx::connection conn(db_->url());
   auto versions = [&] {
     std::map<std::string, std::string> out;
-    for (const auto& row : pqxx::nontransaction(conn).exec_params(
-             "SELECT type, xmin::text FROM resource_conditions WHERE resource_id = $1", r.id)) {
-      out[row[0].c_str()] = row[1].c_str();
+    for (const auto& row : hf::testing::PgDatabase::Query(
+             db_->url(), "SELECT type, xmin::text FROM resource_conditions WHERE resource_id = '" +
+                             r.id + "'")) {
+      out[row.at(0)] = row.at(1);
     }
     return out;
   };

@@ -81,7 +81,7 @@ class FaultyStore final : public store::Store {
     Result<void> UpsertAdapterStatus(const model::AdapterStatus& s) override {
       return real_->UpsertAdapterStatus(s);
     }
-    Result<int64_t> AppendOutbox(const model::OutboxEvent& e) override {
+    Result<void> AppendOutbox(const model::OutboxEvent& e) override {
       if (store_.fail_append_outbox) return Fail(ErrorCode::kUnavailable, "outbox unavailable");
       return real_->AppendOutbox(e);
     }

@@ -3,22 +3,39 @@
 #include <libpq-fe.h>
 
 #include <random>
+#include <stdexcept>
 
 namespace hf::testing {
 
-std::string PgDatabase::Exec(const std::string& dsn, const std::string& sql) {
+std::vector<std::vector<std::string>> PgDatabase::Query(const std::string& dsn,
+                                                        const std::string& sql) {
   PGconn* conn = PQconnectdb(dsn.c_str());
   std::string error;
+  std::vector<std::vector<std::string>> rows;
   if (PQstatus(conn) != CONNECTION_OK) {
     error = PQerrorMessage(conn);
   } else {
     PGresult* res = PQexec(conn, sql.c_str());
     auto status = PQresultStatus(res);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) error = PQerrorMessage(conn);
+    for (int r = 0; error.empty() && r < PQntuples(res); ++r) {
+      auto& row = rows.emplace_back();
+      for (int c = 0; c < PQnfields(res); ++c) row.emplace_back(PQgetvalue(res, r, c));
+    }
     PQclear(res);
   }
   PQfinish(conn);
-  return error;
+  if (!error.empty()) throw std::runtime_error(error);
+  return rows;
+}
+
+std::string PgDatabase::Exec(const std::string& dsn, const std::string& sql) {
+  try {
+    Query(dsn, sql);
+    return "";
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
 }
 
 PgDatabase::PgDatabase(const std::string& admin_dsn) : admin_dsn_(admin_dsn) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace hf::testing {
 
@@ -17,8 +18,12 @@ class PgDatabase {
   const std::string& url() const { return url_; }
   const std::string& error() const { return error_; }
 
-  // Runs SQL on the admin connection; returns "" or the error text.
+  // Runs SQL on a connection of its own; returns "" or the error text.
   static std::string Exec(const std::string& dsn, const std::string& sql);
+  // Runs a query on a connection of its own: its rows of cells (NULL as ""); throws
+  // std::runtime_error with the database's message if it fails.
+  static std::vector<std::vector<std::string>> Query(const std::string& dsn,
+                                                     const std::string& sql);
 
  private:
   std::string admin_dsn_;

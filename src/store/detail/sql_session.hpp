@@ -31,6 +31,13 @@ class SqlSession {
   virtual Result<Rows> Exec(const Statement& statement, const std::vector<SqlParam>& params) = 0;
   // Runs a one-off statement with the dialect's placeholders ($n / ?n).
   virtual Result<Rows> ExecDynamic(const std::string& sql, const std::vector<SqlParam>& params) = 0;
+  // Runs a fixed statement whose rows nobody reads, now or, in a transaction, at the latest with
+  // the next Exec or the Commit (PostgreSQL sends it with that one, saving a round trip); its
+  // failure is then that call's.
+  virtual Result<void> Queue(const Statement& statement, const std::vector<SqlParam>& params) {
+    HF_CHECK(Exec(statement, params));
+    return Ok();
+  }
   // Runs a script of several statements without parameters (migrations).
   virtual Result<void> ExecScript(const std::string& sql) = 0;
   // `outbox_appended`: outbox rows were inserted, so outbox waiters are woken after the commit.

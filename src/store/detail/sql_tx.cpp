@@ -368,6 +368,13 @@ bool HasMaintainedCount(const ResourceQuery& q, std::optional<std::string>& stat
 // Deltas a count may sum before the count read folds them (PostgreSQL; SQLite has none).
 constexpr int64_t kFoldCountDeltasAbove = 1000;
 
+// The total of a list when its page tells it: a page that is neither full nor past the end.
+std::optional<int64_t> TotalFromPage(int64_t offset, int64_t limit, size_t page_size) {
+  const auto n = static_cast<int64_t>(page_size);
+  if (n < limit && (n > 0 || offset == 0)) return offset + n;
+  return std::nullopt;
+}
+
 Result<void> CheckPaging(int64_t offset, int64_t limit) {
   if (offset < 0 || limit < 0) {
     return Fail(ErrorCode::kInvalidArgument, "offset and limit must not be negative");
@@ -423,7 +430,7 @@ Result<void> SqlTx::UpdateResource(const model::Resource& r) {
 
 Result<void> SqlTx::ReplaceConditions(const std::string& id,
                                       const std::vector<model::Condition>& conditions) {
-  HF_CHECK(session_->Exec(st_.replace_conditions, {id, ConditionsDoc(conditions)}));
+  HF_CHECK(session_->Queue(st_.replace_conditions, {id, ConditionsDoc(conditions)}));
   return Ok();
 }
 
@@ -455,11 +462,9 @@ Result<Page<model::Resource>> SqlTx::ListResources(const ResourceQuery& q) {
   Page<model::Resource> page;
   page.items = HF_TRY(
       DecodeAll<model::Resource>(HF_TRY(session_->ExecDynamic(sql, params)), DecodeResource));
-  // A page that is neither full nor past the end tells the total without counting (the common
-  // case for filtered lists, e.g. the ticker's); otherwise count.
-  const auto n = static_cast<int64_t>(page.items.size());
-  if (n < q.limit && (n > 0 || q.offset == 0)) {
-    page.total = q.offset + n;
+  // Counted only when the page does not tell the total (the ticker's filtered lists usually do).
+  if (auto total = TotalFromPage(q.offset, q.limit, page.items.size())) {
+    page.total = *total;
   } else if (std::optional<std::string> status; HasMaintainedCount(q, status)) {
     const Rows count = HF_TRY(session_->Exec(st_.count_resources, {q.kind, OptParam(status)}));
     page.total = HF_TRY(Int(count.at(0), 0));
@@ -500,29 +505,33 @@ Result<Page<model::AdapterStatus>> SqlTx::ListAdapterStatuses(const std::string&
   page.items = HF_TRY(DecodeAll<model::AdapterStatus>(
       HF_TRY(session_->Exec(st_.adapter_statuses_page, {resource_id, limit, offset})),
       DecodeAdapterStatus));
-  page.total =
-      HF_TRY(Int(HF_TRY(session_->Exec(st_.count_adapter_statuses, {resource_id})).at(0), 0));
+  if (auto total = TotalFromPage(offset, limit, page.items.size())) {
+    page.total = *total;  // the usual case: one page holds a resource's statuses
+  } else {
+    page.total =
+        HF_TRY(Int(HF_TRY(session_->Exec(st_.count_adapter_statuses, {resource_id})).at(0), 0));
+  }
   return page;
 }
 
 Result<void> SqlTx::UpsertAdapterStatus(const model::AdapterStatus& s) {
-  HF_CHECK(session_->Exec(st_.upsert_adapter_status,
-                          {s.resource_id, s.resource_type, s.adapter, s.observed_generation,
-                           AdapterConditionsJson(s.conditions), s.data.dump(),
-                           s.metadata ? SqlParam(s.metadata->dump()) : SqlParam(nullptr),
-                           TimeParam(s.created_time), TimeParam(s.last_report_time)}));
+  HF_CHECK(session_->Queue(st_.upsert_adapter_status,
+                           {s.resource_id, s.resource_type, s.adapter, s.observed_generation,
+                            AdapterConditionsJson(s.conditions), s.data.dump(),
+                            s.metadata ? SqlParam(s.metadata->dump()) : SqlParam(nullptr),
+                            TimeParam(s.created_time), TimeParam(s.last_report_time)}));
   return Ok();
 }
 
 // --- outbox ---
 
-Result<int64_t> SqlTx::AppendOutbox(const model::OutboxEvent& e) {
-  const Rows rows = HF_TRY(session_->Exec(
-      st_.append_outbox, {e.event_id, e.aggregate_type, e.aggregate_id, e.aggregate_generation,
-                          e.event_type, e.reason, e.payload, TimeParam(e.created_time),
-                          int64_t{e.attempts}, TimeParam(e.next_attempt_time), e.last_error}));
+Result<void> SqlTx::AppendOutbox(const model::OutboxEvent& e) {
+  HF_CHECK(session_->Queue(st_.append_outbox,
+                           {e.event_id, e.aggregate_type, e.aggregate_id, e.aggregate_generation,
+                            e.event_type, e.reason, e.payload, TimeParam(e.created_time),
+                            int64_t{e.attempts}, TimeParam(e.next_attempt_time), e.last_error}));
   outbox_appended_ = true;
-  return Int(rows.at(0), 0);
+  return Ok();
 }
 
 Result<std::optional<model::OutboxEvent>> SqlTx::FindPendingOutbox(const std::string& aggregate_id,
@@ -539,12 +548,12 @@ Result<std::vector<model::OutboxEvent>> SqlTx::ClaimOutbox(int limit, Time now) 
 
 Result<void> SqlTx::MarkPublished(const std::vector<int64_t>& ids, Time when) {
   if (ids.empty()) return Ok();
-  HF_CHECK(session_->Exec(st_.mark_published, {json(ids).dump(), TimeParam(when)}));
+  HF_CHECK(session_->Queue(st_.mark_published, {json(ids).dump(), TimeParam(when)}));
   return Ok();
 }
 
 Result<void> SqlTx::MarkFailed(int64_t id, const std::string& error, Time next_attempt) {
-  HF_CHECK(session_->Exec(st_.mark_failed, {id, error, TimeParam(next_attempt)}));
+  HF_CHECK(session_->Queue(st_.mark_failed, {id, error, TimeParam(next_attempt)}));
   return Ok();
 }
 

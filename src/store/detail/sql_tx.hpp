@@ -36,7 +36,7 @@ class SqlTx final : public Tx {
                                                          int64_t offset, int64_t limit) override;
   Result<void> UpsertAdapterStatus(const model::AdapterStatus& s) override;
 
-  Result<int64_t> AppendOutbox(const model::OutboxEvent& e) override;
+  Result<void> AppendOutbox(const model::OutboxEvent& e) override;
   Result<std::optional<model::OutboxEvent>> FindPendingOutbox(const std::string& aggregate_id,
                                                               int64_t generation) override;
   Result<std::vector<model::OutboxEvent>> ClaimOutbox(int limit, Time now) override;

@@ -3,8 +3,9 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
-#include <pqxx/connection>
 #include <string>
+
+#include "store/postgres/pg_connection.hpp"
 
 namespace hf::store::detail {
 
@@ -20,14 +21,11 @@ class PgListener {
   bool Wait(std::chrono::milliseconds timeout);
 
  private:
-  class Receiver;
   bool Connect();
-  void Disconnect();
 
   const std::string conninfo_;
   std::timed_mutex mu_;  // guards the fields below; held by the waiting caller
-  std::unique_ptr<pqxx::connection> conn_;
-  std::unique_ptr<Receiver> receiver_;
+  std::unique_ptr<PgConnection> conn_;
   bool lost_ = false;  // the connection broke; reconnecting counts as a wake-up
 };
 

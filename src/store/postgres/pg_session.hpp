@@ -1,7 +1,7 @@
 #pragma once
 
 #include <memory>
-#include <pqxx/transaction_base>
+#include <optional>
 
 #include "store/detail/pool.hpp"
 #include "store/detail/sql_session.hpp"
@@ -10,29 +10,34 @@
 
 namespace hf::store::detail {
 
-// A PostgreSQL session on a leased connection: a READ COMMITTED transaction for kWrite, a
-// nontransaction (autocommit, no BEGIN/COMMIT round trips) for kRead. A connection that fails
-// with a connection error is discarded instead of returned to the pool.
+// A PostgreSQL session on a leased connection: a READ COMMITTED transaction for kWrite, autocommit
+// statements (no BEGIN/COMMIT) for kRead. A write transaction costs no round trip of its own: its
+// BEGIN, and the writes queued with Queue(), travel in one pipeline with the next statement or
+// with the COMMIT. A connection that fails with a connection error is discarded instead of
+// returned to the pool.
 class PgSession final : public SqlSession {
  public:
   using Lease = Pool<PgConnection>::Lease;
 
-  static Result<std::unique_ptr<PgSession>> Begin(Lease lease, TxMode mode);
-  ~PgSession() override;
+  static std::unique_ptr<PgSession> Begin(Lease lease, TxMode mode);
+  ~PgSession() override;  // rolls back a transaction that was not committed
 
   Result<Rows> Exec(const Statement& statement, const std::vector<SqlParam>& params) override;
   Result<Rows> ExecDynamic(const std::string& sql, const std::vector<SqlParam>& params) override;
+  Result<void> Queue(const Statement& statement, const std::vector<SqlParam>& params) override;
   Result<void> ExecScript(const std::string& sql) override;
   Result<void> Commit(bool outbox_appended) override;
 
  private:
-  PgSession(Lease lease, std::unique_ptr<pqxx::transaction_base> txn)
-      : lease_(std::move(lease)), txn_(std::move(txn)) {}
-  // CurrentPgError(), marking the connection broken when it is lost.
-  Error HandleError();
+  PgSession(Lease lease, bool transaction) : lease_(std::move(lease)), transaction_(transaction) {}
+  // Runs BEGIN (if not sent yet), the queued writes and then `last` (if any) in one round trip;
+  // the last command's rows.
+  Result<Rows> Send(std::optional<PgCommand> last);
 
   Lease lease_;
-  std::unique_ptr<pqxx::transaction_base> txn_;  // destroyed first: rolls back if not committed
+  const bool transaction_;
+  std::vector<PgCommand> pending_;  // queued writes not sent yet
+  bool open_ = false;  // (kWrite) BEGIN was sent, and neither COMMIT nor ROLLBACK since
 };
 
 }  // namespace hf::store::detail

@@ -59,7 +59,7 @@ PgStore::PgStore(const std::string& conninfo, const StoreOptions& options,
 Result<std::unique_ptr<detail::SqlSession>> PgStore::BeginSession(
     TxMode mode, std::chrono::milliseconds timeout) {
   auto lease = HF_TRY(pool_.Acquire(timeout));
-  return detail::PgSession::Begin(std::move(lease), mode);
+  return std::unique_ptr<detail::SqlSession>(detail::PgSession::Begin(std::move(lease), mode));
 }
 
 void PgStore::ReadResource(const std::string& id, ReadDone done) {

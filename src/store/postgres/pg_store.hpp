@@ -13,7 +13,7 @@
 
 namespace hf::store {
 
-// The Store on PostgreSQL (libpqxx). A bounded pool of connections with session settings
+// The Store on PostgreSQL (libpq). A bounded pool of connections with session settings
 // TimeZone=UTC, DateStyle=ISO, statement_timeout=query_timeout, application_name=hyperfleet;
 // statements are prepared per connection. Lost connections are replaced, so the store recovers
 // by itself after a server restart: stale idle connections are noticed when leased, and only an
