@@ -7,6 +7,7 @@
 #include "adapter/status_report.hpp"
 #include "common/log.hpp"
 #include "jobs/open_job_runner.hpp"
+#include "model/adapter_condition_type.hpp"
 #include "model/cloud_event.hpp"
 #include "model/condition.hpp"
 #include "model/outbox_event.hpp"
@@ -29,6 +30,29 @@ struct TraceScope {
 std::string StringField(const json& data, const char* key) {
   const auto it = data.find(key);
   return it != data.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// A digest of a report's content (all but its observed time).
+uint64_t ReportDigest(int64_t generation, const std::vector<ReportCondition>& conditions,
+                      const json& metadata, const json& data) {
+  return std::hash<std::string>{}(
+      BuildReport("", generation, Time{}, conditions, metadata, data).dump());
+}
+
+// Whether the resource's condition `type` has `status` at `generation`.
+bool ShowsCondition(const json& resource, const std::string& type, std::string_view status,
+                    int64_t generation) {
+  const auto s = resource.find("status");
+  if (s == resource.end() || !s->is_object()) return false;
+  const auto conditions = s->find("conditions");
+  if (conditions == s->end() || !conditions->is_array()) return false;
+  for (const json& c : *conditions) {
+    if (c.is_object() && c.value("type", "") == type) {
+      return c.value("status", "") == status &&
+             c.value("observed_generation", int64_t{-1}) == generation;
+    }
+  }
+  return false;
 }
 
 // The event's number among its resource's events (the outbox's aggregate_sequence attribute), or
@@ -84,6 +108,7 @@ AdapterRuntime::AdapterRuntime(AdapterConfig config, broker::Broker& broker,
                                std::unique_ptr<KubernetesResources> resources)
     : config_(std::move(config)),
       reads_status_(ReadsStatus(config_.preconditions) || ReadsStatus(config_.params)),
+      condition_type_(model::AdapterConditionType(config_.name)),
       broker_(broker),
       stop_(stop),
       api_(client::ClientOptions{.api_url = config_.api.base_url,
@@ -117,6 +142,10 @@ AdapterRuntime::AdapterRuntime(AdapterConfig config, broker::Broker& broker,
           metrics::Registry::Default().AddCounter("hyperfleet_adapter_status_reports_total",
                                                   "Status reports accepted by the API.",
                                                   {"adapter"}),
+          metrics::Registry::Default().AddCounter(
+              "hyperfleet_adapter_status_reports_unchanged_total",
+              "Reports not sent on another adapter's status change: the API holds the same.",
+              {"adapter"}),
           metrics::Registry::Default().AddCounter("hyperfleet_adapter_errors_total",
                                                   "Failures, by phase.", {"adapter", "phase"}),
           metrics::Registry::Default().AddCounter("hyperfleet_adapter_nacks_total",
@@ -229,23 +258,23 @@ Outcome AdapterRuntime::Reconcile(const std::string& resource_id, const json& ev
   Stripe& stripe = stripes_[std::hash<std::string>{}(resource_id) % stripes_.size()];
   std::lock_guard lock(stripe.mu);
   const auto known = stripe.seen.find(resource_id);
-  if (sequence && known != stripe.seen.end() && *sequence <= known->second) {
-    return Outcome::kSuperseded;
-  }
-  std::optional<int64_t> seen;
-  const Outcome outcome = ReconcileLocked(resource_id, event, seen);
+  Memory memory = known != stripe.seen.end() ? known->second : Memory{};
+  if (sequence && memory.sequence && *sequence <= *memory.sequence) return Outcome::kSuperseded;
+  const Outcome outcome = ReconcileLocked(resource_id, event, memory);
   if (outcome == Outcome::kGone) {
     stripe.seen.erase(resource_id);
-  } else if (seen && (outcome == Outcome::kReported || outcome == Outcome::kWaiting)) {
+  } else if (outcome == Outcome::kReported || outcome == Outcome::kWaiting) {
     if (stripe.seen.size() >= kMaxSeen && !stripe.seen.contains(resource_id)) stripe.seen.clear();
-    int64_t& at = stripe.seen[resource_id];
-    at = std::max(at, *seen);
+    Memory& kept = stripe.seen[resource_id];
+    if (memory.sequence) kept.sequence = std::max(kept.sequence.value_or(0), *memory.sequence);
+    kept.report = memory.report;
   }
   return outcome;
 }
 
 Outcome AdapterRuntime::ReconcileLocked(const std::string& resource_id, const json& event,
-                                        std::optional<int64_t>& seen) {
+                                        Memory& memory) {
+  const uint64_t last_report = std::exchange(memory.report, 0);
   const log::Logger log("adapter");
   auto fetched = api_.Get(*config_.kind, resource_id, "", {.traceparent = tls_traceparent});
   if (!fetched && fetched.error().code == ErrorCode::kNotFound) return Forget(resource_id);
@@ -259,7 +288,7 @@ Outcome AdapterRuntime::ReconcileLocked(const std::string& resource_id, const js
   const json& cluster = *fetched;
   if (const auto it = cluster.find("event_sequence");
       it != cluster.end() && it->is_number_integer()) {
-    seen = it->get<int64_t>();
+    memory.sequence = it->get<int64_t>();
   }
   const int64_t generation = cluster.value("generation", int64_t{0});
   if (generation < 1) {
@@ -304,11 +333,23 @@ Outcome AdapterRuntime::ReconcileLocked(const std::string& resource_id, const js
   }
   auto report = BuildStatus(config_, *decision, state, *discovered);
   if (!report) return ReportFailure(resource_id, generation, report.error());
-  const Outcome reported =
-      Report(resource_id, generation, report->conditions, report->metadata, report->data);
-  // Resources change on the cluster, not through events: look again until they are available.
   const auto available = std::ranges::find(report->conditions, model::condition_type::kAvailable,
                                            &ReportCondition::type);
+  const uint64_t digest =
+      ReportDigest(generation, report->conditions, report->metadata, report->data);
+  Outcome reported = Outcome::kReported;
+  if (digest == last_report && StringField(event, "reason") == model::kStatusChangedReason &&
+      available != report->conditions.end() &&
+      ShowsCondition(cluster, condition_type_, available->status, generation)) {
+    metrics_.unchanged.WithLabels({config_.name}).Inc();  // the API holds this very report
+    memory.report = digest;
+  } else {
+    bool stored = false;
+    reported = Report(resource_id, generation, report->conditions, report->metadata, report->data,
+                      &stored);
+    if (stored) memory.report = digest;
+  }
+  // Resources change on the cluster, not through events: look again until they are available.
   if (reported == Outcome::kReported && !decision->resources.empty() && !decision->job &&
       available != report->conditions.end() &&
       available->status != model::condition_status::kTrue) {
@@ -404,10 +445,12 @@ Outcome AdapterRuntime::Forget(const std::string& resource_id) {
 
 Outcome AdapterRuntime::Report(const std::string& resource_id, int64_t generation,
                                const std::vector<ReportCondition>& conditions,
-                               const nlohmann::json& metadata, const nlohmann::json& data) {
+                               const nlohmann::json& metadata, const nlohmann::json& data,
+                               bool* stored) {
   auto body = BuildReport(config_.name, generation, Now(), conditions, metadata, data);
   auto put = api_.PutStatus(*config_.kind, resource_id, body, {.traceparent = tls_traceparent});
   if (put) {
+    if (stored) *stored = *put == client::StatusOutcome::kStored;
     const auto available =
         std::ranges::find(conditions, model::condition_type::kAvailable, &ReportCondition::type);
     metrics_.reports.WithLabels({config_.name}).Inc();

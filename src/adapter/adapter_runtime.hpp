@@ -73,7 +73,10 @@ class AdapterRuntime {
   // event numbered at or below the cluster's event_sequence in the read of a reconcile that
   // since reported (or is waiting to look again) is kSuperseded: that read already saw its
   // change, and whatever this adapter does follows from the cluster's state, not from the event
-  // (a backlog of events for one cluster becomes one reconcile).
+  // (a backlog of events for one cluster becomes one reconcile). On another adapter's status
+  // change, a report equal to this adapter's last one stored for the cluster (same generation,
+  // conditions, data and metadata), whose Available the cluster's <Adapter>Successful condition
+  // still shows, is not sent again: hyperfleet_adapter_status_reports_unchanged_total.
   Outcome Reconcile(const std::string& resource_id, const nlohmann::json& event = nullptr,
                     std::optional<int64_t> sequence = std::nullopt);
   // The broker handler: decodes the CloudEvent (malformed → logged and acked), reconciles its
@@ -93,6 +96,7 @@ class AdapterRuntime {
     metrics::Family<metrics::Counter>& jobs_finished;   // {adapter, result}
     metrics::Family<metrics::Histogram>& job_duration;  // {adapter, result}
     metrics::Family<metrics::Counter>& reports;
+    metrics::Family<metrics::Counter>& unchanged;
     metrics::Family<metrics::Counter>& errors;
     metrics::Family<metrics::Counter>& nacks;
   };
@@ -105,9 +109,16 @@ class AdapterRuntime {
   AdapterRuntime(AdapterConfig config, broker::Broker& broker, const std::atomic<bool>& stop,
                  std::unique_ptr<jobs::JobRunner> runner,
                  std::unique_ptr<KubernetesResources> resources);
-  // `seen` gets the fetched cluster's event_sequence.
+  // What this process knows of a cluster from its last reconcile that finished (reported, or
+  // waiting to look again): the event_sequence it read, and a digest of the report the API
+  // stored (0: none).
+  struct Memory {
+    std::optional<int64_t> sequence;
+    uint64_t report = 0;
+  };
+  // Updates `memory` with what this reconcile read and reported.
   Outcome ReconcileLocked(const std::string& resource_id, const nlohmann::json& event,
-                          std::optional<int64_t>& seen);
+                          Memory& memory);
   Outcome Finalize(const std::string& resource_id, int64_t generation);
   // True when this adapter's last report on the resource is about job `job_name` at
   // `generation` and says it finished (its outcome is known even if the job was cleaned up).
@@ -121,9 +132,11 @@ class AdapterRuntime {
   std::expected<nlohmann::json, PhaseError> ApplyResources(const Decision& decision);
   // Deletes every job of the resource; how many, or nullopt (counted as a cleanup error).
   std::optional<size_t> DeleteJobs(const std::string& resource_id);
+  // `stored` (if given) tells whether the API stored the report (it discards a stale one).
   Outcome Report(const std::string& resource_id, int64_t generation,
                  const std::vector<ReportCondition>& conditions,
-                 const nlohmann::json& metadata = nullptr, const nlohmann::json& data = nullptr);
+                 const nlohmann::json& metadata = nullptr, const nlohmann::json& data = nullptr,
+                 bool* stored = nullptr);
   // Counts the error; a transient one is kTransient (retried), any other is reported as
   // Health=False ExecutionFailed:<phase>: kTerminal unless the report itself hit a transient
   // failure.
@@ -136,7 +149,8 @@ class AdapterRuntime {
   void CountError(const std::string& phase);
 
   const AdapterConfig config_;
-  const bool reads_status_;  // ReadsStatus(config_.preconditions)
+  const bool reads_status_;           // ReadsStatus(config_.preconditions)
+  const std::string condition_type_;  // its reports' condition on the resource: DnsSuccessful
   broker::Broker& broker_;
   const std::atomic<bool>& stop_;
   client::ApiClient api_;
@@ -147,13 +161,12 @@ class AdapterRuntime {
   std::atomic<bool> subscribed_{false};
 
   // Serialises the handling of one cluster (`mu`, held across its API calls and job operations:
-  // that is its purpose), and keeps the event_sequence each cluster was last reconciled at
-  // (`seen`, under `mu`; forgotten when the cluster is gone, and all at once past kMaxSeen
-  // clusters: a forgotten cluster only has its next event handled in full). Cluster ids hash
-  // onto a fixed set of stripes.
+  // that is its purpose), and keeps each cluster's Memory (`seen`, under `mu`; forgotten when
+  // the cluster is gone, and all at once past kMaxSeen clusters: a forgotten cluster only has its
+  // next event handled in full). Cluster ids hash onto a fixed set of stripes.
   struct Stripe {
     std::mutex mu;
-    std::unordered_map<std::string, int64_t> seen;
+    std::unordered_map<std::string, Memory> seen;
   };
   static constexpr size_t kMaxSeen = 4096;  // per stripe
   std::array<Stripe, 64> stripes_;

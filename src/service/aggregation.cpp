@@ -1,11 +1,12 @@
 #include "service/aggregation.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <utility>
+
+#include "model/adapter_condition_type.hpp"
 
 namespace hf::service {
 namespace {
@@ -224,7 +225,7 @@ model::Condition ComputeLastKnownReconciled(const AggregationInput& in, const Re
 
 model::Condition ComputeAdapterCondition(const AggregationInput& in, std::string_view adapter,
                                          const Report& r) {
-  const std::string type = AdapterConditionType(adapter);
+  const std::string type = model::AdapterConditionType(adapter);
   const model::Condition* prev = in.resource.FindCondition(type);
   model::Condition c = Begin(type, prev, in.resource.updated_time);
   c.status = StatusOf(r.available_true);
@@ -252,21 +253,6 @@ std::vector<model::Condition> Aggregate(const AggregationInput& in) {
     }
   }
   return out;
-}
-
-std::string AdapterConditionType(std::string_view adapter) {
-  std::string out;
-  out.reserve(adapter.size() + 10);
-  bool word_start = true;
-  for (const char ch : adapter) {
-    if (ch == '-') {
-      word_start = true;
-      continue;
-    }
-    out += word_start ? static_cast<char>(std::toupper(static_cast<unsigned char>(ch))) : ch;
-    word_start = false;
-  }
-  return out + std::string(model::condition_type::kAdapterSuffix);
 }
 
 }  // namespace hf::service

@@ -36,9 +36,4 @@ struct AggregationInput {
 // Available condition of True or False take part; Unknown and missing Available are ignored.
 [[nodiscard]] std::vector<model::Condition> Aggregate(const AggregationInput& in);
 
-// The per-adapter condition type: the adapter name split on '-', each part with its first
-// letter upper-cased, plus "Successful": "validation" → "ValidationSuccessful",
-// "dns" → "DnsSuccessful", "pull-secret" → "PullSecretSuccessful".
-[[nodiscard]] std::string AdapterConditionType(std::string_view adapter);
-
 }  // namespace hf::service

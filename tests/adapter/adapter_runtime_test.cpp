@@ -197,6 +197,7 @@ class SequenceApi {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()); }
   std::atomic<int64_t> sequence{0};
   std::atomic<bool> fail_puts{false};
+  std::atomic<bool> validation_true{false};  // the cluster's ValidationSuccessful (at generation 1)
   std::atomic<int> gets{0};
   std::atomic<int> puts{0};
 
@@ -211,10 +212,16 @@ class SequenceApi {
     }
     ++gets;
     const std::string id = r.path.substr(r.path.rfind('/') + 1);
-    res.body = nlohmann::json({{"id", id},
-                               {"kind", "Cluster"},
-                               {"generation", 1},
-                               {"event_sequence", sequence.load()}})
+    res.body = nlohmann::json(
+                   {{"id", id},
+                    {"kind", "Cluster"},
+                    {"generation", 1},
+                    {"event_sequence", sequence.load()},
+                    {"status",
+                     {{"conditions",
+                       {{{"type", "ValidationSuccessful"},
+                         {"status", validation_true ? "True" : "False"},
+                         {"observed_generation", 1}}}}}}})
                    .dump();
     return res;
   }
@@ -269,6 +276,40 @@ TEST_F(AdapterRuntimeTest, SkipsEventsAFinishedReconcileAlreadySaw) {
   EXPECT_EQ(api.gets, 6);
   EXPECT_EQ(runtime->Handle(event("c-3", 1)), broker::HandlerResult::kAck);
   EXPECT_EQ(api.gets, 6) << "now seen";
+}
+
+// On another adapter's status change, the report the API already holds is not sent again; any
+// other event sends it, and so does a change of what the API holds (another replica's report).
+TEST_F(AdapterRuntimeTest, DoesNotResendTheReportTheApiHoldsOnAStatusChange) {
+  SequenceApi api;
+  auto config = ParseAdapterConfig("name: validation\napi:\n  base_url: " + api.url() +
+                                       "\n  timeout: 10s\n  retry: {attempts: 1}\n"
+                                       "preconditions:\n  - field: spec.region\n"
+                                       "    operator: equals\n    value: eu\n"
+                                       "job:\n  command: /bin/true\n",
+                                   dir_, "test.yaml");
+  ASSERT_TRUE(config) << config.error().ToString();
+  config->job->runner.local.state_dir = dir_ + "/jobs";
+  auto runtime = *AdapterRuntime::Create(std::move(*config), *broker_, stop_);
+  const auto event = [](const std::string& reason) {
+    return nlohmann::json{{"id", "c-1"}, {"kind", "Cluster"}, {"reason", reason}};
+  };
+  // Preconditions not met: Available=False, as the cluster's ValidationSuccessful shows.
+  EXPECT_EQ(runtime->Reconcile("c-1", event("created")), Outcome::kReported);
+  EXPECT_EQ(api.puts, 1);
+  EXPECT_EQ(runtime->Reconcile("c-1", event(kStatus)), Outcome::kReported);
+  EXPECT_EQ(api.gets, 2);
+  EXPECT_EQ(api.puts, 1) << "the API holds this report";
+  EXPECT_EQ(runtime->Reconcile("c-1", event("not_reconciled")), Outcome::kReported);
+  EXPECT_EQ(runtime->Reconcile("c-1"), Outcome::kReported);  // a re-evaluation
+  EXPECT_EQ(api.puts, 3) << "other events report whatever the API holds";
+  api.validation_true = true;  // not what this adapter reported
+  EXPECT_EQ(runtime->Reconcile("c-1", event(kStatus)), Outcome::kReported);
+  EXPECT_EQ(api.puts, 4);
+  // Nothing is known of another cluster: its first report is sent on any event.
+  api.validation_true = false;
+  EXPECT_EQ(runtime->Reconcile("c-2", event(kStatus)), Outcome::kReported);
+  EXPECT_EQ(api.puts, 5);
 }
 
 TEST(ReadsStatusTest, FieldOrValueFromUnderStatus) {

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "model/adapter_condition_type.hpp"
+
 namespace hf::service {
 namespace {
 
@@ -126,7 +128,7 @@ TEST(AdapterConditionType, PascalCasesDashSeparatedNames) {
       {"-lead-trail-", "LeadTrailSuccessful"},  {"hyperShift", "HyperShiftSuccessful"},
       {"under_score", "Under_scoreSuccessful"}, {"", "Successful"},
   };
-  for (const auto& [in, want] : cases) EXPECT_EQ(AdapterConditionType(in), want) << in;
+  for (const auto& [in, want] : cases) EXPECT_EQ(model::AdapterConditionType(in), want) << in;
 }
 
 // --- Shape ---------------------------------------------------------------------------------
