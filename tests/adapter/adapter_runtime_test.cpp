@@ -212,16 +212,15 @@ class SequenceApi {
     }
     ++gets;
     const std::string id = r.path.substr(r.path.rfind('/') + 1);
-    res.body = nlohmann::json(
-                   {{"id", id},
-                    {"kind", "Cluster"},
-                    {"generation", 1},
-                    {"event_sequence", sequence.load()},
-                    {"status",
-                     {{"conditions",
-                       {{{"type", "ValidationSuccessful"},
-                         {"status", validation_true ? "True" : "False"},
-                         {"observed_generation", 1}}}}}}})
+    res.body = nlohmann::json({{"id", id},
+                               {"kind", "Cluster"},
+                               {"generation", 1},
+                               {"event_sequence", sequence.load()},
+                               {"status",
+                                {{"conditions",
+                                  {{{"type", "ValidationSuccessful"},
+                                    {"status", validation_true ? "True" : "False"},
+                                    {"observed_generation", 1}}}}}}})
                    .dump();
     return res;
   }
