@@ -85,11 +85,19 @@ Result<model::Resource> CheckResource(const Scope& scope, const std::string& id,
 
 Result<model::Resource> LoadInScope(store::Tx& tx, const Scope& scope, const std::string& id,
                                     store::Lock lock) {
+  return std::move(HF_TRY(LoadInScope(tx, scope, id, lock, {})).resource);
+}
+
+Result<LoadedWithStatuses> LoadInScope(store::Tx& tx, const Scope& scope, const std::string& id,
+                                       store::Lock lock, const std::vector<std::string>& adapters) {
   if (scope.parent_id) {
     HF_CHECK(CheckParent(
         scope, IsUuid(*scope.parent_id) ? HF_TRY(tx.GetResource(*scope.parent_id)) : std::nullopt));
   }
-  return CheckResource(scope, id, IsUuid(id) ? HF_TRY(tx.GetResource(id, lock)) : std::nullopt);
+  store::ResourceWithStatuses read;
+  if (IsUuid(id)) read = HF_TRY(tx.GetResourceWithStatuses(id, lock, adapters));
+  auto r = HF_TRY(CheckResource(scope, id, std::move(read.resource)));
+  return LoadedWithStatuses{std::move(r), std::move(read.statuses)};
 }
 
 Result<model::Resource> ResourceService::Create(const Scope& scope, CreateInput in,

@@ -51,6 +51,13 @@ struct Scope {
 // another kind, or belongs to another parent (or that parent is missing or another kind).
 Result<model::Resource> LoadInScope(store::Tx& tx, const Scope& scope, const std::string& id,
                                     store::Lock lock);
+// LoadInScope, and the statuses of `adapters` on the resource read in the same round trip.
+struct LoadedWithStatuses {
+  model::Resource resource;
+  std::vector<model::AdapterStatus> statuses;
+};
+Result<LoadedWithStatuses> LoadInScope(store::Tx& tx, const Scope& scope, const std::string& id,
+                                       store::Lock lock, const std::vector<std::string>& adapters);
 
 // The lifecycle of resources: create, read, list, patch, delete, force-delete. Every change and
 // the outbox event announcing it commit in one transaction. Specs and labels are held to

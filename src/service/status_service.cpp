@@ -92,9 +92,9 @@ Result<std::optional<model::AdapterStatus>> StatusService::Report(const Scope& s
   Time observed = report.observed_time.value_or(now);
 
   auto tx = HF_TRY(store_.Begin(store::TxMode::kWrite));
-  auto r = HF_TRY(LoadInScope(*tx, scope, id, store::Lock::kForUpdate));
-  // Only the rows the rules below need: this adapter's and the required adapters'.
-  auto statuses = HF_TRY(tx->GetAdapterStatuses(r.id, kind.AdaptersToRead(report.adapter)));
+  // Only the status rows the rules below need: this adapter's and the required adapters'.
+  auto [r, statuses] = HF_TRY(
+      LoadInScope(*tx, scope, id, store::Lock::kForUpdate, kind.AdaptersToRead(report.adapter)));
   model::AdapterStatus* existing = nullptr;
   for (auto& s : statuses) {
     if (s.adapter == report.adapter) existing = &s;

@@ -69,6 +69,11 @@ struct ReconcileBacklog {
 };
 
 enum class Lock { kNone, kForUpdate };
+
+struct ResourceWithStatuses {
+  std::optional<model::Resource> resource;
+  std::vector<model::AdapterStatus> statuses;
+};
 enum class TxMode {
   kRead,   // reads only; may run without BEGIN (each statement sees committed data)
   kWrite,  // a real transaction; rolled back unless Commit() succeeds
@@ -112,6 +117,10 @@ class Tx {
   // reads what it needs however many other adapters have reported.
   virtual Result<std::vector<model::AdapterStatus>> GetAdapterStatuses(
       const std::string& resource_id, const std::vector<std::string>& adapters) = 0;
+  // GetResource(id, lock) and GetAdapterStatuses(id, adapters) in one round trip (a status
+  // report's reads). No statuses when the resource does not exist.
+  virtual Result<ResourceWithStatuses> GetResourceWithStatuses(
+      const std::string& id, Lock lock, const std::vector<std::string>& adapters) = 0;
   virtual Result<Page<model::AdapterStatus>> ListAdapterStatuses(const std::string& resource_id,
                                                                  int64_t offset, int64_t limit) = 0;
   // Inserts, or replaces the row with the same (resource_id, adapter); created_time is kept.

@@ -1002,6 +1002,35 @@ TEST_P(StoreContract, GetAdapterStatusesReadsOnlyTheNamedAdapters) {
   EXPECT_TRUE(HF_ASSERT_OK(tx->GetAdapterStatuses(r.id, {"placement"})).empty());
 }
 
+// A status report's two reads, sent together: the same answers as the two reads, after the
+// writes queued before them in the transaction.
+TEST_P(StoreContract, GetResourceWithStatusesAnswersAsTheTwoReads) {
+  auto r = MakeResource("Cluster", "c1");
+  Insert(r);
+  {
+    auto tx = Write();
+    HF_ASSERT_OK(
+        tx->UpsertAdapterStatus({"Cluster", r.id, "dns", 1, {}, {}, std::nullopt, T(1), T(1)}));
+    HF_ASSERT_OK(
+        tx->UpsertAdapterStatus({"Cluster", r.id, "junk", 1, {}, {}, std::nullopt, T(1), T(1)}));
+    auto both = HF_ASSERT_OK(tx->GetResourceWithStatuses(r.id, Lock::kForUpdate, {"dns", "x"}));
+    ASSERT_TRUE(both.resource);
+    EXPECT_EQ(both.resource->id, r.id);
+    EXPECT_EQ(both.resource->name, "c1");
+    ASSERT_EQ(both.statuses.size(), 1u);
+    EXPECT_EQ(both.statuses[0].adapter, "dns");
+    auto alone = HF_ASSERT_OK(tx->GetResourceWithStatuses(r.id, Lock::kNone, {}));
+    ASSERT_TRUE(alone.resource);
+    EXPECT_TRUE(alone.statuses.empty());
+    auto missing =
+        HF_ASSERT_OK(tx->GetResourceWithStatuses(NewUuidV7(), Lock::kForUpdate, {"dns"}));
+    EXPECT_FALSE(missing.resource);
+    EXPECT_TRUE(missing.statuses.empty());
+    HF_ASSERT_OK(tx->Commit());
+  }
+  EXPECT_EQ(HF_ASSERT_OK(Read()->GetAdapterStatuses(r.id, {"dns", "junk"})).size(), 2u);
+}
+
 // Each event takes its resource's next event_sequence, which a read of the resource shows; under
 // concurrent writers the numbers are 1..n without gaps or repeats (each taken under the row's
 // lock).

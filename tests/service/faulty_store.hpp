@@ -73,6 +73,13 @@ class FaultyStore final : public store::Store {
       store_.status_rows_read += static_cast<int>(rows.size());
       return rows;
     }
+    Result<store::ResourceWithStatuses> GetResourceWithStatuses(
+        const std::string& id, store::Lock lock,
+        const std::vector<std::string>& adapters) override {
+      auto read = HF_TRY(real_->GetResourceWithStatuses(id, lock, adapters));
+      store_.status_rows_read += static_cast<int>(read.statuses.size());
+      return read;
+    }
     Result<store::Page<model::AdapterStatus>> ListAdapterStatuses(const std::string& resource_id,
                                                                   int64_t offset,
                                                                   int64_t limit) override {

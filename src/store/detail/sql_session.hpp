@@ -29,6 +29,17 @@ class SqlSession {
 
   // Runs a fixed statement (prepared on first use on this connection).
   virtual Result<Rows> Exec(const Statement& statement, const std::vector<SqlParam>& params) = 0;
+  // Fixed statements run in order, each one's rows in order: on PostgreSQL in one round trip
+  // (with the queued writes). The first that fails fails the call.
+  struct Call {
+    const Statement* statement;
+    std::vector<SqlParam> params;
+  };
+  virtual Result<std::vector<Rows>> ExecAll(std::vector<Call> calls) {
+    std::vector<Rows> out;
+    for (auto& c : calls) out.push_back(HF_TRY(Exec(*c.statement, c.params)));
+    return out;
+  }
   // Runs a one-off statement with the dialect's placeholders ($n / ?n).
   virtual Result<Rows> ExecDynamic(const std::string& sql, const std::vector<SqlParam>& params) = 0;
   // Runs a fixed statement whose rows nobody reads, now or, in a transaction, at the latest with

@@ -498,6 +498,24 @@ Result<std::vector<model::AdapterStatus>> SqlTx::GetAdapterStatuses(
       DecodeAdapterStatus);
 }
 
+Result<ResourceWithStatuses> SqlTx::GetResourceWithStatuses(
+    const std::string& id, Lock lock, const std::vector<std::string>& adapters) {
+  std::vector<SqlSession::Call> calls;
+  calls.push_back(
+      {lock == Lock::kForUpdate ? &st_.get_resource_for_update : &st_.get_resource, {id}});
+  if (!adapters.empty()) calls.push_back({&st_.adapter_statuses, {id, json(adapters).dump()}});
+  auto rows = HF_TRY(session_->ExecAll(std::move(calls)));
+  ResourceWithStatuses out;
+  auto resources = HF_TRY(DecodeAll<model::Resource>(std::move(rows.front()), DecodeResource));
+  if (resources.empty()) return out;
+  out.resource = std::move(resources.front());
+  if (rows.size() > 1) {
+    out.statuses =
+        HF_TRY(DecodeAll<model::AdapterStatus>(std::move(rows.back()), DecodeAdapterStatus));
+  }
+  return out;
+}
+
 Result<Page<model::AdapterStatus>> SqlTx::ListAdapterStatuses(const std::string& resource_id,
                                                               int64_t offset, int64_t limit) {
   HF_CHECK(CheckPaging(offset, limit));

@@ -32,6 +32,8 @@ class SqlTx final : public Tx {
 
   Result<std::vector<model::AdapterStatus>> GetAdapterStatuses(
       const std::string& resource_id, const std::vector<std::string>& adapters) override;
+  Result<ResourceWithStatuses> GetResourceWithStatuses(
+      const std::string& id, Lock lock, const std::vector<std::string>& adapters) override;
   Result<Page<model::AdapterStatus>> ListAdapterStatuses(const std::string& resource_id,
                                                          int64_t offset, int64_t limit) override;
   Result<void> UpsertAdapterStatus(const model::AdapterStatus& s) override;

@@ -30,28 +30,42 @@ PgSession::~PgSession() {
   if (open_ && !lease_->Run(std::vector<PgCommand>{Text("ROLLBACK")})) lease_.MarkBroken();
 }
 
-Result<Rows> PgSession::Send(std::optional<PgCommand> last) {
+Result<std::vector<Rows>> PgSession::Send(std::vector<PgCommand> last) {
   std::vector<PgCommand> commands;
   if (transaction_ && !open_) commands.push_back(Text("BEGIN"));
   std::move(pending_.begin(), pending_.end(), std::back_inserter(commands));
   pending_.clear();
-  if (last) commands.push_back(std::move(*last));
-  if (commands.empty()) return Rows();
+  std::move(last.begin(), last.end(), std::back_inserter(commands));
+  if (commands.empty()) return std::vector<Rows>{};
   open_ = transaction_;
   auto rows = lease_->Run(commands);
   if (!rows) {
     if (rows.error().code == ErrorCode::kUnavailable) lease_.MarkBroken();
     return Fail(std::move(rows.error()));
   }
-  return std::move(rows->back());
+  rows->erase(rows->begin(), rows->end() - static_cast<std::ptrdiff_t>(last.size()));
+  return std::move(*rows);
+}
+
+Result<Rows> PgSession::SendOne(std::optional<PgCommand> last) {
+  std::vector<PgCommand> commands;
+  if (last) commands.push_back(std::move(*last));
+  auto rows = HF_TRY(Send(std::move(commands)));
+  return rows.empty() ? Rows() : std::move(rows.back());
 }
 
 Result<Rows> PgSession::Exec(const Statement& statement, const std::vector<SqlParam>& params) {
-  return Send(Fixed(statement, params));
+  return SendOne(Fixed(statement, params));
+}
+
+Result<std::vector<Rows>> PgSession::ExecAll(std::vector<Call> calls) {
+  std::vector<PgCommand> commands;
+  for (auto& c : calls) commands.push_back(Fixed(*c.statement, std::move(c.params)));
+  return Send(std::move(commands));
 }
 
 Result<Rows> PgSession::ExecDynamic(const std::string& sql, const std::vector<SqlParam>& params) {
-  return Send(Text(sql, params));
+  return SendOne(Text(sql, params));
 }
 
 Result<void> PgSession::Queue(const Statement& statement, const std::vector<SqlParam>& params) {
@@ -61,7 +75,7 @@ Result<void> PgSession::Queue(const Statement& statement, const std::vector<SqlP
 }
 
 Result<void> PgSession::ExecScript(const std::string& sql) {
-  HF_CHECK(Send(std::nullopt));
+  HF_CHECK(Send({}));
   auto done = lease_->RunScript(sql);
   if (!done && done.error().code == ErrorCode::kUnavailable) lease_.MarkBroken();
   return done;
@@ -69,7 +83,7 @@ Result<void> PgSession::ExecScript(const std::string& sql) {
 
 Result<void> PgSession::Commit(bool /*outbox_appended: the INSERT itself NOTIFYs*/) {
   if (!transaction_ || (!open_ && pending_.empty())) return Ok();  // nothing ran
-  auto done = Send(Text("COMMIT"));
+  auto done = SendOne(Text("COMMIT"));
   if (!done) {
     Error e = std::move(done.error());
     if (e.code == ErrorCode::kUnavailable) e.detail = "commit outcome unknown: " + e.detail;

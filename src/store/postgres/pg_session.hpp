@@ -23,6 +23,7 @@ class PgSession final : public SqlSession {
   ~PgSession() override;  // rolls back a transaction that was not committed
 
   Result<Rows> Exec(const Statement& statement, const std::vector<SqlParam>& params) override;
+  Result<std::vector<Rows>> ExecAll(std::vector<Call> calls) override;
   Result<Rows> ExecDynamic(const std::string& sql, const std::vector<SqlParam>& params) override;
   Result<void> Queue(const Statement& statement, const std::vector<SqlParam>& params) override;
   Result<void> ExecScript(const std::string& sql) override;
@@ -30,9 +31,11 @@ class PgSession final : public SqlSession {
 
  private:
   PgSession(Lease lease, bool transaction) : lease_(std::move(lease)), transaction_(transaction) {}
-  // Runs BEGIN (if not sent yet), the queued writes and then `last` (if any) in one round trip;
-  // the last command's rows.
-  Result<Rows> Send(std::optional<PgCommand> last);
+  // Runs BEGIN (if not sent yet), the queued writes and then `last` in one round trip; the rows
+  // of the commands of `last`, in order.
+  Result<std::vector<Rows>> Send(std::vector<PgCommand> last);
+  // Send() of one command (or none): its rows.
+  Result<Rows> SendOne(std::optional<PgCommand> last);
 
   Lease lease_;
   const bool transaction_;
