@@ -176,9 +176,9 @@ Result<void> ReadApi(const YAML::Node& n, ApiConfig& api) {
 
 Result<void> ReadBroker(const YAML::Node& n, BrokerSection& b) {
   if (!n) return {};
-  HF_CHECK(
-      Closed(n, "broker",
-             {"type", "topic", "subscription", "parallelism", "pubsub_project", "rabbitmq_url"}));
+  HF_CHECK(Closed(n, "broker",
+                  {"type", "topic", "subscription", "parallelism", "pubsub_project", "rabbitmq_url",
+                   "status_changes_from"}));
   HF_CHECK(ReadString(n, "type", "broker", &b.type));
   if (!b.type.empty() && b.type != "memory" && b.type != "googlepubsub" && b.type != "rabbitmq") {
     return Bad("broker.type", "'" + b.type + "' is not one of memory, googlepubsub, rabbitmq");
@@ -190,7 +190,18 @@ Result<void> ReadBroker(const YAML::Node& n, BrokerSection& b) {
   HF_CHECK(ReadString(n, "subscription", "broker", &b.subscription));
   HF_CHECK(ReadInt(n, "parallelism", "broker", &b.parallelism, 1, 256));
   HF_CHECK(ReadString(n, "pubsub_project", "broker", &b.pubsub_project));
-  return ReadString(n, "rabbitmq_url", "broker", &b.rabbitmq_url);
+  HF_CHECK(ReadString(n, "rabbitmq_url", "broker", &b.rabbitmq_url));
+  if (n["status_changes_from"]) {
+    b.status_changes_from.emplace();
+    HF_CHECK(ReadStringList(n, "status_changes_from", "broker", &b.status_changes_from.value()));
+    for (const auto& name : *b.status_changes_from) {
+      if (!model::IsAdapterName(name)) {
+        return Bad("broker.status_changes_from", "'" + name + "' is not an adapter name (" +
+                                                     std::string(model::kAdapterNamePattern) + ")");
+      }
+    }
+  }
+  return {};
 }
 
 bool IsIdentifier(std::string_view s) {
@@ -657,6 +668,11 @@ Result<AdapterConfig> Parse(const YAML::Node& root, const std::string& base_dir)
     return Bad("resource", "'" + resource + "' is not one of " + model::KindPluralsText());
   }
   HF_CHECK(ReadBroker(root["broker"], c.broker));
+  if (c.broker.status_changes_from && std::ranges::find(*c.broker.status_changes_from, c.name) !=
+                                          c.broker.status_changes_from->end()) {
+    return Bad("broker.status_changes_from",
+               "'" + c.name + "' is this adapter: its own reports never re-evaluate it");
+  }
   if (c.broker.topic.empty()) c.broker.topic = c.kind->default_topic;
   if (c.broker.subscription.empty()) {
     c.broker.subscription = c.kind->HasParent() ? c.name + "-" + resource : c.name;

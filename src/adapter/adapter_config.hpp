@@ -43,6 +43,9 @@ struct BrokerSection {
   int parallelism = 4;         // events handled at once
   std::string pubsub_project;  // empty: the command's --pubsub-project
   std::string rabbitmq_url;    // empty: the command's --rabbitmq-url
+  // The adapters whose status changes re-evaluate this one. Unset: every other adapter's (when
+  // the preconditions or params read status; otherwise none).
+  std::optional<std::vector<std::string>> status_changes_from;
 };
 
 struct JobConfig {

@@ -231,7 +231,7 @@ broker::HandlerResult AdapterRuntime::Handle(const broker::Delivery& delivery) {
     status = "ignored";  // another kind's event on a shared topic
   } else if (const std::string cause = StringField(event->data, "adapter");
              StringField(event->data, "reason") == model::kStatusChangedReason && !cause.empty() &&
-             (cause == config_.name || !reads_status_)) {
+             !ActsOnStatusChangeOf(cause)) {
     status = "ignored";  // a status change this adapter does not act on
   } else {
     const TraceScope trace(event->traceparent);
@@ -251,6 +251,12 @@ broker::HandlerResult AdapterRuntime::Handle(const broker::Delivery& delivery) {
     return broker::HandlerResult::kNack;
   }
   return broker::HandlerResult::kAck;
+}
+
+bool AdapterRuntime::ActsOnStatusChangeOf(const std::string& adapter) const {
+  if (adapter == config_.name || !reads_status_) return false;
+  const auto& from = config_.broker.status_changes_from;
+  return !from || std::ranges::find(*from, adapter) != from->end();
 }
 
 Outcome AdapterRuntime::Reconcile(const std::string& resource_id, const json& event,

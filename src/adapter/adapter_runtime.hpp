@@ -120,6 +120,9 @@ class AdapterRuntime {
   Outcome ReconcileLocked(const std::string& resource_id, const nlohmann::json& event,
                           Memory& memory);
   Outcome Finalize(const std::string& resource_id, int64_t generation);
+  // Whether a status change `adapter`'s report caused is acted on: not this adapter's own, only
+  // when the preconditions or params read status, and only broker.status_changes_from's if set.
+  bool ActsOnStatusChangeOf(const std::string& adapter) const;
   // True when this adapter's last report on the resource is about job `job_name` at
   // `generation` and says it finished (its outcome is known even if the job was cleaned up).
   // A transient API error is returned; any other failure counts as "not known" (false).

@@ -46,6 +46,7 @@ TEST_F(AdapterConfigTest, MinimalConfigGetsDefaults) {
   EXPECT_EQ(c->broker.subscription, "dns");
   EXPECT_EQ(c->broker.topic, "hyperfleet.clusters.changed.v1");
   EXPECT_EQ(c->broker.parallelism, 4);
+  EXPECT_FALSE(c->broker.status_changes_from);
   EXPECT_EQ(c->api.retry.attempts, 3);
   EXPECT_EQ(c->job->argv, std::vector<std::string>{dir_ + "/jobs/run.sh"});
   EXPECT_EQ(c->job->workdir, dir_);
@@ -61,7 +62,8 @@ api:
   base_url: http://api:8000/
   timeout: 3s
   retry: {attempts: 5, backoff_base: 100ms, backoff_max: 2s, jitter: 0.5}
-broker: {type: googlepubsub, topic: t1, subscription: s1, parallelism: 2, pubsub_project: p}
+broker: {type: googlepubsub, topic: t1, subscription: s1, parallelism: 2, pubsub_project: p,
+         status_changes_from: [dns, dns-2]}
 preconditions:
   - field: status.conditions[type=DnsSuccessful].status
     operator: equals
@@ -85,6 +87,7 @@ status:
   EXPECT_DOUBLE_EQ(c->api.retry.backoff.jitter, 0.5);
   EXPECT_EQ(c->broker.type, "googlepubsub");
   EXPECT_EQ(c->broker.subscription, "s1");
+  EXPECT_EQ(c->broker.status_changes_from, (std::vector<std::string>{"dns", "dns-2"}));
   EXPECT_EQ(c->preconditions.size(), 3u);
   EXPECT_EQ(c->job->argv, (std::vector<std::string>{"sh", "-c", "exit 0"}));
   EXPECT_EQ(c->job->env.at("JOB_DURATION").text(), "0.1");
@@ -122,6 +125,15 @@ TEST_F(AdapterConfigTest, ErrorsNameTheKeyPath) {
   EXPECT_NE(Error("name: dns\napi: {base_url: ftp://x}\njob: {command: sh}\n").find("api.base_url"),
             std::string::npos);
   EXPECT_NE(Error("name: dns\nbroker: {type: kafka}\njob: {command: sh}\n").find("broker.type"),
+            std::string::npos);
+  EXPECT_NE(Error("name: dns\nbroker: {status_changes_from: [Val]}\njob: {command: sh}\n")
+                .find("broker.status_changes_from: 'Val' is not an adapter name"),
+            std::string::npos);
+  EXPECT_NE(Error("name: dns\nbroker: {status_changes_from: [a, dns]}\njob: {command: sh}\n")
+                .find("broker.status_changes_from: 'dns' is this adapter"),
+            std::string::npos);
+  EXPECT_NE(Error("name: dns\nbroker: {status_changes_from: x}\njob: {command: sh}\n")
+                .find("broker.status_changes_from: must be a list"),
             std::string::npos);
   EXPECT_NE(Error("name: dns\npreconditions:\n  - {field: a, operator: sameAs, value: x}\n"
                   "job: {command: sh}\n")
@@ -279,6 +291,7 @@ TEST_F(AdapterConfigTest, LoadsShippedKubernetesExamples) {
     EXPECT_EQ(c->kind, local->kind) << name;
     EXPECT_EQ(c->broker.topic, local->broker.topic) << name;
     EXPECT_EQ(c->broker.subscription, local->broker.subscription) << name;
+    EXPECT_EQ(c->broker.status_changes_from, local->broker.status_changes_from) << name;
     // Params, preconditions, job templates and status: the same text.
     auto texts = [](const AdapterConfig& a) {
       std::vector<std::string> out;

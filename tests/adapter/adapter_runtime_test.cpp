@@ -88,6 +88,19 @@ TEST_F(AdapterRuntimeTest, WithoutStatusPreconditionsIgnoresOtherAdaptersStatusC
   EXPECT_EQ(validation->Handle(Event("updated", "")), broker::HandlerResult::kNack);
 }
 
+TEST_F(AdapterRuntimeTest, ActsOnlyOnTheStatusChangesOfTheAdaptersItNames) {
+  auto placement = Runtime(
+      "placement", "broker: {status_changes_from: [dns]}\n" + std::string(kAfterValidation));
+  EXPECT_EQ(placement->Handle(Event(kStatus, "dns")), broker::HandlerResult::kNack);
+  EXPECT_EQ(placement->Handle(Event(kStatus, "validation")), broker::HandlerResult::kAck);
+  EXPECT_EQ(placement->Handle(Event(kStatus, "placement")), broker::HandlerResult::kAck);
+  // Other events, and a status change no adapter caused, are acted on as before.
+  EXPECT_EQ(placement->Handle(Event(kStatus, "")), broker::HandlerResult::kNack);
+  EXPECT_EQ(placement->Handle(Event("created", "")), broker::HandlerResult::kNack);
+  auto none = Runtime("dns", "broker: {status_changes_from: []}\n" + std::string(kAfterValidation));
+  EXPECT_EQ(none->Handle(Event(kStatus, "validation")), broker::HandlerResult::kAck);
+}
+
 // What the fake APIs below listen with: loopback, `threads` handler threads.
 http::ServerOptions LoopbackOptions(int threads) {
   http::ServerOptions o;
