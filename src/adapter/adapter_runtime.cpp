@@ -185,10 +185,15 @@ Result<void> AdapterRuntime::Start() {
       config_.broker.topic, config_.broker.subscription,
       [this](const broker::Delivery& d) { return Handle(d); }, options));
   subscribed_ = true;
+  // Whose status changes it acts on: "any" other adapter's, or the list (empty: none).
+  const auto& from = config_.broker.status_changes_from;
   log::Logger("adapter").Info("subscribed", {{"adapter", config_.name},
                                              {"topic", config_.broker.topic},
                                              {"subscription", config_.broker.subscription},
-                                             {"broker", broker_.Type()}});
+                                             {"broker", broker_.Type()},
+                                             {"status_changes_from", !reads_status_ ? json::array()
+                                                                     : from         ? json(*from)
+                                                                            : json("any")}});
   return {};
 }
 

@@ -8,11 +8,14 @@
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <mutex>
 #include <thread>
 
 #include "broker/open_broker.hpp"
 #include "common/http_server.hpp"
+#include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "model/cloud_event.hpp"
 #include "model/outbox_event.hpp"
@@ -99,6 +102,33 @@ TEST_F(AdapterRuntimeTest, ActsOnlyOnTheStatusChangesOfTheAdaptersItNames) {
   EXPECT_EQ(placement->Handle(Event("created", "")), broker::HandlerResult::kNack);
   auto none = Runtime("dns", "broker: {status_changes_from: []}\n" + std::string(kAfterValidation));
   EXPECT_EQ(none->Handle(Event(kStatus, "validation")), broker::HandlerResult::kAck);
+}
+
+// The startup line tells an operator whose status changes an adapter acts on.
+TEST_F(AdapterRuntimeTest, SaysAtStartWhoseStatusChangesItActsOn) {
+  const std::string log_file = dir_ + "/log.json";
+  log::SetOutputFile(log_file);
+  for (const auto& [name, config] : std::vector<std::pair<std::string, std::string>>{
+           {"validation", ""},
+           {"dns", kAfterValidation},
+           {"placement",
+            "broker: {status_changes_from: [dns]}\n" + std::string(kAfterValidation)}}) {
+    auto runtime = Runtime(name, config);
+    auto started = runtime->Start();
+    ASSERT_TRUE(started) << started.error().ToString();
+    runtime->Stop();
+  }
+  std::map<std::string, nlohmann::json> said;
+  std::ifstream in(log_file);
+  for (std::string line; std::getline(in, line);) {
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_object() && j.value("msg", "") == "subscribed") {
+      said[j.value("adapter", "")] = j["status_changes_from"];
+    }
+  }
+  EXPECT_EQ(said["validation"], nlohmann::json::array());
+  EXPECT_EQ(said["dns"], "any");
+  EXPECT_EQ(said["placement"], nlohmann::json::array({"dns"}));
 }
 
 // What the fake APIs below listen with: loopback, `threads` handler threads.
