@@ -39,20 +39,10 @@ uint64_t ReportDigest(int64_t generation, const std::vector<ReportCondition>& co
       BuildReport("", generation, Time{}, conditions, metadata, data).dump());
 }
 
-// Whether the resource's condition `type` has `status` at `generation`.
-bool ShowsCondition(const json& resource, const std::string& type, std::string_view status,
-                    int64_t generation) {
-  const auto s = resource.find("status");
-  if (s == resource.end() || !s->is_object()) return false;
-  const auto conditions = s->find("conditions");
-  if (conditions == s->end() || !conditions->is_array()) return false;
-  for (const json& c : *conditions) {
-    if (c.is_object() && c.value("type", "") == type) {
-      return c.value("status", "") == status &&
-             c.value("observed_generation", int64_t{-1}) == generation;
-    }
-  }
-  return false;
+// Whether `condition` (found on the resource, or null) has `status` at `generation`.
+bool Shows(const json* condition, std::string_view status, int64_t generation) {
+  return condition && condition->is_object() && condition->value("status", "") == status &&
+         condition->value("observed_generation", int64_t{-1}) == generation;
 }
 
 // The event's number among its resource's events (the outbox's aggregate_sequence attribute), or
@@ -108,7 +98,9 @@ AdapterRuntime::AdapterRuntime(AdapterConfig config, broker::Broker& broker,
                                std::unique_ptr<KubernetesResources> resources)
     : config_(std::move(config)),
       reads_status_(ReadsStatus(config_.preconditions) || ReadsStatus(config_.params)),
-      condition_type_(model::AdapterConditionType(config_.name)),
+      // An adapter name makes a plain condition type, which the path syntax takes as it is.
+      own_condition_(*FieldPath::Parse(
+          "status.conditions[type=" + model::AdapterConditionType(config_.name) + "]")),
       broker_(broker),
       stop_(stop),
       api_(client::ClientOptions{.api_url = config_.api.base_url,
@@ -351,7 +343,7 @@ Outcome AdapterRuntime::ReconcileLocked(const std::string& resource_id, const js
   Outcome reported = Outcome::kReported;
   if (digest == last_report && StringField(event, "reason") == model::kStatusChangedReason &&
       available != report->conditions.end() &&
-      ShowsCondition(cluster, condition_type_, available->status, generation)) {
+      Shows(own_condition_.Find(cluster), available->status, generation)) {
     metrics_.unchanged.WithLabels({config_.name}).Inc();  // the API holds this very report
     memory.report = digest;
   } else {

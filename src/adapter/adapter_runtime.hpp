@@ -13,6 +13,7 @@
 
 #include "adapter/adapter_config.hpp"
 #include "adapter/decision.hpp"
+#include "adapter/field_path.hpp"
 #include "adapter/kubernetes_resources.hpp"
 #include "adapter/status_report.hpp"
 #include "broker/broker.hpp"
@@ -152,8 +153,8 @@ class AdapterRuntime {
   void CountError(const std::string& phase);
 
   const AdapterConfig config_;
-  const bool reads_status_;           // ReadsStatus(config_.preconditions)
-  const std::string condition_type_;  // its reports' condition on the resource: DnsSuccessful
+  const bool reads_status_;        // ReadsStatus(config_.preconditions)
+  const FieldPath own_condition_;  // its reports' condition on the resource (DnsSuccessful)
   broker::Broker& broker_;
   const std::atomic<bool>& stop_;
   client::ApiClient api_;
