@@ -18,7 +18,7 @@ RUN cmake --preset release -DBUILD_TESTING=OFF -DHF_WERROR=ON \
 # or through their dependencies. ca-certificates: TLS to Google APIs. tzdata: the IANA time zones
 # of CEL's timestamp getters (getHours('Europe/Paris')).
 FROM debian:bookworm-slim
-ARG RUNTIME_PACKAGES="ca-certificates libc6 libgcc-s1 libstdc++6 libpqxx-6.4 libpq5 \
+ARG RUNTIME_PACKAGES="ca-certificates libc6 libgcc-s1 libstdc++6 libpq5 libjemalloc2 \
   libsqlite3-0 librabbitmq4 libspdlog1.10 libfmt9 libyaml-cpp0.7 libssl3 libcurl4 libre2-9 tzdata"
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $RUNTIME_PACKAGES \

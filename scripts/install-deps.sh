@@ -15,7 +15,7 @@ PACKAGES=(
   # libraries
   libboost-dev libpq-dev libsqlite3-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libyaml-cpp-dev libcli11-dev librabbitmq-dev
-  libssl-dev libcurl4-openssl-dev libre2-dev
+  libssl-dev libcurl4-openssl-dev libre2-dev libjemalloc-dev
   # IANA time zones for CEL's timestamp getters (getHours('Europe/Paris')) and their tests
   tzdata
   # GoogleTest: CMake configures the tests even when they are not built

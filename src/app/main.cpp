@@ -1,25 +1,13 @@
 // hyperfleet: one binary, one subcommand per component (docs/architecture.md#components).
-#include <malloc.h>
-
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "app/commands.hpp"
+#include "common/allocator.hpp"
 #include "common/log.hpp"
 
 int main(int argc, char** argv) {
-  // Give memory back when a client leaves. glibc serves a large allocation (a list answer of
-  // tens of MB) with mmap, unmapped on free, but after such a free it raises its mmap threshold
-  // (up to 32 MiB), so the next large answers come from the heap and stay in the process after
-  // they are freed. A fixed threshold keeps large buffers in mmap; fewer arenas (default 8 per
-  // core) keep the many server threads from each holding freed memory of their own.
-  // The threshold is 1 MiB, not glibc's initial 128 KiB: a page of 100 resources (~150 KB) in
-  // mmap cost its page faults and an unmap with a TLB shoot-down on every list, a quarter of the
-  // API's CPU per list (issue #16). The heap keeps up to 2 MiB free at its top per arena for the
-  // next answer; larger answers are still unmapped, or trimmed (http_server.cpp, Written).
-  mallopt(M_MMAP_THRESHOLD, 1 << 20);
-  mallopt(M_TRIM_THRESHOLD, 2 << 20);
-  mallopt(M_ARENA_MAX, 4);
+  hf::TuneAllocator();
   CLI::App app{"HyperFleet: a control plane for the lifecycle of a fleet of clusters",
                "hyperfleet"};
   app.require_subcommand(1);

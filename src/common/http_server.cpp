@@ -1,6 +1,5 @@
 #include "common/http_server.hpp"
 
-#include <malloc.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -23,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/allocator.hpp"
 #include "common/log.hpp"
 #include "common/log_throttle.hpp"
 #include "common/metrics.hpp"
@@ -43,7 +43,7 @@ const log::Logger kLog{"http"};
 constexpr size_t kLingerBytes = 64 << 20;
 // The most a kept-alive connection reads while it waits for its next request.
 constexpr size_t kFirstReadBytes = 16 << 10;
-// An answer at least this large is followed by malloc_trim (see Written).
+// An answer at least this large is followed by ReturnFreeMemory (see Written).
 constexpr size_t kTrimAfterBytes = 1 << 20;
 // How long a closing connection may take: draining after an early answer, TLS close_notify.
 constexpr auto kCloseTimeout = std::chrono::seconds(5);
@@ -562,8 +562,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     const size_t written = std::exchange(pending_, 0);
     server_.admission->RemovePending(written);
     // A large answer leaves the many small blocks it was built from (a list's items) free in
-    // the heap, where glibc keeps them; hand their pages back so memory falls when clients leave.
-    if (written >= kTrimAfterBytes) malloc_trim(0);
+    // the heap, where the allocator keeps them; hand their pages back so memory falls when clients
+    // leave.
+    if (written >= kTrimAfterBytes) ReturnFreeMemory();
     if (std::exchange(counted_, false)) --server_.in_flight;
     if (ec || !keep_alive) return Close(!ec && linger_);
     AwaitNextRequest();
