@@ -850,9 +850,9 @@ OUTBOX_BATCH = 100
 OUTBOX_PASS_SQL = f"""\\set b :b + 1
 BEGIN;
 SELECT id, event_id, aggregate_type, aggregate_id, aggregate_generation, event_type, reason,
-  payload, created_time, published_time, attempts, next_attempt_time, last_error FROM outbox
-  WHERE published_time IS NULL AND next_attempt_time <= now() ORDER BY id
-  LIMIT {OUTBOX_BATCH} FOR UPDATE SKIP LOCKED;
+  payload, created_time, published_time, attempts, next_attempt_time, last_error,
+  aggregate_sequence FROM outbox WHERE published_time IS NULL AND next_attempt_time <= now()
+  ORDER BY id LIMIT {OUTBOX_BATCH} FOR UPDATE SKIP LOCKED;
 UPDATE outbox SET published_time = now() WHERE id = ANY(translate(
   (SELECT json_agg(g)::text FROM generate_series(:first + (:b - 1) * {OUTBOX_BATCH},
    :first + :b * {OUTBOX_BATCH} - 1) g), '[]', '{{}}')::bigint[]);
