@@ -44,7 +44,7 @@ constexpr size_t kLingerBytes = 64 << 20;
 // The most a kept-alive connection reads while it waits for its next request.
 constexpr size_t kFirstReadBytes = 16 << 10;
 // An answer at least this large is followed by ReturnFreeMemory (see Written).
-constexpr size_t kTrimAfterBytes = 1 << 20;
+constexpr size_t kReturnMemoryAfterBytes = 1 << 20;
 // How long a closing connection may take: draining after an early answer, TLS close_notify.
 constexpr auto kCloseTimeout = std::chrono::seconds(5);
 // How often the certificate files are checked for a change.
@@ -561,10 +561,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     response_.reset();
     const size_t written = std::exchange(pending_, 0);
     server_.admission->RemovePending(written);
-    // A large answer leaves the many small blocks it was built from (a list's items) free in
-    // the heap, where the allocator keeps them; hand their pages back so memory falls when clients
-    // leave.
-    if (written >= kTrimAfterBytes) ReturnFreeMemory();
+    // A large answer leaves the many small blocks it was built from (a list's items) free where
+    // the allocator keeps them; hand their pages back so memory falls when clients leave.
+    if (written >= kReturnMemoryAfterBytes) ReturnFreeMemory();
     if (std::exchange(counted_, false)) --server_.in_flight;
     if (ec || !keep_alive) return Close(!ec && linger_);
     AwaitNextRequest();
