@@ -19,6 +19,11 @@ struct Statement {
   // whose best plan depends on a table that grows by orders of magnitude while a connection
   // lives (a plan made on the near-empty table scans it whole ever after).
   bool plan_each_run = false;
+  // PostgreSQL runs it with sorting off (enable_sort, for this statement only), so its ORDER BY
+  // is read from an index. Statistics older than a backlog (rows that arrived since the last
+  // ANALYZE) make sorting every matching row look cheaper than reading the first few in index
+  // order; a claim of 100 rows then sorts the whole backlog, on disk, on every pass.
+  bool index_order = false;
 };
 
 // One open transaction (or read-only session) on one leased connection: the part of a backend

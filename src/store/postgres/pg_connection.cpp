@@ -129,9 +129,19 @@ Result<std::vector<Rows>> PgConnection::Run(std::span<const PgCommand> commands)
   if (PQenterPipelineMode(conn_) == 0) return Fail(Lost("entering pipeline mode"));
   // Send everything, then one sync.
   std::vector<const std::string*> prepares(commands.size(), nullptr);
+  const auto send_text = [&](const char* sql) {
+    return PQsendQueryParams(conn_, sql, 0, nullptr, nullptr, nullptr, nullptr, 0) != 0;
+  };
+  const auto index_order = [&](size_t i) {
+    return commands[i].statement != nullptr && commands[i].statement->index_order;
+  };
   for (size_t i = 0; i < commands.size(); ++i) {
     const PgCommand& c = commands[i];
     const TextParams params(c.params);
+    // SET LOCAL lasts to the end of the transaction (an explicit one, or the pipeline's own).
+    if (index_order(i) && !send_text("SET LOCAL enable_sort = off")) {
+      return Fail(Lost("sending a statement"));
+    }
     int sent = 0;
     if (c.statement != nullptr && !c.statement->plan_each_run) {
       const std::string& name = c.statement->name;
@@ -150,7 +160,9 @@ Result<std::vector<Rows>> PgConnection::Run(std::span<const PgCommand> commands)
       sent = PQsendQueryParams(conn_, sql.c_str(), params.size(), nullptr, params.values(), nullptr,
                                nullptr, 0);
     }
-    if (sent == 0) return Fail(Lost("sending a statement"));
+    if (sent == 0 || (index_order(i) && !send_text("RESET enable_sort"))) {
+      return Fail(Lost("sending a statement"));
+    }
   }
   if (PQpipelineSync(conn_) == 0) return Fail(Lost("sending a statement"));
 
@@ -178,10 +190,12 @@ Result<std::vector<Rows>> PgConnection::Run(std::span<const PgCommand> commands)
     return status;
   };
   for (size_t i = 0; i < commands.size(); ++i) {
+    if (index_order(i)) HF_TRY(read_one(false));
     if (prepares[i] != nullptr && HF_TRY(read_one(false)) == PGRES_COMMAND_OK) {
       prepared_.insert(*prepares[i]);
     }
     HF_TRY(read_one(true));
+    if (index_order(i)) HF_TRY(read_one(false));
   }
   ResultPtr sync(PQgetResult(conn_));
   if (sync.p == nullptr || PQresultStatus(sync.p) != PGRES_PIPELINE_SYNC) {

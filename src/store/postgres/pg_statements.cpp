@@ -174,10 +174,13 @@ Statements Build() {
       "find_pending_outbox",
       {outbox_select + "WHERE aggregate_id = $1 AND aggregate_generation = $2 AND "
                        "published_time IS NULL ORDER BY id DESC LIMIT 1"}};
+  // Read in id order from outbox_unpublished, never sorted: a sort takes the whole backlog.
   s.claim_outbox = {
       "claim_outbox",
       {outbox_select + "WHERE published_time IS NULL AND next_attempt_time <= $1 ORDER BY id "
-                       "LIMIT $2 FOR UPDATE SKIP LOCKED"}};
+                       "LIMIT $2 FOR UPDATE SKIP LOCKED"},
+      /*plan_each_run=*/false,
+      /*index_order=*/true};
   // Planned on every run: a plan kept from when the outbox was nearly empty scans the table.
   s.mark_published = {
       "mark_published",
