@@ -222,6 +222,44 @@ TEST_F(PgStoreTest, MarkPublishedFindsRowsByIdAfterTheOutboxGrew) {
   EXPECT_LT(seq_tuples_read(), 20000) << "a mark read the whole outbox";
 }
 
+// Reads by id run as kept plans: one made while the table was nearly empty (where a scan of it is
+// cheapest) must still find rows through the primary key once the table has grown.
+TEST_F(PgStoreTest, ReadsByIdUseThePrimaryKeyAfterTheTableGrew) {
+  {
+    auto store = Open(StoreOptions{.max_connections = 1});  // one connection: one plan cache
+    ASSERT_TRUE(store);
+    HF_ASSERT_OK(store->Migrate());
+    ASSERT_EQ(hf::testing::PgDatabase::Exec(
+                  db_->url(), "ALTER TABLE resources SET (autovacuum_enabled = false)"),
+              "");
+    auto first = MakeResource("Cluster", "first");
+    {
+      auto tx = HF_ASSERT_OK(store->Begin(TxMode::kWrite));
+      HF_ASSERT_OK(tx->InsertResource(first));
+      HF_ASSERT_OK(tx->Commit());
+    }
+    auto read = [&] {
+      auto tx = HF_ASSERT_OK(store->Begin(TxMode::kRead));
+      auto rows = HF_ASSERT_OK(tx->GetResources({first.id, NewUuidV7()}));
+      ASSERT_EQ(rows.size(), 1u);
+      EXPECT_EQ(rows[0].id, first.id);
+    };
+    for (int i = 0; i < 8; ++i) read();  // past the 5 executions after which a plan is kept
+    ASSERT_EQ(hf::testing::PgDatabase::Exec(
+                  db_->url(),
+                  "INSERT INTO resources (id, kind, name, spec, created_time, updated_time, "
+                  "created_by, updated_by) SELECT gen_random_uuid()::text, 'Cluster', 'c' || g, "
+                  "'{}', now(), now(), 'test', 'test' FROM generate_series(1, 20000) g"),
+              "");
+    read();
+  }  // the store's backends exit and report their statistics
+  WaitForOtherBackendsToExit();
+  const auto scanned = hf::testing::PgDatabase::Query(
+      db_->url(),
+      "SELECT COALESCE(seq_tup_read, 0) FROM pg_stat_user_tables WHERE relname = 'resources'");
+  EXPECT_LT(std::stoll(scanned.at(0).at(0)), 20000) << "a read by id scanned the whole table";
+}
+
 // A backlog that arrived since the last ANALYZE (here: never analyzed) looks tiny to the planner,
 // which would then sort every due row to claim the first 100. The claim must read them in id
 // order from the index instead.

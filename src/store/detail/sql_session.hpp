@@ -15,15 +15,11 @@ namespace hf::store::detail {
 struct Statement {
   std::string name;
   std::vector<std::string> sql;
-  // PostgreSQL plans it on every run instead of keeping a plan per connection: for a statement
-  // whose best plan depends on a table that grows by orders of magnitude while a connection
-  // lives (a plan made on the near-empty table scans it whole ever after).
-  bool plan_each_run = false;
-  // PostgreSQL runs it with sorting off (enable_sort, for this statement only), so its ORDER BY
-  // is read from an index. Statistics older than a backlog (rows that arrived since the last
-  // ANALYZE) make sorting every matching row look cheaper than reading the first few in index
-  // order; a claim of 100 rows then sorts the whole backlog, on disk, on every pass.
-  bool index_order = false;
+  // PostgreSQL plans it with sequential scans and sorts off (for this statement only), so it finds
+  // its rows, in order, through an index whatever the statistics say. Statistics older than the
+  // table's growth (rows that arrived since the last ANALYZE) make a scan of every row, or a sort
+  // of every match, look cheaper than an index; a plan kept from then does that on every run.
+  bool use_index = false;
 };
 
 // One open transaction (or read-only session) on one leased connection: the part of a backend

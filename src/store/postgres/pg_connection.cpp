@@ -10,6 +10,16 @@
 namespace hf::store::detail {
 namespace {
 
+// Sent before and after a Statement::use_index, in the same pipeline. Local settings end with the
+// transaction; the second restores them at once for the statements after it (to PostgreSQL's
+// defaults, which the store never changes).
+const Statement kIndexOnlyPlans{
+    "index_only_plans",
+    {"SELECT set_config('enable_seqscan', 'off', true), set_config('enable_sort', 'off', true)"}};
+const Statement kAnyPlans{
+    "any_plans",
+    {"SELECT set_config('enable_seqscan', 'on', true), set_config('enable_sort', 'on', true)"}};
+
 Error Unavailable(std::string detail) {
   return {ErrorCode::kUnavailable, "database unavailable", std::move(detail), {}};
 }
@@ -127,23 +137,29 @@ Error PgConnection::Lost(const std::string& doing) {
 Result<std::vector<Rows>> PgConnection::Run(std::span<const PgCommand> commands) {
   if (lost_ || PQstatus(conn_) != CONNECTION_OK) return Fail(Lost("connection lost"));
   if (PQenterPipelineMode(conn_) == 0) return Fail(Lost("entering pipeline mode"));
-  // Send everything, then one sync.
-  std::vector<const std::string*> prepares(commands.size(), nullptr);
-  const auto send_text = [&](const char* sql) {
-    return PQsendQueryParams(conn_, sql, 0, nullptr, nullptr, nullptr, nullptr, 0) != 0;
+  // What goes on the wire: each command, a Statement::use_index one between the two settings
+  // statements (whose rows nobody reads). Then one sync.
+  struct Send {
+    const Statement* statement;  // or, when null, `sql`
+    const std::string* sql;
+    const std::vector<SqlParam>* params;
+    bool rows;  // the caller's
   };
-  const auto index_order = [&](size_t i) {
-    return commands[i].statement != nullptr && commands[i].statement->index_order;
-  };
-  for (size_t i = 0; i < commands.size(); ++i) {
-    const PgCommand& c = commands[i];
-    const TextParams params(c.params);
-    // SET LOCAL lasts to the end of the transaction (an explicit one, or the pipeline's own).
-    if (index_order(i) && !send_text("SET LOCAL enable_sort = off")) {
-      return Fail(Lost("sending a statement"));
-    }
+  static const std::vector<SqlParam> kNoParams;
+  std::vector<Send> sends;
+  sends.reserve(commands.size());
+  for (const PgCommand& c : commands) {
+    const bool use_index = c.statement != nullptr && c.statement->use_index;
+    if (use_index) sends.push_back({&kIndexOnlyPlans, nullptr, &kNoParams, false});
+    sends.push_back({c.statement, &c.sql, &c.params, true});
+    if (use_index) sends.push_back({&kAnyPlans, nullptr, &kNoParams, false});
+  }
+  std::vector<const std::string*> prepares(sends.size(), nullptr);
+  for (size_t i = 0; i < sends.size(); ++i) {
+    const Send& c = sends[i];
+    const TextParams params(*c.params);
     int sent = 0;
-    if (c.statement != nullptr && !c.statement->plan_each_run) {
+    if (c.statement != nullptr) {
       const std::string& name = c.statement->name;
       const bool preparing = std::any_of(prepares.begin(), prepares.begin() + i,
                                          [&](const std::string* p) { return p && *p == name; });
@@ -156,17 +172,15 @@ Result<std::vector<Rows>> PgConnection::Run(std::span<const PgCommand> commands)
       sent = PQsendQueryPrepared(conn_, name.c_str(), params.size(), params.values(), nullptr,
                                  nullptr, 0);
     } else {
-      const std::string& sql = c.statement != nullptr ? c.statement->sql.front() : c.sql;
+      const std::string& sql = c.statement != nullptr ? c.statement->sql.front() : *c.sql;
       sent = PQsendQueryParams(conn_, sql.c_str(), params.size(), nullptr, params.values(), nullptr,
                                nullptr, 0);
     }
-    if (sent == 0 || (index_order(i) && !send_text("RESET enable_sort"))) {
-      return Fail(Lost("sending a statement"));
-    }
+    if (sent == 0) return Fail(Lost("sending a statement"));
   }
   if (PQpipelineSync(conn_) == 0) return Fail(Lost("sending a statement"));
 
-  // Then one result (and its terminating null) per prepare and per command, then the sync.
+  // Then one result (and its terminating null) per prepare and per send, then the sync.
   std::optional<Error> failed;
   std::vector<Rows> out;
   out.reserve(commands.size());
@@ -189,13 +203,11 @@ Result<std::vector<Rows>> PgConnection::Run(std::span<const PgCommand> commands)
     }
     return status;
   };
-  for (size_t i = 0; i < commands.size(); ++i) {
-    if (index_order(i)) HF_TRY(read_one(false));
+  for (size_t i = 0; i < sends.size(); ++i) {
     if (prepares[i] != nullptr && HF_TRY(read_one(false)) == PGRES_COMMAND_OK) {
       prepared_.insert(*prepares[i]);
     }
-    HF_TRY(read_one(true));
-    if (index_order(i)) HF_TRY(read_one(false));
+    HF_TRY(read_one(sends[i].rows));
   }
   ResultPtr sync(PQgetResult(conn_));
   if (sync.p == nullptr || PQresultStatus(sync.p) != PGRES_PIPELINE_SYNC) {

@@ -91,11 +91,11 @@ Statements Build() {
                         {"INSERT INTO schema_migrations (name, applied_time) VALUES ($1, $2)"}};
 
   s.get_resource = {"get_resource", {resource_select + "WHERE r.id = $1"}};
-  // Planned on every run (a read of one id uses get_resource): a plan kept from when the table
-  // was nearly empty scans it whole on every batch once it has grown (issue #16).
+  // Through the primary key whatever the statistics (a plan kept from when the table was nearly
+  // empty would scan it whole on every batch once it has grown, issue #16).
   s.get_resources = {"get_resources",
                      {resource_select + "WHERE r.id = ANY(" + IdArray("$1", "text") + ")"},
-                     /*plan_each_run=*/true};
+                     /*use_index=*/true};
   s.get_resource_for_update = {"get_resource_for_update",
                                {resource_select + "WHERE r.id = $1 FOR UPDATE OF r"}};
   // One round trip: the row, its labels ($16) and conditions ($17) documents.
@@ -179,13 +179,13 @@ Statements Build() {
       "claim_outbox",
       {outbox_select + "WHERE published_time IS NULL AND next_attempt_time <= $1 ORDER BY id "
                        "LIMIT $2 FOR UPDATE SKIP LOCKED"},
-      /*plan_each_run=*/false,
-      /*index_order=*/true};
-  // Planned on every run: a plan kept from when the outbox was nearly empty scans the table.
+      /*use_index=*/true};
+  // Through the primary key whatever the statistics (a plan kept from when the outbox was nearly
+  // empty would scan it whole).
   s.mark_published = {
       "mark_published",
       {"UPDATE outbox SET published_time = $2 WHERE id = ANY(" + IdArray("$1", "bigint") + ")"},
-      /*plan_each_run=*/true};
+      /*use_index=*/true};
   s.mark_failed = {"mark_failed",
                    {"UPDATE outbox SET attempts = attempts + 1, last_error = $2, "
                     "next_attempt_time = $3 WHERE id = $1"}};
