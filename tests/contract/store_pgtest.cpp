@@ -283,7 +283,7 @@ TEST_F(PgStoreTest, ClaimReadsABacklogInIdOrderWhateverTheStatistics) {
               "");
     const int64_t first = std::stoll(
         hf::testing::PgDatabase::Query(db_->url(), "SELECT min(id) FROM outbox").at(0).at(0));
-    for (int pass = 0; pass < 2; ++pass) {  // the second on the same connection, after RESET
+    for (int pass = 0; pass < 2; ++pass) {  // the second with the settings statements prepared
       auto tx = HF_ASSERT_OK(store->Begin(TxMode::kWrite));
       auto rows = HF_ASSERT_OK(tx->ClaimOutbox(100, Now()));
       ASSERT_EQ(rows.size(), 100u);

@@ -172,9 +172,8 @@ Result<std::vector<Rows>> PgConnection::Run(std::span<const PgCommand> commands)
       sent = PQsendQueryPrepared(conn_, name.c_str(), params.size(), params.values(), nullptr,
                                  nullptr, 0);
     } else {
-      const std::string& sql = c.statement != nullptr ? c.statement->sql.front() : *c.sql;
-      sent = PQsendQueryParams(conn_, sql.c_str(), params.size(), nullptr, params.values(), nullptr,
-                               nullptr, 0);
+      sent = PQsendQueryParams(conn_, c.sql->c_str(), params.size(), nullptr, params.values(),
+                               nullptr, nullptr, 0);
     }
     if (sent == 0) return Fail(Lost("sending a statement"));
   }
