@@ -429,11 +429,15 @@ def section_api(res, args, work):
             f.write("\n".join(ids) + "\n")
         log(f"api: GET /clusters/{{id}} over {len(ids)} clusters (wrk) vs select by key "
             f"(pgbench), {CONCURRENCY} connections each, A-B-B-A")
-        get, base_get = abba(
-            lambda d: wrk(base + API + "/clusters", "get.lua", d, CONCURRENCY,
-                          env={"BENCH_IDS": ids_file}),
-            lambda d: pgbench(db, GET_SQL.format(columns=RESOURCE_COLUMNS), d, CONCURRENCY, work, {"nids": str(len(ids))}),
-            args.duration)
+        def api_get(connections):
+            return lambda d: wrk(base + API + "/clusters", "get.lua", d, connections,
+                                 env={"BENCH_IDS": ids_file})
+
+        def db_get(clients):
+            return lambda d: pgbench(db, GET_SQL.format(columns=RESOURCE_COLUMNS), d, clients,
+                                     work, {"nids": str(len(ids))})
+
+        get, base_get = abba(api_get(CONCURRENCY), db_get(CONCURRENCY), args.duration)
         res.add("api_get_rps", get["rps"], "req/s", base_get["rps"], "pgbench, select by key",
                 "higher")
         res.add("api_get_p50_ms", get["p50_ms"], "ms", base_get["p50_ms"], "pgbench p50", "lower")
@@ -450,12 +454,8 @@ def section_api(res, args, work):
         # its better concurrency.
         log(f"api: the same GETs and select by key, {GET_CAPACITY_CONCURRENCY} connections each, "
             "A-B-B-A")
-        get_c, base_get_c = abba(
-            lambda d: wrk(base + API + "/clusters", "get.lua", d, GET_CAPACITY_CONCURRENCY,
-                          env={"BENCH_IDS": ids_file}),
-            lambda d: pgbench(db, GET_SQL.format(columns=RESOURCE_COLUMNS), d,
-                              GET_CAPACITY_CONCURRENCY, work, {"nids": str(len(ids))}),
-            args.duration)
+        get_c, base_get_c = abba(api_get(GET_CAPACITY_CONCURRENCY),
+                                 db_get(GET_CAPACITY_CONCURRENCY), args.duration)
         best = max(base_get["rps"], base_get_c["rps"])
         res.add(f"api_get_rps_{GET_CAPACITY_CONCURRENCY}", get_c["rps"], "req/s", best,
                 f"pgbench, select by key, the better of {CONCURRENCY} and "

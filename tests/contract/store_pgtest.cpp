@@ -63,17 +63,17 @@ class PgStoreTest : public ::testing::Test {
     EXPECT_TRUE(store) << store.error().ToString();
     return store ? std::move(*store) : nullptr;
   }
+  // The one number `sql` returns, read on a connection of its own.
+  int64_t QueryInt(const std::string& sql) {
+    return std::stoll(hf::testing::PgDatabase::Query(db_->url(), sql).at(0).at(0));
+  }
   // Waits until the test database has no client backend but the caller's: a closed store's
   // backends have then exited and reported their statistics (pg_stat_*).
   void WaitForOtherBackendsToExit() {
     auto others = [&] {
-      return std::stoi(
-          hf::testing::PgDatabase::Query(db_->url(),
-                                         "SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                                         "current_database() AND backend_type = 'client backend' "
-                                         "AND pid <> pg_backend_pid()")
-              .at(0)
-              .at(0));
+      return QueryInt(
+          "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+          "backend_type = 'client backend' AND pid <> pg_backend_pid()");
     };
     // Each look is a connection of its own, whose backend may outlive it a moment: the answer
     // is the look that saw none, not a look after it.
@@ -175,12 +175,8 @@ TEST_F(PgStoreTest, DuplicateInsertIsAlreadyExistsAndTxStaysUsableAfterRollback)
 // the server's statistics, which a backend reports at the latest when it exits.
 TEST_F(PgStoreTest, MarkPublishedFindsRowsByIdAfterTheOutboxGrew) {
   auto seq_tuples_read = [&] {
-    return std::stoll(
-        hf::testing::PgDatabase::Query(db_->url(),
-                                       "SELECT COALESCE(seq_tup_read, 0) FROM pg_stat_user_tables "
-                                       "WHERE relname = 'outbox'")
-            .at(0)
-            .at(0));
+    return QueryInt(
+        "SELECT COALESCE(seq_tup_read, 0) FROM pg_stat_user_tables WHERE relname = 'outbox'");
   };
   auto pass = [](Store& store) {
     auto tx = HF_ASSERT_OK(store.Begin(TxMode::kWrite));
@@ -258,10 +254,9 @@ TEST_F(PgStoreTest, ReadsByIdUseThePrimaryKeyAfterTheTableGrew) {
     read();
   }  // the store's backends exit and report their statistics
   WaitForOtherBackendsToExit();
-  const auto scanned = hf::testing::PgDatabase::Query(
-      db_->url(),
+  const int64_t scanned = QueryInt(
       "SELECT COALESCE(seq_tup_read, 0) FROM pg_stat_user_tables WHERE relname = 'resources'");
-  EXPECT_LT(std::stoll(scanned.at(0).at(0)), 20000) << "a read by id scanned the whole table";
+  EXPECT_LT(scanned, 20000) << "a read by id scanned the whole table";
 }
 
 // A backlog that arrived since the last ANALYZE (here: never analyzed) looks tiny to the planner,
@@ -285,8 +280,7 @@ TEST_F(PgStoreTest, ClaimReadsABacklogInIdOrderWhateverTheStatistics) {
                   "now() - interval '1 second' FROM generate_series(1, " +
                       std::to_string(kBacklog) + ")"),
               "");
-    const int64_t first = std::stoll(
-        hf::testing::PgDatabase::Query(db_->url(), "SELECT min(id) FROM outbox").at(0).at(0));
+    const int64_t first = QueryInt("SELECT min(id) FROM outbox");
     for (int pass = 0; pass < 2; ++pass) {  // the second with the settings statements prepared
       auto tx = HF_ASSERT_OK(store->Begin(TxMode::kWrite));
       auto rows = HF_ASSERT_OK(tx->ClaimOutbox(100, Now()));
@@ -297,10 +291,9 @@ TEST_F(PgStoreTest, ClaimReadsABacklogInIdOrderWhateverTheStatistics) {
     }  // rolled back
   }
   WaitForOtherBackendsToExit();
-  const auto read = hf::testing::PgDatabase::Query(
-      db_->url(),
+  const int64_t read = QueryInt(
       "SELECT COALESCE(sum(idx_tup_read), 0) FROM pg_stat_user_indexes WHERE relname = 'outbox'");
-  EXPECT_LT(std::stoll(read.at(0).at(0)), kBacklog) << "a claim read the whole backlog";
+  EXPECT_LT(read, kBacklog) << "a claim read the whole backlog";
 }
 
 // A status report usually moves one condition of several: the others' rows must not get new
