@@ -133,15 +133,18 @@ Result<model::Resource> ResourceService::Create(const Scope& scope, CreateInput 
   r.created_time = r.updated_time = Now();
   r.created_by = r.updated_by = caller.actor;
   r.conditions = Aggregate({r, kind.required_adapters, {}, false});
-  if (auto inserted = tx->InsertResource(r); !inserted) {
-    if (inserted.error().code == ErrorCode::kAlreadyExists) {
-      return Fail(ErrorCode::kAlreadyExists, "This " + std::string(kind.name) + " already exists",
-                  inserted.error().detail);
-    }
-    return Fail(inserted.error());
-  }
+  // The insert travels with the commit (one round trip on PostgreSQL): a taken name is told by
+  // either.
+  const auto taken = [&](Error e) {
+    if (e.code != ErrorCode::kAlreadyExists) return e;
+    return Error{ErrorCode::kAlreadyExists,
+                 "This " + std::string(kind.name) + " already exists",
+                 std::move(e.detail),
+                 {}};
+  };
+  if (auto inserted = tx->InsertResource(r); !inserted) return Fail(taken(inserted.error()));
   HF_TRY(AppendEvent(*tx, r, "created", caller.traceparent));
-  HF_CHECK(tx->Commit());
+  if (auto committed = tx->Commit(); !committed) return Fail(taken(committed.error()));
   CountReconciliationStarted(kinds_, r, false);
   return r;
 }

@@ -81,7 +81,7 @@ enum class TxMode {
 
 // A unit of work on the store. Destroying it without Commit() rolls back. Not thread-safe:
 // one Tx belongs to one request at a time. Every method returns an Error instead of throwing.
-// The writes that cannot fail in normal operation (ReplaceConditions, UpsertAdapterStatus,
+// The writes whose rows nobody reads back (InsertResource, ReplaceConditions, UpsertAdapterStatus,
 // AppendOutbox, MarkPublished, MarkFailed) may report a failure only with the next call or the
 // Commit: on PostgreSQL they travel with that call, in the same round trip.
 class Tx {
@@ -96,7 +96,8 @@ class Tx {
   // The resources of `ids` that exist, in any order, each once.
   virtual Result<std::vector<model::Resource>> GetResources(
       const std::vector<std::string>& ids) = 0;
-  // AlreadyExists if an active resource of the same kind (and owner) has that name.
+  // AlreadyExists if an active resource of the same kind (and owner) has that name, or the id is
+  // taken: from this call, the next one or the Commit (see above).
   virtual Result<void> InsertResource(const model::Resource& r) = 0;
   // Updates spec, labels (replaced), generation, updated_*, deleted_* and conditions.
   virtual Result<void> UpdateResource(const model::Resource& r) = 0;

@@ -161,7 +161,8 @@ TEST_F(PgStoreTest, DuplicateInsertIsAlreadyExistsAndTxStaysUsableAfterRollback)
   }
   for (int i = 0; i < 3; ++i) {  // the failed transaction's connection goes back to the pool clean
     auto tx = HF_ASSERT_OK(store->Begin(TxMode::kWrite));
-    auto dup = tx->InsertResource(MakeResource("Cluster", "dup"));
+    HF_ASSERT_OK(tx->InsertResource(MakeResource("Cluster", "dup")));  // travels with the commit
+    auto dup = tx->Commit();
     ASSERT_FALSE(dup);
     EXPECT_EQ(dup.error().code, ErrorCode::kAlreadyExists);
   }

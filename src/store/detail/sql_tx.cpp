@@ -408,7 +408,7 @@ Result<std::vector<model::Resource>> SqlTx::GetResources(const std::vector<std::
 }
 
 Result<void> SqlTx::InsertResource(const model::Resource& r) {
-  HF_CHECK(session_->Exec(
+  HF_CHECK(session_->Queue(
       st_.insert_resource,
       {r.id, r.kind, r.name, r.href, r.spec.dump(), r.generation,
        OptParam(r.owner ? std::optional(r.owner->id) : std::nullopt),
