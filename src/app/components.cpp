@@ -111,6 +111,7 @@ http::ServerOptions ApiServerOptions(const Settings& s) {
   options.tls_cert_file = s.tls_cert_file;
   options.tls_key_file = s.tls_key_file;
   options.max_connections = static_cast<size_t>(s.max_connections);
+  options.max_running_handlers = static_cast<size_t>(s.max_running_handlers);
   options.max_queued_requests = static_cast<size_t>(s.max_queued_requests);
   options.max_pending_response_bytes = static_cast<size_t>(s.max_pending_response_bytes);
   // Answered from memory (the index, the console) or deferred (a read of one resource): these run

@@ -116,6 +116,7 @@ SettingsLoader::SettingsLoader(CLI::App* cmd, Settings& s, const std::vector<std
   b.Bind("db_startup_wait", &s.db_startup_wait, "");
   b.Bind("server_threads", &s.server_threads, "");
   b.Bind("max_connections", &s.max_connections, "");
+  b.Bind("max_running_handlers", &s.max_running_handlers, "");
   b.Bind("max_queued_requests", &s.max_queued_requests, "");
   b.Bind("max_pending_response_bytes", &s.max_pending_response_bytes, "");
   b.Bind("shutdown_delay", &s.shutdown_delay, "");
@@ -159,6 +160,10 @@ Result<void> SettingsLoader::Load() {
                std::to_string(s.outbox_batch_size));
   }
   if (s.max_connections < 1) return bad("max_connections must be at least 1");
+  if (s.max_running_handlers < 0) {
+    return bad("max_running_handlers must not be negative, got " +
+               std::to_string(s.max_running_handlers));
+  }
   if (s.max_queued_requests < 0) return bad("max_queued_requests must not be negative");
   if (s.max_pending_response_bytes < 1) {
     return bad("max_pending_response_bytes must be positive");

@@ -77,7 +77,7 @@ Admission::Limits AdmissionLimits(const ServerOptions& options) {
   }
   limits.max_running = options.max_running_handlers > 0
                            ? options.max_running_handlers
-                           : 2 * std::max<size_t>(1, std::thread::hardware_concurrency()) + 2;
+                           : std::max<size_t>(1, std::thread::hardware_concurrency()) + 2;
   limits.max_queued = options.max_queued_requests;
   limits.max_pending_bytes = options.max_pending_response_bytes;
   return limits;

@@ -31,7 +31,8 @@ struct ServerOptions {
   // A connection past it is answered 503 with Retry-After and closed.
   size_t max_connections = 1024;
   // Handlers running at once, each on a worker thread of its own (they may block, e.g. on the
-  // database), apart from the threads above; 0: twice the core count plus two. Requests past it
+  // database), apart from the threads above; 0: the core count plus two (with the database on
+  // the same cores, more at once only lengthened the tail: README, issue #16). Requests past it
   // wait, holding no thread, first in, first out; past max_queued_requests waiting they get 503.
   size_t max_running_handlers = 0;
   size_t max_queued_requests = 256;

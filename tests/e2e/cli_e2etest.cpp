@@ -59,6 +59,9 @@ TEST(Cli, ConfigErrorsNameTheKey) {
   EXPECT_EQ(batch.exit_code, 2) << batch.output;
   EXPECT_EQ(batch.output,
             "hyperfleet outbox: outbox_batch_size must be between 1 and 10000, got 0\n");
+  auto handlers = RunHyperfleet({"api"}, {{"HYPERFLEET_MAX_RUNNING_HANDLERS", "-1"}});
+  EXPECT_EQ(handlers.exit_code, 2) << handlers.output;
+  EXPECT_EQ(handlers.output, "hyperfleet api: max_running_handlers must not be negative, got -1\n");
   auto port = RunHyperfleet({"api", "--port", "99999"});
   EXPECT_EQ(port.exit_code, 2) << port.output;
   EXPECT_EQ(port.output, "hyperfleet api: port must be a TCP port (0-65535), got 99999\n");
