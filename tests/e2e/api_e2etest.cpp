@@ -481,7 +481,7 @@ TEST_P(ApiE2E, NodePoolsCascadeAndForceDelete) {
   }
   ExpectProblem(api_->Post("/clusters/" + cid + "/nodepools",
                            {{"kind", "NodePool"}, {"name", "np0"}, {"spec", json::object()}}),
-                409, "HYPERFLEET-CNF-001", "already exists");
+                409, "HYPERFLEET-CNF-001", "This NodePool already exists");
   ExpectProblem(api_->Post("/clusters/" + cid + "/nodepools", {{"kind", "NodePool"},
                                                                {"name", "this-name-is-too-long"},
                                                                {"spec", json::object()}}),
