@@ -69,7 +69,7 @@ struct Settings {
   int server_threads = 0;
   // api/dev: the HTTP server's limits (README: Limits); past them, 503 with Retry-After.
   int max_connections = 1024;
-  int max_running_handlers = 0;  // 0: the core count plus two
+  int max_running_handlers = 0;  // 0: the CPU count (CpuCount) plus two
   int max_queued_requests = 256;
   int max_pending_response_bytes = 32 << 20;  // bytes
   // api: after SIGTERM, how long /readyz reports 503 while requests are still served, so load

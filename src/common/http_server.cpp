@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/allocator.hpp"
+#include "common/cpu_count.hpp"
 #include "common/log.hpp"
 #include "common/log_throttle.hpp"
 #include "common/metrics.hpp"
@@ -75,9 +76,8 @@ Admission::Limits AdmissionLimits(const ServerOptions& options) {
       limits.max_connections = std::max<size_t>(1, usable);
     }
   }
-  limits.max_running = options.max_running_handlers > 0
-                           ? options.max_running_handlers
-                           : std::max<size_t>(1, std::thread::hardware_concurrency()) + 2;
+  limits.max_running =
+      options.max_running_handlers > 0 ? options.max_running_handlers : CpuCount() + 2;
   limits.max_queued = options.max_queued_requests;
   limits.max_pending_bytes = options.max_pending_response_bytes;
   return limits;
@@ -869,7 +869,7 @@ Result<void> Server::Start() {
   }
   im.bound_port = im.acceptor->local_endpoint().port();
   int n = im.options.threads;
-  if (n <= 0) n = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  if (n <= 0) n = std::max(2, static_cast<int>(CpuCount()));
   im.admission.emplace(AdmissionLimits(im.options));
   im.workers.emplace(im.admission->limits().max_running);
   im.keep_running.emplace(im.io->get_executor());

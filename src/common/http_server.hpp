@@ -17,7 +17,7 @@ using Handler = std::function<Response(const Request&)>;
 struct ServerOptions {
   std::string host = "0.0.0.0";
   int port = 0;  // 0: pick a free port (see Server::port())
-  // Threads that read, write and run the unlimited handlers; 0: the core count (at least 2).
+  // Threads that read, write and run the unlimited handlers; 0: CpuCount() (at least 2).
   int threads = 0;
   size_t body_limit = 1 << 20;     // larger bodies get 413
   size_t header_limit = 64 << 10;  // request line + headers; larger get 431
@@ -31,7 +31,7 @@ struct ServerOptions {
   // A connection past it is answered 503 with Retry-After and closed.
   size_t max_connections = 1024;
   // Handlers running at once, each on a worker thread of its own (they may block, e.g. on the
-  // database), apart from the threads above; 0: the core count plus two (with the database on
+  // database), apart from the threads above; 0: CpuCount() plus two (with the database on
   // the same cores, more at once only lengthened the tail: README, issue #16). Requests past it
   // wait, holding no thread, first in, first out; past max_queued_requests waiting they get 503.
   size_t max_running_handlers = 0;

@@ -1,8 +1,8 @@
 #include "store/postgres/pg_store.hpp"
 
 #include <algorithm>
-#include <thread>
 
+#include "common/cpu_count.hpp"
 #include "store/detail/migrator.hpp"
 #include "store/detail/sql_tx.hpp"
 #include "store/detail/statements.hpp"
@@ -24,10 +24,10 @@ std::string ConnInfo(const std::string& url, const StoreOptions& options) {
          "%20-c%20TimeZone%3DUTC%20-c%20DateStyle%3DISO%20-c%20max_parallel_workers_per_gather%3D0";
 }
 
-// Reads by id: reader threads (half the cores, at least one), each running one statement at a
-// time on a pooled connection, and the most ids one statement takes. Fewer threads make bigger
+// Reads by id: reader threads (half the CPUs, CpuCount(), at least one), each running one statement
+// at a time on a pooled connection, and the most ids one statement takes. Fewer threads make bigger
 // batches: on 2 cores one thread served 4-15 % more GETs than two.
-size_t ReadThreads() { return std::max(1u, std::thread::hardware_concurrency() / 2); }
+size_t ReadThreads() { return std::max<size_t>(1, CpuCount() / 2); }
 constexpr size_t kReadBatch = 64;
 
 }  // namespace
