@@ -280,6 +280,26 @@ def pgbench(dsn, script_text, duration, clients, workdir, defines=None, mode="pr
     return {"rps": rps, "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99)}
 
 
+def busy_cpu_seconds():
+    """CPU seconds the whole machine has spent busy so far (/proc/stat: all but idle and iowait)."""
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def with_machine_cpu(run):
+    """A wrk or pgbench runner that also reports the whole machine's busy CPU per request
+    (cpu_us: load generator, server and database alike) and its busy cores meanwhile."""
+    def measured(duration):
+        cpu, start = busy_cpu_seconds(), time.monotonic()
+        r = run(duration)
+        cpu, took = busy_cpu_seconds() - cpu, time.monotonic() - start
+        r["cpu_us"] = cpu / max(r["rps"] * duration, 1) * 1e6
+        r["busy_cores"] = cpu / took
+        return r
+    return measured
+
+
 def abba(run_a, run_b, duration):
     """Runs A, B, B, A for duration/2 seconds each and averages each side, so that a change in
     the machine's load during the run (other builds on a shared box) hits both sides alike."""
@@ -287,7 +307,8 @@ def abba(run_a, run_b, duration):
     a1, b1, b2, a2 = run_a(half), run_b(half), run_b(half), run_a(half)
 
     def mean(x, y):
-        return {k: (x[k] + y[k]) / 2 for k in ("rps", "p50_ms", "p99_ms") if k in x and k in y}
+        return {k: (x[k] + y[k]) / 2 for k in ("rps", "p50_ms", "p99_ms", "cpu_us", "busy_cores")
+                if k in x and k in y}
 
     return mean(a1, a2), mean(b1, b2)
 
@@ -430,12 +451,13 @@ def section_api(res, args, work):
         log(f"api: GET /clusters/{{id}} over {len(ids)} clusters (wrk) vs select by key "
             f"(pgbench), {CONCURRENCY} connections each, A-B-B-A")
         def api_get(connections):
-            return lambda d: wrk(base + API + "/clusters", "get.lua", d, connections,
-                                 env={"BENCH_IDS": ids_file})
+            return with_machine_cpu(lambda d: wrk(base + API + "/clusters", "get.lua", d,
+                                                  connections, env={"BENCH_IDS": ids_file}))
 
         def db_get(clients):
-            return lambda d: pgbench(db, GET_SQL.format(columns=RESOURCE_COLUMNS), d, clients,
-                                     work, {"nids": str(len(ids))})
+            return with_machine_cpu(lambda d: pgbench(
+                db, GET_SQL.format(columns=RESOURCE_COLUMNS), d, clients, work,
+                {"nids": str(len(ids))}))
 
         get, base_get = abba(api_get(CONCURRENCY), db_get(CONCURRENCY), args.duration)
         res.add("api_get_rps", get["rps"], "req/s", base_get["rps"], "pgbench, select by key",
@@ -444,11 +466,20 @@ def section_api(res, args, work):
         res.add("api_get_p99_ms", get["p99_ms"], "ms", base_get["p99_ms"], "pgbench p99", "lower")
         # What bounds a GET at that concurrency: the API's HTTP round trip alone (its index
         # document, answered from memory), against the same pgbench figure.
-        index = wrk(base + "/api/hyperfleet", None, max(1, args.duration // 2), CONCURRENCY)
+        index = with_machine_cpu(lambda d: wrk(base + "/api/hyperfleet", None, d, CONCURRENCY))(
+            max(1, args.duration // 2))
         res.add("api_index_rps", index["rps"], "req/s", base_get["rps"],
                 "pgbench, select by key", "higher",
                 f"GET /api/hyperfleet (no database), {CONCURRENCY} connections: the HTTP round "
                 "trip alone")
+        # Where the GET's rate goes: the busy CPU of the whole machine (wrk, API, PostgreSQL;
+        # pgbench and PostgreSQL for the baseline) per request, and how busy the machine was.
+        cores = len(os.sched_getaffinity(0))
+        res.add("api_get_cpu_us", get["cpu_us"], "us", base_get["cpu_us"],
+                "pgbench, select by key: machine CPU per query", "lower",
+                f"machine CPU per GET, {CONCURRENCY} connections; busy {get['busy_cores']:.2f} of "
+                f"{cores} cores (pgbench {base_get['busy_cores']:.2f}); the index document alone "
+                f"{index['cpu_us']:.1f} us")
         # Capacity: with more connections waiting, one statement serves more GETs (store reads
         # are batched), while pgbench's clients each need their own. The baseline is pgbench at
         # its better concurrency.
